@@ -1,0 +1,50 @@
+"""The one place where things are built from config, with real or fake parts."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from mediation.clock import Clock
+from mediation.config import Settings
+from mediation.db import Store
+
+from .engine import Engine, Services
+from .files import FileStore
+from .handlers import build_registry
+
+
+def bootstrap(settings: Settings, *, clock: Clock | None = None, store: Store | None = None,
+              services: Services | None = None) -> Engine:
+    store = store or Store.from_url(settings.database.url, echo=settings.database.echo,
+                                    migrate=settings.database.auto_migrate)
+    services = services or Services()
+    if services.files is None:
+        services.files = FileStore(settings.storage.files_dir, int(settings.storage.max_attachment_mb * 1e6))
+    return Engine(store, settings, clock or Clock(), build_registry(), services)
+
+
+class _Short(logging.Formatter):
+    """One line per record, no traceback: for a person's terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname.lower()}: {record.getMessage()}"
+
+
+def setup_logging(settings: Settings, quiet: bool = False) -> None:
+    """Logs go to stderr (or a file), never stdout, which belongs to replies."""
+    level = getattr(logging, settings.logging.level.upper(), logging.INFO)
+    if settings.logging.file:
+        Path(settings.logging.file).parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(settings.logging.file)
+    else:
+        handler = logging.StreamHandler()
+        if quiet:  # the console's stderr is the user's screen: only warnings, details in the file if set
+            level = logging.WARNING
+            handler.setFormatter(_Short())
+    if handler.formatter is None:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("httpx", "httpcore", "discord", "telegram", "alembic"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))

@@ -1,0 +1,116 @@
+"""The `mediator` command line."""
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Optional
+
+import typer
+
+from mediation.config import ConfigError, Settings, load_settings
+
+app = typer.Typer(help="Mediator: a chat bot that mediates disputes between clients and freelancers.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+ConfigOpt = typer.Option(None, "--config", help="Config file (default: ./config.toml if present).")
+DbOpt = typer.Option(None, "--db", help="Database URL; overrides the config and MEDIATOR_DATABASE_URL.")
+
+
+def settings_or_exit(config: Optional[str], db: Optional[str] = None) -> Settings:
+    try:
+        return load_settings(config, db_url=db)
+    except ConfigError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2)
+
+
+def _engine(settings: Settings):
+    from mediation.db import safe_url
+
+    from .bootstrap import bootstrap
+    try:
+        return bootstrap(settings)
+    except Exception as exc:  # a database that cannot be opened is a start-up error, not a traceback
+        typer.echo(f"cannot open the database {safe_url(settings.database.url)}: {exc.__class__.__name__}: "
+                   f"{str(exc).splitlines()[0] if str(exc) else ''}", err=True)
+        raise typer.Exit(2)
+
+
+@app.command()
+def console(json_mode: bool = typer.Option(False, "--json", help="One JSON line per reply, then {\"done\": n}."),
+            user: Optional[str] = typer.Option(None, "--user", help="Who speaks by default (else [console] default_user)."),
+            config: Optional[str] = ConfigOpt, db: Optional[str] = DbOpt) -> None:
+    """Talk to Mediator in this terminal (or drive it from a script through stdin)."""
+    from .adapters.console import ConsoleAdapter
+    from .bootstrap import setup_logging
+    from .hub import Hub
+
+    settings = settings_or_exit(config, db)
+    setup_logging(settings, quiet=True)
+    hub = Hub(_engine(settings))
+    adapter = ConsoleAdapter(hub, user=user or settings.console.default_user, chat_id=settings.console.chat_id,
+                             json_mode=json_mode)
+    if sys.stdin.isatty() and not json_mode:
+        typer.echo("Mediator console. Type /help; start a line with @name to speak as someone else. Ctrl-D quits.")
+    asyncio.run(adapter.run())
+
+
+@app.command()
+def run(platform: str = typer.Option("console", "--platform", help="console, telegram, discord, or several: telegram,discord"),
+        config: Optional[str] = ConfigOpt, db: Optional[str] = DbOpt) -> None:
+    """Run the bot on one or more platforms over one engine."""
+    from .bootstrap import setup_logging
+    from .runner import run_platforms
+
+    settings = settings_or_exit(config, db)
+    names = [p.strip().lower() for p in platform.split(",") if p.strip()]
+    unknown = [p for p in names if p not in {"console", "telegram", "discord"}]
+    if unknown or not names:
+        typer.echo(f"unknown platform: {', '.join(unknown) or '(none)'}; use console, telegram or discord", err=True)
+        raise typer.Exit(2)
+    setup_logging(settings, quiet=names == ["console"])
+    try:
+        asyncio.run(run_platforms(_engine(settings), settings, names))
+    except KeyboardInterrupt:
+        pass
+    except RuntimeError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2)
+
+
+@app.command()
+def demo(config: Optional[str] = ConfigOpt,
+         db: Optional[str] = typer.Option("sqlite:///:memory:", "--db", help="Database URL (default: in memory).")) -> None:
+    """Play the founding story through the console and show the bot's answers."""
+    from .demo import play
+
+    settings = settings_or_exit(config, db)
+    asyncio.run(play(_engine(settings)))
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: Optional[str] = ConfigOpt, db: Optional[str] = DbOpt) -> None:
+    """Create or migrate the database schema to the latest version."""
+    from mediation.db import make_engine, safe_url, upgrade
+
+    settings = settings_or_exit(config, db)
+    upgrade(make_engine(settings.database.url))
+    typer.echo(f"database {safe_url(settings.database.url)} is at the latest schema")
+
+
+def _register_optional() -> None:
+    """Command groups that live in their own modules."""
+    import importlib
+    for name in ("bot.cli_nlp", "bot.cli_assess"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(app)
+
+
+_register_optional()

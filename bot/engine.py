@@ -1,0 +1,154 @@
+"""The engine: one entry point, `handle(incoming) -> list[Reply]`, the same for every adapter.
+
+Each incoming message is one transaction in a worker thread (database and model work never runs on
+the event loop). A refused command changes nothing; the refusal itself is kept in the audit trail.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+
+from sqlmodel import Session
+
+from mediation import audit, cases
+from mediation.cases import Actor
+from mediation.clock import Clock
+from mediation.config import Settings
+from mediation.db import Store
+from mediation.errors import MediationError
+from mediation.models import Case, Party
+
+from . import replies
+from .commands import Command, Registry, parse
+from .messages import Address, Incoming, Reply
+
+log = logging.getLogger("mediator.engine")
+
+
+@dataclass
+class Services:
+    """Optional parts built by bootstrap; a handler says plainly when one is missing."""
+
+    scope: Any = None          # nlp.scope.ScopeClassifier, loaded lazily
+    files: Any = None          # bot.files.FileStore
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Ctx:
+    """What a handler needs for one command: the open session, who acts, the time."""
+
+    s: Session
+    actor: Actor
+    incoming: Incoming
+    now: datetime
+    settings: Settings
+    clock: Clock
+    services: Services
+    registry: Registry
+    _party: Party | None = None
+
+    @property
+    def party(self) -> Party:
+        if self._party is None:
+            self._party = cases.party_for(self.s, self.actor, self.now)
+        return self._party
+
+    def case(self, cmd: Command | None = None) -> Case:
+        case_id = cmd.kv.get("case") if cmd else None
+        return cases.resolve_case(self.s, self.actor, self.party, case_id)
+
+    def is_moderator(self) -> bool:
+        return self.actor.user_id in self.settings.moderators.get(self.actor.platform, [])
+
+    def here(self, member) -> bool:
+        return member.platform == self.actor.platform and member.chat_id == self.actor.chat_id
+
+    def notify_others(self, case: Case, reply_factory: Callable[[], Reply]) -> list[Reply]:
+        """Copies of a reply for parties who are reachable somewhere other than this chat."""
+        out = []
+        for m in cases.members(self.s, case).values():
+            if not self.here(m):
+                r = reply_factory()
+                r.to = Address(m.platform, m.chat_id)
+                out.append(r)
+        return out
+
+
+class Engine:
+    def __init__(self, store: Store, settings: Settings, clock: Clock, registry: Registry,
+                 services: Services | None = None):
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.registry = registry
+        self.services = services or Services()
+        self.chat_hooks: list[Callable[[Ctx], list[Reply]]] = []
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        return await asyncio.to_thread(self.handle_sync, incoming)
+
+    def handle_sync(self, incoming: Incoming) -> list[Reply]:
+        text = (incoming.text or "").strip()
+        limit = self.settings.limits.max_message_chars
+        if len(text) > limit:
+            return [replies.error("too_long", f"That message is {len(text)} characters; the limit is {limit}.")]
+        if not text.startswith("/"):
+            return self._chat(incoming) if text else []
+        spec, rest = self.registry.lookup(text)
+        if spec is None or (spec.console_only and incoming.platform != "console"):
+            return [replies.unknown_command(text, self.registry)]
+        cmd = parse(spec, rest)
+        actor = self._actor(incoming)
+        try:
+            with self.store.transaction() as s:
+                return spec.fn(self._ctx(s, actor, incoming), cmd)
+        except MediationError as exc:
+            log.info("refused %s from %s: %s", spec.word, actor.tag, exc.code)
+            named = cmd.kv.get("case") or (cmd.args[0] if spec.moderator and cmd.args else None)
+            self._record_refusal(actor, spec.word, exc, named)
+            return [replies.error(exc.code, exc.message)]
+        except Exception:
+            log.exception("command %s failed", spec.word)
+            return [replies.error("internal", "Something went wrong on our side; nothing was changed. "
+                                              "Please try again.")]
+
+    def _chat(self, incoming: Incoming) -> list[Reply]:
+        """Plain messages: hooks (scope scanning) may answer; nothing else does."""
+        if not self.chat_hooks:
+            return []
+        actor = self._actor(incoming)
+        try:
+            with self.store.transaction() as s:
+                ctx = self._ctx(s, actor, incoming)
+                return [r for hook in self.chat_hooks for r in hook(ctx)]
+        except MediationError:
+            return []
+        except Exception:
+            log.exception("chat scanning failed")
+            return []
+
+    def _actor(self, incoming: Incoming) -> Actor:
+        return Actor(incoming.platform, str(incoming.user_id), incoming.user_name or str(incoming.user_id),
+                     str(incoming.chat_id), incoming.private)
+
+    def _ctx(self, s: Session, actor: Actor, incoming: Incoming) -> Ctx:
+        return Ctx(s=s, actor=actor, incoming=incoming, now=self.clock.now(), settings=self.settings,
+                   clock=self.clock, services=self.services, registry=self.registry)
+
+    def _record_refusal(self, actor: Actor, word: str, exc: MediationError, case_id: str | None) -> None:
+        """Refused attempts on a case are evidence too; written after the rollback."""
+        try:
+            with self.store.transaction() as s:
+                party = cases.party_for(s, actor, self.clock.now())
+                try:
+                    case = cases.resolve_case(s, actor, party, case_id)
+                except MediationError:
+                    case = None
+                audit.record(s, case.id if case else None, actor.tag, "refused",
+                             {"command": word, "code": exc.code}, self.clock.now())
+        except Exception:
+            log.exception("could not record a refused command")

@@ -1,0 +1,23 @@
+"""Command words whose features are not in this version yet: they answer so, plainly."""
+from __future__ import annotations
+
+from .. import replies
+from ..commands import Command, command
+from ..engine import Ctx
+from ..messages import Reply
+
+def _make(word: str, usage: str, summary: str):
+    @command(word, usage, summary, available=False)
+    def handler(ctx: Ctx, cmd: Command) -> list[Reply]:
+        return [replies.not_available(word)]
+    return handler
+
+
+scope = _make("scope", "/scope <text>", "check a request against the brief")
+assess = _make("assess", "/assess", "deliveries against the brief, requirement by requirement")
+dispute = _make("dispute", "/dispute <reason>", "open mediation: assessment and ranked proposals")
+proposals = _make("proposals", "/proposals", "the current proposals")
+accept = _make("accept", "/accept <id>", "accept a proposal")
+reject = _make("reject", "/reject <id>", "reject a proposal")
+offer = _make("offer", "/offer <amount>", "a blind offer, sent privately")
+feedback_preview = _make("feedback preview", "/feedback preview <outcome>", "money and score effects of an outcome")

@@ -1,0 +1,83 @@
+"""/mod queue|take|case|decide: moderators work escalated cases from a queue."""
+from __future__ import annotations
+
+from mediation import cases, moderation
+from mediation.currency import format_money, parse_amount
+from mediation.errors import MediationError
+
+from .. import replies
+from ..commands import Command, command
+from ..engine import Ctx
+from ..messages import Option, Reply
+
+
+def _require_moderator(ctx: Ctx) -> None:
+    if not ctx.is_moderator():
+        raise MediationError("not_moderator", "Only moderators can use /mod commands.")
+
+
+def _case_arg(ctx: Ctx, cmd: Command):
+    if not cmd.args:
+        raise MediationError("missing_argument", f"Usage: /{cmd.word} <case>")
+    return cases.get_case(ctx.s, cmd.args[0])
+
+
+@command("mod queue", "/mod queue", "escalated cases, oldest first", moderator=True)
+def mod_queue(ctx: Ctx, cmd: Command) -> list[Reply]:
+    _require_moderator(ctx)
+    items = moderation.queue(ctx.s, ctx.now)
+    lines = [f"{i['case_id']}  {i['age_days']}d  {i['amount']} {i['currency']}  {i['status']}"
+             f"{' by ' + i['moderator'] if i['moderator'] else ''}  {i['title']}: {i['reason']}" for i in items]
+    options = [Option(f"Take {i['case_id']}", f"/mod take {i['case_id']}") for i in items if i["status"] == "queued"]
+    return [Reply(text="\n".join(lines) or "The queue is empty.", title="Moderation queue", options=options[:5],
+                  data={"type": "mod_queue", "items": items})]
+
+
+@command("mod take", "/mod take <case>", "take an escalated case", moderator=True)
+def mod_take(ctx: Ctx, cmd: Command) -> list[Reply]:
+    _require_moderator(ctx)
+    case = _case_arg(ctx, cmd)
+    moderation.take(ctx.s, ctx.actor, case, ctx.now)
+    text = f"A moderator ({ctx.actor.name}) is now handling case {case.id}."
+    out = [replies.notice("mod_taken", text, [Option("Open case file", f"/mod case {case.id}")], case_id=case.id)]
+
+    def make() -> Reply:
+        return replies.notice("mod_taken", text, case_id=case.id)
+    return out + ctx.notify_others(case, make)
+
+
+@command("mod case", "/mod case <case>", "read the case file", moderator=True)
+def mod_case(ctx: Ctx, cmd: Command) -> list[Reply]:
+    _require_moderator(ctx)
+    case = _case_arg(ctx, cmd)
+    data = moderation.case_file(ctx.s, case)
+    lines = [f"Status: {case.status}; {case.amount} {case.currency}"]
+    for b in data["briefs"]:
+        lines.append(f"Brief v{b['version']}{' (agreed)' if b['agreed'] else ''}: {b['text']}")
+    for d in data["deliveries"]:
+        lines.append(f"Delivery {d['id']} at {d['at']}: {d['note']} ({len(d['files'])} files)")
+    lines += [f"Approved: {a['what']}" for a in data["approvals"]]
+    lines += [f"Request: {r['text']}" for r in data["requests"]]
+    lines.append("Timeline: " + "; ".join(f"{e['action']} by {e['actor']}" for e in data["timeline"]))
+    return [Reply(text="\n".join(lines), title=f"Case file {case.id}: {case.title}", private=True, data=data)]
+
+
+@command("mod decide", "/mod decide <case> <outcome> [amount] reason=<text>",
+         "decide an escalated case you took", keys=("reason",), moderator=True)
+def mod_decide(ctx: Ctx, cmd: Command) -> list[Reply]:
+    _require_moderator(ctx)
+    if len(cmd.args) < 2:
+        raise MediationError("missing_argument", "Usage: /mod decide <case> <outcome> [amount] reason=<text>")
+    case = cases.get_case(ctx.s, cmd.args[0])
+    outcome = cmd.args[1].lower()
+    amount = parse_amount(cmd.args[2], case.currency, max_amount=None) if len(cmd.args) > 2 else None
+    decision = moderation.decide(ctx.s, ctx.actor, case, outcome, amount, cmd.kv.get("reason", ""), ctx.now)
+    refund = format_money(parse_amount(decision.amount, case.currency, allow_zero=True, max_amount=None),
+                          case.currency)
+    text = (f"Moderator decision on case {case.id}: {outcome.replace('_', ' ')}; "
+            f"refund to the client {refund}. Reasons: {decision.reason}")
+
+    def make() -> Reply:
+        return replies.notice("decision", text, case_id=case.id, outcome=outcome, client_refund=decision.amount,
+                              reason=decision.reason)
+    return [make()] + ctx.notify_others(case, make)

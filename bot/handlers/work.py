@@ -1,0 +1,67 @@
+"""/deliver, /approve, /request, /escalate: the work and what each side says about it."""
+from __future__ import annotations
+
+from mediation import cases
+from mediation.errors import MediationError
+
+from .. import replies
+from ..commands import Command, command
+from ..engine import Ctx
+from ..messages import Option, Reply
+
+
+@command("deliver", "/deliver <note> [attachments]", "hand in work (the freelancer), with files", keys=("case",))
+def deliver(ctx: Ctx, cmd: Command) -> list[Reply]:
+    case = ctx.case(cmd)
+    cases.require_party(ctx.s, case, ctx.party, role="freelancer", action="deliver")
+    store = ctx.services.files
+    paths = list(cmd.files) + [a.path for a in ctx.incoming.attachments]
+    names = [None] * len(cmd.files) + [a.name for a in ctx.incoming.attachments]
+    stored = [store.keep(p, n) for p, n in zip(paths, names)]
+    delivery = cases.deliver(ctx.s, ctx.actor, ctx.party, case, cmd.text, stored, ctx.now)
+    files = [{"name": f.name, "size": f.size, "mime": f.mime, "sha256": f.sha256} for f in stored]
+    listing = "".join(f"\n- {f['name']} ({f['size']} bytes, sha256 {f['sha256'][:12]}…)" for f in files)
+    text = f"Delivery {delivery.id} received for case {case.id}: {cmd.text or '(no note)'}{listing}"
+
+    def make() -> Reply:
+        return replies.notice("delivery", text, [Option("Approve", "/approve delivery"), Option("Assess", "/assess")],
+                              case_id=case.id, delivery_id=delivery.id, note=cmd.text, files=files)
+    return [make()] + ctx.notify_others(case, make)
+
+
+@command("approve", "/approve <what>", "approve a sample or milestone (the client); kept as evidence",
+         keys=("case",))
+def approve(ctx: Ctx, cmd: Command) -> list[Reply]:
+    case = ctx.case(cmd)
+    approval = cases.approve(ctx.s, ctx.actor, ctx.party, case, cmd.text, ctx.now)
+    text = f"The client approved: {approval.what}. This is kept as evidence on case {case.id}."
+
+    def make() -> Reply:
+        return replies.notice("approval", text, case_id=case.id, what=approval.what, approval_id=approval.id)
+    return [make()] + ctx.notify_others(case, make)
+
+
+@command("request", "/request <text>", "ask for a change (the client)", keys=("case",))
+def request(ctx: Ctx, cmd: Command) -> list[Reply]:
+    case = ctx.case(cmd)
+    if not cmd.text:
+        raise MediationError("missing_argument", "Say what you would like changed: /request <text>")
+    cases.require_party(ctx.s, case, ctx.party, role="client", action="raise a change request")
+    req = cases.add_request(ctx.s, ctx.actor, ctx.party, case, cmd.text, ctx.now)
+    text = f"Change request {req.id} recorded on case {case.id}: {req.text}"
+
+    def make() -> Reply:
+        return replies.notice("request", text, case_id=case.id, request_id=req.id, text=req.text)
+    return [make()] + ctx.notify_others(case, make)
+
+
+@command("escalate", "/escalate <reason>", "send the case to a human moderator", keys=("case",))
+def escalate(ctx: Ctx, cmd: Command) -> list[Reply]:
+    case = ctx.case(cmd)
+    esc = cases.escalate(ctx.s, ctx.actor, ctx.party, case, cmd.text, ctx.now)
+    text = (f"Case {case.id} is now in the moderators' queue. Reason: {esc.reason}\n"
+            "A moderator will read the case file and decide; both parties will be told here.")
+
+    def make() -> Reply:
+        return replies.notice("escalated", text, case_id=case.id, reason=esc.reason)
+    return [make()] + ctx.notify_others(case, make)

@@ -1,0 +1,67 @@
+"""The neutral types that cross the adapter boundary: one incoming message, one reply."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a reply goes: a chat on a platform, or a user's private chat when `user_id` is set."""
+
+    platform: str
+    chat_id: str
+    user_id: str | None = None
+
+
+@dataclass
+class Attachment:
+    """A file that came with a message, already saved to a local path by the adapter."""
+
+    name: str
+    path: str
+    size: int = 0
+    mime: str = ""
+
+
+@dataclass
+class Incoming:
+    platform: str
+    chat_id: str
+    user_id: str
+    user_name: str
+    text: str
+    attachments: list[Attachment] = field(default_factory=list)
+    private: bool = False
+    message_id: str | None = None
+
+
+@dataclass
+class Option:
+    """A button: pressing it sends `command` as if typed."""
+
+    label: str
+    command: str
+
+
+@dataclass
+class OutFile:
+    name: str
+    data: bytes
+    mime: str = "application/octet-stream"
+
+
+@dataclass
+class Reply:
+    text: str
+    title: str | None = None
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    options: list[Option] = field(default_factory=list)
+    attachments: list[OutFile] = field(default_factory=list)
+    private: bool = False
+    data: dict[str, Any] = field(default_factory=dict)
+    to: Address | None = None  # None: the chat the message came from
+
+    @property
+    def type(self) -> str:
+        return self.data.get("type", "text")

@@ -1,0 +1,68 @@
+"""Neutral replies built from domain data: wording lives here, markup lives in renderers."""
+from __future__ import annotations
+
+from .commands import Registry
+from .messages import Option, Reply
+
+
+def error(code: str, message: str) -> Reply:
+    return Reply(text=message, data={"type": "error", "code": code, "message": message})
+
+
+def unknown_command(line: str, registry: Registry) -> Reply:
+    word = line.strip().split()[0] if line.strip() else "/"
+    head = word[1:].split("@", 1)[0].lower()
+    subs = sorted(w for w in registry.specs if w.startswith(head + " "))
+    if subs:
+        usage = "; ".join(registry.specs[w].usage for w in subs)
+        return error("unknown_command", f"{word} needs one of: {usage}")
+    return error("unknown_command", f"Unknown command {word}. Send /help for the list.")
+
+
+def help_reply(registry: Registry, platform: str, is_moderator: bool) -> Reply:
+    lines = []
+    later = []
+    for spec in registry.specs.values():
+        if spec.console_only and platform != "console":
+            continue
+        if spec.moderator and not is_moderator:
+            continue
+        (lines if spec.available else later).append(f"{spec.usage} — {spec.summary}")
+    text = "\n".join(lines)
+    if later:
+        text += "\n\nComing soon:\n" + "\n".join(later)
+    return Reply(text=text, title="Mediator commands",
+                 data={"type": "help", "commands": [s.word for s in registry.specs.values() if s.available]})
+
+
+def not_available(word: str) -> Reply:
+    return error("not_available", f"/{word} is not available yet in this version of Mediator.")
+
+
+def case_created(status: dict, invite_code: str, invite_role: str) -> Reply:
+    cid = status["case_id"]
+    text = (f"Case {cid} opened: {status['title']} ({status['amount']} {status['currency']}).\n"
+            f"Invite the {invite_role} with this code: {invite_code}\n"
+            f"They join with: /case join {invite_code} role={invite_role}\n"
+            f"Next: propose the brief with /brief <text>.")
+    return Reply(text=text, title=f"Case {cid}",
+                 data={"type": "case_created", "case_id": cid, "invite_code": invite_code,
+                       "invite_role": invite_role})
+
+
+def case_status(status: dict, headline: str | None = None) -> Reply:
+    parties = status["parties"]
+    who = ", ".join(f"{role}: {p['name']} ({p['platform']})" if p else f"{role}: not joined yet"
+                    for role, p in parties.items())
+    brief = ("agreed (version %s)" % status["agreed_version"] if status["brief_agreed"]
+             else "not agreed" + (f" (version {status['brief_version']} proposed)" if status["brief_version"] else ""))
+    fields = [("Status", status["status"]), ("Amount", f"{status['amount']} {status['currency']}"),
+              ("Parties", who), ("Brief", brief),
+              ("Deliveries", str(status["deliveries"])), ("Approvals", str(status["approvals"])),
+              ("Requests", str(status["requests"]))]
+    return Reply(text=headline or "", title=f"Case {status['case_id']}: {status['title']}", fields=fields,
+                 data=dict(status))
+
+
+def notice(kind: str, text: str, options: list[Option] | None = None, /, **data) -> Reply:
+    return Reply(text=text, options=options or [], data={"type": kind, **data})

@@ -1,0 +1,45 @@
+"""Running adapters side by side over one engine until the console ends or the process is stopped."""
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+
+from mediation.config import ENV_DISCORD_TOKEN, ENV_TELEGRAM_TOKEN, Settings
+
+from .engine import Engine
+from .hub import Hub
+
+_TOKENS = {"telegram": ENV_TELEGRAM_TOKEN, "discord": ENV_DISCORD_TOKEN}
+
+
+def build_adapter(name: str, hub: Hub, settings: Settings):
+    if name == "console":
+        from .adapters.console import ConsoleAdapter
+        return ConsoleAdapter(hub, user=settings.console.default_user, chat_id=settings.console.chat_id)
+    token = os.environ.get(_TOKENS[name], "")
+    if not token:
+        raise RuntimeError(f"{_TOKENS[name]} is not set: the {name} adapter needs the bot token in the environment.")
+    try:
+        module = importlib.import_module(f"bot.adapters.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"bot.adapters.{name}":
+            raise
+        raise RuntimeError(f"the {name} adapter is not available in this version") from None
+    return module.build(hub, settings, token)
+
+
+async def run_platforms(engine: Engine, settings: Settings, names: list[str]) -> None:
+    hub = Hub(engine)
+    adapters = [build_adapter(n, hub, settings) for n in names]
+    for a in adapters:
+        await a.start()
+    try:
+        console = next((a for a in adapters if a.platform == "console"), None)
+        if console is not None:
+            await console.run()
+        else:
+            await asyncio.Event().wait()
+    finally:
+        for a in reversed(adapters):
+            await a.stop()

@@ -1,0 +1,134 @@
+"""Typed settings: `config.toml` validated into pydantic models at start-up.
+
+Every setting has a default here, and `config.toml` at the repository root documents the same
+defaults. Secrets never live in the file: they come from the environment only.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+ENV_DATABASE_URL = "MEDIATOR_DATABASE_URL"
+ENV_TELEGRAM_TOKEN = "TELEGRAM_BOT_TOKEN"
+ENV_DISCORD_TOKEN = "DISCORD_BOT_TOKEN"
+ENV_TELEGRAM_SECRET = "TELEGRAM_WEBHOOK_SECRET"
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; the message names the file and the bad key."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class DatabaseConfig(Section):
+    url: str = "sqlite:///var/mediator.db"
+    auto_migrate: bool = True
+    echo: bool = False
+
+
+class StorageConfig(Section):
+    files_dir: str = "var/files"
+    max_attachment_mb: float = Field(default=25.0, gt=0)
+
+
+class LimitsConfig(Section):
+    max_message_chars: int = Field(default=4000, ge=100)
+    max_title_chars: int = Field(default=120, ge=10)
+    max_amount: str = "1000000"
+
+
+class NlpConfig(Section):
+    model_path: str = ""
+    backend: str = "torch"
+    scan_chat: bool = True
+
+    @field_validator("backend")
+    @classmethod
+    def _backend(cls, v: str) -> str:
+        if v not in {"torch", "onnx"}:
+            raise ValueError("must be 'torch' or 'onnx'")
+        return v
+
+
+class ConsoleConfig(Section):
+    default_user: str = "you"
+    chat_id: str = "console"
+
+
+class TelegramConfig(Section):
+    api_base_url: str = "https://api.telegram.org/bot"
+    file_base_url: str = "https://api.telegram.org/file/bot"
+    webhook_url: str = ""
+    listen: str = "127.0.0.1:8443"
+
+
+class DiscordConfig(Section):
+    api_base_url: str = "https://discord.com/api/v10"
+    gateway_url: str = "wss://gateway.discord.gg"
+    moderator_role_ids: list[int] = Field(default_factory=list)
+    mod_channel_id: int = 0
+    guild_ids: list[int] = Field(default_factory=list)
+
+
+class LoggingConfig(Section):
+    level: str = "INFO"
+    file: str = ""
+
+
+class Settings(Section):
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    storage: StorageConfig = Field(default_factory=StorageConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    # moderators by platform: user ids (console: user names)
+    moderators: dict[str, list[str]] = Field(
+        default_factory=lambda: {"console": ["mod"], "telegram": [], "discord": []})
+    nlp: NlpConfig = Field(default_factory=NlpConfig)
+    console: ConsoleConfig = Field(default_factory=ConsoleConfig)
+    telegram: TelegramConfig = Field(default_factory=TelegramConfig)
+    discord: DiscordConfig = Field(default_factory=DiscordConfig)
+    logging: LoggingConfig = Field(default_factory=LoggingConfig)
+
+
+def _explain(err: ValidationError, source: str) -> str:
+    lines = [f"{source}: invalid configuration"]
+    for e in err.errors():
+        loc = [str(p) for p in e["loc"]]
+        key = f"[{loc[0]}] {'.'.join(loc[1:])}" if len(loc) > 1 else loc[0] if loc else "?"
+        msg = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
+        lines.append(f"  {key}: {msg}")
+    return "\n".join(lines)
+
+
+def load_settings(path: str | Path | None = None, *, db_url: str | None = None,
+                  env: dict[str, str] | None = None) -> Settings:
+    """Read the config file (default `./config.toml` if present), then apply the environment.
+
+    `db_url` (the `--db` flag) wins over `MEDIATOR_DATABASE_URL`, which wins over the file.
+    """
+    env = os.environ if env is None else env
+    data: dict = {}
+    source = "defaults"
+    if path is None and Path("config.toml").is_file():
+        path = "config.toml"
+    if path is not None:
+        p = Path(path)
+        source = str(p)
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{p}: config file not found") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc, source)) from None
+    url = db_url or env.get(ENV_DATABASE_URL)
+    if url:
+        settings.database.url = url
+    return settings

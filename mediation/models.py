@@ -1,0 +1,186 @@
+"""Tables. Neutral ids only: a party is known by (platform, user id), never by a platform object."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _ts(**kw) -> Any:
+    return Field(sa_column=Column(DateTime(timezone=True), **kw))
+
+
+def _json() -> Any:
+    return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Party(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    display_name: str
+    created_at: datetime = _ts(nullable=False)
+
+
+class Identity(SQLModel, table=True):
+    """How a party is reached on one platform."""
+
+    __table_args__ = (UniqueConstraint("platform", "user_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    party_id: int = Field(foreign_key="party.id", index=True)
+    platform: str
+    user_id: str
+    display_name: str
+
+
+class Case(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    title: str
+    amount: str  # Decimal as text, exact in the currency's minor units
+    currency: str
+    status: str = "open"
+    created_at: datetime = _ts(nullable=False)
+    created_by: int = Field(foreign_key="party.id")
+    invite_code: str = Field(index=True, unique=True)
+    invite_role: str
+    invite_used_at: Optional[datetime] = _ts(nullable=True)
+    agreed_brief_id: Optional[int] = Field(default=None)
+
+
+class CaseMember(SQLModel, table=True):
+    """A party's role in a case, and the chat where they are reachable for it."""
+
+    __table_args__ = (UniqueConstraint("case_id", "role"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="case.id", index=True)
+    party_id: int = Field(foreign_key="party.id", index=True)
+    role: str
+    platform: str
+    chat_id: str
+    joined_at: datetime = _ts(nullable=False)
+
+
+class ChatBinding(SQLModel, table=True):
+    """A chat (group, channel, console) speaks about one case at a time."""
+
+    platform: str = Field(primary_key=True)
+    chat_id: str = Field(primary_key=True)
+    case_id: str = Field(foreign_key="case.id")
+
+
+class BriefVersion(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("case_id", "version"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="case.id", index=True)
+    version: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    proposed_by: int = Field(foreign_key="party.id")
+    created_at: datetime = _ts(nullable=False)
+    client_agreed_at: Optional[datetime] = _ts(nullable=True)
+    freelancer_agreed_at: Optional[datetime] = _ts(nullable=True)
+
+
+class Delivery(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="case.id", index=True)
+    party_id: int = Field(foreign_key="party.id")
+    note: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = _ts(nullable=False)
+
+
+class DeliveryFile(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="delivery.id", index=True)
+    name: str
+    size: int
+    mime: str
+    sha256: str
+    stored_path: str
+
+
+class Approval(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="case.id", index=True)
+    party_id: int = Field(foreign_key="party.id")
+    what: str = Field(sa_column=Column(Text, nullable=False))
+    delivery_id: Optional[int] = Field(default=None, foreign_key="delivery.id")
+    created_at: datetime = _ts(nullable=False)
+
+
+class ChangeRequest(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="case.id", index=True)
+    party_id: int = Field(foreign_key="party.id")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    source: str = "command"  # command | chat
+    scope: dict = _json()  # the classifier's verdict, kept as evidence
+    created_at: datetime = _ts(nullable=False)
+
+
+class Proposal(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="case.id", index=True)
+    label: str  # P1, P2 ... within a round
+    round: int = 1
+    kind: str
+    data: dict = _json()
+    superseded: bool = False
+    created_at: datetime = _ts(nullable=False)
+
+
+class ProposalVote(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("proposal_id", "role"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    proposal_id: int = Field(foreign_key="proposal.id", index=True)
+    role: str
+    accepted: bool
+    reason: str = ""
+    created_at: datetime = _ts(nullable=False)
+
+
+class Agreement(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="case.id", index=True)
+    proposal_id: Optional[int] = Field(default=None, foreign_key="proposal.id")
+    kind: str
+    terms: dict = _json()
+    created_at: datetime = _ts(nullable=False)
+
+
+class Escalation(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="case.id", index=True)
+    party_id: Optional[int] = Field(default=None, foreign_key="party.id")
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = "queued"  # queued | taken | decided
+    moderator_platform: Optional[str] = None
+    moderator_user_id: Optional[str] = None
+    created_at: datetime = _ts(nullable=False)
+    taken_at: Optional[datetime] = _ts(nullable=True)
+
+
+class Decision(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="case.id", index=True)
+    escalation_id: int = Field(foreign_key="escalation.id")
+    moderator_platform: str
+    moderator_user_id: str
+    outcome: str
+    amount: Optional[str] = None  # client refund, Decimal as text
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = _ts(nullable=False)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only; each entry holds the hash of the previous one of the same case."""
+
+    __table_args__ = (UniqueConstraint("chain", "seq"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    chain: str = Field(index=True)  # the case id, or "-" for events outside any case
+    seq: int
+    at: datetime = _ts(nullable=False)
+    actor: str
+    action: str
+    detail: dict = _json()
+    prev_hash: str
+    hash: str

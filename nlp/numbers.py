@@ -1,0 +1,127 @@
+"""Numbers as people write them in briefs and chat: digits, words, "a dozen", "2k", "1,000".
+
+Clients disguise quantities as words ("twelve candles, not eight"), so every comparison of
+counts in the brief parser and the scope checker goes through this module.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19,
+}
+TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90,
+}
+SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+SPECIAL = {"a dozen": 12, "dozen": 12, "half a dozen": 6, "a couple of": 2, "a couple": 2,
+           "a pair of": 2, "a hundred": 100, "a thousand": 1000, "single": 1, "a single": 1}
+ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12,
+}
+NUMBER_WORDS = set(UNITS) | set(TENS) | set(SCALES)
+
+_DIGITS = re.compile(
+    r"(?<![\w.])(\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?)(?![\d.]*\s*[xX×]\s*\d)(?![\d.]*\d)(\s*[kK]\b)?"
+)
+_WORD_SEQ = re.compile(
+    r"\b(?:(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")(?:[\s-]+(?:and[\s-]+)?)?)+",
+    re.IGNORECASE,
+)
+_ORDINAL_DIGIT = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Number:
+    """One number found in text, with where it was."""
+    value: float
+    start: int
+    end: int
+    text: str
+
+
+def words_to_number(text: str) -> int | None:
+    """'two hundred fifty' -> 250, 'twenty-one' -> 21; None if it is not a number phrase."""
+    t = text.lower().strip()
+    if t in SPECIAL:
+        return SPECIAL[t]
+    tokens = [w for w in re.split(r"[\s-]+", t) if w and w != "and"]
+    if not tokens or any(w not in NUMBER_WORDS for w in tokens):
+        return None
+    total, current = 0, 0
+    for w in tokens:
+        if w in UNITS:
+            current += UNITS[w]
+        elif w in TENS:
+            current += TENS[w]
+        elif w == "hundred":
+            current = max(current, 1) * 100
+        else:
+            total += max(current, 1) * SCALES[w]
+            current = 0
+    return total + current
+
+
+def parse_number(text: str) -> float | None:
+    """One number from a short string: '1,000' -> 1000, '2k' -> 2000, 'twelve' -> 12, 'a dozen' -> 12."""
+    t = text.strip().lower()
+    if not t:
+        return None
+    m = re.fullmatch(r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(k)?", t)
+    if m:
+        value = float(m.group(1).replace(",", ""))
+        return value * 1000 if m.group(2) else value
+    w = words_to_number(t)
+    if w is not None:
+        return float(w)
+    if t in ORDINALS:
+        return float(ORDINALS[t])
+    return None
+
+
+def find_numbers(text: str) -> list[Number]:
+    """Every number in text, digits and words, in order of appearance (ordinals excluded)."""
+    found: list[Number] = []
+    taken: list[tuple[int, int]] = []
+    for m in _DIGITS.finditer(text):
+        raw = m.group(1)
+        value = float(raw.replace(",", ""))
+        if m.group(2):
+            value *= 1000
+        found.append(Number(value, m.start(), m.end(), m.group(0)))
+        taken.append((m.start(), m.end()))
+    lower = text.lower()
+    for phrase in sorted(SPECIAL, key=len, reverse=True):
+        for m in re.finditer(r"\b" + re.escape(phrase) + r"\b", lower):
+            if phrase in ("single", "a single", "a couple", "a couple of", "a pair of"):
+                continue
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            found.append(Number(float(SPECIAL[phrase]), m.start(), m.end(), text[m.start():m.end()]))
+            taken.append((m.start(), m.end()))
+    for m in _WORD_SEQ.finditer(text):
+        raw = m.group(0).rstrip(" -")
+        raw = re.sub(r"[\s-]+and$", "", raw)
+        if any(a < m.start() + len(raw) and m.start() < b for a, b in taken):
+            continue
+        value = words_to_number(raw)
+        if value is None:
+            continue
+        found.append(Number(float(value), m.start(), m.start() + len(raw), raw))
+    found.sort(key=lambda n: n.start)
+    return found
+
+
+def find_ordinal(text: str) -> list[int]:
+    """Ordinals as numbers ('third round' -> 3, '2nd pass' -> 2)."""
+    out = []
+    for m in re.finditer(r"\b(" + "|".join(ORDINALS) + r")\b", text, re.IGNORECASE):
+        out.append(ORDINALS[m.group(1).lower()])
+    out.extend(int(m.group(1)) for m in _ORDINAL_DIGIT.finditer(text))
+    return out

@@ -1,0 +1,88 @@
+"""Shared fixtures: settings in a temp folder, both databases, and a chat through the memory adapter."""
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+
+from bot.adapters.memory import MemoryAdapter
+from bot.bootstrap import bootstrap
+from bot.hub import Hub
+from mediation.clock import FixedClock
+from mediation.config import Settings
+from mediation.db import Store
+
+PG_BASE = os.environ.get("MEDIATOR_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+
+def _pg_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def pg_url():
+    """A PostgreSQL schema of its own for one test; skipped (failed under CI=true) without a server."""
+    if not _pg_up():
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432, and CI requires it")
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    from sqlalchemy import create_engine, text
+    schema = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f"CREATE SCHEMA {schema}"))
+    yield f"{PG_BASE}?options=-csearch_path%3D{schema}"
+    with admin.connect() as c:
+        c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/mediator.db"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    s = Settings()
+    s.database.url = f"sqlite:///{tmp_path}/mediator.db"
+    s.storage.files_dir = str(tmp_path / "files")
+    s.moderators["memory"] = ["mod"]
+    return s
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+def make_chat(settings: Settings, clock: FixedClock, url: str | None = None) -> MemoryAdapter:
+    if url:
+        settings.database.url = url
+    engine = bootstrap(settings, clock=clock, store=Store.from_url(settings.database.url))
+    return MemoryAdapter(Hub(engine))
+
+
+@pytest.fixture
+def chat(settings, clock) -> MemoryAdapter:
+    adapter = make_chat(settings, clock)
+    yield adapter
+    adapter.hub.engine.store.close()
+
+
+def data(replies, kind: str | None = None) -> dict:
+    """The data payload of the first reply (of a given type)."""
+    for r in replies:
+        if kind is None or r.data.get("type") == kind:
+            return r.data
+    raise AssertionError(f"no {kind} reply in {[r.data.get('type') for r in replies]}")

@@ -1,0 +1,82 @@
+"""Storage contract: the same tests on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlmodel import select
+
+from mediation import audit
+from mediation.db import Store, upgrade
+from mediation.models import AuditEntry, Case
+from tests.conftest import data, make_chat
+from tests.test_lifecycle import open_case
+
+
+async def test_lifecycle_persists_across_a_restart(settings, clock, db_url):
+    first = make_chat(settings, clock, db_url)
+    created = await open_case(first)
+    await first.say("maya", "/deliver 8 pictures")
+    first.hub.engine.store.close()
+
+    second = make_chat(settings, clock, db_url)  # a new process on the same database
+    status = data(await second.say("clara", f"/case status {created['case_id']}"), "case_status")
+    assert status["brief_agreed"] is True and status["deliveries"] == 1 and status["status"] == "delivered"
+    assert data(await second.say("clara", "/approve all 8"), "approval")["what"] == "all 8"
+    second.hub.engine.store.close()
+
+
+async def test_a_crash_mid_command_leaves_the_previous_state(settings, clock, db_url, monkeypatch):
+    chat = make_chat(settings, clock, db_url)
+    created = await open_case(chat)
+    from mediation import cases
+
+    real = cases.deliver
+
+    def deliver_then_crash(*args, **kwargs):
+        real(*args, **kwargs)  # rows and audit entry written in the transaction...
+        raise RuntimeError("power cut")  # ...then the process dies before commit
+
+    monkeypatch.setattr(cases, "deliver", deliver_then_crash)
+    err = data(await chat.say("maya", "/deliver 8 pictures"), "error")
+    assert err["code"] == "internal" and "power cut" not in err["message"]
+    monkeypatch.undo()
+    status = data(await chat.say("maya", f"/case status {created['case_id']}"), "case_status")
+    assert status["deliveries"] == 0 and status["status"] == "active"
+    with chat.hub.engine.store.transaction() as s:
+        actions = [e.action for e in audit.entries(s, created["case_id"])]
+        assert "delivery.added" not in actions
+        assert audit.verify(s) == []
+    chat.hub.engine.store.close()
+
+
+async def test_audit_chain_detects_edits_and_deletions(settings, clock, db_url):
+    chat = make_chat(settings, clock, db_url)
+    created = await open_case(chat)
+    cid = created["case_id"]
+    await chat.say("stranger", f"/deliver fake case={cid}", chat="x")  # refused: kept as evidence
+    store = chat.hub.engine.store
+    with store.transaction() as s:
+        entries = audit.entries(s, cid)
+        assert [e.action for e in entries][:2] == ["case.created", "case.joined"]
+        assert entries[-1].action == "refused" and entries[-1].detail["code"] == "not_a_party"
+        assert audit.verify(s, cid) == []
+    with store.engine.begin() as c:  # someone edits history behind the bot's back
+        c.execute(text("UPDATE auditentry SET detail = :d WHERE chain = :c AND seq = 1"),
+                  {"d": '{"title": "other", "amount": "1", "currency": "USD", "role": "client"}', "c": cid})
+    with store.transaction() as s:
+        problems = audit.verify(s, cid)
+        assert [(p.seq, p.problem) for p in problems] == [(1, "content was changed after it was written")]
+    with store.engine.begin() as c:
+        c.execute(text("DELETE FROM auditentry WHERE chain = :c AND seq = 2"), {"c": cid})
+    with store.transaction() as s:
+        assert any("missing" in p.problem for p in audit.verify(s, cid))
+    store.close()
+
+
+def test_migrations_create_every_table_and_are_idempotent(db_url):
+    store = Store.from_url(db_url)
+    upgrade(store.engine)  # a second upgrade is a no-op
+    with store.transaction() as s:
+        assert s.exec(select(Case)).all() == []
+        assert s.exec(select(AuditEntry)).all() == []
+        assert s.exec(text("SELECT version_num FROM alembic_version")).one()[0] == "0001"
+    store.close()
