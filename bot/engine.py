@@ -19,7 +19,7 @@ from mediation.clock import Clock
 from mediation.config import Settings
 from mediation.db import Store
 from mediation.errors import MediationError
-from mediation.models import Case, Party
+from mediation.models import Case, Party, SeenEvent
 
 from . import replies
 from .commands import Command, Registry, parse
@@ -62,7 +62,7 @@ class Ctx:
         return cases.resolve_case(self.s, self.actor, self.party, case_id)
 
     def is_moderator(self) -> bool:
-        return self.actor.user_id in self.settings.moderators.get(self.actor.platform, [])
+        return self.incoming.moderator or self.actor.user_id in self.settings.moderators.get(self.actor.platform, [])
 
     def here(self, member) -> bool:
         return member.platform == self.actor.platform and member.chat_id == self.actor.chat_id
@@ -105,6 +105,8 @@ class Engine:
         actor = self._actor(incoming)
         try:
             with self.store.transaction() as s:
+                if self._seen(s, incoming):
+                    return []
                 return spec.fn(self._ctx(s, actor, incoming), cmd)
         except MediationError as exc:
             log.info("refused %s from %s: %s", spec.word, actor.tag, exc.code)
@@ -130,6 +132,17 @@ class Engine:
         except Exception:
             log.exception("chat scanning failed")
             return []
+
+    def _seen(self, s: Session, incoming: Incoming) -> bool:
+        """Marks the event applied in the command's own transaction: exactly once, even across restarts."""
+        if not incoming.message_id:
+            return False
+        key = (incoming.platform, str(incoming.message_id))
+        if s.get(SeenEvent, key) is not None:
+            return True
+        s.add(SeenEvent(platform=key[0], event_id=key[1], at=self.clock.now()))
+        s.flush()
+        return False
 
     def _actor(self, incoming: Incoming) -> Actor:
         return Actor(incoming.platform, str(incoming.user_id), incoming.user_name or str(incoming.user_id),

@@ -33,7 +33,10 @@ class Incoming:
     text: str
     attachments: list[Attachment] = field(default_factory=list)
     private: bool = False
+    # a platform's id for this event (update id, interaction id): the same id is applied only once
     message_id: str | None = None
+    # set by adapters that know platform roles (e.g. a Discord moderator role), checked server side
+    moderator: bool = False
 
 
 @dataclass

@@ -184,3 +184,11 @@ class AuditEntry(SQLModel, table=True):
     detail: dict = _json()
     prev_hash: str
     hash: str
+
+
+class SeenEvent(SQLModel, table=True):
+    """Platform event ids already applied: a redelivered update or a double press does nothing."""
+
+    platform: str = Field(primary_key=True)
+    event_id: str = Field(primary_key=True)
+    at: datetime = _ts(nullable=False)

@@ -203,3 +203,19 @@ async def test_help_lists_commands_and_what_comes_later(chat):
     assert "/clock" not in reply.text  # console only
     mod_help = (await chat.say("mod", "/help"))[0]
     assert "/mod decide" in mod_help.text
+
+
+async def test_a_redelivered_event_is_applied_once(chat):
+    await open_case(chat)
+    first = await chat.say("maya", "/deliver 8 pictures", event_id="update-41")
+    assert data(first, "delivery")["delivery_id"] == 1
+    assert await chat.say("maya", "/deliver 8 pictures", event_id="update-41") == []
+    assert data(await chat.say("maya", "/case status"), "case_status")["deliveries"] == 1
+
+
+async def test_platform_moderator_roles_count_as_moderators(chat):
+    created = await open_case(chat)
+    await chat.say("clara", "/escalate stuck")
+    assert data(await chat.say("rolemod", "/mod queue"), "error")["code"] == "not_moderator"
+    queue = data(await chat.say("rolemod", "/mod queue", moderator=True), "mod_queue")
+    assert queue["items"][0]["case_id"] == created["case_id"]

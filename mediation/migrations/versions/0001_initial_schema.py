@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 14:16:25.938207
+Create Date: 2026-11-26
 """
 from alembic import op
 import sqlalchemy as sa
@@ -38,6 +38,12 @@ def upgrade() -> None:
     sa.Column('display_name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
+    )
+    op.create_table('seenevent',
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('event_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('platform', 'event_id')
     )
     op.create_table('case',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -304,6 +310,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_case_invite_code'))
 
     op.drop_table('case')
+    op.drop_table('seenevent')
     op.drop_table('party')
     with op.batch_alter_table('auditentry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_auditentry_chain'))
