@@ -7,10 +7,12 @@ from pathlib import Path
 from mediation.clock import Clock
 from mediation.config import Settings
 from mediation.db import Store
+from nlp.service import ScopeService
 
 from .engine import Engine, Services
 from .files import FileStore
 from .handlers import build_registry
+from .handlers.scope import scan_chat
 
 
 def bootstrap(settings: Settings, *, clock: Clock | None = None, store: Store | None = None,
@@ -20,7 +22,11 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, store: Store | 
     services = services or Services()
     if services.files is None:
         services.files = FileStore(settings.storage.files_dir, int(settings.storage.max_attachment_mb * 1e6))
-    return Engine(store, settings, clock or Clock(), build_registry(), services)
+    if services.scope is None:
+        services.scope = ScopeService(settings.nlp.model_path, settings.nlp.backend)
+    engine = Engine(store, settings, clock or Clock(), build_registry(), services)
+    engine.chat_hooks.append(scan_chat)
+    return engine
 
 
 class _Short(logging.Formatter):

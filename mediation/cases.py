@@ -112,13 +112,18 @@ def bind_chat(s: Session, actor: Actor, case: Case) -> None:
     s.add(binding)
 
 
+def bound_case(s: Session, actor: Actor) -> Case | None:
+    binding = s.get(ChatBinding, (actor.platform, actor.chat_id))
+    return s.get(Case, binding.case_id) if binding else None
+
+
 def resolve_case(s: Session, actor: Actor, party: Party, case_id: str | None = None) -> Case:
     """The case a command is about: named, else the chat's, else the sender's only open case."""
     if case_id:
         return get_case(s, case_id)
-    binding = s.get(ChatBinding, (actor.platform, actor.chat_id))
-    if binding:
-        return s.get(Case, binding.case_id)
+    bound = bound_case(s, actor)
+    if bound:
+        return bound
     mine = s.exec(select(Case).join(CaseMember, CaseMember.case_id == Case.id)
                   .where(CaseMember.party_id == party.id)).all()
     open_ = [c for c in mine if c.status not in CLOSED]

@@ -11,6 +11,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .feedback import FeedbackConfig
+from .fees import FeesConfig
+
 ENV_DATABASE_URL = "MEDIATOR_DATABASE_URL"
 ENV_TELEGRAM_TOKEN = "TELEGRAM_BOT_TOKEN"
 ENV_DISCORD_TOKEN = "DISCORD_BOT_TOKEN"
@@ -34,6 +37,16 @@ class DatabaseConfig(Section):
 class StorageConfig(Section):
     files_dir: str = "var/files"
     max_attachment_mb: float = Field(default=25.0, gt=0)
+
+
+class InspectionConfig(Section):
+    """Limits when reading delivered files: nothing a sender makes can exhaust memory or disk."""
+
+    max_file_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    max_zip_members: int = Field(default=500, gt=0)
+    max_zip_total_bytes: int = Field(default=500 * 1024 * 1024, gt=0)
+    max_zip_ratio: float = Field(default=100.0, gt=1)
+    max_image_pixels: int = Field(default=80_000_000, gt=0)
 
 
 class LimitsConfig(Section):
@@ -83,6 +96,7 @@ class LoggingConfig(Section):
 class Settings(Section):
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     storage: StorageConfig = Field(default_factory=StorageConfig)
+    inspection: InspectionConfig = Field(default_factory=InspectionConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     # moderators by platform: user ids (console: user names)
     moderators: dict[str, list[str]] = Field(
@@ -92,6 +106,8 @@ class Settings(Section):
     telegram: TelegramConfig = Field(default_factory=TelegramConfig)
     discord: DiscordConfig = Field(default_factory=DiscordConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    fees: FeesConfig = Field(default_factory=FeesConfig)
+    feedback: FeedbackConfig = Field(default_factory=FeedbackConfig)
 
 
 def _explain(err: ValidationError, source: str) -> str:

@@ -10,10 +10,12 @@ import pytest
 
 from bot.adapters.memory import MemoryAdapter
 from bot.bootstrap import bootstrap
+from bot.engine import Services
 from bot.hub import Hub
 from mediation.clock import FixedClock
 from mediation.config import Settings
 from mediation.db import Store
+from nlp.service import ScopeService
 
 PG_BASE = os.environ.get("MEDIATOR_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -66,10 +68,14 @@ def clock() -> FixedClock:
     return FixedClock(START)
 
 
+SCOPE = ScopeService()  # the real model, loaded once for the whole test run, on first use
+
+
 def make_chat(settings: Settings, clock: FixedClock, url: str | None = None) -> MemoryAdapter:
     if url:
         settings.database.url = url
-    engine = bootstrap(settings, clock=clock, store=Store.from_url(settings.database.url))
+    engine = bootstrap(settings, clock=clock, store=Store.from_url(settings.database.url),
+                       services=Services(scope=SCOPE))
     return MemoryAdapter(Hub(engine))
 
 

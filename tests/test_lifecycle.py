@@ -150,7 +150,13 @@ async def test_only_the_moderator_who_took_a_case_decides(chat, settings):
     ("/case status CNOPE1", "unknown_case"),
     ("/brief agree", "no_case"),
     ("/clock advance 3d", "unknown_command"),  # console only
-    ("/scope is this in scope?", "not_available"),
+    ("/scope is this in scope?", "no_case"),
+    ("/scope brief=8 photos request=", "missing_argument"),
+    ("/dispute the work is bad", "no_case"),
+    ("/feedback preview", "missing_argument"),
+    ("/feedback preview outcome=full_refund amount=-3", "bad_amount"),
+    ("/feedback preview outcome=teleport amount=30", "unknown_outcome"),
+    ("/feedback preview outcome=full_refund amount=30 score=140", "bad_argument"),
 ])
 async def test_bad_input_gets_a_clear_error(chat, line, code):
     replies = await chat.say("maya", line)
@@ -198,7 +204,7 @@ async def test_parties_on_other_chats_are_notified(chat):
 
 async def test_help_lists_commands_and_what_comes_later(chat):
     reply = (await chat.say("maya", "/help"))[0]
-    assert "case new" in reply.data["commands"] and "scope" not in reply.data["commands"]
+    assert "case new" in reply.data["commands"] and "offer" not in reply.data["commands"]
     assert "/mod queue" not in reply.text  # not a moderator
     assert "/clock" not in reply.text  # console only
     mod_help = (await chat.say("mod", "/help"))[0]

@@ -3,5 +3,5 @@ from ..commands import Registry
 
 
 def build_registry() -> Registry:
-    from . import case, brief, work, moderation, later, console
-    return Registry.from_modules(case, brief, work, moderation, later, console)
+    from . import brief, case, console, later, moderation, scope, settlement, work
+    return Registry.from_modules(case, brief, work, scope, settlement, moderation, later, console)

@@ -13,11 +13,6 @@ def _make(word: str, usage: str, summary: str):
     return handler
 
 
-scope = _make("scope", "/scope <text>", "check a request against the brief")
-assess = _make("assess", "/assess", "deliveries against the brief, requirement by requirement")
-dispute = _make("dispute", "/dispute <reason>", "open mediation: assessment and ranked proposals")
-proposals = _make("proposals", "/proposals", "the current proposals")
 accept = _make("accept", "/accept <id>", "accept a proposal")
 reject = _make("reject", "/reject <id>", "reject a proposal")
 offer = _make("offer", "/offer <amount>", "a blind offer, sent privately")
-feedback_preview = _make("feedback preview", "/feedback preview <outcome>", "money and score effects of an outcome")

@@ -8,6 +8,7 @@ from .. import replies
 from ..commands import Command, command
 from ..engine import Ctx
 from ..messages import Option, Reply
+from .scope import scope_reply, try_check
 
 
 @command("deliver", "/deliver <note> [attachments]", "hand in work (the freelancer), with files", keys=("case",))
@@ -47,11 +48,15 @@ def request(ctx: Ctx, cmd: Command) -> list[Reply]:
     if not cmd.text:
         raise MediationError("missing_argument", "Say what you would like changed: /request <text>")
     cases.require_party(ctx.s, case, ctx.party, role="client", action="raise a change request")
-    req = cases.add_request(ctx.s, ctx.actor, ctx.party, case, cmd.text, ctx.now)
+    brief = cases.agreed_brief(ctx.s, case)
+    scope = try_check(ctx, brief.text, cmd.text) if brief and ctx.services.scope is not None else {}
+    req = cases.add_request(ctx.s, ctx.actor, ctx.party, case, cmd.text, ctx.now, scope=scope)
     text = f"Change request {req.id} recorded on case {case.id}: {req.text}"
+    if scope:
+        text += "\n" + scope_reply(scope, req.text, case.id).text
 
     def make() -> Reply:
-        return replies.notice("request", text, case_id=case.id, request_id=req.id, text=req.text)
+        return replies.notice("request", text, case_id=case.id, request_id=req.id, text=req.text, scope=scope or None)
     return [make()] + ctx.notify_others(case, make)
 
 

@@ -1,0 +1,99 @@
+"""/scope, scope flags on /request, and scanning a client's plain messages for scope creep."""
+from __future__ import annotations
+
+import logging
+
+from mediation import audit, cases
+from mediation.errors import MediationError
+from mediation.models import Case
+
+from ..commands import Command, command
+from ..engine import Ctx
+from ..messages import Option, Reply
+
+log = logging.getLogger("mediator.scope")
+FLAG_CONFIDENCE = 0.6  # below this a plain chat message is not flagged (a /scope or /request still answers)
+
+
+def check(ctx: Ctx, brief: str, request: str) -> dict:
+    if ctx.services.scope is None:
+        raise MediationError("model_unavailable", "The scope model is not loaded in this process.")
+    result = ctx.services.scope.check(brief, request)
+    data = result.to_json(None)
+    data.pop("id")
+    data["notes"] = list(result.notes)
+    return data
+
+
+def try_check(ctx: Ctx, brief: str, request: str) -> dict:
+    """For recording requests: a model failure must not lose the request itself."""
+    try:
+        return check(ctx, brief, request)
+    except Exception:
+        log.exception("scope check failed; the request is kept without a verdict")
+        return {}
+
+
+def scope_reply(data: dict, request: str, case_id: str | None = None, propose: bool = False) -> Reply:
+    verdict = "goes beyond the brief" if data["out_of_scope"] else "is within the brief"
+    kind = data["kind"].replace("_", " ")
+    lines = [f"This request {verdict} ({kind}, confidence {data['confidence']:.0%}).", data["reason"]]
+    if data.get("brief_match"):
+        lines.append(f"Nearest brief clause: “{data['brief_match']}”")
+    lines += [f"Note: {n}" for n in data.get("notes", [])]
+    options = []
+    if data["out_of_scope"] and propose:
+        lines.append("This can be handled as a change order: the freelancer quotes it as new work.")
+        options.append(Option("Make it a change order", f"/request {request}"[:300]))
+    return Reply(text="\n".join(lines), title="Scope check",
+                 options=options, data={"type": "scope", "case_id": case_id, "request": request, **data})
+
+
+def agreed_or_latest_brief(ctx: Ctx, case: Case) -> str:
+    brief = cases.agreed_brief(ctx.s, case) or cases.latest_brief(ctx.s, case)
+    if brief is None:
+        raise MediationError("no_brief", f"Case {case.id} has no brief to check against yet: /brief <text>.")
+    return brief.text
+
+
+@command("scope", "/scope <text>", "is a request inside the brief? (ad hoc: /scope brief=… request=…)",
+         keys=("brief", "request", "case"))
+def scope(ctx: Ctx, cmd: Command) -> list[Reply]:
+    if "brief" in cmd.kv or "request" in cmd.kv:
+        brief, request = cmd.kv.get("brief", ""), cmd.kv.get("request", "")
+        if not brief.strip() or not request.strip():
+            raise MediationError("missing_argument", "Usage: /scope brief=<the agreed brief> request=<the request>")
+        return [scope_reply(check(ctx, brief, request), request)]
+    if not cmd.text:
+        raise MediationError("missing_argument", "Usage: /scope <request> in a case, or /scope brief=… request=…")
+    case = ctx.case(cmd)
+    role = cases.require_party(ctx.s, case, ctx.party, action="check requests against its brief")
+    data = check(ctx, agreed_or_latest_brief(ctx, case), cmd.text)
+    return [scope_reply(data, cmd.text, case.id, propose=role == "client")]
+
+
+def scan_chat(ctx: Ctx) -> list[Reply]:
+    """A plain message in a case chat: kept on the timeline; a client's ask beyond the brief is flagged."""
+    binding_case = cases.bound_case(ctx.s, ctx.actor)
+    if binding_case is None or binding_case.status in cases.CLOSED:
+        return []
+    role = cases.role_of(ctx.s, binding_case, ctx.party)
+    if role is None:
+        return []
+    text = ctx.incoming.text.strip()
+    audit.record(ctx.s, binding_case.id, ctx.actor.tag, "message", {"role": role, "text": text}, ctx.now)
+    brief = cases.agreed_brief(ctx.s, binding_case)
+    if role != "client" or brief is None or not ctx.settings.nlp.scan_chat or ctx.services.scope is None:
+        return []
+    data = try_check(ctx, brief.text, text)
+    if not data or not data["out_of_scope"] or data["confidence"] < FLAG_CONFIDENCE:
+        return []
+    req = cases.add_request(ctx.s, ctx.actor, ctx.party, binding_case, text, ctx.now, source="chat", scope=data)
+
+    def make() -> Reply:
+        reply = scope_reply(data, text, binding_case.id)
+        reply.text = (f"Heads-up: {reply.text}\nKept as change request {req.id}: the freelancer can quote it as "
+                      "new work, and it appears as a change order in /dispute proposals.")
+        reply.data["request_id"] = req.id
+        return reply
+    return [make()] + ctx.notify_others(binding_case, make)

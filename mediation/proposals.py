@@ -1,0 +1,509 @@
+"""Settlement proposals for a disputed contract: each with its money after fees, its effect on
+both sides' feedback and score, and the facts it rests on.
+
+Ranking. Proposals are ordered by a score computed from the facts only, never from who asked:
+
+* merit `m` (0..1), how far the freelancer earned the money: the brief coverage (or the share
+  of requirement verdicts met; 0.5 when nothing was assessed), +0.05 per approved sample or
+  milestone (at most +0.10), +0.05 delivered on time / -0.10 late, +0.05 when more revisions
+  were done than agreed, +0.10 when the client has been silent 14 days or more (the contract
+  was abandoned after delivery), -0.20 when the freelancer has;
+* release in full: `m`; a change order (release in full plus the out-of-scope work as a new
+  order): `m - 0.01` (priced) or `m - 0.02` (to be quoted), so it follows the release;
+* partial refund: `1 - |m - 0.5|` when the refund is derived from an unmet share of the brief;
+  half that when the brief gives no ground for one (met in full, or nothing delivered) and the
+  proposal falls back to splitting the difference;
+* full refund: `1 - m`; mutual cancellation: `1 - m - 0.05`;
+* escalation: 0.30, +0.30 when nothing was assessed, +0.10 when a side has been silent 14 days
+  or more.
+
+Ties keep the order release, change order, partial refund, full refund, cancellation,
+escalation. Ids are P1..Pn in rank order.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import NamedTuple
+
+from mediation.currency import MoneyError, currency_code, format_money, parse_amount, quantize
+from mediation.errors import MediationError
+from mediation.feedback import (EPOCH, OUTCOME_KINDS, FeedbackEffect, FeedbackPolicy, OutcomeFacts,
+                                OutcomeRecord, effect, history_from_score, settled_kind)
+from mediation.fees import FeeSchedule, Split, split
+
+SILENCE_DAYS = 14
+COMPROMISE_SHARE = Decimal("0.5")
+_MET = {"met", "delivered", "yes", "pass", "passed", "done", "complete"}
+_PARTLY = {"partly", "partial", "partially", "partly_met", "partially_met"}
+_UNMET = {"unmet", "not_met", "missing", "no", "fail", "failed", "not_delivered"}
+_KIND_ORDER = {k: i for i, k in enumerate(
+    ["release_full", "change_order", "partial_refund", "full_refund", "mutual_cancel", "escalate"])}
+
+
+class Verdict(NamedTuple):
+    """One brief requirement and how the delivery met it (`met`, `partly`, `unmet`, `unknown`)."""
+
+    requirement: str
+    kind: str
+    verdict: str
+
+
+@dataclass(frozen=True)
+class ScopeFlag:
+    """A request found to go beyond the brief. Quantity creep carries `extra_units` (priced per
+    unit from the brief); anything else is quoted by the freelancer (`quote` once given)."""
+
+    kind: str
+    request: str
+    reason: str = ""
+    brief_match: str | None = None
+    extra_units: int | None = None
+    unit_price: Decimal | None = None
+    quote: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """Everything a proposal may rest on. `now` anchors the score window (the engine's clock);
+    `agreed_quantity` prices quantity creep when a flag has no unit price; `fee_client_share`
+    is the client's share of the service fee under the contract's terms."""
+
+    amount: Decimal
+    currency: str
+    coverage: float | None = None
+    verdicts: list[Verdict] = field(default_factory=list)
+    on_time: bool | None = None
+    approvals: list[str] = field(default_factory=list)
+    scope_flags: list[ScopeFlag] = field(default_factory=list)
+    revisions_used: int = 0
+    revisions_allowed: int | None = None
+    silent_party: str | None = None
+    silent_days: int = 0
+    disputing_party: str | None = None
+    history_client: list[OutcomeRecord] = field(default_factory=list)
+    history_freelancer: list[OutcomeRecord] = field(default_factory=list)
+    agreed_quantity: int | None = None
+    fee_client_share: Decimal | None = None
+    now: datetime | None = None
+    window_days: int = 730
+
+    def __post_init__(self):
+        code = currency_code(self.currency)
+        amount = Decimal(self.amount)
+        if not amount.is_finite() or amount <= 0:
+            raise MoneyError("bad_amount", f"contract amount must be more than zero, got {amount}")
+        object.__setattr__(self, "currency", code)
+        object.__setattr__(self, "amount", quantize(amount, code))
+        if self.coverage is not None and not 0 <= self.coverage <= 1:
+            raise MediationError("bad_facts", f"coverage must be 0..1, got {self.coverage}")
+        for name in ("silent_party", "disputing_party"):
+            value = getattr(self, name)
+            if value not in (None, "client", "freelancer"):
+                raise MediationError("bad_facts", f"{name} must be client or freelancer, got {value!r}")
+        if self.silent_days < 0 or self.revisions_used < 0:
+            raise MediationError("bad_facts", "days and revision counts cannot be negative")
+        object.__setattr__(self, "verdicts", [Verdict(*v) for v in self.verdicts])
+
+
+@dataclass(frozen=True)
+class ChangeOrder:
+    request: str
+    kind: str
+    price: Decimal | None
+    basis: str                    # per_unit | quote | to_quote
+    units: int | None = None
+    unit_price: Decimal | None = None
+    brief_match: str | None = None
+
+    def to_data(self) -> dict:
+        s = lambda v: None if v is None else str(v)  # noqa: E731
+        return {"request": self.request, "kind": self.kind, "price": s(self.price),
+                "basis": self.basis, "units": self.units, "unit_price": s(self.unit_price),
+                "brief_match": self.brief_match}
+
+
+@dataclass(frozen=True)
+class Proposal:
+    id: str
+    kind: str
+    title: str
+    client_refund: Decimal | None
+    money: Split | None
+    feedback: FeedbackEffect
+    comparison: FeedbackEffect | None
+    comparison_money: Split | None
+    rationale: str
+    score: float
+    fee_schedule: str
+    fees_paid_by: str
+    change_order: ChangeOrder | None = None
+    money_range: dict[str, tuple[Decimal, Decimal]] | None = None
+
+    @property
+    def freelancer_net(self) -> Decimal | None:
+        return None if self.money is None else self.money.freelancer_net
+
+    def to_data(self) -> dict:
+        m = self.money
+        fees = None if m is None else {
+            "schedule": self.fee_schedule, "paid_by": self.fees_paid_by,
+            "service_fee": str(m.service_fee), "freelancer_fee": str(m.freelancer_fee),
+            "client_fee": str(m.client_fee), "platform_total": str(m.platform_total)}
+        comparison = None
+        if self.comparison is not None:
+            comparison = self.comparison.to_data()
+            cm = self.comparison_money
+            comparison["freelancer_net"] = None if cm is None else str(cm.freelancer_net)
+            comparison["client_net_cost"] = None if cm is None else str(cm.client_net_cost)
+        data = {
+            "id": self.id, "kind": self.kind, "title": self.title, "score": self.score,
+            "client_refund": None if self.client_refund is None else str(self.client_refund),
+            "freelancer_net": None if m is None else str(m.freelancer_net),
+            "fees": fees,
+            "feedback": self.feedback.to_data(),
+            "comparison_policy": comparison,
+            "rationale": self.rationale,
+            "money": None if m is None else m.to_data(),
+            "change_order": None if self.change_order is None else self.change_order.to_data(),
+        }
+        if self.money_range is not None:
+            data["money_range"] = {k: [str(lo), str(hi)] for k, (lo, hi) in self.money_range.items()}
+        return data
+
+
+def proposals_data(proposals: list[Proposal]) -> dict:
+    return {"type": "proposals", "items": [p.to_data() for p in proposals]}
+
+
+def fees_under(schedule: FeeSchedule, policy: FeedbackPolicy) -> FeeSchedule:
+    """The schedule with the policy's rule on who bears the service fee applied."""
+    if policy.fees_paid_by == "schedule" or policy.fees_paid_by == schedule.fees_paid_by:
+        return schedule
+    return schedule.model_copy(update={"fees_paid_by": policy.fees_paid_by})
+
+
+# --- facts -------------------------------------------------------------------------------
+
+def _verdict_score(v: Verdict) -> float | None:
+    word = v.verdict.strip().lower().replace(" ", "_").replace("-", "_")
+    if word in _MET:
+        return 1.0
+    if word in _PARTLY:
+        return 0.5
+    if word in _UNMET:
+        return 0.0
+    return None
+
+
+def coverage_of(facts: CaseFacts) -> float | None:
+    """The stated coverage, else the share of assessed requirements met (partly = half)."""
+    if facts.coverage is not None:
+        return float(facts.coverage)
+    scored = [s for s in map(_verdict_score, facts.verdicts) if s is not None]
+    return sum(scored) / len(scored) if scored else None
+
+
+def merit(facts: CaseFacts) -> float:
+    """How far the facts say the freelancer earned the money, 0..1 (see the module notes)."""
+    cov = coverage_of(facts)
+    m = 0.5 if cov is None else cov
+    m += min(0.10, 0.05 * len(facts.approvals))
+    if facts.on_time is True:
+        m += 0.05
+    elif facts.on_time is False:
+        m -= 0.10
+    if facts.revisions_allowed is not None and facts.revisions_used > facts.revisions_allowed:
+        m += 0.05
+    if facts.silent_days >= SILENCE_DAYS:
+        if facts.silent_party == "client":
+            m += 0.10
+        elif facts.silent_party == "freelancer":
+            m -= 0.20
+    return min(1.0, max(0.0, m))
+
+
+def _quote(text: str, limit: int = 80) -> str:
+    text = " ".join(str(text).split())
+    return f"'{text if len(text) <= limit else text[: limit - 1] + '…'}'"
+
+
+def _facts_summary(facts: CaseFacts) -> list[str]:
+    parts = []
+    scored = [(v, _verdict_score(v)) for v in facts.verdicts]
+    met = [v for v, s in scored if s == 1.0]
+    judged = [v for v, s in scored if s is not None]
+    cov = coverage_of(facts)
+    if judged:
+        parts.append(f"{len(met)} of {len(judged)} brief requirements met"
+                     + (f" ({round(cov * 100)}% coverage)" if cov is not None else ""))
+    elif cov is not None:
+        parts.append(f"{round(cov * 100)}% of the brief covered")
+    else:
+        parts.append("the delivery has not been assessed against the brief")
+    if facts.approvals:
+        shown = ", ".join(_quote(a, 40) for a in facts.approvals[:3])
+        parts.append(f"the client approved {len(facts.approvals)} sample(s) or milestone(s) "
+                     f"({shown})")
+    if facts.on_time is True:
+        parts.append("delivered on time")
+    elif facts.on_time is False:
+        parts.append("delivered late")
+    if facts.revisions_allowed is not None:
+        parts.append(f"{facts.revisions_used} of {facts.revisions_allowed} revisions used")
+    if facts.silent_party and facts.silent_days:
+        parts.append(f"the {facts.silent_party} has been silent for {facts.silent_days} days")
+    return parts
+
+
+def _unmet_clauses(facts: CaseFacts) -> list[str]:
+    return [_quote(v.requirement, 60) for v in facts.verdicts
+            if _verdict_score(v) is not None and _verdict_score(v) < 1]
+
+
+def _met_clauses(facts: CaseFacts) -> list[str]:
+    return [_quote(v.requirement, 60) for v in facts.verdicts if _verdict_score(v) == 1.0]
+
+
+# --- proposals ---------------------------------------------------------------------------
+
+@dataclass
+class _Draft:
+    kind: str
+    title: str
+    client_refund: Decimal | None
+    rationale: str
+    score: float
+    change_order: ChangeOrder | None = None
+    tie: int = 0
+
+
+def _change_order(flag: ScopeFlag, facts: CaseFacts) -> ChangeOrder:
+    code = facts.currency
+    unit_price = flag.unit_price
+    if unit_price is None and flag.extra_units and facts.agreed_quantity:
+        unit_price = quantize(facts.amount / facts.agreed_quantity, code)
+    if flag.extra_units and unit_price is not None:
+        unit_price = quantize(Decimal(unit_price), code)
+        return ChangeOrder(flag.request, flag.kind, quantize(unit_price * flag.extra_units, code),
+                           "per_unit", flag.extra_units, unit_price, flag.brief_match)
+    if flag.quote is not None:
+        return ChangeOrder(flag.request, flag.kind, quantize(Decimal(flag.quote), code), "quote",
+                           brief_match=flag.brief_match)
+    return ChangeOrder(flag.request, flag.kind, None, "to_quote", brief_match=flag.brief_match)
+
+
+def _drafts(facts: CaseFacts, compromise_share: Decimal) -> list[_Draft]:
+    code, amount = facts.currency, facts.amount
+    money = lambda v: format_money(v, code)  # noqa: E731
+    m = merit(facts)
+    cov = coverage_of(facts)
+    summary = "; ".join(_facts_summary(facts))
+    met, unmet = _met_clauses(facts), _unmet_clauses(facts)
+    drafts: list[_Draft] = []
+
+    basis = f"Facts: {summary}."
+    if met:
+        basis += f" Met: {', '.join(met[:4])}{' and more' if len(met) > 4 else ''}."
+    drafts.append(_Draft(
+        "release_full", "Release the payment in full", quantize(Decimal(0), code),
+        f"{basis} The freelancer is paid the whole {money(amount)}; fits when the brief was met.",
+        m))
+
+    for i, flag in enumerate(facts.scope_flags):
+        order = _change_order(flag, facts)
+        if order.basis == "per_unit":
+            price = (f"priced from the brief at {order.units} x {money(order.unit_price)} = "
+                     f"{money(order.price)}")
+        elif order.basis == "quote":
+            price = f"quoted by the freelancer at {money(order.price)}"
+        else:
+            price = "to be quoted by the freelancer"
+        clause = f" Closest brief clause: {_quote(flag.brief_match, 60)}." if flag.brief_match else \
+            " No brief clause covers it."
+        why = f" ({flag.kind}: {flag.reason})" if flag.reason else f" ({flag.kind})"
+        drafts.append(_Draft(
+            "change_order", f"Release in full, and a change order for {_quote(flag.request, 40)}",
+            quantize(Decimal(0), code),
+            f"The request {_quote(flag.request)} goes beyond the brief{why}.{clause} "
+            f"{basis} The original {money(amount)} is released in full; the new work is a "
+            f"separate, optional order, {price}.",
+            m - (0.01 if order.price is not None else 0.02), order, tie=i))
+
+    derived = None if cov is None else quantize((1 - Decimal(str(cov))) * amount, code)
+    if derived is not None and 0 < derived < amount:
+        pct = round((1 - cov) * 100)
+        unmet_text = f" Not met: {', '.join(unmet[:4])}." if unmet else ""
+        drafts.append(_Draft(
+            "partial_refund", f"Partial refund of {money(derived)}", derived,
+            f"About {pct}% of the brief is unmet, so {pct}% of {money(amount)} "
+            f"({money(derived)}) goes back to the client and the rest is paid.{unmet_text} "
+            f"{basis}", 1 - abs(m - 0.5)))
+    else:
+        refund = quantize(amount * compromise_share, code)
+        if derived is None:
+            ground = "the delivery has not been assessed, so there is no unmet share to refund"
+        elif derived == 0:
+            ground = "the brief was met in full, so no part of it is unmet"
+        else:
+            ground = "nothing of the brief was met, so a partial refund has no basis"
+        drafts.append(_Draft(
+            "partial_refund", f"Partial refund of {money(refund)} (split the difference)", refund,
+            f"A compromise only: {ground}; splitting the difference returns {money(refund)}. "
+            f"{basis}", 0.5 * (1 - abs(m - 0.5))))
+
+    drafts.append(_Draft(
+        "full_refund", f"Full refund of {money(amount)}", amount,
+        f"All {money(amount)} goes back to the client; fits when the brief was not met. {basis}",
+        1 - m))
+    drafts.append(_Draft(
+        "mutual_cancel", "Cancel by mutual agreement", amount,
+        f"Both sides close the contract by agreement and the {money(amount)} goes back to the "
+        f"client, with no loser in the dispute. {basis}", 1 - m - 0.05))
+
+    esc = 0.30 + (0.30 if cov is None else 0) + \
+        (0.10 if facts.silent_party and facts.silent_days >= SILENCE_DAYS else 0)
+    reasons = []
+    if cov is None:
+        reasons.append("the delivery has not been assessed")
+    if facts.silent_party and facts.silent_days >= SILENCE_DAYS:
+        reasons.append(f"the {facts.silent_party} has been silent for {facts.silent_days} days")
+    extra = f" Here {' and '.join(reasons)}." if reasons else ""
+    drafts.append(_Draft(
+        "escalate", "Escalate to a moderator", None,
+        f"A moderator reads the case file and decides; fits when the facts are unclear or a side "
+        f"will not engage.{extra} {basis}", esc))
+    return drafts
+
+
+def propose(facts: CaseFacts, fees: FeeSchedule, policy: FeedbackPolicy,
+            comparison_policy: FeedbackPolicy | None = None, *,
+            compromise_share: Decimal = COMPROMISE_SHARE) -> list[Proposal]:
+    """Ranked proposals for a disputed contract (deterministic; independent of who disputes)."""
+    drafts = _drafts(facts, Decimal(compromise_share))
+    for d in drafts:
+        d.score = min(1.0, max(0.0, d.score))
+    drafts.sort(key=lambda d: (-round(d.score, 6), _KIND_ORDER[d.kind], d.tie))
+    out = []
+    for rank, d in enumerate(drafts, start=1):
+        active_fees = fees_under(fees, policy)
+        money, money_range = _money(facts, d, active_fees)
+        feedback = _effect(facts, d, policy)
+        comparison = comparison_money = None
+        if comparison_policy is not None:
+            comparison = _effect(facts, d, comparison_policy)
+            comparison_money, _ = _money(facts, d, fees_under(fees, comparison_policy))
+        out.append(Proposal(
+            id=f"P{rank}", kind=d.kind, title=d.title, client_refund=d.client_refund,
+            money=money, feedback=feedback, comparison=comparison,
+            comparison_money=comparison_money,
+            rationale=f"{d.rationale} {feedback.explanation}".strip(),
+            score=round(d.score, 3), fee_schedule=fees.name,
+            fees_paid_by=active_fees.fees_paid_by, change_order=d.change_order,
+            money_range=money_range))
+    return out
+
+
+def _money(facts: CaseFacts, d: _Draft, schedule: FeeSchedule):
+    share = facts.fee_client_share
+    if d.client_refund is not None:
+        return split(facts.amount, facts.currency, d.client_refund, schedule, client_share=share), None
+    ends = [split(facts.amount, facts.currency, r, schedule, client_share=share)
+            for r in (Decimal(0), facts.amount)]
+    keys = ("client_refund", "freelancer_net", "client_net_cost", "platform_total")
+    return None, {k: tuple(sorted(getattr(s, k) for s in ends)) for k in keys}
+
+
+def _partial_refund_amount(facts: CaseFacts) -> Decimal | None:
+    cov = coverage_of(facts)
+    if cov is None:
+        return None
+    refund = quantize((1 - Decimal(str(cov))) * facts.amount, facts.currency)
+    return refund if 0 < refund < facts.amount else None
+
+
+def _effect(facts: CaseFacts, d: _Draft, policy: FeedbackPolicy) -> FeedbackEffect:
+    refund = d.client_refund if d.kind != "escalate" else _partial_refund_amount(facts)
+    of = OutcomeFacts(facts.amount, facts.currency, refund, True, facts.now, facts.window_days)
+    return effect(d.kind, of, policy, facts.history_client, facts.history_freelancer)
+
+
+# --- what-if -----------------------------------------------------------------------------
+
+def feedback_preview(outcome: str, amount: Decimal | str | int, currency: str, *,
+                     policy: FeedbackPolicy, comparison: FeedbackPolicy | None = None,
+                     fees: FeeSchedule | None = None, client_refund: Decimal | str | None = None,
+                     freelancer_score: float | None = None, client_score: float | None = None,
+                     history_client: list[OutcomeRecord] | None = None,
+                     history_freelancer: list[OutcomeRecord] | None = None,
+                     prior_value: Decimal | None = None, disputed: bool = True,
+                     now: datetime | None = None, window_days: int = 730,
+                     max_amount: Decimal | str | None = None) -> dict:
+    """The money and score effects of one outcome, for `/feedback preview <outcome>` in a case or
+    ad hoc (`outcome=full_refund amount=88 score=92`). A bare score stands for a history of
+    `prior_value` (default ten contracts of this amount) that produces it."""
+    if outcome not in OUTCOME_KINDS:
+        raise MediationError("unknown_outcome",
+                             f"unknown outcome {outcome!r} (known: {', '.join(OUTCOME_KINDS)})")
+    code = currency_code(currency)
+    kwargs = {} if max_amount is None else {"max_amount": max_amount}
+    value = parse_amount(amount if not isinstance(amount, float) else str(amount), code, **kwargs)
+    notes = []
+    refund: Decimal | None
+    if outcome in ("release_full", "change_order"):
+        refund = Decimal(0)
+    elif outcome in ("full_refund", "mutual_cancel"):
+        refund = value
+    elif client_refund is not None:
+        refund = parse_amount(client_refund, code, allow_zero=True, max_amount=value)
+    elif outcome == "partial_refund":
+        refund = quantize(value * COMPROMISE_SHARE, code)
+        notes.append(f"no refund amount given: half ({format_money(refund, code)}) assumed")
+    else:
+        refund = None
+    at = now or EPOCH
+    prior = Decimal(prior_value) if prior_value is not None else value * 10
+    hist_f = list(history_freelancer or [])
+    hist_c = list(history_client or [])
+    if freelancer_score is not None and not hist_f:
+        hist_f = history_from_score(freelancer_score, "freelancer", prior, at)
+        notes.append(f"freelancer score {freelancer_score:g} over {format_money(prior, code)} "
+                     f"of past contracts")
+    if client_score is not None and not hist_c:
+        hist_c = history_from_score(client_score, "client", prior, at)
+        notes.append(f"client score {client_score:g} over {format_money(prior, code)} "
+                     f"of past contracts")
+    facts = OutcomeFacts(value, code, refund, disputed, now, window_days)
+    data = {"type": "feedback_preview", "outcome": outcome,
+            "settles_as": settled_kind(outcome, facts, policy) if outcome != "escalate" else None,
+            "amount": str(value), "currency": code,
+            "client_refund": None if refund is None else str(refund)}
+    eff = effect(outcome, facts, policy, hist_c, hist_f)
+    data["feedback"] = eff.to_data()
+    data["money"] = None
+    if fees is not None:
+        schedule = fees_under(fees, policy)
+        if outcome == "escalate":
+            ends = [split(value, code, r, schedule) for r in (Decimal(0), value)]
+            data["money_range"] = {k: sorted(str(getattr(s, k)) for s in ends)
+                                   for k in ("client_refund", "freelancer_net", "client_net_cost")}
+        else:
+            data["money"] = split(value, code, refund, schedule).to_data()
+    data["comparison_policy"] = None
+    if comparison is not None:
+        comp = effect(outcome, facts, comparison, hist_c, hist_f).to_data()
+        if fees is not None and outcome != "escalate":
+            cm = split(value, code, refund, fees_under(fees, comparison))
+            comp["freelancer_net"], comp["client_net_cost"] = str(cm.freelancer_net), \
+                str(cm.client_net_cost)
+        data["comparison_policy"] = comp
+    data["assumptions"] = notes
+    data["explanation"] = eff.explanation
+    return data
+
+
+def swap_disputing_party(facts: CaseFacts) -> CaseFacts:
+    """The same facts as seen from the other side (proposals must not change)."""
+    other = {"client": "freelancer", "freelancer": "client", None: None}[facts.disputing_party]
+    return replace(facts, disputing_party=other)

@@ -1,0 +1,185 @@
+"""From a stored case to its facts, its assessment and its ranked proposals.
+
+The pure rules live in `assessment`, `proposals`, `fees` and `feedback`; this module reads what
+they need from storage and keeps their results as evidence.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from . import audit, cases
+from .assessment import Assessment, assess
+from .clock import as_utc
+from .config import Settings
+from .errors import MediationError
+from .feedback import OutcomeFacts, OutcomeRecord, outcome_record
+from .inspection import Limits, inspect_file
+from .models import Agreement, Case, CaseMember, Decision, Identity, Party, Proposal
+from .proposals import CaseFacts, ScopeFlag, propose
+
+SILENCE_MIN_DAYS = 1
+_REACTIONS = {"refused", "dispute.opened", "proposals.made", "case.escalated"}
+
+
+def limits(settings: Settings) -> Limits:
+    return Limits.from_mapping(settings.inspection.model_dump())
+
+
+def require_agreed_brief(s: Session, case: Case, what: str):
+    brief = cases.agreed_brief(s, case)
+    if brief is None:
+        raise MediationError("no_agreed_brief", f"Case {case.id} has no agreed brief yet, so there is nothing "
+                                                f"to {what} against: agree one with /brief and /brief agree.")
+    return brief
+
+
+def case_assessment(s: Session, case: Case, settings: Settings) -> Assessment:
+    """Every file delivered on the case (each distinct file once) against the agreed brief."""
+    brief = require_agreed_brief(s, case, "assess")
+    delivered = cases.deliveries(s, case)
+    if not delivered:
+        raise MediationError("no_delivery", f"Nothing has been delivered on case {case.id} yet.")
+    seen, facts = set(), []
+    for _, files in delivered:
+        for f in files:
+            if f.sha256 not in seen:  # a sample sent again with the final set counts once
+                seen.add(f.sha256)
+                facts.append(inspect_file(f.stored_path, limits(settings), name=f.name))
+    agreed_at = max(as_utc(t) for t in (brief.client_agreed_at, brief.freelancer_agreed_at) if t)
+    last = delivered[-1][0]
+    return assess(brief.text, facts, delivered_at=as_utc(last.created_at), agreed_at=agreed_at,
+                  approvals=[a.what for a in cases.approvals(s, case)], note=last.note)
+
+
+def _last_activity(s: Session, case: Case) -> dict[str, datetime]:
+    """When each side last did anything on the case, from the audit trail."""
+    tags = {}
+    for role, m in cases.members(s, case).items():
+        for ident in s.exec(select(Identity).where(Identity.party_id == m.party_id)):
+            tags[f"{ident.platform}:{ident.user_id}"] = role
+    last: dict[str, datetime] = {}
+    for e in audit.entries(s, case.id):
+        role = tags.get(e.actor)
+        if role and e.action not in _REACTIONS:
+            last[role] = as_utc(e.at)
+    return last
+
+
+def silence(s: Session, case: Case, now: datetime) -> tuple[str | None, int]:
+    """The side that went quiet first, and for how many days until now.
+
+    Disputes, escalations and proposals are reactions to silence, not activity, so the answer is
+    the same whoever complains."""
+    last = _last_activity(s, case)
+    if len(last) < 2 or last["client"] == last["freelancer"]:
+        return None, 0
+    role = min(last, key=last.get)
+    days = (now - last[role]).days
+    return (role, days) if days >= SILENCE_MIN_DAYS else (None, 0)
+
+
+def outcome_of(s: Session, case: Case) -> tuple[str, Decimal] | None:
+    """How a closed case ended: (outcome kind, client refund)."""
+    decision = s.exec(select(Decision).where(Decision.case_id == case.id).order_by(Decision.id.desc())).first()
+    if decision:
+        return decision.outcome, Decimal(decision.amount or 0)
+    agreement = s.exec(select(Agreement).where(Agreement.case_id == case.id)).first()
+    if agreement:
+        return agreement.kind, Decimal(str(agreement.terms.get("client_refund", "0")))
+    return None
+
+
+def history(s: Session, party_id: int, role: str, exclude: str, settings: Settings, now: datetime
+            ) -> list[OutcomeRecord]:
+    """A party's closed contracts in the given role, as the active policy counts them."""
+    policy = settings.feedback.active()
+    out = []
+    rows = s.exec(select(Case, CaseMember).join(CaseMember, CaseMember.case_id == Case.id)
+                  .where(CaseMember.party_id == party_id, CaseMember.role == role, Case.id != exclude)
+                  .where(Case.status.in_(tuple(cases.CLOSED))))
+    for case, _ in rows:
+        ended = outcome_of(s, case)
+        if ended is None:
+            continue
+        kind, refund = ended
+        facts = OutcomeFacts(amount=Decimal(case.amount), currency=case.currency, client_refund=refund,
+                             now=as_utc(case.created_at), window_days=settings.feedback.score_window_days)
+        rec = outcome_record(kind, role, facts, policy)
+        if rec is not None:
+            out.append(rec)
+    return out
+
+
+def scope_flags(s: Session, case: Case) -> list[ScopeFlag]:
+    flags = []
+    for r in cases.requests(s, case):
+        sc = r.scope or {}
+        if sc.get("out_of_scope"):
+            flags.append(ScopeFlag(kind=sc.get("kind", "new_deliverable"), request=r.text,
+                                   reason=sc.get("reason", ""), brief_match=sc.get("brief_match"),
+                                   extra_units=sc.get("extra_units")))
+    return flags
+
+
+def case_facts(s: Session, case: Case, settings: Settings, now: datetime,
+               assessment: Assessment | None, disputing: str | None) -> CaseFacts:
+    from nlp.brief import parse_brief
+
+    brief = cases.agreed_brief(s, case)
+    parsed = parse_brief(brief.text) if brief else None
+    quantity = next((r.quantity for r in parsed.requirements if r.kind == "deliverable" and r.quantity), None) \
+        if parsed else None
+    revisions = next((r.revisions for r in parsed.requirements if r.revisions is not None), None) if parsed else None
+    silent, days = silence(s, case, now)
+    ms = cases.members(s, case)
+    hist = {role: history(s, m.party_id, role, case.id, settings, now) for role, m in ms.items()}
+    return CaseFacts(
+        amount=Decimal(case.amount), currency=case.currency,
+        coverage=assessment.coverage if assessment else None,
+        verdicts=list(assessment.verdicts()) if assessment else [],
+        on_time=assessment.on_time if assessment else None,
+        approvals=[a.what for a in cases.approvals(s, case)],
+        scope_flags=scope_flags(s, case),
+        revisions_allowed=revisions, silent_party=silent, silent_days=days, disputing_party=disputing,
+        history_client=hist.get("client", []), history_freelancer=hist.get("freelancer", []),
+        agreed_quantity=quantity, now=now, window_days=settings.feedback.score_window_days)
+
+
+def make_proposals(s: Session, actor: cases.Actor, case: Case, settings: Settings, now: datetime,
+                   assessment: Assessment | None, disputing: str | None):
+    """Rank the outcomes and keep them as a new round; earlier rounds are superseded."""
+    facts = case_facts(s, case, settings, now, assessment, disputing)
+    ranked = propose(facts, settings.fees.schedule(), settings.feedback.active(), settings.feedback.comparison())
+    old = s.exec(select(Proposal).where(Proposal.case_id == case.id, Proposal.superseded == False))  # noqa: E712
+    last_round = 0
+    for p in old:
+        p.superseded = True
+        last_round = max(last_round, p.round)
+        s.add(p)
+    round_ = last_round + 1
+    for p in ranked:
+        s.add(Proposal(case_id=case.id, label=p.id, round=round_, kind=p.kind, data=p.to_data(), created_at=now))
+    audit.record(s, case.id, actor.tag, "proposals.made",
+                 {"round": round_, "ranking": [[p.id, p.kind] for p in ranked]}, now)
+    return ranked
+
+
+def current_proposals(s: Session, case: Case) -> list[Proposal]:
+    return list(s.exec(select(Proposal).where(Proposal.case_id == case.id, Proposal.superseded == False)  # noqa: E712
+                       .order_by(Proposal.id)))
+
+
+def open_dispute(s: Session, actor: cases.Actor, party: Party, case: Case, reason: str, now: datetime) -> str:
+    role = cases.require_party(s, case, party, action="open a dispute")
+    cases.require_open(case)
+    if not reason.strip():
+        raise MediationError("missing_argument", "Say what the dispute is about: /dispute <reason>")
+    require_agreed_brief(s, case, "mediate")
+    if case.status not in {"escalated"}:
+        case.status = "disputed"
+        s.add(case)
+    audit.record(s, case.id, actor.tag, "dispute.opened", {"reason": reason, "role": role}, now)
+    return role

@@ -1,0 +1,29 @@
+"""The scope classifier as a shared service: loaded once per process, on first use or in the
+background at start-up, so the first chat message does not pay the model's load time twice."""
+from __future__ import annotations
+
+import threading
+
+
+class ScopeService:
+    def __init__(self, model_path: str = "", backend: str = "torch"):
+        self.model_path = model_path or None
+        self.backend = backend
+        self._classifier = None
+        self._lock = threading.Lock()
+
+    def classifier(self):
+        with self._lock:
+            if self._classifier is None:
+                from .model import load_encoder
+                from .scope import ScopeClassifier
+                self._classifier = ScopeClassifier(load_encoder(self.model_path, backend=self.backend))
+            return self._classifier
+
+    def preload(self) -> threading.Thread:
+        thread = threading.Thread(target=self.classifier, name="scope-model-load", daemon=True)
+        thread.start()
+        return thread
+
+    def check(self, brief: str, request: str):
+        return self.classifier().check(brief, request)
