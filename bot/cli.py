@@ -100,6 +100,58 @@ def db_upgrade(config: Optional[str] = ConfigOpt, db: Optional[str] = DbOpt) -> 
     typer.echo(f"database {safe_url(settings.database.url)} is at the latest schema")
 
 
+audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+def _store(settings: Settings):
+    from mediation.db import Store, safe_url
+    try:
+        return Store.from_url(settings.database.url, migrate=False)
+    except Exception as exc:
+        typer.echo(f"cannot open the database {safe_url(settings.database.url)}: {exc}", err=True)
+        raise typer.Exit(2)
+
+
+@audit_app.command("verify")
+def audit_verify(case: Optional[str] = typer.Argument(None, help="One case id; all chains if omitted."),
+                 config: Optional[str] = ConfigOpt, db: Optional[str] = DbOpt) -> None:
+    """Recompute the hash chains; exit 1 on any edited, missing or removed entry."""
+    from mediation import audit
+
+    store = _store(settings_or_exit(config, db))
+    with store.transaction() as s:
+        problems = audit.verify(s, case.upper() if case else None)
+        count = len(audit.entries(s, case.upper())) if case else None
+    for p in problems:
+        typer.echo(f"{p.chain} entry {p.seq}: {p.problem}")
+    if problems:
+        raise typer.Exit(1)
+    typer.echo(f"audit trail intact{f' ({count} entries of case {case.upper()})' if case else ''}")
+
+
+@app.command("export")
+def export_case(case: str = typer.Argument(..., help="The case id."),
+                out: str = typer.Option(".", "--out", help="Folder for case-<id>.json and case-<id>.md."),
+                config: Optional[str] = ConfigOpt, db: Optional[str] = DbOpt) -> None:
+    """Write a case file (JSON plus readable Markdown) for a party or moderator."""
+    from pathlib import Path
+
+    from mediation import cases, export
+    from mediation.errors import MediationError
+
+    settings = settings_or_exit(config, db)
+    store = _store(settings)
+    with store.transaction() as s:
+        try:
+            doc = export.case_document(s, cases.get_case(s, case), settings)
+        except MediationError as exc:
+            typer.echo(exc.message, err=True)
+            raise typer.Exit(2)
+    for path in export.write(doc, Path(out)):
+        typer.echo(f"wrote {path}")
+
+
 def _register_optional() -> None:
     """Command groups that live in their own modules."""
     import importlib

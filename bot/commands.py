@@ -28,7 +28,6 @@ class Spec:
     summary: str
     fn: Callable
     keys: tuple[str, ...] = ()
-    available: bool = True
     console_only: bool = False
     moderator: bool = False
 

@@ -6,6 +6,7 @@ the event loop). A refused command changes nothing; the refusal itself is kept i
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,13 +14,13 @@ from typing import Any, Callable
 
 from sqlmodel import Session
 
-from mediation import audit, cases
+from mediation import audit, cases, timers
 from mediation.cases import Actor
 from mediation.clock import Clock
 from mediation.config import Settings
 from mediation.db import Store
 from mediation.errors import MediationError
-from mediation.models import Case, Party, SeenEvent
+from mediation.models import Case, Party, SeenEvent, Timer
 
 from . import replies
 from .commands import Command, Registry, parse
@@ -107,7 +108,12 @@ class Engine:
             with self.store.transaction() as s:
                 if self._seen(s, incoming):
                     return []
-                return spec.fn(self._ctx(s, actor, incoming), cmd)
+                ctx = self._ctx(s, actor, incoming)
+                replies_ = spec.fn(ctx, cmd)
+                self._sync_deadlines(s, ctx.now)
+            if spec.console_only:  # the console moved the clock: what fell due happens now
+                replies_ += self.tick()
+            return replies_
         except MediationError as exc:
             log.info("refused %s from %s: %s", spec.word, actor.tag, exc.code)
             named = cmd.kv.get("case") or (cmd.args[0] if spec.moderator and cmd.args else None)
@@ -126,12 +132,58 @@ class Engine:
         try:
             with self.store.transaction() as s:
                 ctx = self._ctx(s, actor, incoming)
-                return [r for hook in self.chat_hooks for r in hook(ctx)]
+                out = [r for hook in self.chat_hooks for r in hook(ctx)]
+                self._sync_deadlines(s, ctx.now)
+                return out
         except MediationError:
             return []
         except Exception:
             log.exception("chat scanning failed")
             return []
+
+    def _sync_deadlines(self, s: Session, now: datetime) -> None:
+        for case_id in s.info.pop("touched_cases", ()):
+            case = s.get(Case, case_id)
+            if case is not None:
+                timers.sync(s, case, self.settings, now)
+
+    def tick(self) -> list[Reply]:
+        """Fire due reminders and deadlines, each in its own transaction; replies carry addresses."""
+        now = self.clock.now()
+        with self.store.transaction() as s:
+            ids = [t.id for t in timers.due(s, now)]
+        out: list[Reply] = []
+        for timer_id in ids:
+            try:
+                with self.store.transaction() as s:
+                    timer = s.get(Timer, timer_id)
+                    if timer is None or timer.state != "pending":
+                        continue
+                    fired = timers.fire(s, timer, self.settings, now)
+                    case = s.get(Case, fired.case_id)
+                    out += self._announce(s, case, replies.notice(
+                        "deadline", fired.text, case_id=fired.case_id, kind=fired.kind, action=fired.action))
+                    if fired.action == "moderators_reminded":
+                        out += self._to_moderators(replies.notice("deadline", fired.text, case_id=case.id,
+                                                                  kind=fired.kind, action=fired.action))
+                    self._sync_deadlines(s, now)
+            except Exception:
+                log.exception("deadline %s could not be applied", timer_id)
+        return out
+
+    def _announce(self, s: Session, case: Case, reply: Reply) -> list[Reply]:
+        """A copy of `reply` for every chat where a party of the case is reachable."""
+        out, seen = [], set()
+        for m in cases.members(s, case).values():
+            to = Address(m.platform, m.chat_id)
+            if to not in seen:
+                seen.add(to)
+                out.append(dataclasses.replace(reply, to=to))
+        return out
+
+    def _to_moderators(self, reply: Reply) -> list[Reply]:
+        return [dataclasses.replace(reply, to=Address(platform, uid, uid), private=True)
+                for platform, ids in self.settings.moderators.items() for uid in ids]
 
     def _seen(self, s: Session, incoming: Incoming) -> bool:
         """Marks the event applied in the command's own transaction: exactly once, even across restarts."""

@@ -1,8 +1,14 @@
 """The hub: one engine, several adapters. It routes each reply to the platform and chat it is for,
-so a case can have its client on one platform and its freelancer on another."""
+so a case can have its client on one platform and its freelancer on another. Notices for a
+platform that is down wait in the database (the outbox) and go out when its adapter is back."""
 from __future__ import annotations
 
+import asyncio
 import logging
+
+from sqlmodel import select
+
+from mediation.models import OutboxMessage
 
 from .engine import Engine
 from .messages import Address, Incoming, Reply
@@ -30,17 +36,72 @@ class Hub:
         """Handle one message; deliver replies meant for other platforms; return those for the sender's."""
         here = []
         for reply in await self.engine.handle(incoming):
-            to = self.address(reply, incoming)
-            reply.to = to
-            if to.platform == incoming.platform:
+            reply.to = self.address(reply, incoming)
+            if reply.to.platform == incoming.platform:
                 here.append(reply)
-                continue
-            adapter = self.adapters.get(to.platform)
-            if adapter is None:
-                log.warning("no %s adapter running; a %s notice was not delivered", to.platform, reply.type)
-                continue
-            try:
-                await adapter.send(reply, to)
-            except Exception:
-                log.exception("delivery to %s failed", to.platform)
+            else:
+                await self.deliver(reply)
         return here
+
+    async def deliver(self, reply: Reply) -> None:
+        adapter = self.adapters.get(reply.to.platform)
+        if adapter is not None:
+            try:
+                await adapter.send(reply, reply.to)
+                return
+            except Exception:
+                log.exception("delivery to %s failed; kept in the outbox", reply.to.platform)
+        else:
+            log.info("no %s adapter running; a %s notice waits in the outbox", reply.to.platform, reply.type)
+        await asyncio.to_thread(self._keep, reply)
+
+    def _keep(self, reply: Reply) -> None:
+        with self.engine.store.transaction() as s:
+            s.add(OutboxMessage(platform=reply.to.platform, chat_id=reply.to.chat_id, user_id=reply.to.user_id,
+                                reply=reply.to_dict(), created_at=self.engine.clock.now()))
+
+    def _pending(self, platform: str) -> list[OutboxMessage]:
+        with self.engine.store.transaction() as s:
+            return list(s.exec(select(OutboxMessage).where(OutboxMessage.platform == platform,
+                                                           OutboxMessage.delivered_at == None)  # noqa: E711
+                               .order_by(OutboxMessage.id)))
+
+    def _mark(self, message_id: int) -> None:
+        with self.engine.store.transaction() as s:
+            row = s.get(OutboxMessage, message_id)
+            row.delivered_at = self.engine.clock.now()
+            s.add(row)
+
+    async def flush(self, platform: str) -> int:
+        """Send what waited for `platform`, oldest first; stops at the first failure."""
+        adapter = self.adapters.get(platform)
+        if adapter is None:
+            return 0
+        sent = 0
+        for row in await asyncio.to_thread(self._pending, platform):
+            to = Address(row.platform, row.chat_id, row.user_id)
+            try:
+                await adapter.send(Reply.from_dict(row.reply, to), to)
+            except Exception:
+                log.warning("the %s outbox is still blocked; will retry", platform)
+                break
+            await asyncio.to_thread(self._mark, row.id)
+            sent += 1
+        return sent
+
+    async def tick(self) -> int:
+        """Deadlines and waiting notices: called by the scheduler."""
+        fired = await asyncio.to_thread(self.engine.tick)
+        for reply in fired:
+            await self.deliver(reply)
+        for platform in list(self.adapters):
+            await self.flush(platform)
+        return len(fired)
+
+    async def run_scheduler(self, interval: float) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("scheduler tick failed")
+            await asyncio.sleep(interval)

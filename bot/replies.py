@@ -20,23 +20,10 @@ def unknown_command(line: str, registry: Registry) -> Reply:
 
 
 def help_reply(registry: Registry, platform: str, is_moderator: bool) -> Reply:
-    lines = []
-    later = []
-    for spec in registry.specs.values():
-        if spec.console_only and platform != "console":
-            continue
-        if spec.moderator and not is_moderator:
-            continue
-        (lines if spec.available else later).append(f"{spec.usage} — {spec.summary}")
-    text = "\n".join(lines)
-    if later:
-        text += "\n\nComing soon:\n" + "\n".join(later)
-    return Reply(text=text, title="Mediator commands",
-                 data={"type": "help", "commands": [s.word for s in registry.specs.values() if s.available]})
-
-
-def not_available(word: str) -> Reply:
-    return error("not_available", f"/{word} is not available yet in this version of Mediator.")
+    shown = [spec for spec in registry.specs.values()
+             if not (spec.console_only and platform != "console") and not (spec.moderator and not is_moderator)]
+    return Reply(text="\n".join(f"{spec.usage} — {spec.summary}" for spec in shown), title="Mediator commands",
+                 data={"type": "help", "commands": [spec.word for spec in shown]})
 
 
 def case_created(status: dict, invite_code: str, invite_role: str) -> Reply:

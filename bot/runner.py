@@ -34,6 +34,8 @@ async def run_platforms(engine: Engine, settings: Settings, names: list[str]) ->
     adapters = [build_adapter(n, hub, settings) for n in names]
     for a in adapters:
         await a.start()
+        await hub.flush(a.platform)
+    scheduler = asyncio.create_task(hub.run_scheduler(settings.deadlines.scheduler_interval_s))
     try:
         console = next((a for a in adapters if a.platform == "console"), None)
         if console is not None:
@@ -41,5 +43,6 @@ async def run_platforms(engine: Engine, settings: Settings, names: list[str]) ->
         else:
             await asyncio.Event().wait()
     finally:
+        scheduler.cancel()
         for a in reversed(adapters):
             await a.stop()

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from .clock import as_utc
-from .models import AuditEntry
+from .models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
 NO_CASE = "-"
@@ -32,6 +32,12 @@ def record(session: Session, case_id: str | None, actor: str, action: str, detai
     entry = AuditEntry(chain=chain, seq=seq, at=at, actor=actor, action=action, detail=detail,
                        prev_hash=prev, hash=_digest(chain, seq, at, actor, action, detail, prev))
     session.add(entry)
+    head = session.get(AuditHead, chain)
+    if head is None:
+        head = AuditHead(chain=chain, seq=seq, hash=entry.hash)
+    head.seq, head.hash = seq, entry.hash
+    session.add(head)
+    session.info.setdefault("touched_cases", set()).add(chain)  # deadlines follow state changes
     return entry
 
 
@@ -49,6 +55,7 @@ def verify(session: Session, case_id: str | None = None) -> list[AuditProblem]:
         query = query.where(AuditEntry.chain == case_id)
     problems: list[AuditProblem] = []
     chain, prev, expected = None, GENESIS, 1
+    heads_seen: dict[str, tuple[int, str]] = {}
     for e in session.exec(query):
         if e.chain != chain:
             chain, prev, expected = e.chain, GENESIS, 1
@@ -59,6 +66,12 @@ def verify(session: Session, case_id: str | None = None) -> list[AuditProblem]:
         if _digest(e.chain, e.seq, e.at, e.actor, e.action, e.detail, e.prev_hash) != e.hash:
             problems.append(AuditProblem(e.chain, e.seq, "content was changed after it was written"))
         prev, expected = e.hash, e.seq + 1
+        heads_seen[e.chain] = (e.seq, e.hash)
+    heads = session.exec(select(AuditHead).where(AuditHead.chain == case_id) if case_id else select(AuditHead))
+    for head in heads:
+        last = heads_seen.get(head.chain)
+        if last != (head.seq, head.hash):
+            problems.append(AuditProblem(head.chain, head.seq, "the end of the log was removed or replaced"))
     return problems
 
 

@@ -88,6 +88,36 @@ class DiscordConfig(Section):
     guild_ids: list[int] = Field(default_factory=list)
 
 
+class NegotiationConfig(Section):
+    # blind offers settle at the midpoint when they cross or come within this share of the amount
+    offer_gap: float = Field(default=0.05, ge=0, lt=1)
+    offer_rounds: int = Field(default=3, ge=1, le=20)
+    # when a moderator may see the blind offers: "after_decision" or "always"
+    moderator_sees_offers: str = "after_decision"
+    # days after a moderator's decision in which a party may appeal once, to a different moderator
+    appeal_days: float = Field(default=7, ge=0)
+
+    @field_validator("moderator_sees_offers")
+    @classmethod
+    def _sees(cls, v: str) -> str:
+        if v not in {"after_decision", "always"}:
+            raise ValueError("must be 'after_decision' or 'always'")
+        return v
+
+
+class DeadlinesConfig(Section):
+    """Days each stage may take; a reminder goes out `remind_before_days` before each deadline."""
+
+    brief_agreement_days: float = Field(default=7, gt=0)
+    review_days: float = Field(default=14, gt=0)
+    dispute_answer_days: float = Field(default=5, gt=0)
+    offer_round_days: float = Field(default=3, gt=0)
+    moderator_decision_days: float = Field(default=7, gt=0)
+    remind_before_days: float = Field(default=1, ge=0)
+    # how often the running bot checks for due deadlines, in seconds
+    scheduler_interval_s: float = Field(default=60, gt=0)
+
+
 class LoggingConfig(Section):
     level: str = "INFO"
     file: str = ""
@@ -105,6 +135,8 @@ class Settings(Section):
     console: ConsoleConfig = Field(default_factory=ConsoleConfig)
     telegram: TelegramConfig = Field(default_factory=TelegramConfig)
     discord: DiscordConfig = Field(default_factory=DiscordConfig)
+    negotiation: NegotiationConfig = Field(default_factory=NegotiationConfig)
+    deadlines: DeadlinesConfig = Field(default_factory=DeadlinesConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
     fees: FeesConfig = Field(default_factory=FeesConfig)
     feedback: FeedbackConfig = Field(default_factory=FeedbackConfig)

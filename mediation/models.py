@@ -8,8 +8,8 @@ from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
-def _ts(**kw) -> Any:
-    return Field(sa_column=Column(DateTime(timezone=True), **kw))
+def _ts(index: bool = False, **kw) -> Any:
+    return Field(sa_column=Column(DateTime(timezone=True), index=index, **kw))
 
 
 def _json() -> Any:
@@ -157,6 +157,7 @@ class Escalation(SQLModel, table=True):
     moderator_user_id: Optional[str] = None
     created_at: datetime = _ts(nullable=False)
     taken_at: Optional[datetime] = _ts(nullable=True)
+    appeal_of: Optional[int] = Field(default=None)  # the escalation whose decision is appealed
 
 
 class Decision(SQLModel, table=True):
@@ -192,3 +193,57 @@ class SeenEvent(SQLModel, table=True):
     platform: str = Field(primary_key=True)
     event_id: str = Field(primary_key=True)
     at: datetime = _ts(nullable=False)
+
+
+class Offer(SQLModel, table=True):
+    """A blind offer: the refund the client would accept, or the freelancer would give."""
+
+    __table_args__ = (UniqueConstraint("case_id", "round", "role"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="case.id", index=True)
+    round: int
+    role: str
+    amount: str
+    created_at: datetime = _ts(nullable=False)
+
+
+class Timer(SQLModel, table=True):
+    """A deadline kept in the database, so it survives restarts; the scheduler fires it."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="case.id", index=True)
+    kind: str  # brief_agreement | review | dispute_answer | offer_round | moderator_decision
+    due_at: datetime = _ts(nullable=False, index=True)
+    remind_at: Optional[datetime] = _ts(nullable=True)
+    reminded: bool = False
+    state: str = "pending"  # pending | fired | cancelled
+    created_at: datetime = _ts(nullable=False)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A notice for a platform that was not reachable; delivered when its adapter is back."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    platform: str = Field(index=True)
+    chat_id: str
+    user_id: Optional[str] = None
+    reply: dict = _json()
+    created_at: datetime = _ts(nullable=False)
+    delivered_at: Optional[datetime] = _ts(nullable=True)
+
+
+class AuditHead(SQLModel, table=True):
+    """The last entry of each chain, so a deleted tail shows too."""
+
+    chain: str = Field(primary_key=True)
+    seq: int
+    hash: str
+
+
+class ModeratorNote(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="case.id", index=True)
+    moderator_platform: str
+    moderator_user_id: str
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = _ts(nullable=False)

@@ -1,7 +1,7 @@
 """Moderators: the queue of escalated cases, taking one, the case file, and the decision."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlmodel import Session, select
@@ -10,10 +10,11 @@ from . import audit, cases
 from .cases import Actor
 from .clock import as_utc
 from .currency import quantize
+from .feedback import OutcomeFacts, effect
 from .errors import MediationError
-from .models import Case, Decision, Escalation
+from .models import Case, Decision, Escalation, ModeratorNote, Proposal
 
-OUTCOMES = ("release_full", "partial_refund", "full_refund", "mutual_cancel")
+OUTCOMES = ("release_full", "change_order", "partial_refund", "full_refund", "mutual_cancel")
 
 
 def queue(s: Session, now: datetime) -> list[dict]:
@@ -43,11 +44,20 @@ def _require_not_party(s: Session, case: Case, mod: Actor, now: datetime) -> Non
         raise MediationError("conflict_of_interest", "A party of the case cannot moderate it.")
 
 
+def _decided_by(s: Session, escalation_id: int | None) -> tuple[str, str] | None:
+    if escalation_id is None:
+        return None
+    d = s.exec(select(Decision).where(Decision.escalation_id == escalation_id)).first()
+    return (d.moderator_platform, d.moderator_user_id) if d else None
+
+
 def take(s: Session, mod: Actor, case: Case, now: datetime) -> Escalation:
     esc = _escalation(s, case)
     _require_not_party(s, case, mod, now)
     if esc.status == "taken" and (esc.moderator_platform, esc.moderator_user_id) != (mod.platform, mod.user_id):
         raise MediationError("taken_by_other", f"Case {case.id} is already taken by another moderator.")
+    if _decided_by(s, esc.appeal_of) == (mod.platform, mod.user_id):
+        raise MediationError("own_decision", "An appeal goes to a different moderator than the one who decided.")
     esc.status = "taken"
     esc.moderator_platform, esc.moderator_user_id = mod.platform, mod.user_id
     esc.taken_at = now
@@ -56,9 +66,62 @@ def take(s: Session, mod: Actor, case: Case, now: datetime) -> Escalation:
     return esc
 
 
-def case_file(s: Session, case: Case) -> dict:
+def release(s: Session, mod: Actor, case: Case, now: datetime, to: tuple[str, str] | None = None) -> Escalation:
+    """Give a taken case back to the queue, or hand it to another moderator."""
+    esc = _escalation(s, case)
+    if esc.status != "taken" or (esc.moderator_platform, esc.moderator_user_id) != (mod.platform, mod.user_id):
+        raise MediationError("not_assigned", f"Only the moderator handling case {case.id} can release or transfer it.")
+    if to is None:
+        esc.status, esc.moderator_platform, esc.moderator_user_id, esc.taken_at = "queued", None, None, None
+        audit.record(s, case.id, mod.tag, "moderation.released", {"escalation": esc.id}, now)
+    else:
+        if _decided_by(s, esc.appeal_of) == to:
+            raise MediationError("own_decision", "An appeal goes to a different moderator than the one who decided.")
+        esc.moderator_platform, esc.moderator_user_id, esc.taken_at = to[0], to[1], now
+        audit.record(s, case.id, mod.tag, "moderation.transferred", {"escalation": esc.id, "to": f"{to[0]}:{to[1]}"}, now)
+    s.add(esc)
+    return esc
+
+
+def add_note(s: Session, mod: Actor, case: Case, text: str, now: datetime) -> ModeratorNote:
+    if not text.strip():
+        raise MediationError("missing_argument", "Usage: /mod note <case> <text>")
+    note = ModeratorNote(case_id=case.id, moderator_platform=mod.platform, moderator_user_id=mod.user_id,
+                         text=text, created_at=now)
+    s.add(note)
+    audit.record(s, case.id, mod.tag, "moderation.note", {}, now)  # the note itself stays private
+    return note
+
+
+def appeal(s: Session, actor: Actor, party, case: Case, reason: str, appeal_days: float, now: datetime) -> Escalation:
+    """One appeal per case, by a party, within the window, to a different moderator."""
+    cases.require_party(s, case, party, action="appeal its decision")
+    decision = s.exec(select(Decision).where(Decision.case_id == case.id).order_by(Decision.id.desc())).first()
+    if decision is None or case.status != "decided":
+        raise MediationError("nothing_to_appeal", f"Case {case.id} has no moderator decision to appeal.")
+    if s.exec(select(Escalation).where(Escalation.case_id == case.id, Escalation.appeal_of != None)).first():  # noqa: E711
+        raise MediationError("already_appealed", f"The decision on case {case.id} was already appealed once.")
+    if now - as_utc(decision.created_at) > timedelta(days=appeal_days):
+        raise MediationError("appeal_window_closed", f"Appeals are possible for {appeal_days:g} days after a decision; "
+                                                     "that time has passed.")
+    if not reason.strip():
+        raise MediationError("missing_argument", "Say why you appeal: /appeal <reason>")
+    esc = Escalation(case_id=case.id, party_id=party.id, reason=f"appeal: {reason}", created_at=now,
+                     appeal_of=decision.escalation_id)
+    s.add(esc)
+    case.status = "escalated"
+    s.add(case)
+    s.flush()
+    audit.record(s, case.id, actor.tag, "decision.appealed", {"reason": reason, "escalation": esc.id}, now)
+    return esc
+
+
+def case_file(s: Session, case: Case, settings=None) -> dict:
     """Everything a moderator needs to decide, as data."""
+    from .negotiation import offers_for_moderator, votes_of
+
     status = cases.status_data(s, case)
+    decided = s.exec(select(Decision).where(Decision.case_id == case.id)).first() is not None
     return {
         "type": "case_file",
         "case_id": case.id,
@@ -72,8 +135,20 @@ def case_file(s: Session, case: Case) -> dict:
         "approvals": [{"what": a.what, "at": as_utc(a.created_at).isoformat()} for a in cases.approvals(s, case)],
         "requests": [{"text": r.text, "source": r.source, "scope": r.scope, "at": as_utc(r.created_at).isoformat()}
                      for r in cases.requests(s, case)],
-        "timeline": [{"seq": e.seq, "at": as_utc(e.at).isoformat(), "actor": e.actor, "action": e.action}
+        "timeline": [{"seq": e.seq, "at": as_utc(e.at).isoformat(), "actor": e.actor, "action": e.action,
+                      **({"text": e.detail.get("text")} if e.action == "message" else {})}
                      for e in audit.entries(s, case.id)],
+        "proposals": [{"id": p.label, "round": p.round, "kind": p.kind, "superseded": p.superseded,
+                       "title": p.data.get("title")} for p in s.exec(select(Proposal).where(Proposal.case_id == case.id)
+                                                                      .order_by(Proposal.id))],
+        "votes": votes_of(s, case),
+        "notes": [{"by": f"{n.moderator_platform}:{n.moderator_user_id}", "text": n.text,
+                   "at": as_utc(n.created_at).isoformat()}
+                  for n in s.exec(select(ModeratorNote).where(ModeratorNote.case_id == case.id).order_by(ModeratorNote.id))],
+        "offers": offers_for_moderator(s, case, settings, decided) if settings else None,
+        "decisions": [{"outcome": d.outcome, "client_refund": d.amount, "reason": d.reason,
+                       "by": f"{d.moderator_platform}:{d.moderator_user_id}", "at": as_utc(d.created_at).isoformat()}
+                      for d in s.exec(select(Decision).where(Decision.case_id == case.id).order_by(Decision.id))],
     }
 
 
@@ -94,8 +169,8 @@ def decide(s: Session, mod: Actor, case: Case, outcome: str, amount: Decimal | N
             raise MediationError("missing_amount", "A partial refund needs the amount refunded to the client.")
         if not (Decimal(0) < amount < total):
             raise MediationError("bad_amount", f"A partial refund must be between 0 and {case.amount} {case.currency}.")
-    refund = quantize({"release_full": Decimal(0), "full_refund": total, "mutual_cancel": total}.get(outcome, amount),
-                      case.currency)
+    refund = quantize({"release_full": Decimal(0), "change_order": Decimal(0), "full_refund": total,
+                       "mutual_cancel": total}.get(outcome, amount), case.currency)
     decision = Decision(case_id=case.id, escalation_id=esc.id, moderator_platform=mod.platform,
                         moderator_user_id=mod.user_id, outcome=outcome, amount=str(refund), reason=reason,
                         created_at=now)
@@ -108,3 +183,10 @@ def decide(s: Session, mod: Actor, case: Case, outcome: str, amount: Decimal | N
     audit.record(s, case.id, mod.tag, "moderation.decided",
                  {"outcome": outcome, "client_refund": str(refund), "reason": reason}, now)
     return decision
+
+
+def decision_effects(case: Case, decision: Decision, settings) -> list[dict]:
+    """What the decision does to feedback under the active policy and, for comparison, the other."""
+    facts = OutcomeFacts(Decimal(case.amount), case.currency, Decimal(decision.amount or 0), disputed=True)
+    policies = [settings.feedback.active(), settings.feedback.comparison()]
+    return [effect(decision.outcome, facts, p).to_data() for p in policies if p is not None]

@@ -150,21 +150,25 @@ def case_facts(s: Session, case: Case, settings: Settings, now: datetime,
 
 def make_proposals(s: Session, actor: cases.Actor, case: Case, settings: Settings, now: datetime,
                    assessment: Assessment | None, disputing: str | None):
-    """Rank the outcomes and keep them as a new round; earlier rounds are superseded."""
+    """Rank the outcomes and keep them as a new round; earlier rounds are superseded.
+    Returns the proposals and their data items as stored (with case-unique ids)."""
     facts = case_facts(s, case, settings, now, assessment, disputing)
     ranked = propose(facts, settings.fees.schedule(), settings.feedback.active(), settings.feedback.comparison())
-    old = s.exec(select(Proposal).where(Proposal.case_id == case.id, Proposal.superseded == False))  # noqa: E712
-    last_round = 0
-    for p in old:
-        p.superseded = True
-        last_round = max(last_round, p.round)
-        s.add(p)
-    round_ = last_round + 1
-    for p in ranked:
-        s.add(Proposal(case_id=case.id, label=p.id, round=round_, kind=p.kind, data=p.to_data(), created_at=now))
+    earlier = list(s.exec(select(Proposal).where(Proposal.case_id == case.id)))
+    for p in earlier:
+        if not p.superseded:
+            p.superseded = True
+            s.add(p)
+    round_ = max((p.round for p in earlier), default=0) + 1
+    items = []
+    for n, p in enumerate(ranked, start=len(earlier) + 1):  # ids never repeat, so an old button stays old
+        item = p.to_data()
+        item["id"] = f"P{n}"
+        items.append(item)
+        s.add(Proposal(case_id=case.id, label=item["id"], round=round_, kind=p.kind, data=item, created_at=now))
     audit.record(s, case.id, actor.tag, "proposals.made",
-                 {"round": round_, "ranking": [[p.id, p.kind] for p in ranked]}, now)
-    return ranked
+                 {"round": round_, "ranking": [[i["id"], i["kind"]] for i in items]}, now)
+    return ranked, items
 
 
 def current_proposals(s: Session, case: Case) -> list[Proposal]:

@@ -3,5 +3,5 @@ from ..commands import Registry
 
 
 def build_registry() -> Registry:
-    from . import brief, case, console, later, moderation, scope, settlement, work
-    return Registry.from_modules(case, brief, work, scope, settlement, moderation, later, console)
+    from . import brief, case, console, moderation, negotiation, scope, settlement, work
+    return Registry.from_modules(case, brief, work, scope, settlement, negotiation, moderation, console)

@@ -50,7 +50,7 @@ def mod_take(ctx: Ctx, cmd: Command) -> list[Reply]:
 def mod_case(ctx: Ctx, cmd: Command) -> list[Reply]:
     _require_moderator(ctx)
     case = _case_arg(ctx, cmd)
-    data = moderation.case_file(ctx.s, case)
+    data = moderation.case_file(ctx.s, case, ctx.settings)
     lines = [f"Status: {case.status}; {case.amount} {case.currency}"]
     for b in data["briefs"]:
         lines.append(f"Brief v{b['version']}{' (agreed)' if b['agreed'] else ''}: {b['text']}")
@@ -58,6 +58,13 @@ def mod_case(ctx: Ctx, cmd: Command) -> list[Reply]:
         lines.append(f"Delivery {d['id']} at {d['at']}: {d['note']} ({len(d['files'])} files)")
     lines += [f"Approved: {a['what']}" for a in data["approvals"]]
     lines += [f"Request: {r['text']}" for r in data["requests"]]
+    lines += [f"Proposal {p['id']} (round {p['round']}{', superseded' if p['superseded'] else ''}): {p['title']}"
+              for p in data["proposals"]]
+    lines += [f"{v['role']} {'accepted' if v['accepted'] else 'rejected'} {v['proposal']}"
+              f"{': ' + v['reason'] if v['reason'] and not v['accepted'] else ''}" for v in data["votes"]]
+    lines += [f"Note by {n['by']}: {n['text']}" for n in data["notes"]]
+    if data["offers"] is not None:
+        lines += [f"Offer round {o['round']} by the {o['role']}: {o['amount']}" for o in data["offers"]]
     lines.append("Timeline: " + "; ".join(f"{e['action']} by {e['actor']}" for e in data["timeline"]))
     return [Reply(text="\n".join(lines), title=f"Case file {case.id}: {case.title}", private=True, data=data)]
 
@@ -74,10 +81,66 @@ def mod_decide(ctx: Ctx, cmd: Command) -> list[Reply]:
     decision = moderation.decide(ctx.s, ctx.actor, case, outcome, amount, cmd.kv.get("reason", ""), ctx.now)
     refund = format_money(parse_amount(decision.amount, case.currency, allow_zero=True, max_amount=None),
                           case.currency)
-    text = (f"Moderator decision on case {case.id}: {outcome.replace('_', ' ')}; "
-            f"refund to the client {refund}. Reasons: {decision.reason}")
+    effects = moderation.decision_effects(case, decision, ctx.settings)
+    lines = [f"Moderator decision on case {case.id}: {outcome.replace('_', ' ')}; refund to the client {refund}.",
+             f"Reasons: {decision.reason}"]
+    for e in effects:
+        allowed = e["feedback_allowed"]
+        lines.append(f"Under the {e['policy']} policy: the client {'may' if allowed['client'] else 'may not'} and "
+                     f"the freelancer {'may' if allowed['freelancer'] else 'may not'} leave feedback on this contract.")
+    days = ctx.settings.negotiation.appeal_days
+    if days:
+        lines.append(f"Either party may appeal once within {days:g} days: /appeal <reason>.")
+    text = "\n".join(lines)
 
     def make() -> Reply:
         return replies.notice("decision", text, case_id=case.id, outcome=outcome, client_refund=decision.amount,
-                              reason=decision.reason)
+                              reason=decision.reason, feedback=effects)
+    return [make()] + ctx.notify_others(case, make)
+
+
+@command("mod release", "/mod release <case>", "give a case you took back to the queue", moderator=True)
+def mod_release(ctx: Ctx, cmd: Command) -> list[Reply]:
+    _require_moderator(ctx)
+    case = _case_arg(ctx, cmd)
+    moderation.release(ctx.s, ctx.actor, case, ctx.now)
+    return [replies.notice("mod_released", f"Case {case.id} is back in the queue.", case_id=case.id)]
+
+
+@command("mod transfer", "/mod transfer <case> <moderator id>", "hand a case you took to another moderator",
+         moderator=True)
+def mod_transfer(ctx: Ctx, cmd: Command) -> list[Reply]:
+    _require_moderator(ctx)
+    case = _case_arg(ctx, cmd)
+    if len(cmd.args) < 2:
+        raise MediationError("missing_argument", "Usage: /mod transfer <case> <moderator id>")
+    target = cmd.args[1]
+    platform, _, uid = target.rpartition(":")
+    platform = platform or ctx.actor.platform
+    if uid not in ctx.settings.moderators.get(platform, []):
+        raise MediationError("not_moderator", f"{target} is not a moderator listed for {platform}.")
+    moderation.release(ctx.s, ctx.actor, case, ctx.now, to=(platform, uid))
+    return [replies.notice("mod_transferred", f"Case {case.id} is now with moderator {uid} ({platform}).",
+                           case_id=case.id, to=f"{platform}:{uid}")]
+
+
+@command("mod note", "/mod note <case> <text>", "a private note on the case file", moderator=True)
+def mod_note(ctx: Ctx, cmd: Command) -> list[Reply]:
+    _require_moderator(ctx)
+    case = _case_arg(ctx, cmd)
+    moderation.add_note(ctx.s, ctx.actor, case, " ".join(cmd.args[1:]), ctx.now)
+    reply = replies.notice("mod_note", f"Note kept on case {case.id} (moderators only).", case_id=case.id)
+    reply.private = True
+    return [reply]
+
+
+@command("appeal", "/appeal <reason>", "appeal a moderator's decision once, to a different moderator",
+         keys=("case",))
+def appeal(ctx: Ctx, cmd: Command) -> list[Reply]:
+    case = ctx.case(cmd)
+    esc = moderation.appeal(ctx.s, ctx.actor, ctx.party, case, cmd.text, ctx.settings.negotiation.appeal_days, ctx.now)
+    text = f"The decision on case {case.id} is appealed; a different moderator will decide. {esc.reason}"
+
+    def make() -> Reply:
+        return replies.notice("escalated", text, case_id=case.id, reason=esc.reason, appeal=True)
     return [make()] + ctx.notify_others(case, make)

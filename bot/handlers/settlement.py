@@ -7,7 +7,7 @@ from mediation import cases, settlement
 from mediation.chart import proposals_chart
 from mediation.currency import format_money
 from mediation.errors import MediationError
-from mediation.proposals import feedback_preview, proposals_data
+from mediation.proposals import feedback_preview
 
 from ..commands import Command, command
 from ..engine import Ctx
@@ -76,8 +76,7 @@ def dispute(ctx: Ctx, cmd: Command) -> list[Reply]:
     assessment = None
     if cases.deliveries(ctx.s, case):
         assessment = settlement.case_assessment(ctx.s, case, ctx.settings)
-    ranked = settlement.make_proposals(ctx.s, ctx.actor, case, ctx.settings, ctx.now, assessment, role)
-    items = proposals_data(ranked)["items"]
+    ranked, items = settlement.make_proposals(ctx.s, ctx.actor, case, ctx.settings, ctx.now, assessment, role)
     chart = proposals_chart(ranked)
     headline = f"The {role} opened a dispute: {cmd.text}\nHere is where the case stands and what could end it."
     out = []

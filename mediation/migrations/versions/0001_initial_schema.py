@@ -33,6 +33,25 @@ def upgrade() -> None:
     with op.batch_alter_table('auditentry', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_auditentry_chain'), ['chain'], unique=False)
 
+    op.create_table('audithead',
+    sa.Column('chain', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('hash', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.PrimaryKeyConstraint('chain')
+    )
+    op.create_table('outboxmessage',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('chat_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('reply', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('outboxmessage', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outboxmessage_platform'), ['platform'], unique=False)
+
     op.create_table('party',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('display_name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -155,12 +174,40 @@ def upgrade() -> None:
     sa.Column('moderator_user_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('taken_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('appeal_of', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['case.id'], ),
     sa.ForeignKeyConstraint(['party_id'], ['party.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('escalation', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_escalation_case_id'), ['case_id'], unique=False)
+
+    op.create_table('moderatornote',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('moderator_platform', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('moderator_user_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['case.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('moderatornote', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_moderatornote_case_id'), ['case_id'], unique=False)
+
+    op.create_table('offer',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('round', sa.Integer(), nullable=False),
+    sa.Column('role', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('amount', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['case.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('case_id', 'round', 'role')
+    )
+    with op.batch_alter_table('offer', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_offer_case_id'), ['case_id'], unique=False)
 
     op.create_table('proposal',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -176,6 +223,22 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('proposal', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_proposal_case_id'), ['case_id'], unique=False)
+
+    op.create_table('timer',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('remind_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reminded', sa.Boolean(), nullable=False),
+    sa.Column('state', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['case.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('timer', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_timer_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_timer_due_at'), ['due_at'], unique=False)
 
     op.create_table('agreement',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -276,10 +339,23 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_agreement_case_id'))
 
     op.drop_table('agreement')
+    with op.batch_alter_table('timer', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_timer_due_at'))
+        batch_op.drop_index(batch_op.f('ix_timer_case_id'))
+
+    op.drop_table('timer')
     with op.batch_alter_table('proposal', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_proposal_case_id'))
 
     op.drop_table('proposal')
+    with op.batch_alter_table('offer', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_offer_case_id'))
+
+    op.drop_table('offer')
+    with op.batch_alter_table('moderatornote', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_moderatornote_case_id'))
+
+    op.drop_table('moderatornote')
     with op.batch_alter_table('escalation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_escalation_case_id'))
 
@@ -312,6 +388,11 @@ def downgrade() -> None:
     op.drop_table('case')
     op.drop_table('seenevent')
     op.drop_table('party')
+    with op.batch_alter_table('outboxmessage', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outboxmessage_platform'))
+
+    op.drop_table('outboxmessage')
+    op.drop_table('audithead')
     with op.batch_alter_table('auditentry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_auditentry_chain'))
 

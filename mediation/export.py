@@ -1,0 +1,56 @@
+"""The case file as documents a party or moderator can keep: JSON for programs, Markdown to read."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlmodel import Session
+
+from . import audit, moderation
+from .config import Settings
+from .models import Case
+
+
+def case_document(s: Session, case: Case, settings: Settings) -> dict:
+    doc = moderation.case_file(s, case, settings)
+    doc["audit"] = [{"seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "action": e.action,
+                     "hash": e.hash} for e in audit.entries(s, case.id)]
+    doc["audit_intact"] = not audit.verify(s, case.id)
+    return doc
+
+
+def to_markdown(doc: dict) -> str:
+    st = doc["status"]
+    out = [f"# Case {doc['case_id']}: {st['title']}", "",
+           f"- Status: {st['status']}", f"- Amount: {st['amount']} {st['currency']}"]
+    for role, p in st["parties"].items():
+        out.append(f"- {role.capitalize()}: {p['name']} ({p['platform']})" if p else f"- {role.capitalize()}: —")
+    out += ["", "## Brief"]
+    for b in doc["briefs"]:
+        out += [f"### Version {b['version']}{' (agreed)' if b['agreed'] else ''}", "", b["text"], ""]
+    out.append("## Deliveries")
+    for d in doc["deliveries"]:
+        out.append(f"- {d['at']}: {d['note'] or '(no note)'}")
+        out += [f"  - {f['name']} ({f['size']} bytes, sha256 `{f['sha256']}`)" for f in d["files"]]
+    out += ["", "## Approvals"] + [f"- {a['at']}: {a['what']}" for a in doc["approvals"]]
+    out += ["", "## Requests"]
+    for r in doc["requests"]:
+        sc = r.get("scope") or {}
+        flag = f" — {'beyond' if sc.get('out_of_scope') else 'within'} the brief ({sc.get('kind')})" if sc else ""
+        out.append(f"- {r['at']}: {r['text']}{flag}")
+    out += ["", "## Proposals"] + [f"- {p['id']} (round {p['round']}): {p['title']}" for p in doc["proposals"]]
+    out += [f"- the {v['role']} {'accepted' if v['accepted'] else 'rejected'} {v['proposal']}" for v in doc["votes"]]
+    out += ["", "## Decisions"] + [f"- {d['at']}: {d['outcome']} (client refund {d['client_refund']}) by {d['by']}: "
+                                   f"{d['reason']}" for d in doc["decisions"]]
+    out += ["", "## Timeline", ""] + [f"{e['seq']}. {e['at']} {e['action']} by {e['actor']}" for e in doc["timeline"]]
+    out += ["", f"Audit trail: {'intact' if doc['audit_intact'] else 'ALTERED — see mediator audit verify'}."]
+    return "\n".join(out) + "\n"
+
+
+def write(doc: dict, folder: Path) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    js = folder / f"case-{doc['case_id']}.json"
+    md = folder / f"case-{doc['case_id']}.md"
+    js.write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    md.write_text(to_markdown(doc), encoding="utf-8")
+    return js, md

@@ -1,0 +1,164 @@
+"""Deadlines that keep a case from rotting.
+
+Which deadline a case has follows from its state (no brief yet, delivered, disputed, offers
+pending, escalated), so after every change the pending timers are brought in line with the state
+(`sync`). Timers live in the database and survive restarts; the running bot's scheduler fires
+the due ones (`due`, `fire`), each announced to both parties.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from . import audit, cases
+from .clock import as_utc
+from .config import Settings
+from .models import AuditEntry, Case, ChangeRequest, Delivery, Offer, Timer
+
+KINDS = ("brief_agreement", "review", "dispute_answer", "offer_round", "moderator_decision")
+WHAT = {
+    "brief_agreement": "agree the brief",
+    "review": "review the delivery (approve, ask for changes or dispute)",
+    "dispute_answer": "answer the dispute (accept or reject a proposal, or make an offer)",
+    "offer_round": "answer the blind offer",
+    "moderator_decision": "a moderator's decision",
+}
+
+
+def _latest_action(s: Session, case: Case, action: str) -> datetime | None:
+    e = s.exec(select(AuditEntry).where(AuditEntry.chain == case.id, AuditEntry.action == action)
+               .order_by(AuditEntry.seq.desc())).first()
+    return as_utc(e.at) if e else None
+
+
+def desired(s: Session, case: Case, settings: Settings) -> dict[str, datetime]:
+    """The deadline each pending stage of the case should have: kind -> due time."""
+    d = settings.deadlines
+    if case.status in cases.CLOSED:
+        return {}
+    days = lambda n: timedelta(days=n)  # noqa: E731
+    if case.status == "escalated":
+        esc = cases.active_escalation(s, case)
+        start = as_utc(esc.taken_at or esc.created_at) if esc else None
+        return {"moderator_decision": start + days(d.moderator_decision_days)} if start else {}
+    if case.agreed_brief_id is None:
+        return {"brief_agreement": as_utc(case.created_at) + days(d.brief_agreement_days)}
+    if case.status == "disputed":
+        out = {}
+        opened = _latest_action(s, case, "dispute.opened")
+        if opened:
+            out["dispute_answer"] = opened + days(d.dispute_answer_days)
+        offers = list(s.exec(select(Offer).where(Offer.case_id == case.id).order_by(Offer.round.desc(), Offer.id)))
+        if offers:
+            last_round = [o for o in offers if o.round == offers[0].round]
+            if len(last_round) == 1:  # one side waits for the other
+                out["offer_round"] = as_utc(last_round[0].created_at) + days(d.offer_round_days)
+                out.pop("dispute_answer", None)
+        return out
+    last = s.exec(select(Delivery).where(Delivery.case_id == case.id).order_by(Delivery.id.desc())).first()
+    if last is not None:
+        return {"review": as_utc(last.created_at) + days(d.review_days)}
+    return {}
+
+
+def sync(s: Session, case: Case, settings: Settings, now: datetime) -> None:
+    """Cancel timers the case no longer needs; add or move the ones it does."""
+    want = desired(s, case, settings)
+    pending = {t.kind: t for t in s.exec(select(Timer).where(Timer.case_id == case.id, Timer.state == "pending"))}
+    before = timedelta(days=settings.deadlines.remind_before_days)
+    for kind, timer in pending.items():
+        if kind not in want:
+            timer.state = "cancelled"
+            s.add(timer)
+    for kind, due in want.items():
+        timer = pending.get(kind)
+        if timer is not None and as_utc(timer.due_at) == due:
+            continue
+        if timer is None:
+            timer = Timer(case_id=case.id, kind=kind, due_at=due, created_at=now)
+        timer.due_at, timer.reminded = due, False
+        timer.remind_at = due - before if before and due - before > now else None
+        s.add(timer)
+
+
+def due(s: Session, now: datetime) -> list[Timer]:
+    """Pending timers whose reminder or deadline has come, oldest first."""
+    rows = s.exec(select(Timer).where(Timer.state == "pending").order_by(Timer.due_at, Timer.id))
+    return [t for t in rows if as_utc(t.due_at) <= now or
+            (t.remind_at is not None and not t.reminded and as_utc(t.remind_at) <= now)]
+
+
+@dataclass
+class Fired:
+    """What happened, for the bot to announce to both parties."""
+
+    case_id: str
+    kind: str
+    action: str  # reminder | cancelled | released | escalated | moderators_reminded
+    text: str
+
+
+def fire(s: Session, timer: Timer, settings: Settings, now: datetime) -> Fired:
+    case = s.get(Case, timer.case_id)
+    actor = cases.Actor("system", "clock", "Mediator", "-")
+    if as_utc(timer.due_at) > now:  # only the reminder is due
+        timer.reminded = True
+        s.add(timer)
+        left = as_utc(timer.due_at) - now
+        hours = max(1, round(left.total_seconds() / 3600))
+        when = f"{hours} hours" if hours < 48 else f"{round(hours / 24)} days"
+        audit.record(s, case.id, actor.tag, "deadline.reminder", {"kind": timer.kind}, now)
+        return Fired(case.id, timer.kind, "reminder",
+                     f"Reminder on case {case.id}: {WHAT[timer.kind]} within {when} "
+                     f"(by {as_utc(timer.due_at):%Y-%m-%d %H:%M} UTC).")
+    timer.state = "fired"
+    s.add(timer)
+    days = _days(timer, settings)
+    if timer.kind == "brief_agreement":
+        case.status = "cancelled"
+        s.add(case)
+        audit.record(s, case.id, actor.tag, "deadline.cancelled", {"kind": timer.kind}, now)
+        return Fired(case.id, timer.kind, "cancelled", f"Case {case.id} is closed: the brief was not agreed "
+                     f"within {days:g} days. Nothing was agreed, so no money moves.")
+    if timer.kind == "review" and not _client_objected(s, case):
+        from .negotiation import settle
+        settle(s, actor, case, "release_full", Decimal(0), settings, now, None, "reflect",
+                f"the client did not review the delivery within {days:g} days")
+        return Fired(case.id, timer.kind, "released", f"The client did not review the delivery on case {case.id} "
+                     f"within {days:g} days, so the payment is released to the freelancer, as agreed escrow "
+                     "terms do.")
+    if timer.kind == "moderator_decision":
+        audit.record(s, case.id, actor.tag, "deadline.moderators_reminded", {"kind": timer.kind}, now)
+        return Fired(case.id, timer.kind, "moderators_reminded", f"No moderator decision on case {case.id} after "
+                     f"{days:g} days: the moderators have been reminded.")
+    reason = {"review": f"the client objected to the delivery and then said nothing for {days:g} days",
+              "dispute_answer": f"the dispute was not answered within {days:g} days",
+              "offer_round": f"a blind offer was not answered within {days:g} days"}[timer.kind]
+    cases.escalate(s, actor, None, case, reason, now)
+    return Fired(case.id, timer.kind, "escalated", f"Case {case.id} goes to a moderator: {reason}.")
+
+
+def _days(timer: Timer, settings: Settings) -> float:
+    d = settings.deadlines
+    return {"brief_agreement": d.brief_agreement_days, "review": d.review_days,
+            "dispute_answer": d.dispute_answer_days, "offer_round": d.offer_round_days,
+            "moderator_decision": d.moderator_decision_days}[timer.kind]
+
+
+def _client_objected(s: Session, case: Case) -> bool:
+    """A change request after the last delivery means the client did not simply go quiet."""
+    last = s.exec(select(Delivery).where(Delivery.case_id == case.id).order_by(Delivery.id.desc())).first()
+    if last is None:
+        return False
+    req = s.exec(select(ChangeRequest).where(ChangeRequest.case_id == case.id)
+                 .where(ChangeRequest.created_at >= last.created_at)).first()
+    return req is not None
+
+
+def pending(s: Session, case: Case) -> list[Timer]:
+    return list(s.exec(select(Timer).where(Timer.case_id == case.id, Timer.state == "pending")
+                       .order_by(Timer.due_at)))
+

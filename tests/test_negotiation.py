@@ -1,0 +1,251 @@
+"""Negotiation to an end: accepting proposals, blind offers, deadlines, moderators and appeals."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+
+from bot.adapters.memory import MemoryAdapter
+from bot.hub import Hub
+from tests import filemakers
+from tests.conftest import data, make_chat
+from tests.test_lifecycle import BRIEF, open_case
+
+
+async def delivered_case(chat, tmp_path):
+    created = await open_case(chat)
+    pics = filemakers.photos(tmp_path / "pics", 8)
+    await chat.say("maya", "/deliver all 8 " + " ".join(f"file={p}" for p in pics))
+    return created
+
+
+async def disputed_case(chat, tmp_path):
+    created = await delivered_case(chat, tmp_path)
+    replies = await chat.say("clara", "/dispute I expected something else")
+    return created, data(replies, "proposals")["items"]
+
+
+async def test_settle_by_accepting_the_same_proposal(chat, tmp_path):
+    created, items = await disputed_case(chat, tmp_path)
+    first = items[0]["id"]
+    vote = data(await chat.say("clara", f"/accept {first}"), "proposal_vote")
+    assert vote["role"] == "client" and vote["accepted"] is True
+    assert data(await chat.say("clara", f"/accept {first}"), "error")["code"] == "already_accepted"
+    assert data(await chat.say("stranger", f"/accept {first} case={created['case_id']}", chat="x"),
+                "error")["code"] == "not_a_party"
+    settled = data(await chat.say("maya", f"/accept {first}"), "case_status")
+    assert settled["status"] == "settled"
+    assert settled["agreement"]["kind"] == items[0]["kind"]
+    assert settled["agreement"]["client_refund"] == items[0]["client_refund"]
+    assert settled["agreement"]["freelancer_net"]
+    assert data(await chat.say("maya", "/offer 10"), "error")["code"] == "case_closed"
+
+
+async def test_accepting_different_proposals_binds_nothing_and_old_rounds_are_superseded(chat, tmp_path):
+    created, items = await disputed_case(chat, tmp_path)
+    await chat.say("clara", f"/accept {items[1]['id']}")
+    await chat.say("maya", f"/reject {items[1]['id']} the work matches the brief")
+    await chat.say("maya", f"/accept {items[0]['id']}")
+    assert data(await chat.say("maya", "/case status"), "case_status")["status"] == "disputed"
+    votes = data(await chat.say("mod", f"/mod case {created['case_id']}"), "case_file")["votes"]
+    assert {(v["role"], v["proposal"], v["accepted"]) for v in votes} == {
+        ("client", items[1]["id"], True), ("freelancer", items[1]["id"], False), ("freelancer", items[0]["id"], True)}
+    again = data(await chat.say("maya", "/dispute new round please"), "proposals")["items"]
+    assert not {i["id"] for i in again} & {i["id"] for i in items}  # new ids for the new round
+    assert data(await chat.say("clara", f"/accept {items[0]['id']}"), "error")["code"] == "superseded"
+    assert data(await chat.say("clara", "/accept P99"), "error")["code"] == "unknown_proposal"
+
+
+async def test_feedback_waiver_needs_both_parties(chat, tmp_path):
+    _, items = await disputed_case(chat, tmp_path)
+    await chat.say("clara", f"/accept {items[0]['id']} feedback=waive")
+    settled = data(await chat.say("maya", f"/accept {items[0]['id']} feedback=waive"), "case_status")
+    terms = settled["agreement"]
+    assert terms["feedback_clause"] == "waive"
+    assert terms["feedback_allowed"] == {"client": False, "freelancer": False}
+
+
+async def test_blind_offers_settle_at_the_midpoint_when_they_cross(chat, tmp_path):
+    await disputed_case(chat, tmp_path)
+    mine = await chat.say("clara", "/offer 30")
+    private = data(mine, "offer_received")
+    assert [r.private for r in mine if r.data["type"] == "offer_received"] == [True]
+    assert "30" not in " ".join(r.text for r in mine if not r.private)
+    settled = data(await chat.say("maya", "/offer 40"), "case_status")  # would give up to 40: crossed
+    assert settled["status"] == "settled" and settled["agreement"]["client_refund"] == "35.00"
+    assert private["round"] == 1
+
+
+async def test_blind_offers_that_do_not_meet_reveal_nothing(chat, tmp_path, settings):
+    settings.negotiation.offer_rounds = 2
+    created, _ = await disputed_case(chat, tmp_path)
+    for round_ in (1, 2):
+        await chat.say("clara", "/offer 70")
+        replies = await chat.say("maya", "/offer 10.50")
+        notice = data(replies, "offers_not_met")
+        assert notice["round"] == round_
+        public = [r for r in replies if not r.private]
+        assert all("70" not in r.text and "10.50" not in r.text and "10.5" not in r.text for r in public)
+        assert all("amount" not in r.data for r in public)
+    assert notice["rounds_left"] == 0
+    assert data(await chat.say("clara", "/offer 60"), "error")["code"] == "offers_exhausted"
+    # the moderator sees the offers only after deciding
+    await chat.say("clara", "/escalate offers did not meet")
+    cid = created["case_id"]
+    await chat.say("mod", f"/mod take {cid}")
+    assert data(await chat.say("mod", f"/mod case {cid}"), "case_file")["offers"] is None
+    await chat.say("mod", f"/mod decide {cid} partial_refund 40 reason=half the set was late")
+    offers = data(await chat.say("mod", f"/mod case {cid}"), "case_file")["offers"]
+    assert {(o["role"], o["amount"]) for o in offers} >= {("client", "70.00"), ("freelancer", "10.50")}
+
+
+@pytest.mark.parametrize("who,amount,code", [
+    ("stranger", "10", "not_a_party"), ("clara", "-5", "bad_amount"), ("clara", "100", "bad_amount"),
+    ("clara", "", "missing_argument"), ("clara", "ten", "bad_amount"),
+])
+async def test_bad_offers_are_refused(chat, tmp_path, who, amount, code):
+    created, _ = await disputed_case(chat, tmp_path)
+    line = f"/offer {amount} case={created['case_id']}"
+    assert data(await chat.say(who, line, chat="x" if who == "stranger" else "chat"), "error")["code"] == code
+
+
+async def test_client_silent_after_objecting_goes_to_a_moderator(chat, clock, tmp_path, settings):
+    created = await delivered_case(chat, tmp_path)
+    cid = created["case_id"]
+    await chat.say("clara", "/request can you redo them with a model at the beach?")
+    clock.advance(timedelta(days=13, hours=1))
+    reminders = chat.hub.engine.tick()
+    assert [r.data["action"] for r in reminders] == ["reminder"]
+    clock.advance(timedelta(days=90))
+    fired = chat.hub.engine.tick()
+    assert [r.data["action"] for r in fired] == ["escalated"]
+    assert data(await chat.say("maya", "/case status"), "case_status")["status"] == "escalated"
+    await chat.say("mod", f"/mod take {cid}")
+    decision = data(await chat.say("mod", f"/mod decide {cid} release_full reason=8 of 8 delivered as briefed; "
+                                          "the new request was outside the brief"), "decision")
+    by_policy = {e["policy"]: e["feedback_allowed"] for e in decision["feedback"]}
+    assert by_policy["fair"]["client"] is False  # the losing side cannot leave revenge feedback
+    assert by_policy["marketplace"]["client"] is True
+    assert chat.hub.engine.tick() == []  # nothing left to fire
+
+
+async def test_client_silent_without_objecting_releases_payment(chat, clock, tmp_path):
+    await delivered_case(chat, tmp_path)
+    clock.advance(timedelta(days=15))
+    fired = chat.hub.engine.tick()
+    assert [r.data["action"] for r in fired] == ["released"]
+    status = data(await chat.say("maya", "/case status"), "case_status")
+    assert status["status"] == "settled"
+
+
+async def test_unagreed_brief_expires(chat, clock):
+    await open_case(chat, agree=False)
+    clock.advance(timedelta(days=8))
+    assert [r.data["action"] for r in chat.hub.engine.tick()] == ["cancelled"]
+    assert data(await chat.say("maya", "/case status"), "case_status")["status"] == "cancelled"
+
+
+async def test_timers_survive_a_restart(settings, clock, tmp_path, db_url):
+    first = make_chat(settings, clock, db_url)
+    await delivered_case(first, tmp_path)
+    first.hub.engine.store.close()
+    clock.advance(timedelta(days=20))
+    second = make_chat(settings, clock, db_url)
+    assert [r.data["action"] for r in second.hub.engine.tick()] == ["released"]
+    second.hub.engine.store.close()
+
+
+async def test_an_appeal_goes_once_to_a_different_moderator(chat, clock, tmp_path, settings):
+    settings.moderators["memory"] = ["mod", "mod2"]
+    created, _ = await disputed_case(chat, tmp_path)
+    cid = created["case_id"]
+    await chat.say("clara", "/escalate we cannot agree")
+    await chat.say("mod", f"/mod take {cid}")
+    await chat.say("mod", f"/mod note {cid} the client never answered the quote")
+    await chat.say("mod", f"/mod decide {cid} release_full reason=delivered as briefed")
+    assert data(await chat.say("maya", "/appeal x", chat="elsewhere"), "error")["code"] in {"no_case", "which_case"}
+    data(await chat.say("clara", "/appeal the pictures were not what I asked"), "escalated")
+    assert data(await chat.say("mod", f"/mod take {cid}"), "error")["code"] == "own_decision"
+    await chat.say("mod2", f"/mod take {cid}")
+    file = data(await chat.say("mod2", f"/mod case {cid}"), "case_file")
+    assert file["notes"][0]["text"] == "the client never answered the quote"
+    await chat.say("mod2", f"/mod decide {cid} partial_refund 20 reason=two pictures were off-brief")
+    assert data(await chat.say("clara", "/appeal again"), "error")["code"] == "already_appealed"
+
+
+async def test_appeal_window_closes(chat, clock, tmp_path):
+    created, _ = await disputed_case(chat, tmp_path)
+    cid = created["case_id"]
+    await chat.say("clara", "/escalate stuck")
+    await chat.say("mod", f"/mod take {cid}")
+    await chat.say("mod", f"/mod decide {cid} full_refund reason=nothing usable")
+    clock.advance(timedelta(days=8))
+    assert data(await chat.say("maya", "/appeal too late?"), "error")["code"] == "appeal_window_closed"
+
+
+async def test_release_and_transfer(chat, tmp_path, settings):
+    settings.moderators["memory"] = ["mod", "mod2"]
+    created, _ = await disputed_case(chat, tmp_path)
+    cid = created["case_id"]
+    await chat.say("clara", "/escalate stuck")
+    await chat.say("mod", f"/mod take {cid}")
+    assert data(await chat.say("mod2", f"/mod release {cid}"), "error")["code"] == "not_assigned"
+    assert data(await chat.say("mod", f"/mod transfer {cid} nobody"), "error")["code"] == "not_moderator"
+    data(await chat.say("mod", f"/mod transfer {cid} mod2"), "mod_transferred")
+    assert data(await chat.say("mod2", f"/mod release {cid}"), "mod_released")
+    queue = data(await chat.say("mod", "/mod queue"), "mod_queue")["items"]
+    assert queue[0]["status"] == "queued"
+
+
+async def test_a_case_across_two_platforms(settings, clock, tmp_path):
+    chat = make_chat(settings, clock)
+    telegram = MemoryAdapter(chat.hub, platform="telegram")
+    discord = MemoryAdapter(chat.hub, platform="discord")
+    created = data(await telegram.say("clara", "/case new Logo amount=300 currency=EUR role=client", chat="tg-group"),
+                   "case_created")
+    await discord.say("maya", f"/case join {created['invite_code']} role=freelancer", chat="dc-channel")
+    assert any(r.data.get("type") == "case_status" for r in telegram.inbox("tg-group"))
+    await telegram.say("clara", "/brief 3 logo concepts as SVG, 2 revision rounds, within 10 days.", chat="tg-group")
+    assert discord.inbox("dc-channel")[-1].data["type"] == "brief"
+    await discord.say("maya", "/brief agree", chat="dc-channel")
+    assert telegram.inbox("tg-group")[-1].data["agreed"] is True
+    # the Discord side goes down: notices wait in the outbox and arrive when it is back
+    del chat.hub.adapters["discord"]
+    await telegram.say("clara", "/escalate no answer", chat="tg-group")
+    before = len(discord.sent)
+    chat.hub.attach(discord)
+    assert await chat.hub.flush("discord") == 1
+    assert discord.sent[before][1].data["type"] == "escalated"
+    assert await chat.hub.flush("discord") == 0
+    chat.hub.engine.store.close()
+
+
+async def test_audit_verify_and_export_cli(settings, clock, tmp_path):
+    chat = make_chat(settings, clock)
+    created = await delivered_case(chat, tmp_path)
+    cid = created["case_id"]
+    url = settings.database.url
+    run = lambda *a: subprocess.run([sys.executable, "-m", "bot", *a, "--db", url],  # noqa: E731
+                                    capture_output=True, text=True, cwd=tmp_path)
+    ok = run("audit", "verify", cid)
+    assert ok.returncode == 0 and "intact" in ok.stdout
+    exported = run("export", cid, "--out", str(tmp_path / "out"))
+    assert exported.returncode == 0
+    doc = json.loads((tmp_path / "out" / f"case-{cid}.json").read_text())
+    assert doc["audit_intact"] is True and len(doc["deliveries"][0]["files"]) == 8
+    assert "## Deliveries" in (tmp_path / "out" / f"case-{cid}.md").read_text()
+    with chat.hub.engine.store.engine.begin() as c:
+        c.execute(text("UPDATE auditentry SET actor = 'memory:someone-else' WHERE chain = :c AND seq = 2"), {"c": cid})
+    bad = run("audit", "verify", cid)
+    assert bad.returncode == 1 and "changed" in bad.stdout
+    with chat.hub.engine.store.engine.begin() as c:  # removing the newest entries also shows
+        c.execute(text("UPDATE auditentry SET actor = 'memory:maya' WHERE chain = :c AND seq = 2"), {"c": cid})
+        c.execute(text("DELETE FROM auditentry WHERE chain = :c AND seq = (SELECT MAX(seq) FROM auditentry "
+                       "WHERE chain = :c)"), {"c": cid})
+    truncated = run("audit", "verify", cid)
+    assert truncated.returncode == 1 and "removed" in truncated.stdout
+    chat.hub.engine.store.close()
