@@ -49,7 +49,9 @@ def console(json_mode: bool = typer.Option(False, "--json", help="One JSON line 
 
     settings = settings_or_exit(config, db)
     setup_logging(settings, quiet=True)
-    hub = Hub(_engine(settings))
+    engine = _engine(settings)
+    engine.services.scope.preload()  # the model loads while the first lines are typed
+    hub = Hub(engine)
     adapter = ConsoleAdapter(hub, user=user or settings.console.default_user, chat_id=settings.console.chat_id,
                              json_mode=json_mode)
     if sys.stdin.isatty() and not json_mode:

@@ -56,7 +56,7 @@ class ConsoleAdapter:
 
     async def send(self, reply: Reply, to: Address) -> None:
         """Notices from other platforms' conversations about a console party."""
-        self._print(reply, to)
+        self.show(reply)
 
     def _save_files(self, reply: Reply) -> list[str]:
         paths = []
@@ -68,7 +68,8 @@ class ConsoleAdapter:
             paths.append(str(path))
         return paths
 
-    def _print(self, reply: Reply, to: Address) -> None:
+    def show(self, reply: Reply) -> None:
+        to = reply.to or Address(self.platform, self.chat_id)
         target = to.user_id if (reply.private or to.user_id) else to.chat_id
         text = render(reply, self.caps)
         files = self._save_files(reply)
@@ -88,7 +89,7 @@ class ConsoleAdapter:
         incoming = self.incoming(line)
         if incoming is not None and incoming.text.strip():
             for reply in await self.hub.dispatch(incoming):
-                self._print(reply, reply.to)
+                self.show(reply)
         if self.json_mode:
             self.stdout.write(json.dumps({"done": number}) + "\n")
             self.stdout.flush()
