@@ -315,12 +315,19 @@ def escalate(s: Session, actor: Actor, party: Party | None, case: Case, reason: 
         raise MediationError("missing_argument", "Say why, e.g. /escalate the client stopped answering")
     if active_escalation(s, case):
         raise MediationError("already_escalated", f"Case {case.id} is already with the moderators.")
-    esc = Escalation(case_id=case.id, party_id=party.id if party else None, reason=reason, created_at=now)
+    return queue_for_moderators(s, actor, party, case, reason, now)
+
+
+def queue_for_moderators(s: Session, actor: Actor, party: Party | None, case: Case, reason: str, now: datetime,
+                         appeal_of: int | None = None) -> Escalation:
+    esc = Escalation(case_id=case.id, party_id=party.id if party else None, reason=reason, created_at=now,
+                     appeal_of=appeal_of)
     s.add(esc)
     case.status = "escalated"
     s.add(case)
     s.flush()
-    audit.record(s, case.id, actor.tag, "case.escalated", {"reason": reason, "escalation": esc.id}, now)
+    audit.record(s, case.id, actor.tag, "decision.appealed" if appeal_of else "case.escalated",
+                 {"reason": reason, "escalation": esc.id}, now)
     return esc
 
 

@@ -21,6 +21,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from mediation.presets import named, with_builtins
+
 Role = Literal["client", "freelancer"]
 ROLES: tuple[Role, Role] = ("client", "freelancer")
 OUTCOME_KINDS = ("release_full", "partial_refund", "full_refund", "change_order",
@@ -92,20 +94,15 @@ class FeedbackConfig(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _merge_presets(cls, data):
+        data = with_builtins(data, default_feedback_presets)
         if isinstance(data, dict):
-            if "presets" in data:
-                merged: dict = dict(default_feedback_presets())
-                merged.update(data["presets"] or {})
-                data = {**data, "presets": merged}
             if data.get("compare_with") == "":
                 data = {**data, "compare_with": None}
         return data
 
     @model_validator(mode="after")
     def _check(self) -> "FeedbackConfig":
-        for key, pol in list(self.presets.items()):
-            if pol.name != key:
-                self.presets[key] = pol.model_copy(update={"name": key})
+        named(self.presets)
         known = ", ".join(sorted(self.presets))
         if self.policy not in self.presets:
             raise ValueError(f"unknown feedback policy {self.policy!r} (known: {known})")

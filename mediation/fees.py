@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mediation.currency import MoneyError, currency_code, quantize
 from mediation.errors import MediationError
+from mediation.presets import named, with_builtins
 
 Payer = Literal["freelancer", "client", "split"]
 
@@ -85,18 +86,11 @@ class FeesConfig(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _merge_presets(cls, data):
-        # Presets named in the file add to or replace the built-in ones, never remove them.
-        if isinstance(data, dict) and "presets" in data:
-            merged: dict = dict(default_fee_presets())
-            merged.update(data["presets"] or {})
-            data = {**data, "presets": merged}
-        return data
+        return with_builtins(data, default_fee_presets)
 
     @model_validator(mode="after")
     def _check(self) -> "FeesConfig":
-        for key, schedule in list(self.presets.items()):
-            if schedule.name != key:
-                self.presets[key] = schedule.model_copy(update={"name": key})
+        named(self.presets)
         if self.preset not in self.presets:
             known = ", ".join(sorted(self.presets))
             raise ValueError(f"unknown fee preset {self.preset!r} (known: {known})")

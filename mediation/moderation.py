@@ -106,14 +106,8 @@ def appeal(s: Session, actor: Actor, party, case: Case, reason: str, appeal_days
                                                      "that time has passed.")
     if not reason.strip():
         raise MediationError("missing_argument", "Say why you appeal: /appeal <reason>")
-    esc = Escalation(case_id=case.id, party_id=party.id, reason=f"appeal: {reason}", created_at=now,
-                     appeal_of=decision.escalation_id)
-    s.add(esc)
-    case.status = "escalated"
-    s.add(case)
-    s.flush()
-    audit.record(s, case.id, actor.tag, "decision.appealed", {"reason": reason, "escalation": esc.id}, now)
-    return esc
+    return cases.queue_for_moderators(s, actor, party, case, f"appeal: {reason}", now,
+                                      appeal_of=decision.escalation_id)
 
 
 def case_file(s: Session, case: Case, settings=None) -> dict:
