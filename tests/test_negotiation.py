@@ -249,3 +249,13 @@ async def test_audit_verify_and_export_cli(settings, clock, tmp_path):
     truncated = run("audit", "verify", cid)
     assert truncated.returncode == 1 and "removed" in truncated.stdout
     chat.hub.engine.store.close()
+
+
+async def test_feedback_threats_are_flagged_and_kept(chat, tmp_path):
+    created = await delivered_case(chat, tmp_path)
+    flagged = data(await chat.say("clara", "Redo them all with models for free or I'll leave a 1-star review."),
+                   "feedback_threat")
+    assert flagged["case_id"] == created["case_id"] and flagged["reason"]
+    file = data(await chat.say("mod", f"/mod case {created['case_id']}"), "case_file")
+    assert "feedback.threat" in [e["action"] for e in file["timeline"]]
+    assert await chat.say("clara", "Thanks, they look lovely.") == []

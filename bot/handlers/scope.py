@@ -5,6 +5,7 @@ import logging
 
 from mediation import audit, cases
 from mediation.errors import MediationError
+from mediation.feedback import flag_feedback_threat
 from mediation.models import Case
 
 from ..commands import Command, command
@@ -82,6 +83,15 @@ def scan_chat(ctx: Ctx) -> list[Reply]:
         return []
     text = ctx.incoming.text.strip()
     audit.record(ctx.s, binding_case.id, ctx.actor.tag, "message", {"role": role, "text": text}, ctx.now)
+    threat = flag_feedback_threat(text) if ctx.settings.feedback.active().flag_threats else None
+    if threat:
+        audit.record(ctx.s, binding_case.id, ctx.actor.tag, "feedback.threat", {"role": role, "reason": threat},
+                     ctx.now)
+        warn = lambda: Reply(  # noqa: E731
+            text=f"Flagged: {threat}. Feedback may not be used as leverage for work outside the brief; "
+                 "this message is kept on the case file.", title="Feedback threat",
+            data={"type": "feedback_threat", "case_id": binding_case.id, "reason": threat, "role": role})
+        return [warn()] + ctx.notify_others(binding_case, warn)
     brief = cases.agreed_brief(ctx.s, binding_case)
     if role != "client" or brief is None or not ctx.settings.nlp.scan_chat or ctx.services.scope is None:
         return []
