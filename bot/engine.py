@@ -131,6 +131,8 @@ class Engine:
         actor = self._actor(incoming)
         try:
             with self.store.transaction() as s:
+                if self._seen(s, incoming):
+                    return []
                 ctx = self._ctx(s, actor, incoming)
                 out = [r for hook in self.chat_hooks for r in hook(ctx)]
                 self._sync_deadlines(s, ctx.now)

@@ -78,6 +78,11 @@ class TelegramConfig(Section):
     file_base_url: str = "https://api.telegram.org/file/bot"
     webhook_url: str = ""
     listen: str = "127.0.0.1:8443"
+    poll_timeout: float = Field(default=30, gt=0)
+    concurrent_updates: int = Field(default=8, ge=1)
+    album_wait_seconds: float = Field(default=1.0, ge=0)
+    send_retries: int = Field(default=3, ge=0)
+    max_retry_wait_seconds: float = Field(default=120, gt=0)
 
 
 class DiscordConfig(Section):
