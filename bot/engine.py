@@ -70,11 +70,13 @@ class Ctx:
 
     def notify_others(self, case: Case, reply_factory: Callable[[], Reply]) -> list[Reply]:
         """Copies of a reply for parties who are reachable somewhere other than this chat."""
-        out = []
+        out, seen = [], set()
         for m in cases.members(self.s, case).values():
-            if not self.here(m):
+            to = Address(m.platform, m.chat_id)
+            if not self.here(m) and to not in seen:  # both parties in one other chat: it hears once
+                seen.add(to)
                 r = reply_factory()
-                r.to = Address(m.platform, m.chat_id)
+                r.to = to
                 out.append(r)
         return out
 

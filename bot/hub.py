@@ -35,13 +35,28 @@ class Hub:
     async def dispatch(self, incoming: Incoming) -> list[Reply]:
         """Handle one message; deliver replies meant for other platforms; return those for the sender's."""
         here = []
-        for reply in await self.engine.handle(incoming):
+        replies = await self.engine.handle(incoming)
+        for reply in replies:
             reply.to = self.address(reply, incoming)
             if reply.to.platform == incoming.platform:
                 here.append(reply)
             else:
                 await self.deliver(reply)
+        await self.feed_moderators(replies)
         return here
+
+    async def feed_moderators(self, replies: list[Reply]) -> None:
+        """Adapters with a moderators' channel hear of every escalation, whichever platform raised it."""
+        for reply in replies:
+            if reply.type != "escalated":
+                continue
+            for adapter in list(self.adapters.values()):
+                feed = getattr(adapter, "moderator_feed", None)
+                if feed is not None:
+                    try:
+                        await feed(reply)
+                    except Exception:
+                        log.exception("the %s moderators' feed failed", adapter.platform)
 
     async def deliver(self, reply: Reply) -> None:
         adapter = self.adapters.get(reply.to.platform)
@@ -94,6 +109,7 @@ class Hub:
         fired = await asyncio.to_thread(self.engine.tick)
         for reply in fired:
             await self.deliver(reply)
+        await self.feed_moderators(fired)
         for platform in list(self.adapters):
             await self.flush(platform)
         return len(fired)

@@ -1,0 +1,768 @@
+"""The Discord adapter: slash commands and buttons in, embeds out, through discord.py.
+
+Every interaction becomes one neutral `Incoming` whose text is the command line a person would type
+(`/case new Logo amount=300 currency=EUR role=client`), so a command behaves exactly as on the console.
+A button carries its command in its custom id and is dispatched by pattern, so buttons keep working
+after a restart. Errors and private replies are ephemeral; no message ever pings anyone.
+"""
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import re
+import shutil
+import tempfile
+import time
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any, Callable, Literal, Optional
+
+import discord
+import yarl
+from discord import app_commands
+from sqlmodel import select
+
+from mediation import moderation
+from mediation.config import Settings
+from mediation.models import Case, CaseMember, Identity
+
+from ..hub import Hub
+from ..messages import Address, Attachment, Incoming, Option, Reply
+from ..render import Capabilities, escape, split
+
+log = logging.getLogger("mediator.discord")
+
+DEFAULT_API_BASE = "https://discord.com/api/v10"
+DEFAULT_GATEWAY = "wss://gateway.discord.gg"
+
+# Discord's limits (https://discord.com/developers/docs/resources/message)
+CONTENT_MAX = 2000
+TITLE_MAX = 256
+DESCRIPTION_MAX = 4096
+FIELD_NAME_MAX = 256
+FIELD_VALUE_MAX = 1024
+FIELDS_MAX = 25
+EMBED_TOTAL_MAX = 6000
+EMBEDS_PER_MESSAGE = 10
+FILES_PER_MESSAGE = 10
+BUTTONS_MAX = 25
+LABEL_MAX = 80
+CUSTOM_ID_MAX = 100
+CHOICES_MAX = 25
+
+COLOUR = 0x5865F2
+ERROR_COLOUR = 0xED4245
+NO_MENTIONS = discord.AllowedMentions.none()
+
+BUTTON_PREFIX = "mediator:"
+# Command words whose answer can take seconds (the language model): the interaction is deferred at once.
+SLOW_WORDS = frozenset({"scope", "assess", "dispute", "feedback", "proposals"})
+# Command words that need a server: moderator roles exist only there.
+GUILD_WORDS = frozenset({"mod"})
+OUTCOMES = moderation.OUTCOMES
+# option types (module level: discord.py resolves string annotations in this module's globals)
+Role = Literal["client", "freelancer"]
+Text = app_commands.Range[str, 1, 2000]
+LongText = app_commands.Range[str, 1, 4000]
+Short = app_commands.Range[str, 1, 40]
+Currency = app_commands.Range[str, 3, 3]
+Score = app_commands.Range[float, 0, 100]
+
+
+# ---------------------------------------------------------------- endpoints
+
+def configure_endpoints(api_base_url: str, gateway_url: str) -> Callable[[], None]:
+    """Point discord.py at other REST and gateway bases (a local fake in tests); returns the undo.
+
+    discord.py keeps both as class attributes, so this is process-wide; nothing changes when the
+    settings name Discord's own endpoints.
+    """
+    route, gateway = discord.http.Route, discord.gateway.DiscordWebSocket
+    old_base, old_gateway = route.BASE, gateway.DEFAULT_GATEWAY
+    if api_base_url and api_base_url.rstrip("/") != DEFAULT_API_BASE:
+        route.BASE = api_base_url.rstrip("/")
+    if gateway_url and gateway_url.rstrip("/") != DEFAULT_GATEWAY:
+        gateway.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+    def restore() -> None:
+        route.BASE, gateway.DEFAULT_GATEWAY = old_base, old_gateway
+    return restore
+
+
+# ---------------------------------------------------------------- rendering
+
+def _escaped_chunks(text: str, limit: int) -> list[str]:
+    """Markdown-escaped pieces of at most `limit` characters; escaping happens after the cut, so an
+    escape is never split from its character."""
+    out = []
+    for chunk in split(text, limit):
+        if not chunk.strip():
+            continue
+        esc = escape(chunk, "markdown")
+        if len(esc) <= limit:
+            out.append(esc)
+        else:  # escaping at most doubles the length
+            out.extend(escape(c, "markdown") for c in split(chunk, limit // 2) if c.strip())
+    return out
+
+
+def _filename(name: str) -> str:
+    clean = re.sub(r"[^A-Za-z0-9_.-]", "_", name or "file").strip("._") or "file"
+    return clean[:100]
+
+
+class CommandButton(discord.ui.DynamicItem[discord.ui.Button], template=r"mediator:(?P<command>/.+)"):
+    """A button whose custom id is the command it sends; matched by pattern, so it outlives restarts."""
+
+    def __init__(self, command: str, label: str = "Go") -> None:
+        super().__init__(discord.ui.Button(label=(label or command)[:LABEL_MAX], style=discord.ButtonStyle.primary,
+                                           custom_id=BUTTON_PREFIX + command))
+        self.command = command
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str]) -> "CommandButton":
+        return cls(match["command"], item.label or "")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        adapter = getattr(interaction.client, "adapter", None)
+        if adapter is not None:
+            await adapter.run(interaction, self.command)
+
+
+def _buttons(options: list[Option]) -> tuple[list[Option], list[Option]]:
+    """Options that fit as buttons, and the rest (shown as text)."""
+    fit, rest = [], []
+    for o in options:
+        ok = len(BUTTON_PREFIX + o.command) <= CUSTOM_ID_MAX and "\n" not in o.command and len(fit) < BUTTONS_MAX
+        (fit if ok else rest).append(o)
+    return fit, rest
+
+
+def message_payloads(reply: Reply, max_file_bytes: int = 25 * 1024 * 1024) -> list[dict[str, Any]]:
+    """One reply as Discord messages: embeds within every limit, files, and a view of buttons.
+
+    Each payload is keyword arguments for `send` (`embeds`, and `files`/`view` when present). Text is
+    markdown-escaped, so user text can never format, link or mention.
+    """
+    colour = ERROR_COLOUR if reply.type == "error" else COLOUR
+    title = escape(reply.title, "markdown")[:TITLE_MAX] if reply.title else None
+    parts: list[tuple[str, str, str]] = [("d", "", c) for c in _escaped_chunks(reply.text or "", DESCRIPTION_MAX)]
+    for name, value in reply.fields:
+        n = escape(name or "", "markdown")[:FIELD_NAME_MAX] or "\u200b"
+        for i, v in enumerate(_escaped_chunks(value or "", FIELD_VALUE_MAX) or ["\u200b"]):
+            parts.append(("f", n if i == 0 else f"{n} (continued)"[:FIELD_NAME_MAX], v))
+    fit, rest = _buttons(reply.options)
+    if rest:
+        listing = "\n".join(f"{o.label}: {o.command}" for o in rest)
+        parts += [("f", "More options", c) for c in _escaped_chunks(listing, FIELD_VALUE_MAX)]
+
+    embeds: list[discord.Embed] = []
+
+    def fresh() -> discord.Embed:
+        e = discord.Embed(colour=colour, title=title if not embeds else None)
+        embeds.append(e)
+        return e
+
+    current: discord.Embed | None = None
+    for kind, name, value in parts:
+        if kind == "d":
+            if current is None or current.description or current.fields:
+                current = fresh()
+            current.description = value
+        else:
+            if (current is None or len(current.fields) >= FIELDS_MAX
+                    or len(current) + len(name) + len(value) > EMBED_TOTAL_MAX):
+                current = fresh()
+            current.add_field(name=name, value=value, inline=False)
+
+    files: list[discord.File] = []
+    image = None
+    skipped = []
+    for f in reply.attachments[:FILES_PER_MESSAGE]:
+        if len(f.data) > max_file_bytes:
+            skipped.append(f.name)
+            continue
+        name = _filename(f.name)
+        files.append(discord.File(io.BytesIO(f.data), filename=name))
+        if image is None and (f.mime or "").startswith("image/"):
+            image = name
+    if skipped:
+        note = "Not attached (too large): " + ", ".join(skipped)
+        current = fresh() if current is None else current
+        current.set_footer(text=note[:2048])
+    if not embeds and (image or files or fit):
+        fresh()
+    if not embeds:
+        return []
+    if image:
+        embeds[-1].set_image(url=f"attachment://{image}")
+
+    messages: list[list[discord.Embed]] = []
+    size = 0
+    for e in embeds:
+        if not messages or len(messages[-1]) >= EMBEDS_PER_MESSAGE or size + len(e) > EMBED_TOTAL_MAX:
+            messages.append([])
+            size = 0
+        messages[-1].append(e)
+        size += len(e)
+
+    payloads: list[dict[str, Any]] = [{"embeds": m} for m in messages]
+    if files:
+        payloads[-1]["files"] = files
+    if fit:
+        view = discord.ui.View(timeout=None)
+        for o in fit:
+            view.add_item(CommandButton(o.command, o.label))
+        payloads[-1]["view"] = view
+    return payloads
+
+
+# ---------------------------------------------------------------- command lines
+
+def _clean(value: Any) -> str:
+    return " ".join(str(value).split()) if value is not None else ""
+
+
+def line(word: str, *free: Any, **kv: Any) -> str:
+    """The typed command for a slash command's options: `/word free text key=value ...`."""
+    parts = ["/" + word] + [_clean(f) for f in free if _clean(f)]
+    parts += [f"{k}={_clean(v)}" for k, v in kv.items() if _clean(v)]
+    return " ".join(parts)
+
+
+def _case_choices(store, platform: str, user_id: str, current: str) -> list[tuple[str, str]]:
+    """(label, case id) for the user's cases, open ones first; runs in a worker thread."""
+    with store.transaction() as s:
+        ident = s.exec(select(Identity).where(Identity.platform == platform, Identity.user_id == user_id)).first()
+        if ident is None:
+            return []
+        rows = s.exec(select(Case).join(CaseMember, CaseMember.case_id == Case.id)
+                      .where(CaseMember.party_id == ident.party_id)).all()
+        found = [(c.id, c.title, c.status) for c in rows]
+    return _filter(sorted(found, key=lambda r: (r[2] in ("settled", "decided", "cancelled"), r[0])), current)
+
+
+def _queue_choices(store, now, current: str) -> list[tuple[str, str]]:
+    with store.transaction() as s:
+        items = moderation.queue(s, now)
+    return _filter([(i["case_id"], i["title"], i["status"]) for i in items], current)
+
+
+def _filter(rows: list[tuple[str, str, str]], current: str) -> list[tuple[str, str]]:
+    cur = (current or "").strip().lower()
+    out = [(f"{cid} · {title} ({status})"[:100], cid) for cid, title, status in rows
+           if not cur or cur in cid.lower() or cur in title.lower()]
+    return out[:CHOICES_MAX]
+
+
+# ---------------------------------------------------------------- the adapter
+
+class _Refused(Exception):
+    """Input the adapter itself turns away (before the engine), with the message to show."""
+
+
+class _Client(discord.Client):
+    def __init__(self, adapter: "DiscordAdapter", **options: Any):
+        # Mediator never joins voice: the missing voice libraries are not worth a warning
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        intents = options.pop("intents", None) or discord.Intents.none()
+        intents.guilds = True
+        super().__init__(intents=intents, allowed_mentions=NO_MENTIONS, **options)
+        self.adapter = adapter
+        self.tree = app_commands.CommandTree(self)
+        self.tree.on_error = adapter.on_command_error
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(CommandButton)
+        for cmd in self.adapter.commands():
+            self.tree.add_command(cmd)
+        await self.adapter.sync(self.tree)
+
+    async def on_ready(self) -> None:
+        self.adapter.ready.set()
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        await self.adapter.on_interaction(interaction)
+
+
+class DiscordAdapter:
+    platform = "discord"
+
+    def __init__(self, hub: Hub, settings: Settings, token: str, **client_options: Any):
+        self.hub = hub
+        self.settings = settings
+        self.config = settings.discord
+        self.token = token
+        self.max_file_bytes = int(settings.storage.max_attachment_mb * 1e6)
+        self.caps = Capabilities(max_length=CONTENT_MAX, buttons=True, private_messages=True, markup="markdown",
+                                 max_file_bytes=self.max_file_bytes)
+        self.client_options = client_options
+        self.defer_after = 1.0  # seconds; Discord drops interactions not answered within 3
+        self.ready_timeout = 60.0
+        self.tmp_dir: str | None = None  # where attachments wait while the engine keeps them
+        self.client: _Client | None = None
+        self.ready = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._restore: Callable[[], None] | None = None
+        self._handled: OrderedDict[int, None] = OrderedDict()
+        self._escalations: OrderedDict[tuple, None] = OrderedDict()
+        hub.attach(self)
+
+    # -- lifecycle
+
+    async def start(self) -> None:
+        """Log in, sync the slash commands, connect the gateway; returns once ready."""
+        self._restore = configure_endpoints(self.config.api_base_url, self.config.gateway_url)
+        self.ready.clear()
+        self.client = _Client(self, **self.client_options)
+        self._task = asyncio.create_task(self.client.start(self.token), name="discord-client")
+        waiter = asyncio.create_task(self.ready.wait())
+        done, _ = await asyncio.wait({self._task, waiter}, timeout=self.ready_timeout,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if waiter not in done:
+            waiter.cancel()
+            exc = self._task.exception() if self._task in done else None
+            await self.stop()
+            if isinstance(exc, discord.LoginFailure):
+                raise RuntimeError("Discord refused the bot token (DISCORD_BOT_TOKEN).") from exc
+            if exc is not None:
+                raise RuntimeError(f"Could not connect to Discord: {exc}") from exc
+            raise RuntimeError(f"Discord did not become ready within {self.ready_timeout:.0f} s.")
+        self._task.add_done_callback(self._ended)
+        log.info("connected to Discord as %s", self.client.user)
+
+    def _ended(self, task: asyncio.Task) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("the Discord connection ended: %s", task.exception())
+
+    async def stop(self) -> None:
+        if self.client is not None and not self.client.is_closed():
+            await self.client.close()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(self._task, timeout=10)
+            except Exception:
+                pass
+        if self._restore is not None:
+            self._restore()
+            self._restore = None
+
+    async def sync(self, tree: app_commands.CommandTree) -> None:
+        """Register the slash commands: per guild when configured (shown at once), else globally."""
+        try:
+            if self.config.guild_ids:
+                for gid in self.config.guild_ids:
+                    guild = discord.Object(id=gid)
+                    tree.copy_global_to(guild=guild)
+                    await tree.sync(guild=guild)
+            else:
+                await tree.sync()
+        except discord.HTTPException as exc:
+            log.warning("could not sync slash commands (%s); the ones already registered stay", exc)
+
+    # -- platform events
+
+    def _claim(self, interaction_id: int) -> bool:
+        """True the first time an interaction is seen in this process (a replayed event is skipped)."""
+        if interaction_id in self._handled:
+            return False
+        self._handled[interaction_id] = None
+        while len(self._handled) > 4096:
+            self._handled.popitem(last=False)
+        return True
+
+    def is_moderator(self, user: discord.abc.User) -> bool:
+        if not isinstance(user, discord.Member):
+            return False
+        roles = {r.id for r in user.roles} | set(getattr(user, "_roles", ()))
+        return bool(roles & set(self.config.moderator_role_ids))
+
+    def incoming(self, interaction: discord.Interaction, text: str,
+                 attachments: list[Attachment] | None = None) -> Incoming:
+        user = interaction.user
+        return Incoming(platform=self.platform, chat_id=str(interaction.channel_id or user.id), user_id=str(user.id),
+                        user_name=getattr(user, "display_name", None) or user.name, text=text,
+                        attachments=attachments or [], private=interaction.guild_id is None,
+                        message_id=str(interaction.id), moderator=self.is_moderator(user))
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Buttons this version does not know (an old message, a stale id) get a clear answer."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        custom_id = (interaction.data or {}).get("custom_id", "")
+        if CommandButton.__discord_ui_compiled_template__.fullmatch(custom_id):
+            return
+        if not self._claim(interaction.id):
+            return
+        await self._refuse(interaction, "This button no longer works. Type the command instead (/help lists them).",
+                           deferred=False)
+
+    async def on_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        log.warning("slash command failed: %s", error)
+        text = "That command could not be read; check its options and try again."
+        if isinstance(error, app_commands.CommandNotFound):
+            text = "That command is not available any more; /help lists the current ones."
+        elif isinstance(error, app_commands.NoPrivateMessage):
+            text = "That command works in a server channel, not in direct messages."
+        await self._refuse(interaction, text, deferred=interaction.response.is_done())
+
+    async def run(self, interaction: discord.Interaction, text: str,
+                  files: list[discord.Attachment] | None = None) -> None:
+        """One interaction: the engine answers (deferring when it is slow), replies go out."""
+        if not self._claim(interaction.id):
+            return
+        started = time.perf_counter()
+        word = text[1:].split(" ", 1)[0].lower()
+        deferred = applied = False
+        tmp: str | None = None
+        try:
+            if word in GUILD_WORDS and interaction.guild_id is None:
+                raise _Refused("Moderation works in a server channel, where moderator roles are known.")
+            files = [f for f in files or [] if f is not None]
+            too_big = [f for f in files if f.size > self.max_file_bytes]
+            if too_big:
+                f = too_big[0]
+                raise _Refused(f"{f.filename} is {f.size / 1e6:.1f} MB; the limit is "
+                               f"{self.max_file_bytes / 1e6:.1f} MB.")
+            if files or word in SLOW_WORDS:
+                deferred = await self._defer(interaction)
+            attachments = []
+            if files:
+                tmp = tempfile.mkdtemp(prefix="mediator-discord-", dir=self.tmp_dir)
+                attachments = await self._download(files, Path(tmp))
+            task = asyncio.create_task(self.hub.dispatch(self.incoming(interaction, text, attachments)))
+            if not deferred:
+                done, _ = await asyncio.wait({task}, timeout=self.defer_after)
+                if not done:
+                    deferred = await self._defer(interaction)
+            replies = await task
+            applied = True
+            await self._answer(interaction, replies, deferred)
+        except _Refused as exc:
+            await self._refuse(interaction, str(exc), deferred)
+        except Exception:
+            log.exception("interaction %s (%s) failed", interaction.id, word)
+            text = ("Your command was applied, but showing the answer failed; /case status shows where things stand."
+                    if applied else "Something went wrong on our side; nothing was changed. Please try again.")
+            await self._refuse(interaction, text, deferred)
+        finally:
+            if tmp:
+                shutil.rmtree(tmp, ignore_errors=True)
+            log.debug("interaction %s (%s) answered in %.3f s", interaction.id, word, time.perf_counter() - started)
+
+    async def _defer(self, interaction: discord.Interaction) -> bool:
+        try:
+            if interaction.type is discord.InteractionType.component:
+                await interaction.response.defer()
+            else:
+                await interaction.response.defer(thinking=True)
+            return True
+        except discord.HTTPException as exc:
+            log.warning("could not defer interaction %s: %s", interaction.id, exc)
+            return interaction.response.is_done()
+
+    async def _download(self, files: list[discord.Attachment], folder: Path) -> list[Attachment]:
+        out = []
+        for i, f in enumerate(files):
+            path = folder / f"{i}-{_filename(f.filename)}"
+            try:
+                await f.save(path)
+            except (discord.HTTPException, OSError) as exc:
+                raise _Refused(f"Could not download {f.filename}: {exc}") from None
+            out.append(Attachment(name=f.filename, path=str(path), size=path.stat().st_size,
+                                  mime=f.content_type or ""))
+        return out
+
+    # -- answering
+
+    def _is_mine(self, interaction: discord.Interaction, to: Address) -> bool:
+        if to.user_id is not None:
+            return to.user_id == str(interaction.user.id)
+        return to.chat_id == str(interaction.channel_id)
+
+    async def _answer(self, interaction: discord.Interaction, replies: list[Reply], deferred: bool) -> None:
+        in_guild = interaction.guild_id is not None
+        items: list[tuple[bool, dict, Reply]] = []
+        seen: set[tuple] = set()
+        for r in replies:
+            to = r.to or Address(self.platform, str(interaction.channel_id))
+            key = (to, r.title, r.text, r.type)
+            if key in seen:  # two parties in one channel: the channel hears a notice once
+                continue
+            seen.add(key)
+            if not self._is_mine(interaction, to):
+                await self.send(r, to)
+                continue
+            ephemeral = in_guild and (r.private or r.type == "error" or to.user_id is not None)
+            items += [(ephemeral, p, r) for p in message_payloads(r, self.max_file_bytes)]
+        if not items:
+            items = [(True, p, Reply(text="")) for p in message_payloads(Reply(text="That was already done."))]
+        await self._deliver(interaction, items, deferred)
+
+    async def _deliver(self, interaction: discord.Interaction, items: list[tuple[bool, dict, Reply]],
+                       deferred: bool) -> None:
+        """The first message answers the interaction, the rest follow up; if the interaction has
+        expired, public messages go to the channel and private ones to a direct message."""
+        items = list(items)
+        try:
+            if not deferred:
+                ephemeral, payload, _ = items[0]
+                await interaction.response.send_message(ephemeral=ephemeral, allowed_mentions=NO_MENTIONS, **payload)
+                items.pop(0)
+            elif interaction.type is not discord.InteractionType.component:
+                public = next((i for i, it in enumerate(items) if not it[0]), None)
+                if public is None:
+                    await interaction.delete_original_response()
+                else:
+                    edit = dict(items[public][1])
+                    if "files" in edit:
+                        edit["attachments"] = edit.pop("files")
+                    await interaction.edit_original_response(allowed_mentions=NO_MENTIONS, **edit)
+                    items.pop(public)
+            while items:
+                ephemeral, payload, _ = items[0]
+                await interaction.followup.send(ephemeral=ephemeral, allowed_mentions=NO_MENTIONS, wait=True,
+                                                **payload)
+                items.pop(0)
+        except discord.HTTPException as exc:
+            if getattr(exc, "code", 0) == 40060:  # already acknowledged: a redelivered event, answered before
+                log.info("interaction %s was already answered", interaction.id)
+                return
+            log.warning("answering interaction %s failed (%s); posting instead", interaction.id, exc)
+            for ephemeral, payload, reply in items:
+                to = (Address(self.platform, str(interaction.user.id), str(interaction.user.id)) if ephemeral
+                      else Address(self.platform, str(interaction.channel_id)))
+                await self._post(to, [payload])
+
+    async def _refuse(self, interaction: discord.Interaction, text: str, deferred: bool) -> None:
+        reply = Reply(text=text, data={"type": "error", "code": "refused", "message": text})
+        items = [(interaction.guild_id is not None, p, reply) for p in message_payloads(reply)]
+        try:
+            await self._deliver(interaction, items, deferred or interaction.response.is_done())
+        except Exception:
+            log.exception("could not tell the user about a refused interaction")
+
+    async def _target(self, to: Address) -> discord.abc.Messageable:
+        assert self.client is not None
+        if to.user_id is not None:
+            return await self.client.create_dm(discord.Object(id=int(to.user_id)))
+        return self.client.get_partial_messageable(int(to.chat_id))
+
+    async def _post(self, to: Address, payloads: list[dict]) -> None:
+        try:
+            target = await self._target(to)
+            for p in payloads:
+                await target.send(allowed_mentions=NO_MENTIONS, **p)
+        except ValueError:
+            log.warning("not a Discord id: %s", to)
+        except discord.Forbidden as exc:
+            log.warning("no permission to post to %s (%s)", to, exc.text or exc.status)
+        except discord.HTTPException as exc:
+            log.warning("posting to %s failed: %s", to, exc)
+
+    async def send(self, reply: Reply, to: Address) -> None:
+        """A reply for a Discord chat or user that is not answering an interaction here."""
+        await self._post(to, message_payloads(reply, self.max_file_bytes))
+
+    async def moderator_feed(self, reply: Reply) -> None:
+        """Every escalation, from any platform, goes to the moderators' channel once, with buttons."""
+        case_id = reply.data.get("case_id")
+        if reply.type != "escalated" or not case_id or not self.config.mod_channel_id:
+            return
+        key = (case_id, reply.data.get("reason"))
+        if key in self._escalations:
+            return
+        self._escalations[key] = None
+        while len(self._escalations) > 1024:
+            self._escalations.popitem(last=False)
+        post = Reply(text=reply.text, title=f"Escalation: case {case_id}",
+                     options=[Option("Take", f"/mod take {case_id}"), Option("Open case file", f"/mod case {case_id}")],
+                     data={"type": "mod_escalation", "case_id": case_id})
+        await self._post(Address(self.platform, str(self.config.mod_channel_id)), message_payloads(post))
+
+    # -- autocomplete
+
+    async def case_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        rows = await asyncio.to_thread(_case_choices, self.hub.engine.store, self.platform,
+                                       str(interaction.user.id), current)
+        return [app_commands.Choice(name=n, value=v) for n, v in rows]
+
+    async def queue_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        rows = await asyncio.to_thread(_queue_choices, self.hub.engine.store, self.hub.engine.clock.now(), current)
+        return [app_commands.Choice(name=n, value=v) for n, v in rows]
+
+    async def outcome_choices(self, interaction: discord.Interaction,
+                              current: str) -> list[app_commands.Choice[str]]:
+        cur = (current or "").lower()
+        return [app_commands.Choice(name=o.replace("_", " "), value=o) for o in OUTCOMES if cur in o][:CHOICES_MAX]
+
+    # -- slash commands
+
+    def commands(self) -> list[app_commands.Command | app_commands.Group]:
+        """Every engine command as a slash command whose options build the typed line."""
+        run = self.run
+        cases_ac, queue_ac, outcome_ac = self.case_choices, self.queue_choices, self.outcome_choices
+        out: list[app_commands.Command | app_commands.Group] = []
+
+        @app_commands.command(name="help", description="What Mediator can do here")
+        async def help_(i: discord.Interaction) -> None:
+            await run(i, "/help")
+        out.append(help_)
+
+        case = app_commands.Group(name="case", description="Open, join and follow a case")
+
+        @case.command(name="new", description="Open a case; you get its id and an invite code for the other party")
+        @app_commands.describe(title="What the contract is about", amount="Contract amount, e.g. 88 or 88.50",
+                               currency="Currency code, e.g. USD or EUR", role="Your side in the contract")
+        async def case_new(i: discord.Interaction, title: Text,
+                           amount: Short, currency: Currency,
+                           role: Role) -> None:
+            await run(i, line("case new", title, amount=amount, currency=currency, role=role))
+
+        @case.command(name="join", description="Join a case with its invite code")
+        @app_commands.describe(code="The invite code, e.g. ABCDE-FGHJK", role="Your side in the contract")
+        async def case_join(i: discord.Interaction, code: Short, role: Role) -> None:
+            await run(i, line("case join", code, role=role))
+
+        @case.command(name="status", description="Where a case stands")
+        @app_commands.describe(case="The case id (default: this channel's case)")
+        @app_commands.autocomplete(case=cases_ac)
+        async def case_status(i: discord.Interaction, case: Optional[str] = None) -> None:
+            await run(i, line("case status", case))
+        out.append(case)
+
+        brief = app_commands.Group(name="brief", description="The agreed brief of a case")
+
+        @brief.command(name="propose", description="Propose or amend the brief")
+        @app_commands.describe(text="The brief: what is delivered, in what form, by when, for how much",
+                               case="The case id (default: this channel's case)")
+        @app_commands.autocomplete(case=cases_ac)
+        async def brief_propose(i: discord.Interaction, text: LongText,
+                                case: Optional[str] = None) -> None:
+            await run(i, line("brief", text, case=case))
+
+        @brief.command(name="agree", description="Accept the brief as it stands (both parties must)")
+        @app_commands.describe(case="The case id (default: this channel's case)")
+        @app_commands.autocomplete(case=cases_ac)
+        async def brief_agree(i: discord.Interaction, case: Optional[str] = None) -> None:
+            await run(i, line("brief agree", case=case))
+
+        @brief.command(name="show", description="Show the current brief")
+        @app_commands.describe(case="The case id (default: this channel's case)")
+        @app_commands.autocomplete(case=cases_ac)
+        async def brief_show(i: discord.Interaction, case: Optional[str] = None) -> None:
+            await run(i, line("brief", case=case))
+        out.append(brief)
+
+        @app_commands.command(name="deliver", description="Hand in work (the freelancer), with files")
+        @app_commands.describe(note="What you deliver", file1="A delivered file", file2="Another file",
+                               file3="Another file", case="The case id (default: this channel's case)")
+        @app_commands.autocomplete(case=cases_ac)
+        async def deliver(i: discord.Interaction, note: Text,
+                          file1: Optional[discord.Attachment] = None, file2: Optional[discord.Attachment] = None,
+                          file3: Optional[discord.Attachment] = None, case: Optional[str] = None) -> None:
+            await run(i, line("deliver", note, case=case), [file1, file2, file3])
+        out.append(deliver)
+
+        def simple(word: str, description: str, arg: str, arg_description: str, short: bool = False):
+            """A command with one free-text argument and an optional case."""
+            async def handler(i: discord.Interaction, text: Text, case: Optional[str] = None) -> None:
+                await run(i, line(word, text, case=case))
+            handler.__annotations__["text"] = "Short" if short else "Text"
+            handler = app_commands.autocomplete(case=cases_ac)(handler)
+            handler = app_commands.rename(text=arg)(handler)
+            handler = app_commands.describe(text=arg_description,
+                                            case="The case id (default: this channel's case)")(handler)
+            return app_commands.command(name=word, description=description)(handler)
+
+        out += [
+            simple("approve", "Approve a sample or milestone (the client); kept as evidence", "what",
+                   "What you approve, e.g. 2 samples"),
+            simple("request", "Ask for a change (the client)", "text", "The change you would like"),
+            simple("dispute", "Open mediation: assessment and ranked proposals", "reason", "Why you dispute"),
+            simple("escalate", "Send the case to a human moderator", "reason", "Why a moderator is needed"),
+            simple("accept", "Accept a proposal", "proposal", "The proposal id", short=True),
+            simple("reject", "Reject a proposal", "proposal", "The proposal id", short=True),
+            simple("offer", "A blind offer, sent privately; revealed only when the offers cross", "amount",
+                   "The amount you offer", short=True),
+        ]
+
+        def case_only(word: str, description: str):
+            @app_commands.command(name=word, description=description)
+            @app_commands.describe(case="The case id (default: this channel's case)")
+            @app_commands.autocomplete(case=cases_ac)
+            async def handler(i: discord.Interaction, case: Optional[str] = None) -> None:
+                await run(i, line(word, case=case))
+            return handler
+
+        out += [case_only("assess", "Deliveries against the brief, requirement by requirement"),
+                case_only("proposals", "The current proposals")]
+
+        @app_commands.command(name="scope", description="Is a request inside the brief? In a case, or ad hoc")
+        @app_commands.describe(text="The request, checked against this case's brief",
+                               brief="Ad hoc: the brief as agreed", request="Ad hoc: what is being asked now",
+                               case="The case id (default: this channel's case)")
+        @app_commands.autocomplete(case=cases_ac)
+        async def scope(i: discord.Interaction, text: Optional[Text] = None,
+                        brief: Optional[Text] = None,
+                        request: Optional[Text] = None,
+                        case: Optional[str] = None) -> None:
+            if brief or request:
+                await run(i, line("scope", brief=brief, request=request or text))
+            else:
+                await run(i, line("scope", text, case=case))
+        out.append(scope)
+
+        feedback = app_commands.Group(name="feedback", description="Feedback and reputation")
+
+        @feedback.command(name="preview", description="What an outcome does to money and scores")
+        @app_commands.describe(outcome="The outcome", amount="Ad hoc: the contract amount (no case needed)",
+                               currency="Ad hoc: currency code (default USD)", refund="Refund for a partial refund",
+                               score="Ad hoc: the freelancer's score now, 0-100",
+                               case="The case id (default: this channel's case)")
+        @app_commands.autocomplete(outcome=outcome_ac, case=cases_ac)
+        async def feedback_preview(i: discord.Interaction, outcome: Short,
+                                   amount: Optional[Short] = None,
+                                   currency: Optional[Currency] = None,
+                                   refund: Optional[Short] = None,
+                                   score: Optional[Score] = None,
+                                   case: Optional[str] = None) -> None:
+            await run(i, line("feedback preview", outcome=outcome, amount=amount, currency=currency, refund=refund,
+                              score=None if score is None else f"{score:g}", case=case))
+        out.append(feedback)
+
+        mod = app_commands.Group(name="mod", description="Moderators: escalated cases", guild_only=True)
+
+        @mod.command(name="queue", description="Escalated cases, oldest first")
+        async def mod_queue(i: discord.Interaction) -> None:
+            await run(i, "/mod queue")
+
+        @mod.command(name="take", description="Take an escalated case")
+        @app_commands.describe(case="The case id")
+        @app_commands.autocomplete(case=queue_ac)
+        async def mod_take(i: discord.Interaction, case: Short) -> None:
+            await run(i, line("mod take", case))
+
+        @mod.command(name="case", description="Read the case file")
+        @app_commands.describe(case="The case id")
+        @app_commands.autocomplete(case=queue_ac)
+        async def mod_case(i: discord.Interaction, case: Short) -> None:
+            await run(i, line("mod case", case))
+
+        @mod.command(name="decide", description="Decide an escalated case you took")
+        @app_commands.describe(case="The case id", outcome="The decision", reason="Why; both parties read it",
+                               amount="Refund to the client, for a partial refund")
+        @app_commands.autocomplete(case=queue_ac, outcome=outcome_ac)
+        async def mod_decide(i: discord.Interaction, case: Short,
+                             outcome: Short, reason: Text,
+                             amount: Optional[Short] = None) -> None:
+            await run(i, line("mod decide", case, outcome, amount, reason=reason))
+        out.append(mod)
+        return out
+
+
+def build(hub: Hub, settings: Settings, token: str, **client_options: Any) -> DiscordAdapter:
+    """The adapter `mediator run --platform discord` starts."""
+    return DiscordAdapter(hub, settings, token, **client_options)
