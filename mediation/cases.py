@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
 from . import audit
 from .errors import MediationError
-from .models import (Approval, BriefVersion, Case, CaseMember, ChangeRequest, ChatBinding, Delivery,
+from .models import (Approval, AuditEntry, BriefVersion, Case, CaseMember, ChangeRequest, ChatBinding, Delivery,
                      DeliveryFile, Escalation, Identity, Party)
 
 ROLES = ("client", "freelancer")
@@ -153,8 +153,15 @@ def create_case(s: Session, actor: Actor, party: Party, title: str, amount: str,
     return case
 
 
+MAX_BAD_INVITES = 5  # per hour and person: enough for typos, far too few to guess a 50-bit code
+
+
 def join_case(s: Session, actor: Actor, party: Party, code: str, role: str, now: datetime) -> Case:
     code = (code or "").strip().upper()
+    recent = s.exec(select(AuditEntry).where(AuditEntry.chain == audit.NO_CASE, AuditEntry.actor == actor.tag,
+                                             AuditEntry.action == "refused", AuditEntry.at >= now - timedelta(hours=1)))
+    if sum(1 for e in recent if e.detail.get("code") == "bad_invite") >= MAX_BAD_INVITES:
+        raise MediationError("too_many_attempts", "Too many wrong invite codes; try again in an hour.")
     case = s.exec(select(Case).where(Case.invite_code == code)).first()
     if case is None:
         raise MediationError("bad_invite", "That invite code is not valid. Check it with the person who sent it.")

@@ -226,3 +226,14 @@ async def test_platform_moderator_roles_count_as_moderators(chat):
     assert data(await chat.say("rolemod", "/mod queue"), "error")["code"] == "not_moderator"
     queue = data(await chat.say("rolemod", "/mod queue", moderator=True), "mod_queue")
     assert queue["items"][0]["case_id"] == created["case_id"]
+
+
+async def test_guessing_invite_codes_is_stopped(chat, clock):
+    created = await chat.say("maya", "/case new Logo amount=300 currency=EUR role=freelancer")
+    code = data(created, "case_created")["invite_code"]
+    for n in range(5):
+        assert data(await chat.say("eve", f"/case join AAAAA-BBBB{n} role=client", chat="x"), "error")["code"] == "bad_invite"
+    blocked = data(await chat.say("eve", f"/case join {code} role=client", chat="x"), "error")
+    assert blocked["code"] == "too_many_attempts"
+    clock.advance(timedelta(hours=2))
+    assert data(await chat.say("eve", f"/case join {code} role=client", chat="x"), "case_status")
