@@ -2,7 +2,10 @@
 background at start-up, so the first chat message does not pay the model's load time twice."""
 from __future__ import annotations
 
+import logging
 import threading
+
+log = logging.getLogger("mediator.nlp")
 
 
 class ScopeService:
@@ -21,7 +24,14 @@ class ScopeService:
             return self._classifier
 
     def preload(self) -> threading.Thread:
-        thread = threading.Thread(target=self.classifier, name="scope-model-load", daemon=True)
+        """Load in the background; a failure is logged once here and raised again on first use."""
+        def load() -> None:
+            try:
+                self.classifier()
+            except Exception as exc:
+                log.warning("the scope model could not be loaded: %s", exc)
+
+        thread = threading.Thread(target=load, name="scope-model-load", daemon=True)
         thread.start()
         return thread
 
