@@ -50,6 +50,7 @@ class Ctx:
     clock: Clock
     services: Services
     registry: Registry
+    progress: Callable[[str], None] = lambda text: None  # a "working on it" note, sent at once
     _party: Party | None = None
 
     @property
@@ -91,10 +92,10 @@ class Engine:
         self.services = services or Services()
         self.chat_hooks: list[Callable[[Ctx], list[Reply]]] = []
 
-    async def handle(self, incoming: Incoming) -> list[Reply]:
-        return await asyncio.to_thread(self.handle_sync, incoming)
+    async def handle(self, incoming: Incoming, progress: Callable[[str], None] | None = None) -> list[Reply]:
+        return await asyncio.to_thread(self.handle_sync, incoming, progress)
 
-    def handle_sync(self, incoming: Incoming) -> list[Reply]:
+    def handle_sync(self, incoming: Incoming, progress: Callable[[str], None] | None = None) -> list[Reply]:
         text = (incoming.text or "").strip()
         limit = self.settings.limits.max_message_chars
         if len(text) > limit:
@@ -111,6 +112,8 @@ class Engine:
                 if self._seen(s, incoming):
                     return []
                 ctx = self._ctx(s, actor, incoming)
+                if progress is not None:
+                    ctx.progress = progress
                 replies_ = spec.fn(ctx, cmd)
                 self._sync_deadlines(s, ctx.now)
             if spec.console_only:  # the console moved the clock: what fell due happens now

@@ -35,7 +35,13 @@ class Hub:
     async def dispatch(self, incoming: Incoming) -> list[Reply]:
         """Handle one message; deliver replies meant for other platforms; return those for the sender's."""
         here = []
-        replies = await self.engine.handle(incoming)
+        loop = asyncio.get_running_loop()
+
+        def progress(text: str) -> None:  # called from the engine's worker thread
+            note = Reply(text=text, data={"type": "progress"}, to=Address(incoming.platform, incoming.chat_id))
+            asyncio.run_coroutine_threadsafe(self.deliver(note), loop)
+
+        replies = await self.engine.handle(incoming, progress)
         for reply in replies:
             reply.to = self.address(reply, incoming)
             if reply.to.platform == incoming.platform:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Callable
 
 from sqlmodel import Session, select
 
@@ -36,18 +37,21 @@ def require_agreed_brief(s: Session, case: Case, what: str):
     return brief
 
 
-def case_assessment(s: Session, case: Case, settings: Settings) -> Assessment:
-    """Every file delivered on the case (each distinct file once) against the agreed brief."""
+PROGRESS_FILES = 4
+
+
+def case_assessment(s: Session, case: Case, settings: Settings,
+                    progress: Callable[[str], None] = lambda text: None) -> Assessment:
+    """Every file delivered on the case (each distinct file once) against the agreed brief.
+    `progress` hears "checking N files…" first when there are more than a few."""
     brief = require_agreed_brief(s, case, "assess")
     delivered = cases.deliveries(s, case)
     if not delivered:
         raise MediationError("no_delivery", f"Nothing has been delivered on case {case.id} yet.")
-    seen, facts = set(), []
-    for _, files in delivered:
-        for f in files:
-            if f.sha256 not in seen:  # a sample sent again with the final set counts once
-                seen.add(f.sha256)
-                facts.append(inspect_file(f.stored_path, limits(settings), name=f.name))
+    unique = {f.sha256: f for _, files in delivered for f in files}  # a sample sent again counts once
+    if len(unique) > PROGRESS_FILES:
+        progress(f"checking {len(unique)} files…")
+    facts = [inspect_file(f.stored_path, limits(settings), name=f.name) for f in unique.values()]
     agreed_at = max(as_utc(t) for t in (brief.client_agreed_at, brief.freelancer_agreed_at) if t)
     last = delivered[-1][0]
     return assess(brief.text, facts, delivered_at=as_utc(last.created_at), agreed_at=agreed_at,

@@ -259,3 +259,13 @@ async def test_feedback_threats_are_flagged_and_kept(chat, tmp_path):
     file = data(await chat.say("mod", f"/mod case {created['case_id']}"), "case_file")
     assert "feedback.threat" in [e["action"] for e in file["timeline"]]
     assert await chat.say("clara", "Thanks, they look lovely.") == []
+
+
+async def test_assessing_many_files_says_so_first(chat, tmp_path):
+    await delivered_case(chat, tmp_path)
+    before = len(chat.sent)
+    assessment = data(await chat.say("clara", "/assess"), "assessment")
+    notes = [r for _, r in chat.sent[before:] if r.data.get("type") == "progress"]
+    assert [r.text for r in notes] == ["checking 8 files…"]
+    assert chat.sent.index((notes[0].to, notes[0])) < chat.sent.index(
+        next((to, r) for to, r in chat.sent if r.data is assessment))

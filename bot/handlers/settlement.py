@@ -24,7 +24,7 @@ def assessment_reply(case_id: str, assessment) -> Reply:
 def assess(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = ctx.case(cmd)
     cases.require_party(ctx.s, case, ctx.party, action="assess its deliveries")
-    return [assessment_reply(case.id, settlement.case_assessment(ctx.s, case, ctx.settings))]
+    return [assessment_reply(case.id, settlement.case_assessment(ctx.s, case, ctx.settings, ctx.progress))]
 
 
 def _money(value: str | None, currency: str) -> str:
@@ -75,7 +75,7 @@ def dispute(ctx: Ctx, cmd: Command) -> list[Reply]:
     role = settlement.open_dispute(ctx.s, ctx.actor, ctx.party, case, cmd.text, ctx.now)
     assessment = None
     if cases.deliveries(ctx.s, case):
-        assessment = settlement.case_assessment(ctx.s, case, ctx.settings)
+        assessment = settlement.case_assessment(ctx.s, case, ctx.settings, ctx.progress)
     ranked, items = settlement.make_proposals(ctx.s, ctx.actor, case, ctx.settings, ctx.now, assessment, role)
     chart = proposals_chart(ranked)
     headline = f"The {role} opened a dispute: {cmd.text}\nHere is where the case stands and what could end it."
