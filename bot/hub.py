@@ -4,6 +4,7 @@ platform that is down wait in the database (the outbox) and go out when its adap
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 
 from sqlmodel import select
@@ -14,6 +15,8 @@ from .engine import Engine
 from .messages import Address, Incoming, Reply
 
 log = logging.getLogger("mediator.hub")
+MODERATORS = "@moderators"  # outbox address of a platform's moderators' channel
+MAX_ATTEMPTS = 5  # a notice that fails this often is given up (logged), so it cannot block the rest
 
 
 class Hub:
@@ -23,6 +26,16 @@ class Hub:
 
     def attach(self, adapter) -> None:
         self.adapters[adapter.platform] = adapter
+
+    def detach(self, platform: str) -> None:
+        """A stopped adapter: its notices wait in the outbox until it is attached again."""
+        self.adapters.pop(platform, None)
+
+    def feed_platforms(self) -> set[str]:
+        """Platforms with a moderators' channel: attached adapters that feed one, or configured ones."""
+        configured = {name for name, section in self.engine.settings
+                      if getattr(section, "mod_channel_id", None)}
+        return configured | {p for p, a in self.adapters.items() if hasattr(a, "moderator_feed")}
 
     @staticmethod
     def address(reply: Reply, incoming: Incoming) -> Address:
@@ -52,17 +65,23 @@ class Hub:
         return here
 
     async def feed_moderators(self, replies: list[Reply]) -> None:
-        """Adapters with a moderators' channel hear of every escalation, whichever platform raised it."""
+        """Moderators' channels hear of every escalation, whichever platform raised it; one that is
+        down hears of it when it is back."""
+        seen = set()
         for reply in replies:
-            if reply.type != "escalated":
+            key = (reply.data.get("case_id"), reply.data.get("reason"))
+            if reply.type != "escalated" or key in seen:
                 continue
-            for adapter in list(self.adapters.values()):
-                feed = getattr(adapter, "moderator_feed", None)
-                if feed is not None:
-                    try:
-                        await feed(reply)
-                    except Exception:
-                        log.exception("the %s moderators' feed failed", adapter.platform)
+            seen.add(key)
+            for platform in self.feed_platforms():
+                feed = getattr(self.adapters.get(platform), "moderator_feed", None)
+                try:
+                    if feed is None:
+                        raise ConnectionError(f"no {platform} adapter running")
+                    await feed(reply)
+                except Exception as exc:
+                    log.warning("the %s moderators' channel missed an escalation (%s); kept for later", platform, exc)
+                    await asyncio.to_thread(self._keep, dataclasses.replace(reply, to=Address(platform, MODERATORS)))
 
     async def deliver(self, reply: Reply) -> None:
         adapter = self.adapters.get(reply.to.platform)
@@ -84,7 +103,8 @@ class Hub:
     def _pending(self, platform: str) -> list[OutboxMessage]:
         with self.engine.store.transaction() as s:
             return list(s.exec(select(OutboxMessage).where(OutboxMessage.platform == platform,
-                                                           OutboxMessage.delivered_at == None)  # noqa: E711
+                                                           OutboxMessage.delivered_at == None,  # noqa: E711
+                                                           OutboxMessage.attempts < MAX_ATTEMPTS)
                                .order_by(OutboxMessage.id)))
 
     def _mark(self, message_id: int) -> None:
@@ -101,14 +121,29 @@ class Hub:
         sent = 0
         for row in await asyncio.to_thread(self._pending, platform):
             to = Address(row.platform, row.chat_id, row.user_id)
+            reply = Reply.from_dict(row.reply, to)
             try:
-                await adapter.send(Reply.from_dict(row.reply, to), to)
-            except Exception:
-                log.warning("the %s outbox is still blocked; will retry", platform)
+                if row.chat_id == MODERATORS:
+                    await adapter.moderator_feed(reply)
+                else:
+                    await adapter.send(reply, to)
+            except Exception as exc:
+                given_up = await asyncio.to_thread(self._failed, row.id)
+                log.warning("the %s outbox is still blocked (%s)%s", platform, exc,
+                            "; this notice is given up" if given_up else "; will retry")
+                if given_up:
+                    continue
                 break
             await asyncio.to_thread(self._mark, row.id)
             sent += 1
         return sent
+
+    def _failed(self, message_id: int) -> bool:
+        with self.engine.store.transaction() as s:
+            row = s.get(OutboxMessage, message_id)
+            row.attempts += 1
+            s.add(row)
+            return row.attempts >= MAX_ATTEMPTS
 
     async def tick(self) -> int:
         """Deadlines and waiting notices: called by the scheduler."""

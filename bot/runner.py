@@ -45,4 +45,5 @@ async def run_platforms(engine: Engine, settings: Settings, names: list[str]) ->
     finally:
         scheduler.cancel()
         for a in reversed(adapters):
+            hub.detach(a.platform)
             await a.stop()

@@ -228,6 +228,7 @@ class OutboxMessage(SQLModel, table=True):
     chat_id: str
     user_id: Optional[str] = None
     reply: dict = _json()
+    attempts: int = 0
     created_at: datetime = _ts(nullable=False)
     delivered_at: Optional[datetime] = _ts(nullable=True)
 

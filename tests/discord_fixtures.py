@@ -101,9 +101,9 @@ async def world(fake, settings, clock):
     discord_settings(settings, fake)
     engine = bootstrap(settings, clock=clock, store=Store.from_url(settings.database.url))
     hub = Hub(engine)
-    adapter = await start_adapter(hub, settings, fake)
-    yield World(fake, adapter, hub, settings)
-    await adapter.stop()
+    w = World(fake, await start_adapter(hub, settings, fake), hub, settings)
+    yield w
+    await w.adapter.stop()  # the one running now: a test may have restarted it
     engine.store.close()
 
 

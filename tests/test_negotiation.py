@@ -269,3 +269,27 @@ async def test_assessing_many_files_says_so_first(chat, tmp_path):
     assert [r.text for r in notes] == ["checking 8 files…"]
     assert chat.sent.index((notes[0].to, notes[0])) < chat.sent.index(
         next((to, r) for to, r in chat.sent if r.data is assessment))
+
+
+async def test_a_notice_that_never_goes_through_stops_blocking_the_outbox(settings, clock):
+    chat = make_chat(settings, clock)
+    other = MemoryAdapter(chat.hub, platform="telegram")
+    created = data(await other.say("clara", "/case new Logo amount=300 currency=EUR role=client", chat="g"),
+                   "case_created")
+    await chat.say("maya", f"/case join {created['invite_code']} role=freelancer")
+    real_send, failing = other.send, {"g"}
+
+    async def flaky(reply, to):
+        if to.chat_id in failing:
+            raise ConnectionError("chat gone")
+        await real_send(reply, to)
+
+    other.send = flaky
+    await chat.say("maya", "/brief 3 logo concepts as SVG, 2 revision rounds, within 10 days.")
+    for _ in range(5):  # the first notice fails every time
+        assert await chat.hub.flush("telegram") == 0
+    failing.clear()
+    await chat.say("maya", "/escalate no answer")  # delivered directly now
+    assert await chat.hub.flush("telegram") == 0  # the given-up notice is not retried
+    assert other.sent[-1][1].data["type"] == "escalated"
+    chat.hub.engine.store.close()

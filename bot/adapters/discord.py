@@ -18,6 +18,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Callable, Literal, Optional
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -550,7 +551,9 @@ class DiscordAdapter:
             return await self.client.create_dm(discord.Object(id=int(to.user_id)))
         return self.client.get_partial_messageable(int(to.chat_id))
 
-    async def _post(self, to: Address, payloads: list[dict]) -> None:
+    async def _post(self, to: Address, payloads: list[dict], keep_failures: bool = False) -> None:
+        """Post to a channel or DM. With `keep_failures`, a failure Discord may recover from (5xx,
+        connection) is raised, so the hub keeps the notice in its outbox for later."""
         try:
             target = await self._target(to)
             for p in payloads:
@@ -559,12 +562,16 @@ class DiscordAdapter:
             log.warning("not a Discord id: %s", to)
         except discord.Forbidden as exc:
             log.warning("no permission to post to %s (%s)", to, exc.text or exc.status)
+        except (discord.DiscordServerError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            if keep_failures:
+                raise
+            log.warning("posting to %s failed: %s", to, exc)
         except discord.HTTPException as exc:
             log.warning("posting to %s failed: %s", to, exc)
 
     async def send(self, reply: Reply, to: Address) -> None:
         """A reply for a Discord chat or user that is not answering an interaction here."""
-        await self._post(to, message_payloads(reply, self.max_file_bytes))
+        await self._post(to, message_payloads(reply, self.max_file_bytes), keep_failures=True)
 
     async def moderator_feed(self, reply: Reply) -> None:
         """Every escalation, from any platform, goes to the moderators' channel once, with buttons."""
@@ -574,13 +581,14 @@ class DiscordAdapter:
         key = (case_id, reply.data.get("reason"))
         if key in self._escalations:
             return
-        self._escalations[key] = None
-        while len(self._escalations) > 1024:
-            self._escalations.popitem(last=False)
         post = Reply(text=reply.text, title=f"Escalation: case {case_id}",
                      options=[Option("Take", f"/mod take {case_id}"), Option("Open case file", f"/mod case {case_id}")],
                      data={"type": "mod_escalation", "case_id": case_id})
-        await self._post(Address(self.platform, str(self.config.mod_channel_id)), message_payloads(post))
+        await self._post(Address(self.platform, str(self.config.mod_channel_id)), message_payloads(post),
+                         keep_failures=True)
+        self._escalations[key] = None  # only once it is posted
+        while len(self._escalations) > 1024:
+            self._escalations.popitem(last=False)
 
     # -- autocomplete
 
