@@ -23,7 +23,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, store: Store | 
     if services.files is None:
         services.files = FileStore(settings.storage.files_dir, int(settings.storage.max_attachment_mb * 1e6))
     if services.scope is None:
-        services.scope = ScopeService(settings.nlp.model_path, settings.nlp.backend)
+        services.scope = ScopeService(settings.nlp.model_path, settings.nlp.backend, settings.nlp.onnx_path)
     engine = Engine(store, settings, clock or Clock(), build_registry(), services)
     engine.chat_hooks.append(scan_chat)
     return engine

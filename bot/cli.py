@@ -154,17 +154,11 @@ def export_case(case: str = typer.Argument(..., help="The case id."),
         typer.echo(f"wrote {path}")
 
 
-def _register_optional() -> None:
+def _register_groups() -> None:
     """Command groups that live in their own modules."""
-    import importlib
-    for name in ("bot.cli_nlp", "bot.cli_assess"):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.register(app)
+    from . import cli_assess, cli_nlp
+    cli_nlp.register(app)
+    cli_assess.register(app)
 
 
-_register_optional()
+_register_groups()

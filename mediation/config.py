@@ -58,6 +58,7 @@ class LimitsConfig(Section):
 class NlpConfig(Section):
     model_path: str = ""
     backend: str = "torch"
+    onnx_path: str = ""
     scan_chat: bool = True
 
     @field_validator("backend")

@@ -173,16 +173,25 @@ def split_clauses(text: str) -> list[str]:
 
 # --- extractors -------------------------------------------------------------------------------
 
+_VOCAB_RX: dict[int, re.Pattern] = {}
+
+
+def _vocab_rx(vocab) -> re.Pattern:
+    """One alternation per vocabulary, longest terms first, so one scan finds them all."""
+    rx = _VOCAB_RX.get(id(vocab))
+    if rx is None:
+        keys = sorted(vocab, key=len, reverse=True)
+        rx = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(k) for k in keys) + r")(?![\w])")
+        _VOCAB_RX[id(vocab)] = rx
+    return rx
+
+
 def _words_in(text: str, vocab: dict[str, str] | list[str]) -> list[str]:
-    low = text.lower()
-    hits = []
-    keys = vocab if isinstance(vocab, list) else list(vocab)
-    for key in sorted(keys, key=len, reverse=True):
-        pat = r"(?<![\w])" + re.escape(key) + r"(?![\w])"
-        m = re.search(pat, low)
-        if m:
-            low = low[:m.start()] + " " * (m.end() - m.start()) + low[m.end():]
-            hits.append(key)
+    """Vocabulary terms in text (longest match wins), each once, in order of appearance."""
+    hits: list[str] = []
+    for m in _vocab_rx(vocab).finditer(text.lower()):
+        if m.group(0) not in hits:
+            hits.append(m.group(0))
     return hits
 
 

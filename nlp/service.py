@@ -9,18 +9,18 @@ log = logging.getLogger("mediator.nlp")
 
 
 class ScopeService:
-    def __init__(self, model_path: str = "", backend: str = "torch"):
+    def __init__(self, model_path: str = "", backend: str = "torch", onnx_path: str = ""):
         self.model_path = model_path or None
         self.backend = backend
+        self.onnx_path = onnx_path or None
         self._classifier = None
         self._lock = threading.Lock()
 
     def classifier(self):
         with self._lock:
             if self._classifier is None:
-                from .model import load_encoder
-                from .scope import ScopeClassifier
-                self._classifier = ScopeClassifier(load_encoder(self.model_path, backend=self.backend))
+                from .scope import load_classifier
+                self._classifier = load_classifier(self.model_path, backend=self.backend, onnx_path=self.onnx_path)
             return self._classifier
 
     def preload(self) -> threading.Thread:

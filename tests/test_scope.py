@@ -1,0 +1,184 @@
+"""Scope classification on briefs and chat messages as clients write them."""
+import json
+
+import numpy as np
+import pytest
+
+from nlp.asks import core_text, find_asks
+from nlp.brief import parse_brief
+from nlp.model import Encoder, ModelNotFound
+from nlp.scope import IN_KINDS, OUT_KINDS, ScopeClassifier, compute, load_classifier
+
+SOAP = ("Looking for a photographer for 8 product pictures of my handmade soaps for our Instagram "
+        "feed. Flat lay or plain surface, natural light, square 1080x1080 JPG. You send 2 samples "
+        "first for my approval, then the remaining 6. Budget $88, delivery within 1 week.")
+CANDLES = ("Product photos for my candle shop: 8 candles, one photo each, on a plain white "
+           "background. Edited JPGs, within 10 days. $400, includes one round of retouching "
+           "revisions. Usage: our website and Etsy listings only.")
+LOGO = ("Logo for a bike repair shop: 3 concepts, then refine the chosen one. Final files SVG and "
+        "PNG. Includes 2 rounds of revisions. $300, 2 weeks. Business cards not included.")
+
+
+@pytest.fixture(scope="session")
+def clf():
+    return load_classifier()
+
+
+pytestmark = pytest.mark.model
+
+
+def test_founding_case_is_out_of_scope_attribute(clf):
+    res = clf.check(SOAP, "Hi, I got all 8, they are ok but honestly I wanted pictures with people "
+                          "in them. Like a model holding the soap, outside somewhere pretty. Can you "
+                          "redo them like that?")
+    assert res.out_of_scope and res.kind == "attribute"
+    assert res.brief_match in parse_brief(SOAP).clauses
+    assert 0.5 <= res.confidence <= 1
+
+
+def test_more_units_in_words_is_quantity_with_a_checkable_reason(clf):
+    res = clf.check(CANDLES, "Hello dear! We make new scents so I am need photos for twelve candles, "
+                             "not eight. Same background is ok yes?")
+    assert res.out_of_scope and res.kind == "quantity"
+    assert "twelve candles" in res.reason and "8 candles" in res.reason
+    assert "8 candles" in res.brief_match
+
+
+def test_excluded_item_cites_the_exclusion(clf):
+    res = clf.check(LOGO, "Love it! Small favour: could you also do our business cards? Should be quick.")
+    assert res.out_of_scope and res.kind == "new_deliverable"
+    assert "not included" in res.brief_match
+
+
+def test_round_beyond_allowance_is_extra_revisions(clf):
+    res = clf.check(LOGO, "Sorry, this is the third round of changes: can the wrench be a bit smaller?")
+    assert res.out_of_scope and res.kind == "extra_revisions"
+    assert "2 round" in res.reason
+
+
+def test_shorter_deadline(clf):
+    res = clf.check(CANDLES, "Could you send all the photos by tomorrow? We have a market this weekend.")
+    assert res.out_of_scope and res.kind == "deadline"
+
+
+def test_wider_licence_question_is_usage_rights(clf):
+    res = clf.check(CANDLES, "We'd like to put the photos on a billboard and in a magazine ad. That's fine, right?")
+    assert res.out_of_scope and res.kind == "usage_rights"
+
+
+@pytest.mark.parametrize("request_text,kind", [
+    ("One photo came out greyish instead of the clean white background. Could you fix it?", "correction"),
+    ("Does the turnaround start when the parcel reaches you, or from today?", "clarification"),
+    ("One jar broke in the post, so please shoot just the seven that arrived.", "subset"),
+])
+def test_in_scope_kinds(clf, request_text, kind):
+    res = clf.check(CANDLES, request_text)
+    assert not res.out_of_scope
+    assert res.kind in IN_KINDS
+    assert res.kind == kind
+
+
+def test_to_json_has_exactly_the_contract_fields(clf):
+    out = clf.check(SOAP, "Can you add 4 more pictures?").to_json("x1")
+    assert list(out) == ["id", "out_of_scope", "confidence", "kind", "brief_match", "reason"]
+    assert out["id"] == "x1" and isinstance(out["out_of_scope"], bool)
+    assert out["kind"] in OUT_KINDS + IN_KINDS
+    json.dumps(out)
+
+
+def test_check_many_matches_single_checks(clf):
+    pairs = [(SOAP, "Can you make 12 pictures instead of 8?"), (LOGO, "Do you want our old logo as a reference?"),
+             (CANDLES, "Please also photograph our 5 diffusers.")]
+    batch = clf.check_many(pairs)
+    single = [clf.check(b, r) for b, r in pairs]
+    assert [(r.out_of_scope, r.kind) for r in batch] == [(r.out_of_scope, r.kind) for r in single]
+    assert [r.confidence for r in batch] == pytest.approx([r.confidence for r in single], abs=1e-3)
+    assert clf.check_many([]) == []
+
+
+def test_asks_are_reported_per_sentence(clf):
+    res = clf.check(CANDLES, "Thanks so much! Could you do 12 candles instead of 8? Have a great day!")
+    assert [a.text for a in res.asks] == ["Could you do 12 candles instead of 8?"]
+    assert "qty_more" in res.asks[0].signals
+
+
+@pytest.mark.parametrize("request_text", ["", "   \n\t ", None])
+def test_empty_request_gives_a_clear_answer(clf, request_text):
+    res = clf.check(SOAP, request_text)
+    assert not res.out_of_scope and res.kind == "clarification"
+    assert "empty" in res.reason
+
+
+def test_enormous_request_is_truncated_with_a_note(clf):
+    res = clf.check(SOAP, "Could you add more pictures please? " * 3000)
+    assert "truncated" in res.reason
+    assert res.kind in OUT_KINDS + IN_KINDS
+
+
+def test_binary_and_emoji_input_never_crash(clf):
+    res = clf.check(SOAP, b"\xff\xfe\x00\x81 can you add \xc3 pictures")
+    assert "UTF-8" in res.reason
+    res = clf.check(SOAP, "🙏🙏 can u do more pics 📸📸📸??")
+    assert res.kind in OUT_KINDS + IN_KINDS
+
+
+def test_other_language_gets_low_confidence_and_says_so(clf):
+    res = clf.check(SOAP, "Hola, ¿podrías hacer también doce fotos más con modelos en la playa, por favor?")
+    assert res.confidence <= 0.55
+    assert "English" in res.reason
+
+
+def test_brief_without_requirements(clf):
+    res = clf.check("hello there", "Could you make me a website?")
+    assert res.confidence <= 0.55
+    assert "no recognisable requirements" in res.reason
+
+
+def test_rules_alone_find_counts_and_exclusions():
+    brief = parse_brief(LOGO)
+    sig = compute(brief, "Can you send 5 concepts instead of 3?")
+    assert sig.values.get("qty_more") == 1.0
+    sig = compute(brief, "We only need 2 concepts now.")
+    assert sig.values.get("qty_less") == 1.0 and not sig.values.get("qty_more")
+    sig = compute(brief, "Could you design business cards too?")
+    assert sig.values.get("excluded") == 1.0
+
+
+def test_pleasantries_are_dropped_from_asks():
+    msg = "Hi! Hope your week's going well. Could you add a booking page? Anyway, great work so far!"
+    asks = find_asks(msg)
+    assert [a.text for a in asks] == ["Could you add a booking page?"]
+    assert asks[0].wants_work and not asks[0].asks_only
+    assert core_text("Thanks so much!!") == "Thanks so much!!"
+    q = find_asks("Should I send the photos now, or after the layout?")
+    assert q[0].asks_only
+
+
+def test_encoder_vectors_are_normalised_and_cached(clf):
+    enc = clf.encoder
+    v = enc.embed(["natural light product photo", "a completely different sentence"])
+    assert v.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(v, axis=1), 1, atol=1e-5)
+    again = enc.embed(["a completely different sentence"])
+    assert np.allclose(again[0], v[1])
+    assert enc.embed([]).shape == (0, 384)
+
+
+def test_missing_model_folder_names_the_path(tmp_path):
+    with pytest.raises(ModelNotFound, match=str(tmp_path / "nowhere")):
+        Encoder(str(tmp_path / "nowhere"))
+
+
+def test_missing_weights_is_a_clear_error(clf, tmp_path):
+    with pytest.raises(FileNotFoundError, match="weights"):
+        ScopeClassifier(clf.encoder, tmp_path / "none.npz")
+
+
+def test_non_latin_script_is_flagged_low_confidence(clf):
+    res = clf.check(SOAP, "你好，可以再做三个帖子吗？")
+    assert res.confidence <= 0.55 and "English" in res.reason
+
+
+def test_surrogate_escaped_bytes_are_replaced_with_a_note(clf):
+    res = clf.check(SOAP, "caf\udce9 pictures too?")
+    assert "UTF-8" in res.reason

@@ -1,0 +1,110 @@
+"""The founding story, end to end as a group chat: the bot must get this case right."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests import filemakers
+from tests.conftest import data
+from tests.test_lifecycle import BRIEF
+
+CREEP = ("Hi, I got all 8, they are ok but honestly I wanted pictures with people in them. Like a model "
+         "holding the soap, outside somewhere pretty, maybe a garden or beach. Can you redo them like that?")
+
+
+async def play_story(chat, clock, tmp_path, disputer: str):
+    created = data(await chat.say("maya", "/case new Soap photos amount=88 currency=USD role=freelancer"),
+                   "case_created")
+    await chat.say("clara", f"/case join {created['invite_code']} role=client")
+    await chat.say("clara", f"/brief {BRIEF}")
+    await chat.say("maya", "/brief agree")
+    pics = filemakers.photos(tmp_path / "shoot", 8)
+    clock.advance(timedelta(days=2))
+    await chat.say("maya", "/deliver 2 samples " + " ".join(f"file={p}" for p in pics[:2]))
+    await chat.say("clara", "/approve 2 samples")
+    clock.advance(timedelta(days=3))
+    await chat.say("maya", "/deliver the remaining 6 " + " ".join(f"file={p}" for p in pics[2:]))
+    flag = await chat.say("clara", CREEP)  # a plain chat message, scanned
+    await chat.say("maya", "Happy to do that as a new shoot with a model, I'll send you a quote.")
+    clock.advance(timedelta(days=90))
+    who = "maya" if disputer == "freelancer" else "clara"
+    replies = await chat.say(who, "/dispute the contract is stuck after delivery")
+    return created, flag, replies
+
+
+async def test_the_founding_story(chat, clock, tmp_path):
+    created, flag, replies = await play_story(chat, clock, tmp_path, "freelancer")
+    scope = data(flag, "scope")
+    assert scope["out_of_scope"] is True and scope["kind"] == "attribute"
+    assert "8 product pictures" in (scope["brief_match"] or "") or "plain surface" in (scope["brief_match"] or "")
+
+    assessment = data(replies, "assessment")
+    by_kind = {}
+    for r in assessment["requirements"]:
+        by_kind.setdefault(r["kind"], []).append(r)
+    deliverable = by_kind["deliverable"][0]
+    assert deliverable["verdict"] == "met" and "8 of 8" in deliverable["evidence"]
+    assert assessment["on_time"] is True and assessment["coverage"] == 1.0
+    assert any("natural light" in r["text"] and r["verdict"] == "needs_human" for r in by_kind["quality"])
+    assert assessment["approvals"] == ["2 samples"]
+
+    items = data(replies, "proposals")["items"]
+    assert [i["kind"] for i in items[:2]] == ["release_full", "change_order"]
+    assert items[0]["client_refund"] == "0.00" and items[0]["freelancer_net"] == "83.60"  # fair: fee split
+    refund = next(i for i in items if i["kind"] == "full_refund")
+    # fair (active): a refunded contract does not count against the freelancer
+    assert refund["feedback"]["policy"] == "fair" and refund["feedback"]["counts_in_score"] is False
+    # marketplace (comparison): the text is hidden, but the outcome still counts in her score
+    market = refund["comparison_policy"]
+    assert market["policy"] == "marketplace" and market["feedback_public"] is False
+    assert market["counts_in_score"] is True
+    # the chart travels with the reply
+    reply = next(r for r in replies if r.data.get("type") == "proposals")
+    assert reply.attachments and reply.attachments[0].data[:8] == b"\x89PNG\r\n\x1a\n"
+    # the client's chat copy is the same
+    assert data(await chat.say("clara", "/proposals"), "proposals")["items"] == items
+
+
+async def test_the_ranking_does_not_depend_on_who_complains(settings, clock, tmp_path):
+    from tests.conftest import make_chat, START
+
+    rankings = []
+    for who in ("freelancer", "client"):
+        settings.database.url = f"sqlite:///{tmp_path}/{who}.db"
+        clock.set(START)
+        chat = make_chat(settings, clock)
+        _, _, replies = await play_story(chat, clock, tmp_path / who, who)
+        items = data(replies, "proposals")["items"]
+        rankings.append([(i["kind"], i["client_refund"], i["freelancer_net"]) for i in items])
+        chat.hub.engine.store.close()
+    assert rankings[0] == rankings[1]
+
+
+async def test_feedback_preview_in_a_case_and_ad_hoc(chat, clock, tmp_path):
+    created, _, _ = await play_story(chat, clock, tmp_path, "freelancer")
+    preview = data(await chat.say("maya", "/feedback preview full_refund"), "feedback_preview")
+    assert preview["client_refund"] == "88.00" and preview["case_id"] == created["case_id"]
+    assert preview["comparison_policy"]["counts_in_score"] is True
+    adhoc = data(await chat.say("someone", "/feedback preview outcome=full_refund amount=88 score=92",
+                                chat="community"), "feedback_preview")
+    assert adhoc["feedback"]["freelancer_score_before"] == 92
+    assert adhoc["comparison_policy"]["freelancer_score_after"] < 92  # marketplace: still counts
+    assert adhoc["feedback"]["freelancer_score_after"] == 92  # fair: does not count
+
+
+async def test_assess_in_chat_and_what_is_missing(chat, clock, tmp_path):
+    created = data(await chat.say("maya", "/case new Soap photos amount=88 currency=USD role=freelancer"),
+                   "case_created")
+    await chat.say("clara", f"/case join {created['invite_code']} role=client")
+    assert data(await chat.say("clara", "/assess"), "error")["code"] == "no_agreed_brief"
+    assert data(await chat.say("clara", "/dispute nothing works"), "error")["code"] == "no_agreed_brief"
+    await chat.say("clara", f"/brief {BRIEF}")
+    await chat.say("maya", "/brief agree")
+    assert data(await chat.say("clara", "/assess"), "error")["code"] == "no_delivery"
+    small = filemakers.photos(tmp_path / "small", 2, size=(800, 800))
+    await chat.say("maya", "/deliver two " + " ".join(f"file={p}" for p in small))
+    assessment = data(await chat.say("clara", "/assess"), "assessment")
+    deliverable = next(r for r in assessment["requirements"] if r["kind"] == "deliverable")
+    assert deliverable["verdict"] in {"partly_met", "not_met"} and "2" in deliverable["evidence"]
+    dims = next(r for r in assessment["requirements"] if r["kind"] == "dimensions")
+    assert dims["verdict"] == "not_met" and "800x800" in dims["evidence"]
+    assert assessment["coverage"] < 0.6
