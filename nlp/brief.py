@@ -361,7 +361,8 @@ def _deadline(clause: str) -> dict | None:
 
 _REVISION = re.compile(
     r"(?P<num>\d+|[a-z]+)\s+(?:small\s+|free\s+|minor\s+|full\s+)?(?:rounds?\s+of\s+(?:[a-z-]+\s+)?(?:revisions?|edits?|changes?|feedback|corrections?)|"
-    r"(?:revision|edit|feedback|retouch(?:ing)?|correction)\s+(?:rounds?|passe?s?)|revisions?\b|edits?\b|(?:re-?)?reads?\b)",
+    r"(?:revision|edit|feedback|retouch(?:ing)?|correction)\s+(?:rounds?|passe?s?)|revisions?\b|edits?\b|(?:re-?)?reads?\b|"
+    r"re-?takes?\b|re-?records?\b|pick-?ups?\b)",
     re.IGNORECASE)
 
 

@@ -177,7 +177,8 @@ RX = {k: re.compile(v, re.IGNORECASE) for k, v in {
                  r"(did|done|used|had|made) .{0,25}(revisions?|rounds?|changes|retakes?|edits?) already|revision round is done|rounds? (are|is) (done|used)|used (both|all|the|our) \w*\s*(rounds?|revisions?|retakes?|edits?|changes))"),
     "rev_first": (r"\b(our (one|only|single|first) (revision|retake|round|edit|pass|set|change|re-?read)|first (round|pass|set|batch|revision|notes|feedback)|"
                   r"round (1|one)\b|(that'?s|this is) (our|my) (one|feedback|revision|edit|only) ?\w*|for (our|the|my) (one )?(revision|retouch\w*|edit|feedback)|"
-                  r"(our|my) (one|feedback|revision|edit) (round|pass)|using (our|my) (one|the) \w+|here'?s our (round|revision)|this is our round)"),
+                  r"(our|my) (one|feedback|revision|edit) (round|pass)|using (our|my) (one|the) \w+|here'?s our (round|revision)|this is our round|"
+                  r"(use|using) (the|our|my) (one |included |free )?(re-?take|revision|edit|round|pick-?up))"),
     "change": (r"\b(change|tweak|adjust|swap|move|make (the|it|them) \w+er|bigger|smaller|brighter|darker|warmer|softer|lighter|thinner|thicker|"
                r"trim|shorten|tighten|less|slower|faster|rework|redo|notes|feedback|comments)\b"),
     "clarify": (r"^(quick q(uestion)?:?\s*)?(should|do|does|did|will|what|when|which|how|who|where|would it help|would you (rather|prefer|like)|"
