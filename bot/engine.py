@@ -108,17 +108,7 @@ class Engine:
         cmd = parse(spec, rest)
         actor = self._actor(incoming)
         try:
-            with self.store.transaction() as s:
-                if self._seen(s, incoming):
-                    return []
-                ctx = self._ctx(s, actor, incoming)
-                if progress is not None:
-                    ctx.progress = progress
-                replies_ = spec.fn(ctx, cmd)
-                self._sync_deadlines(s, ctx.now)
-            if spec.console_only:  # the console moved the clock: what fell due happens now
-                replies_ += self.tick()
-            return replies_
+            out = self._apply(incoming, actor, lambda ctx: spec.fn(ctx, cmd), progress)
         except MediationError as exc:
             log.info("refused %s from %s: %s", spec.word, actor.tag, exc.code)
             named = cmd.kv.get("case") or (cmd.args[0] if spec.moderator and cmd.args else None)
@@ -128,20 +118,30 @@ class Engine:
             log.exception("command %s failed", spec.word)
             return [replies.error("internal", "Something went wrong on our side; nothing was changed. "
                                               "Please try again.")]
+        if spec.console_only:  # the console moved the clock: what fell due happens now
+            out += self.tick()
+        return out
+
+    def _apply(self, incoming: Incoming, actor: Actor, fn: Callable[[Ctx], list[Reply]],
+               progress: Callable[[str], None] | None = None) -> list[Reply]:
+        """One message, one transaction: applied once, deadlines brought in line, all or nothing."""
+        with self.store.transaction() as s:
+            if self._seen(s, incoming):
+                return []
+            ctx = self._ctx(s, actor, incoming)
+            if progress is not None:
+                ctx.progress = progress
+            out = fn(ctx)
+            self._sync_deadlines(s, ctx.now)
+            return out
 
     def _chat(self, incoming: Incoming) -> list[Reply]:
         """Plain messages: hooks (scope scanning) may answer; nothing else does."""
         if not self.chat_hooks:
             return []
-        actor = self._actor(incoming)
         try:
-            with self.store.transaction() as s:
-                if self._seen(s, incoming):
-                    return []
-                ctx = self._ctx(s, actor, incoming)
-                out = [r for hook in self.chat_hooks for r in hook(ctx)]
-                self._sync_deadlines(s, ctx.now)
-                return out
+            return self._apply(incoming, self._actor(incoming),
+                               lambda ctx: [r for hook in self.chat_hooks for r in hook(ctx)])
         except MediationError:
             return []
         except Exception:

@@ -534,7 +534,6 @@ def _mk(reqs: list[Requirement], kind: str, clause: str, **facts) -> Requirement
 def _clause_requirements(clause: str) -> list[Requirement]:
     reqs: list[Requirement] = []
     used: list[tuple[int, int]] = []
-    body = _SECTION_LABEL.sub("", clause)
     label = _SECTION_LABEL.match(clause)
     label = label.group(1).lower() if label else ""
 

@@ -38,12 +38,56 @@ def _offline_env() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-class Encoder:
-    """Mean-pooled, L2-normalised sentence vectors with a small LRU cache keyed by text."""
+class CachedEncoder:
+    """What every backend shares: length-sorted batches padded to the longest, a lock so one call
+    runs at a time, and an LRU cache keyed by text. Backends implement `_encode_batch`."""
 
     dim = DIM
 
+    def __init__(self, cache_size: int = 4096):
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        for start in range(0, len(order), BATCH):
+            idx = order[start:start + BATCH]
+            out[idx] = self._encode_batch([texts[j] for j in idx])
+        return out
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Vectors for texts (n x 384, float32); cached texts are not recomputed."""
+        texts = [(t if isinstance(t, str) else str(t)).encode("utf-8", errors="replace").decode("utf-8")
+                 for t in texts]
+        if not texts:
+            return np.zeros((0, DIM), dtype=np.float32)
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+            if missing:
+                for t, v in zip(missing, self._encode(missing)):
+                    self._cache[t] = v
+            result = np.stack([self._cache[t] for t in texts])
+            for t in texts:
+                self._cache.move_to_end(t)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return result
+
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+
+class Encoder(CachedEncoder):
+    """Mean-pooled, L2-normalised sentence vectors from transformers (the reference backend)."""
+
     def __init__(self, path: str | None = None, threads: int = 2, cache_size: int = 4096):
+        super().__init__(cache_size)
         path = path or default_model_path()
         folder = Path(path)
         if not folder.is_dir() or not (folder / "config.json").exists():
@@ -63,48 +107,15 @@ class Encoder:
             self.model = AutoModel.from_pretrained(self.path, add_pooling_layer=False).eval()
         except TypeError:
             self.model = AutoModel.from_pretrained(self.path).eval()
-        self._lock = threading.Lock()
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
         torch = self._torch
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.zeros((len(texts), DIM), dtype=np.float32)
-        for start in range(0, len(order), BATCH):
-            idx = order[start:start + BATCH]
-            batch = self.tokenizer([texts[j] for j in idx], padding=True, truncation=True,
-                                   max_length=MAX_TOKENS, return_tensors="pt")
-            with torch.inference_mode():
-                hidden = self.model(**batch).last_hidden_state
-            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            pooled = torch.nn.functional.normalize(pooled, dim=-1)
-            out[idx] = pooled.numpy()
-        return out
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        """Vectors for texts (n x 384, float32); cached texts are not recomputed."""
-        texts = [(t if isinstance(t, str) else str(t)).encode("utf-8", errors="replace").decode("utf-8")
-                 for t in texts]
-        if not texts:
-            return np.zeros((0, DIM), dtype=np.float32)
-        with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
-            if missing:
-                vecs = self._encode(missing)
-                for t, v in zip(missing, vecs):
-                    self._cache[t] = v
-            result = np.stack([self._cache[t] for t in texts])
-            for t in texts:
-                self._cache.move_to_end(t)
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return result
-
-    def clear_cache(self) -> None:
-        with self._lock:
-            self._cache.clear()
+        batch = self.tokenizer(texts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+        with torch.inference_mode():
+            hidden = self.model(**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        return torch.nn.functional.normalize(pooled, dim=-1).numpy()
 
 
 def load_encoder(path: str | None = None, backend: str = "torch") -> "Encoder":

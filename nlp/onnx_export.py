@@ -9,14 +9,12 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-import threading
 import warnings
-from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 
-from nlp.model import BATCH, DIM, MAX_TOKENS, ModelNotFound, _offline_env, default_model_path
+from nlp.model import MAX_TOKENS, CachedEncoder, ModelNotFound, _offline_env, default_model_path
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "var" / "onnx-minilm"  # 90 MB: not shipped
 ONNX_FILE = "model.onnx"
@@ -90,12 +88,11 @@ def _fuse(path: Path, config) -> None:
     fused.save_model_to_file(str(path))
 
 
-class OnnxEncoder:
+class OnnxEncoder(CachedEncoder):
     """Same interface as nlp.model.Encoder, running an exported graph on ONNX Runtime."""
 
-    dim = DIM
-
     def __init__(self, path: str | None = None, threads: int = 2, cache_size: int = 4096):
+        super().__init__(cache_size)
         folder = Path(path) if path else DEFAULT_DIR
         if not (folder / ONNX_FILE).exists():
             raise ModelNotFound(f"no ONNX model in {folder} (run: mediator model export-onnx)")
@@ -113,45 +110,14 @@ class OnnxEncoder:
                                             providers=["CPUExecutionProvider"])
         self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
         self._inputs = {i.name for i in self.session.get_inputs()}
-        self._lock = threading.Lock()
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.zeros((len(texts), DIM), dtype=np.float32)
-        for start in range(0, len(order), BATCH):
-            idx = order[start:start + BATCH]
-            batch = self.tokenizer([texts[j] for j in idx], padding=True, truncation=True,
-                                   max_length=MAX_TOKENS, return_tensors="np")
-            feed = {k: v.astype(np.int64) for k, v in batch.items() if k in self._inputs}
-            hidden = self.session.run(None, feed)[0]
-            mask = batch["attention_mask"][..., None].astype(np.float32)
-            pooled = (hidden * mask).sum(1) / np.clip(mask.sum(1), 1e-9, None)
-            pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
-            out[idx] = pooled
-        return out
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        texts = [(t if isinstance(t, str) else str(t)).encode("utf-8", errors="replace").decode("utf-8")
-                 for t in texts]
-        if not texts:
-            return np.zeros((0, DIM), dtype=np.float32)
-        with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
-            if missing:
-                for t, v in zip(missing, self._encode(missing)):
-                    self._cache[t] = v
-            result = np.stack([self._cache[t] for t in texts])
-            for t in texts:
-                self._cache.move_to_end(t)
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return result
-
-    def clear_cache(self) -> None:
-        with self._lock:
-            self._cache.clear()
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        batch = self.tokenizer(texts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="np")
+        feed = {k: v.astype(np.int64) for k, v in batch.items() if k in self._inputs}
+        hidden = self.session.run(None, feed)[0]
+        mask = batch["attention_mask"][..., None].astype(np.float32)
+        pooled = (hidden * mask).sum(1) / np.clip(mask.sum(1), 1e-9, None)
+        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
 
 
 def main(argv: list[str] | None = None) -> int:

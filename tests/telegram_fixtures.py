@@ -1,8 +1,6 @@
 """A running Telegram adapter (the real python-telegram-bot) over a real engine, against the fake Bot API."""
 from __future__ import annotations
 
-import ipaddress
-import socket
 from dataclasses import dataclass, field
 
 import pytest
@@ -13,53 +11,6 @@ from bot.hub import Hub
 from bot.messages import Incoming, Reply
 from mediation.db import Store
 from tests.fake_telegram import FakeTelegram
-
-LOOPBACK_NAMES = {None, "localhost", "127.0.0.1", "::1", b"localhost", b"127.0.0.1"}
-
-
-def _loopback(host) -> bool:
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.decode() if isinstance(host, bytes) else host).is_loopback
-    except ValueError:
-        return False
-
-
-class InternetUsed(RuntimeError):
-    pass
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch):
-    """Any connection or name lookup beyond 127.0.0.1 fails the test that made it."""
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")  # the library's coming time type, without its deprecation notice
-    real_connect, real_connect_ex, real_getaddrinfo = (socket.socket.connect, socket.socket.connect_ex,
-                                                       socket.getaddrinfo)
-
-    def check(address):
-        if isinstance(address, tuple) and not _loopback(address[0]):
-            raise InternetUsed(f"a test tried to reach {address[0]}:{address[1]}")
-
-    def connect(self, address):
-        check(address)
-        return real_connect(self, address)
-
-    def connect_ex(self, address):
-        check(address)
-        return real_connect_ex(self, address)
-
-    def getaddrinfo(host, *args, **kwargs):
-        if not _loopback(host):
-            raise InternetUsed(f"a test tried to look up {host}")
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-
 
 @dataclass
 class Rig:

@@ -6,7 +6,7 @@ import typer
 from typer.testing import CliRunner
 
 from bot.cli_nlp import register
-from nlp.scope import IN_KINDS, OUT_KINDS, load_classifier
+from nlp.scope import IN_KINDS, load_classifier
 
 pytestmark = pytest.mark.model
 

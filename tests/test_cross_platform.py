@@ -23,50 +23,14 @@ from tests.discord_fixtures import (MAYA, Shown, ask, channel_posts, discord_set
                                     message_with_button, press, start_adapter)
 from tests.fake_discord import CHANNEL_ID, MOD_CHANNEL_ID, FakeDiscord
 from tests.fake_telegram import FakeTelegram
-from tests.telegram_fixtures import InternetUsed, Rig, _loopback
+from tests.conftest import InternetUsed
+from tests.telegram_fixtures import Rig
 
 BRIEF = ("8 product pictures of handmade soaps for our Instagram feed, flat lay, natural light, square "
          "1080x1080 JPG. 2 samples first for approval, then the remaining 6. Budget $88, delivery within 1 week.")
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00JFIF" + b"0" * 200
 CLARA_TG, MOD_TG = 222, 999   # Telegram users: the client, and a moderator listed in the settings
 GROUP = -4001                  # the client's Telegram group
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch):
-    """Any connection or name lookup beyond 127.0.0.1 fails, and fails the test even if a library
-    swallowed the error."""
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
-    attempts: list[Any] = []
-    real_connect, real_connect_ex, real_getaddrinfo = (socket.socket.connect, socket.socket.connect_ex,
-                                                       socket.getaddrinfo)
-
-    def check(address):
-        if isinstance(address, tuple) and not _loopback(address[0]):
-            attempts.append(address)
-            raise InternetUsed(f"a test tried to reach {address[0]}:{address[1]}")
-
-    def connect(self, address):
-        check(address)
-        return real_connect(self, address)
-
-    def connect_ex(self, address):
-        check(address)
-        return real_connect_ex(self, address)
-
-    def getaddrinfo(host, *args, **kwargs):
-        if not _loopback(host):
-            attempts.append((host, args[0] if args else None))
-            raise InternetUsed(f"a test tried to look up {host}")
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    yield attempts
-    assert not attempts, f"a test tried to reach the network: {attempts}"
 
 
 @dataclass
@@ -288,7 +252,7 @@ async def test_notices_for_discord_wait_in_the_outbox_while_it_is_down(both, set
 
 async def test_a_stopped_discord_adapter_still_attached_keeps_notices_for_later(both, settings):
     """Stopping the client without detaching it: sending fails, so the notice is kept, not lost."""
-    w, f, d = both, both.tg.fake, both.dc_fake
+    w, d = both, both.dc_fake
     await open_cross_case(w)
     await w.dc.stop()
     since = len(d.calls)

@@ -411,7 +411,7 @@ async def test_a_wrong_token_fails_start_up_clearly(fake, settings, clock):
 
 
 def test_the_network_guard_stops_outside_connections(loopback_only):
-    with pytest.raises(OSError, match="may not connect"):
+    with pytest.raises(OSError, match="a test tried to"):
         socket.create_connection(("192.0.2.1", 443), timeout=0.1)
     assert loopback_only == [("192.0.2.1", 443)]
     loopback_only.clear()

@@ -10,10 +10,9 @@ import pytest
 from sqlalchemy import text
 
 from bot.adapters.memory import MemoryAdapter
-from bot.hub import Hub
 from tests import filemakers
 from tests.conftest import data, make_chat
-from tests.test_lifecycle import BRIEF, open_case
+from tests.test_lifecycle import open_case
 
 
 async def delivered_case(chat, tmp_path):

@@ -19,7 +19,8 @@ from bot.adapters.telegram import CALLBACK_DATA_LIMIT, MESSAGE_LIMIT, TelegramAd
 from bot.messages import Address, Option, OutFile, Reply
 from bot.render import render
 from tests.fake_telegram import FakeTelegram
-from tests.telegram_fixtures import InternetUsed, loopback_only, start_rig  # noqa: F401 (fixtures)
+from tests.conftest import InternetUsed
+from tests.telegram_fixtures import start_rig  # noqa: F401 (fixture)
 
 BRIEF = ("Looking for a photographer for 8 product pictures of my handmade soaps for our Instagram feed. "
          "Flat lay or plain surface, natural light, square 1080x1080 JPG. You send 2 samples first for my "
@@ -403,7 +404,7 @@ async def test_reply_charts_are_sent_as_photos(start_rig, people):
     assert "caption" not in f.calls[-1].params
 
 
-async def test_no_test_here_can_reach_the_internet():
+async def test_no_test_here_can_reach_the_internet(loopback_only):
     with pytest.raises(InternetUsed):
         socket.create_connection(("203.0.113.7", 443), timeout=1)
     with pytest.raises(InternetUsed):
@@ -411,6 +412,8 @@ async def test_no_test_here_can_reach_the_internet():
     with pytest.raises(InternetUsed):
         reader = asyncio.open_connection("198.51.100.1", 80)
         await asyncio.wait_for(reader, 2)
+    assert [a[0] for a in loopback_only] == ["203.0.113.7", "api.telegram.org", "198.51.100.1"]
+    loopback_only.clear()  # seen and refused: the guard works
 
 
 async def test_mediator_run_platform_telegram_serves_until_interrupted(tmp_path):
