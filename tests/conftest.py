@@ -125,12 +125,16 @@ def clock() -> FixedClock:
 SCOPE = ScopeService()  # the real model, loaded once for the whole test run, on first use
 
 
+def make_engine(settings: Settings, clock: FixedClock):
+    """The real engine on the settings' database, sharing the test run's one model."""
+    return bootstrap(settings, clock=clock, store=Store.from_url(settings.database.url),
+                     services=Services(scope=SCOPE))
+
+
 def make_chat(settings: Settings, clock: FixedClock, url: str | None = None) -> MemoryAdapter:
     if url:
         settings.database.url = url
-    engine = bootstrap(settings, clock=clock, store=Store.from_url(settings.database.url),
-                       services=Services(scope=SCOPE))
-    return MemoryAdapter(Hub(engine))
+    return MemoryAdapter(Hub(make_engine(settings, clock)))
 
 
 @pytest.fixture

@@ -11,9 +11,8 @@ import pytest
 
 from bot.adapters.discord import DiscordAdapter, build
 from bot.adapters.memory import MemoryAdapter
-from bot.bootstrap import bootstrap
 from bot.hub import Hub
-from mediation.db import Store
+from tests.conftest import make_engine
 from tests.fake_discord import (EPHEMERAL, GUILD_ID, MOD_CHANNEL_ID, MOD_ROLE_ID, FakeDiscord, Person)
 
 MAYA = Person(1001, "maya")          # the freelancer
@@ -64,7 +63,7 @@ async def start_adapter(hub: Hub, settings, fake: FakeDiscord) -> DiscordAdapter
 @pytest.fixture
 async def world(fake, settings, clock):
     discord_settings(settings, fake)
-    engine = bootstrap(settings, clock=clock, store=Store.from_url(settings.database.url))
+    engine = make_engine(settings, clock)
     hub = Hub(engine)
     w = World(fake, await start_adapter(hub, settings, fake), hub, settings)
     yield w

@@ -6,10 +6,9 @@ from dataclasses import dataclass, field
 import pytest
 
 from bot.adapters.telegram import TelegramAdapter
-from bot.bootstrap import bootstrap
 from bot.hub import Hub
 from bot.messages import Incoming, Reply
-from mediation.db import Store
+from tests.conftest import make_engine
 from tests.fake_telegram import FakeTelegram
 
 @dataclass
@@ -54,7 +53,7 @@ async def start_rig(settings, clock):
         fakes.append(fake)
         settings.telegram.api_base_url = fake.base_url
         settings.telegram.file_base_url = fake.file_base_url
-        engine = bootstrap(settings, clock=clock, store=Store.from_url(settings.database.url))
+        engine = make_engine(settings, clock)
         hub = Hub(engine)
         adapter = TelegramAdapter(hub, settings, fake.token, poll_timeout=1, album_wait=0.3)
         rig = Rig(fake, hub, adapter, settings)

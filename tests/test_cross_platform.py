@@ -12,18 +12,14 @@ from sqlmodel import select
 
 from bot.adapters.discord import DiscordAdapter
 from bot.adapters.telegram import TelegramAdapter
-from bot.bootstrap import bootstrap
-from bot.engine import Services
 from bot.hub import Hub
 from bot.messages import Incoming, Reply
-from mediation.db import Store
 from mediation.models import OutboxMessage
-from tests.conftest import SCOPE
 from tests.discord_fixtures import (MAYA, Shown, ask, channel_posts, discord_settings, endpoints,  # noqa: F401
                                     message_with_button, press, start_adapter)
 from tests.fake_discord import CHANNEL_ID, MOD_CHANNEL_ID, FakeDiscord
 from tests.fake_telegram import FakeTelegram
-from tests.conftest import InternetUsed
+from tests.conftest import InternetUsed, make_engine
 from tests.telegram_fixtures import Rig
 
 BRIEF = ("8 product pictures of handmade soaps for our Instagram feed, flat lay, natural light, square "
@@ -68,8 +64,7 @@ async def both(endpoints, settings, clock):  # noqa: F811 (the fixture restores 
     settings.telegram.file_base_url = tg_fake.file_base_url
     settings.moderators["telegram"] = [str(MOD_TG)]
     discord_settings(settings, dc_fake)
-    engine = bootstrap(settings, clock=clock, store=Store.from_url(settings.database.url),
-                       services=Services(scope=SCOPE))
+    engine = make_engine(settings, clock)
     hub = Hub(engine)
     tg = TelegramAdapter(hub, settings, tg_fake.token, poll_timeout=1, album_wait=0.3)
     rig = Rig(tg_fake, hub, tg, settings)

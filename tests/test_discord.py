@@ -17,15 +17,14 @@ from sqlmodel import func, select
 
 from bot.adapters.discord import (DESCRIPTION_MAX, EMBED_TOTAL_MAX, FIELD_VALUE_MAX, FIELDS_MAX, build, line,
                                   message_payloads)
-from bot.bootstrap import bootstrap
 from bot.commands import Spec
 from bot.hub import Hub
 from bot.messages import Address, Option, OutFile, Reply
-from mediation.db import Store
 from mediation.models import AuditEntry, Delivery, DeliveryFile
 from tests.discord_fixtures import *  # noqa: F401,F403  (fixtures)
 from tests.discord_fixtures import (CLARA, MAYA, MEMBER, MOD, STRANGER, ask, channel_posts, discord_settings,
                                     message_with_button, press, shown, start_adapter, unescape)
+from tests.conftest import make_engine
 from tests.fake_discord import APP_ID, CHANNEL_ID, GUILD_ID, MOD_CHANNEL_ID, OTHER_CHANNEL_ID
 
 BRIEF = ("8 product pictures of handmade soaps for Instagram, flat lay, natural light, square 1080x1080 JPG. "
@@ -402,7 +401,7 @@ async def test_interaction_to_callback_latency(world, capsys):
 
 async def test_a_wrong_token_fails_start_up_clearly(fake, settings, clock):
     discord_settings(settings, fake)
-    engine = bootstrap(settings, clock=clock, store=Store.from_url(settings.database.url))
+    engine = make_engine(settings, clock)
     adapter = build(Hub(engine), settings, "wrong-token", guild_ready_timeout=0.05)
     with pytest.raises(RuntimeError, match="refused the bot token"):
         await adapter.start()
@@ -428,3 +427,35 @@ async def test_an_escalation_from_another_platform_reaches_the_mod_channel(world
     assert len(posts) == 1 and created.data["case_id"] in unescape(str(posts[0].json))
     buttons = [b["custom_id"] for b in posts[0].json["components"][0]["components"]]
     assert buttons == [f"mediator:/mod take {created.data['case_id']}", f"mediator:/mod case {created.data['case_id']}"]
+
+
+async def test_a_dispute_shows_proposals_with_a_chart_and_settles_by_buttons(world, tmp_path):
+    import io
+
+    from PIL import Image
+
+    fake = world.fake
+    cid, _ = await open_case(world)
+    await ask(fake, CLARA, "brief propose", text=BRIEF)
+    await press(fake, MAYA, message_with_button(fake, "Agree this brief"), "Agree this brief")
+    world.adapter.tmp_dir = str(tmp_path)
+    files = {}
+    for i in range(3):
+        out = io.BytesIO()
+        Image.new("RGB", (1080, 1080), (100 + 40 * i, 90, 80)).save(out, "JPEG")
+        files[f"file{i + 1}"] = fake.attach(f"soap{i + 1}.jpg", out.getvalue())
+    await ask(fake, MAYA, "deliver", note="first 3 of 8", **files)
+    shown_ = await ask(fake, CLARA, "dispute", reason="only 3 of the 8 pictures arrived")
+    assert any("Assessment of case" in s.text and "3 of 8" in s.text for s in shown_)
+    proposals = next(s for s in shown_ if "Proposals for case" in s.text)
+    assert any(e.get("image", {}).get("url") == "attachment://proposals.png" for e in proposals.body["embeds"])
+    labels = list(proposals.buttons)
+    first = labels[0].split()[-1]
+    assert labels[0] == f"Accept {first}" and proposals.buttons[labels[0]] == f"mediator:/accept {first}"
+    msg = message_with_button(fake, f"Accept {first}")
+    voted = await press(fake, CLARA, msg, f"Accept {first}")
+    assert "accepted" in voted[0].text and not voted[0].ephemeral
+    settled = await press(fake, MAYA, msg, f"Accept {first}")
+    assert "is settled" in settled[0].text
+    status = await ask(fake, CLARA, "case status")
+    assert "settled" in status[0].text and cid in status[0].text

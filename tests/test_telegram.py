@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import hashlib
 import logging
 import os
@@ -474,3 +475,52 @@ async def test_a_group_that_became_a_supergroup_still_gets_its_reply(start_rig, 
     await rig.say(f.message(group, maya, "/help"))
     tries = [c for c in f.calls if c.method == "sendMessage"]
     assert [(c.chat_id, c.status) for c in tries] == [(str(GROUP), 400), ("-1001234567890", 200)]
+
+
+def real_jpeg(n: int) -> bytes:
+    """A real 1080x1080 JPEG, different for each n."""
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("RGB", (1080, 1080), (120 + n * 10, 150, 170)).save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+async def test_the_founding_story_settles_with_proposal_buttons(start_rig, people):
+    rig = await start_rig()
+    f = rig.fake
+    maya, clara, _, group = people(f)
+    created = await open_case(rig, maya, clara, group)
+    pictures = [real_jpeg(i) for i in range(8)]
+    await rig.say(f.photo(group, maya, [pictures[0]], caption="/deliver sample 1", media_group_id="s"),
+                  f.photo(group, maya, [pictures[1]], media_group_id="s"))
+    await f.wait_for(lambda: any(r.type == "delivery" for _, out in rig.dispatched for r in out))
+    await rig.say(f.message(group, clara, "/approve 2 samples"))
+    rest = [f.photo(group, maya, [p], caption="/deliver the remaining 6" if i == 0 else None, media_group_id="r")
+            for i, p in enumerate(pictures[2:])]
+    await rig.say(*rest)
+    await f.wait_for(lambda: sum(r.type == "delivery" for _, out in rig.dispatched for r in out) >= 2)
+
+    # a plain group message from the client is read and flagged as beyond the brief
+    await rig.say(f.message(group, clara, "Got all 8, but honestly I wanted pictures with people in them, a model "
+                                          "holding the soap outside in a garden. Can you redo them like that?"))
+    flag = rig.data("scope")
+    assert flag["out_of_scope"] is True and flag["kind"] == "attribute"
+    assert "goes beyond the brief" in f.sent(GROUP)[-1].text
+
+    await rig.say(f.message(group, maya, "/dispute the client wants a different shoot"))
+    assessment = rig.data("assessment")
+    assert next(r for r in assessment["requirements"] if r["kind"] == "deliverable")["verdict"] == "met"
+    items = rig.data("proposals")["items"]
+    assert [i["kind"] for i in items[:2]] == ["release_full", "change_order"]
+    chart = f.methods("sendPhoto")[-1]
+    assert chart.chat_id == str(GROUP)
+    keyboard = next(m for m in reversed(f.sent(GROUP)) if any("Accept" in b["text"] for b in m.buttons)).buttons
+    accept = next(b for b in keyboard if b["text"] == f"Accept {items[0]['id']}")
+    await rig.say(f.callback(group, clara, accept["callback_data"]))
+    assert rig.data("proposal_vote")["role"] == "client"
+    await rig.say(f.callback(group, maya, accept["callback_data"]))
+    settled = rig.data("case_status")
+    assert settled["case_id"] == created["case_id"] and settled["status"] == "settled"
+    assert settled["agreement"]["kind"] == "release_full"
+    assert "is settled" in f.sent(GROUP)[-1].text
+    assert rig.adapter.stats["errors"] == 0
