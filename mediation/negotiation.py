@@ -25,7 +25,7 @@ from .proposals import fees_under
 CLAUSES = ("reflect", "waive")  # feedback reflects the outcome, or both waive feedback on the contract
 
 
-def _proposal(s: Session, case: Case, label: str) -> Proposal:
+def current_proposal(s: Session, case: Case, label: str) -> Proposal:
     label = (label or "").strip().upper()
     if not label:
         raise MediationError("missing_argument", "Say which proposal, e.g. /accept P1")
@@ -88,7 +88,7 @@ def accept(s: Session, actor: Actor, party: Party, case: Case, label: str, claus
     clause = (clause or "reflect").lower()
     if clause not in CLAUSES:
         raise MediationError("bad_argument", "feedback= must be reflect or waive")
-    proposal = _proposal(s, case, label)
+    proposal = current_proposal(s, case, label)
     votes = _votes(s, proposal)
     if role in votes and votes[role].accepted:
         raise MediationError("already_accepted", f"You already accepted {proposal.label}; waiting for the other party.")
@@ -111,7 +111,7 @@ def accept(s: Session, actor: Actor, party: Party, case: Case, label: str, claus
 def reject(s: Session, actor: Actor, party: Party, case: Case, label: str, reason: str, now: datetime) -> Proposal:
     role = cases.require_party(s, case, party, action="reject a proposal")
     cases.require_open(case)
-    proposal = _proposal(s, case, label)
+    proposal = current_proposal(s, case, label)
     votes = _votes(s, proposal)
     vote = votes.get(role) or ProposalVote(proposal_id=proposal.id, role=role, accepted=False, created_at=now)
     vote.accepted, vote.reason, vote.created_at = False, reason, now

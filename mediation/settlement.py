@@ -124,7 +124,7 @@ def scope_flags(s: Session, case: Case) -> list[ScopeFlag]:
         if sc.get("out_of_scope"):
             flags.append(ScopeFlag(kind=sc.get("kind", "new_deliverable"), request=r.text,
                                    reason=sc.get("reason", ""), brief_match=sc.get("brief_match"),
-                                   extra_units=sc.get("extra_units")))
+                                   extra_units=sc.get("extra_units"), quote=sc.get("quote")))
     return flags
 
 
@@ -191,3 +191,28 @@ def open_dispute(s: Session, actor: cases.Actor, party: Party, case: Case, reaso
         s.add(case)
     audit.record(s, case.id, actor.tag, "dispute.opened", {"reason": reason, "role": role}, now)
     return role
+
+
+def quote_change_order(s: Session, actor: cases.Actor, party: Party, case: Case, label: str, amount_text: str,
+                       settings: Settings, now: datetime) -> str:
+    """The freelancer prices a change order that was left 'to be quoted'; returns the request text."""
+    from .currency import parse_amount
+    from .negotiation import current_proposal
+
+    cases.require_party(s, case, party, role="freelancer", action="quote a change order")
+    cases.require_open(case)
+    proposal = current_proposal(s, case, label)
+    order = proposal.data.get("change_order") if proposal.kind == "change_order" else None
+    if not order:
+        raise MediationError("not_a_change_order", f"{proposal.label} is not a change order; see /proposals.")
+    if not amount_text:
+        raise MediationError("missing_argument", f"Usage: /quote {proposal.label} <price for the new work>")
+    price = parse_amount(amount_text, case.currency, max_amount=settings.limits.max_amount)
+    request = next((r for r in reversed(cases.requests(s, case)) if r.text == order["request"]), None)
+    if request is None:
+        raise MediationError("unknown_request", "The request behind this change order is no longer on the case.")
+    request.scope = {**(request.scope or {}), "quote": str(price)}
+    s.add(request)
+    audit.record(s, case.id, actor.tag, "change_order.quoted",
+                 {"proposal": proposal.label, "request": request.id, "price": str(price)}, now)
+    return request.text

@@ -200,6 +200,12 @@ class Signals:
     """Rule findings for one request against one brief, with evidence for the reason."""
     values: dict[str, float] = field(default_factory=dict)
     evidence: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # name -> (detail, clause)
+    extra_units: int | None = None  # how many more of a counted deliverable ("12" against "8": 4)
+
+    def more_units(self, asked: float, agreed: float) -> None:
+        extra = int(round(asked - agreed))
+        if extra > 0 and extra > (self.extra_units or 0):
+            self.extra_units = extra
 
     def set(self, name: str, value: float = 1.0, detail: str = "", clause: str | None = None):
         self.values[name] = max(self.values.get(name, 0.0), value)
@@ -299,6 +305,8 @@ def compute(brief: Brief, request: str, asks=None) -> Signals:
         if m.value > c.value:
             name = "len_more" if c.per_item else "qty_more"
             sig.set(name, 1.0, f"{m.text}|{c.phrase}", c.req.text)
+            if not c.per_item and c.req.kind == "deliverable":
+                sig.more_units(m.value, c.value)
         elif m.value < c.value:
             name = "len_less" if c.per_item else "qty_less"
             sig.set(name, 1.0, f"{m.text}|{c.phrase}", c.req.text)
@@ -316,6 +324,7 @@ def compute(brief: Brief, request: str, asks=None) -> Signals:
         if matched and n and n > matched[0].value and not onto and not re.search(r"round|pass|revision", m.group(2)):
             c = matched[0]
             sig.set("qty_more", 1.0, f"a {m.group(1)} {m.group(2)}|{c.phrase}", c.req.text)
+            sig.more_units(n, c.value)
 
     # revisions
     allowance = brief.revisions
@@ -479,6 +488,7 @@ class ScopeResult:
     asks: list[AskResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     probabilities: dict[str, float] = field(default_factory=dict)
+    extra_units: int | None = None  # quantity creep: units beyond the agreed count, to price a change order
 
     def to_json(self, id) -> dict:
         """The scope-check contract: exactly these six fields."""
@@ -728,7 +738,7 @@ class ScopeClassifier:
         ask_results = [AskResult(a.text, a.question, a.wants_work, _ask_signals(a, sig))
                        for a in asks]
         return ScopeResult(oos, round(float(confidence), 4), kind, brief_match, reason,
-                           ask_results, notes, probs)
+                           ask_results, notes, probs, sig.extra_units if kind == "quantity" else None)
 
 
 _KIND_SIGNALS = {

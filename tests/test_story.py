@@ -108,3 +108,42 @@ async def test_assess_in_chat_and_what_is_missing(chat, clock, tmp_path):
     dims = next(r for r in assessment["requirements"] if r["kind"] == "dimensions")
     assert dims["verdict"] == "not_met" and "800x800" in dims["evidence"]
     assert assessment["coverage"] < 0.6
+
+
+async def test_a_change_order_is_quoted_then_accepted(chat, clock, tmp_path):
+    created, _, replies = await play_story(chat, clock, tmp_path, "freelancer")
+    order = data(replies, "proposals")["items"][1]
+    assert order["kind"] == "change_order" and order["change_order"]["basis"] == "to_quote"
+    assert f"/quote {order['id']} <price>" in next(r.text for r in replies if r.data.get("type") == "proposals")
+    assert data(await chat.say("clara", f"/quote {order['id']} 500"), "error")["code"] == "wrong_role"
+    assert data(await chat.say("maya", "/quote P1 500"), "error")["code"] == "not_a_change_order"
+    assert data(await chat.say("maya", f"/quote {order['id']} -5"), "error")["code"] == "bad_amount"
+    quoted = data(await chat.say("maya", f"/quote {order['id']} 500"), "proposals")["items"]
+    new_order = next(i for i in quoted if i["kind"] == "change_order")
+    assert new_order["change_order"]["price"] == "500.00" and new_order["change_order"]["basis"] == "quote"
+    assert data(await chat.say("clara", f"/accept {order['id']}"), "error")["code"] == "superseded"
+    await chat.say("clara", f"/accept {new_order['id']}")
+    settled = data(await chat.say("maya", f"/accept {new_order['id']}"), "case_status")
+    assert settled["status"] == "settled" and settled["agreement"]["kind"] == "change_order"
+
+
+async def test_quantity_creep_is_priced_per_unit(chat, clock, tmp_path):
+    created = data(await chat.say("maya", "/case new Candles amount=400 currency=USD role=freelancer"),
+                   "case_created")
+    await chat.say("clara", f"/case join {created['invite_code']} role=client")
+    await chat.say("clara", "/brief Product photos for our candle shop: 8 candles, one photo each, plain white "
+                            "background, edited JPGs within 10 days. Price $400.")
+    await chat.say("maya", "/brief agree")
+    flagged = data(await chat.say("clara", "/request we have new scents, I need photos for twelve candles, "
+                                           "not eight"), "request")
+    assert flagged["scope"]["kind"] == "quantity" and flagged["scope"]["extra_units"] == 4
+    items = data(await chat.say("clara", "/dispute pricing of the extra candles"), "proposals")["items"]
+    order = next(i for i in items if i["kind"] == "change_order")["change_order"]
+    assert (order["basis"], order["units"], order["unit_price"], order["price"]) == ("per_unit", 4, "50.00", "200.00")
+
+
+async def test_strangers_cannot_dispute_or_appeal(chat, clock, tmp_path):
+    created, _, _ = await play_story(chat, clock, tmp_path, "freelancer")
+    cid = created["case_id"]
+    assert data(await chat.say("eve", f"/dispute me too case={cid}", chat="x"), "error")["code"] == "not_a_party"
+    assert data(await chat.say("eve", f"/appeal unfair case={cid}", chat="x"), "error")["code"] == "not_a_party"

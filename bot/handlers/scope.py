@@ -23,6 +23,7 @@ def check(ctx: Ctx, brief: str, request: str) -> dict:
     data = result.to_json(None)
     data.pop("id")
     data["notes"] = list(result.notes)
+    data["extra_units"] = result.extra_units
     return data
 
 

@@ -60,6 +60,10 @@ def proposals_reply(case, items: list[dict], headline: str = "", chart: bytes | 
             lines.append(f"   under {comp['policy']}: freelancer score "
                          f"{_score(comp['freelancer_score_before'], comp['freelancer_score_after'])}, "
                          f"counts in score: {comp['counts_in_score']}, feedback public: {comp['feedback_public']}")
+        order = p.get("change_order")
+        if order:
+            lines.append(f"   new work: {_money(order['price'], cur)} ({order['basis'].replace('_', ' ')})"
+                         if order["price"] else f"   new work: to be quoted by the freelancer: /quote {p['id']} <price>")
         lines.append(f"   why: {p['rationale']}")
     options = [Option(f"Accept {p['id']}", f"/accept {p['id']}") for p in items[:3]]
     options += [Option(f"Reject {p['id']}", f"/reject {p['id']}") for p in items[:1]]
@@ -69,16 +73,13 @@ def proposals_reply(case, items: list[dict], headline: str = "", chart: bytes | 
                  attachments=files, data=data)
 
 
-@command("dispute", "/dispute <reason>", "open mediation: assessment and ranked proposals", keys=("case",))
-def dispute(ctx: Ctx, cmd: Command) -> list[Reply]:
-    case = ctx.case(cmd)
-    role = settlement.open_dispute(ctx.s, ctx.actor, ctx.party, case, cmd.text, ctx.now)
+def proposals_round(ctx: Ctx, case, headline: str, disputing: str | None) -> list[Reply]:
+    """Assess what was delivered, rank the outcomes, and tell both parties."""
     assessment = None
     if cases.deliveries(ctx.s, case):
         assessment = settlement.case_assessment(ctx.s, case, ctx.settings, ctx.progress)
-    ranked, items = settlement.make_proposals(ctx.s, ctx.actor, case, ctx.settings, ctx.now, assessment, role)
+    ranked, items = settlement.make_proposals(ctx.s, ctx.actor, case, ctx.settings, ctx.now, assessment, disputing)
     chart = proposals_chart(ranked)
-    headline = f"The {role} opened a dispute: {cmd.text}\nHere is where the case stands and what could end it."
     out = []
     if assessment is not None:
         out.append(assessment_reply(case.id, assessment))
@@ -86,6 +87,25 @@ def dispute(ctx: Ctx, cmd: Command) -> list[Reply]:
     out.append(proposals_reply(case, items, headline, chart))
     out += ctx.notify_others(case, lambda: proposals_reply(case, items, headline, chart))
     return out
+
+
+@command("dispute", "/dispute <reason>", "open mediation: assessment and ranked proposals", keys=("case",))
+def dispute(ctx: Ctx, cmd: Command) -> list[Reply]:
+    case = ctx.case(cmd)
+    role = settlement.open_dispute(ctx.s, ctx.actor, ctx.party, case, cmd.text, ctx.now)
+    headline = f"The {role} opened a dispute: {cmd.text}\nHere is where the case stands and what could end it."
+    return proposals_round(ctx, case, headline, role)
+
+
+@command("quote", "/quote <proposal id> <price>", "price a change order for new work (the freelancer)",
+         keys=("case",))
+def quote(ctx: Ctx, cmd: Command) -> list[Reply]:
+    case = ctx.case(cmd)
+    label = cmd.args[0] if cmd.args else ""
+    request = settlement.quote_change_order(ctx.s, ctx.actor, ctx.party, case, label,
+                                            cmd.args[1] if len(cmd.args) > 1 else "", ctx.settings, ctx.now)
+    headline = f"The freelancer quoted the new work for “{request}”. The proposals are updated."
+    return proposals_round(ctx, case, headline, None)
 
 
 @command("proposals", "/proposals", "the current proposals", keys=("case",))
