@@ -459,3 +459,15 @@ async def test_a_dispute_shows_proposals_with_a_chart_and_settles_by_buttons(wor
     assert "is settled" in settled[0].text
     status = await ask(fake, CLARA, "case status")
     assert "settled" in status[0].text and cid in status[0].text
+
+
+async def test_every_command_word_has_a_slash_command(world):
+    """The same words on every platform: what the engine knows, Discord publishes."""
+    published = set()
+    for c in world.fake.commands:
+        subs = [o["name"] for o in c.get("options", []) if o.get("type") == 1]  # subcommands
+        published |= {f"{c['name']} {s}" for s in subs} or {c["name"]}
+    words = {spec.word for spec in world.hub.engine.registry.specs.values() if not spec.console_only}
+    brief_forms = {"brief": "brief propose", "brief agree": "brief agree"}  # /brief is a group on Discord
+    missing = {w for w in words if brief_forms.get(w, w) not in published}
+    assert not missing, f"no slash command for: {sorted(missing)}"

@@ -695,7 +695,17 @@ class DiscordAdapter:
             simple("reject", "Reject a proposal", "proposal", "The proposal id", short=True),
             simple("offer", "A blind offer, sent privately; revealed only when the offers cross", "amount",
                    "The amount you offer", short=True),
+            simple("appeal", "Appeal a moderator's decision once, to a different moderator", "reason",
+                   "Why the decision should be looked at again"),
         ]
+
+        @app_commands.command(name="quote", description="Price a change order for new work (the freelancer)")
+        @app_commands.describe(proposal="The change order's proposal id", price="Your price for the new work",
+                               case="The case id (default: this channel's case)")
+        @app_commands.autocomplete(case=cases_ac)
+        async def quote(i: discord.Interaction, proposal: Short, price: Short, case: Optional[str] = None) -> None:
+            await run(i, line("quote", proposal, price, case=case))
+        out.append(quote)
 
         def case_only(word: str, description: str):
             @app_commands.command(name=word, description=description)
@@ -767,6 +777,24 @@ class DiscordAdapter:
                              outcome: Short, reason: Text,
                              amount: Optional[Short] = None) -> None:
             await run(i, line("mod decide", case, outcome, amount, reason=reason))
+
+        @mod.command(name="release", description="Give a case you took back to the queue")
+        @app_commands.describe(case="The case id")
+        @app_commands.autocomplete(case=queue_ac)
+        async def mod_release(i: discord.Interaction, case: Short) -> None:
+            await run(i, line("mod release", case))
+
+        @mod.command(name="transfer", description="Hand a case you took to another moderator")
+        @app_commands.describe(case="The case id", moderator="The other moderator")
+        @app_commands.autocomplete(case=queue_ac)
+        async def mod_transfer(i: discord.Interaction, case: Short, moderator: discord.Member) -> None:
+            await run(i, line("mod transfer", case, str(moderator.id)))
+
+        @mod.command(name="note", description="A private note on the case file")
+        @app_commands.describe(case="The case id", text="The note (moderators only)")
+        @app_commands.autocomplete(case=queue_ac)
+        async def mod_note(i: discord.Interaction, case: Short, text: Text) -> None:
+            await run(i, line("mod note", case, text))
         out.append(mod)
         return out
 
