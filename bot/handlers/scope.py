@@ -40,8 +40,9 @@ def scope_reply(data: dict, request: str, case_id: str | None = None, propose: b
     verdict = "goes beyond the brief" if data["out_of_scope"] else "is within the brief"
     kind = data["kind"].replace("_", " ")
     lines = [f"This request {verdict} ({kind}, confidence {data['confidence']:.0%}).", data["reason"]]
-    if data.get("brief_match"):
-        lines.append(f"Nearest brief clause: “{data['brief_match']}”")
+    match = data.get("brief_match")
+    if match and match[:40] not in data["reason"]:  # the reason usually quotes it already
+        lines.append(f"Nearest brief clause: “{match}”")
     lines += [f"Note: {n}" for n in data.get("notes", [])]
     options = []
     if data["out_of_scope"] and propose:
