@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
@@ -35,7 +35,6 @@ class Services:
 
     scope: Any = None          # nlp.scope.ScopeClassifier, loaded lazily
     files: Any = None          # bot.files.FileStore
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -66,20 +65,21 @@ class Ctx:
     def is_moderator(self) -> bool:
         return self.incoming.moderator or self.actor.user_id in self.settings.moderators.get(self.actor.platform, [])
 
-    def here(self, member) -> bool:
-        return member.platform == self.actor.platform and member.chat_id == self.actor.chat_id
-
     def notify_others(self, case: Case, reply_factory: Callable[[], Reply]) -> list[Reply]:
         """Copies of a reply for parties who are reachable somewhere other than this chat."""
-        out, seen = [], set()
-        for m in cases.members(self.s, case).values():
-            to = Address(m.platform, m.chat_id)
-            if not self.here(m) and to not in seen:  # both parties in one other chat: it hears once
-                seen.add(to)
+        here = Address(self.actor.platform, self.actor.chat_id)
+        out = []
+        for to in party_chats(self.s, case):
+            if to != here:
                 r = reply_factory()
                 r.to = to
                 out.append(r)
         return out
+
+
+def party_chats(s: Session, case: Case) -> list[Address]:
+    """Each chat where a party of the case is reachable, once (both may share one)."""
+    return list(dict.fromkeys(Address(m.platform, m.chat_id) for m in cases.members(s, case).values()))
 
 
 class Engine:
@@ -168,24 +168,17 @@ class Engine:
                         continue
                     fired = timers.fire(s, timer, self.settings, now)
                     case = s.get(Case, fired.case_id)
-                    out += self._announce(s, case, replies.notice(
-                        "deadline", fired.text, case_id=fired.case_id, kind=fired.kind, action=fired.action))
+                    # an escalation by deadline is an escalation like any other (moderators' channels hear it)
+                    kind = "escalated" if fired.action == "escalated" else "deadline"
+                    notice = replies.notice(kind, fired.text, case_id=fired.case_id, kind=fired.kind,
+                                            action=fired.action, reason=fired.text)
+                    out += [dataclasses.replace(notice, to=to) for to in party_chats(s, case)]
                     if fired.action == "moderators_reminded":
                         out += self._to_moderators(replies.notice("deadline", fired.text, case_id=case.id,
                                                                   kind=fired.kind, action=fired.action))
                     self._sync_deadlines(s, now)
             except Exception:
                 log.exception("deadline %s could not be applied", timer_id)
-        return out
-
-    def _announce(self, s: Session, case: Case, reply: Reply) -> list[Reply]:
-        """A copy of `reply` for every chat where a party of the case is reachable."""
-        out, seen = [], set()
-        for m in cases.members(s, case).values():
-            to = Address(m.platform, m.chat_id)
-            if to not in seen:
-                seen.add(to)
-                out.append(dataclasses.replace(reply, to=to))
         return out
 
     def _to_moderators(self, reply: Reply) -> list[Reply]:

@@ -158,8 +158,8 @@ MAX_BAD_INVITES = 5  # per hour and person: enough for typos, far too few to gue
 
 def join_case(s: Session, actor: Actor, party: Party, code: str, role: str, now: datetime) -> Case:
     code = (code or "").strip().upper()
-    recent = s.exec(select(AuditEntry).where(AuditEntry.chain == audit.NO_CASE, AuditEntry.actor == actor.tag,
-                                             AuditEntry.action == "refused", AuditEntry.at >= now - timedelta(hours=1)))
+    recent = s.exec(select(AuditEntry).where(AuditEntry.actor == actor.tag, AuditEntry.action == "refused",
+                                             AuditEntry.at >= now - timedelta(hours=1)))
     if sum(1 for e in recent if e.detail.get("code") == "bad_invite") >= MAX_BAD_INVITES:
         raise MediationError("too_many_attempts", "Too many wrong invite codes; try again in an hour.")
     case = s.exec(select(Case).where(Case.invite_code == code)).first()
@@ -228,7 +228,7 @@ def agree_brief(s: Session, actor: Actor, party: Party, case: Case, now: datetim
     if last.client_agreed_at and last.freelancer_agreed_at:
         case.agreed_brief_id = last.id
         if case.status in {"open", "briefing"}:
-            case.status = "active"
+            case.status = "delivered" if deliveries(s, case) else "active"
         s.add(case)
     audit.record(s, case.id, actor.tag, "brief.agreed", {"version": last.version, "role": role}, now)
     return last
@@ -339,7 +339,8 @@ def queue_for_moderators(s: Session, actor: Actor, party: Party | None, case: Ca
 
 
 def active_escalation(s: Session, case: Case) -> Escalation | None:
-    return s.exec(select(Escalation).where(Escalation.case_id == case.id, Escalation.status != "decided")
+    return s.exec(select(Escalation).where(Escalation.case_id == case.id,
+                                           Escalation.status.in_(("queued", "taken")))
                   .order_by(Escalation.id.desc())).first()
 
 

@@ -12,14 +12,14 @@ from .clock import as_utc
 from .currency import quantize
 from .feedback import OutcomeFacts, effect
 from .errors import MediationError
-from .models import Case, Decision, Escalation, ModeratorNote, Proposal
+from .models import Case, Decision, Escalation, Identity, ModeratorNote, Party, Proposal
 
 OUTCOMES = ("release_full", "change_order", "partial_refund", "full_refund", "mutual_cancel")
 
 
 def queue(s: Session, now: datetime) -> list[dict]:
     """Open escalations, oldest first, with age and amount."""
-    rows = s.exec(select(Escalation).where(Escalation.status != "decided").order_by(Escalation.created_at,
+    rows = s.exec(select(Escalation).where(Escalation.status.in_(("queued", "taken"))).order_by(Escalation.created_at,
                                                                                      Escalation.id))
     out = []
     for e in rows:
@@ -38,7 +38,7 @@ def _escalation(s: Session, case: Case) -> Escalation:
     return esc
 
 
-def _require_not_party(s: Session, case: Case, mod: Actor, now: datetime) -> None:
+def require_not_party(s: Session, case: Case, mod: Actor, now: datetime) -> None:
     party = cases.party_for(s, mod, now)
     if cases.role_of(s, case, party) is not None:
         raise MediationError("conflict_of_interest", "A party of the case cannot moderate it.")
@@ -52,10 +52,13 @@ def _decided_by(s: Session, escalation_id: int | None) -> tuple[str, str] | None
 
 
 def take(s: Session, mod: Actor, case: Case, now: datetime) -> Escalation:
+    cases.require_open(case)
     esc = _escalation(s, case)
-    _require_not_party(s, case, mod, now)
-    if esc.status == "taken" and (esc.moderator_platform, esc.moderator_user_id) != (mod.platform, mod.user_id):
-        raise MediationError("taken_by_other", f"Case {case.id} is already taken by another moderator.")
+    require_not_party(s, case, mod, now)
+    if esc.status == "taken":
+        if (esc.moderator_platform, esc.moderator_user_id) != (mod.platform, mod.user_id):
+            raise MediationError("taken_by_other", f"Case {case.id} is already taken by another moderator.")
+        return esc  # taking it again changes nothing (nor its deadline)
     if _decided_by(s, esc.appeal_of) == (mod.platform, mod.user_id):
         raise MediationError("own_decision", "An appeal goes to a different moderator than the one who decided.")
     esc.status = "taken"
@@ -69,6 +72,7 @@ def take(s: Session, mod: Actor, case: Case, now: datetime) -> Escalation:
 def release(s: Session, mod: Actor, case: Case, now: datetime, to: tuple[str, str] | None = None) -> Escalation:
     """Give a taken case back to the queue, or hand it to another moderator."""
     esc = _escalation(s, case)
+    require_not_party(s, case, mod, now)
     if esc.status != "taken" or (esc.moderator_platform, esc.moderator_user_id) != (mod.platform, mod.user_id):
         raise MediationError("not_assigned", f"Only the moderator handling case {case.id} can release or transfer it.")
     if to is None:
@@ -77,6 +81,9 @@ def release(s: Session, mod: Actor, case: Case, now: datetime, to: tuple[str, st
     else:
         if _decided_by(s, esc.appeal_of) == to:
             raise MediationError("own_decision", "An appeal goes to a different moderator than the one who decided.")
+        target = s.exec(select(Identity).where(Identity.platform == to[0], Identity.user_id == to[1])).first()
+        if target is not None and cases.role_of(s, case, s.get(Party, target.party_id)) is not None:
+            raise MediationError("conflict_of_interest", "A party of the case cannot moderate it.")
         esc.moderator_platform, esc.moderator_user_id, esc.taken_at = to[0], to[1], now
         audit.record(s, case.id, mod.tag, "moderation.transferred", {"escalation": esc.id, "to": f"{to[0]}:{to[1]}"}, now)
     s.add(esc)
@@ -84,6 +91,7 @@ def release(s: Session, mod: Actor, case: Case, now: datetime, to: tuple[str, st
 
 
 def add_note(s: Session, mod: Actor, case: Case, text: str, now: datetime) -> ModeratorNote:
+    require_not_party(s, case, mod, now)
     if not text.strip():
         raise MediationError("missing_argument", "Usage: /mod note <case> <text>")
     note = ModeratorNote(case_id=case.id, moderator_platform=mod.platform, moderator_user_id=mod.user_id,
@@ -148,8 +156,9 @@ def case_file(s: Session, case: Case, settings=None) -> dict:
 
 def decide(s: Session, mod: Actor, case: Case, outcome: str, amount: Decimal | None, reason: str,
            now: datetime) -> Decision:
+    cases.require_open(case)
     esc = _escalation(s, case)
-    _require_not_party(s, case, mod, now)
+    require_not_party(s, case, mod, now)
     if esc.status != "taken" or (esc.moderator_platform, esc.moderator_user_id) != (mod.platform, mod.user_id):
         raise MediationError("not_assigned", f"Take case {case.id} first (/mod take {case.id}); "
                                              "only the moderator who took it decides.")
@@ -158,6 +167,8 @@ def decide(s: Session, mod: Actor, case: Case, outcome: str, amount: Decimal | N
     if not reason.strip():
         raise MediationError("missing_reason", "A decision needs written reasons: reason=<text>.")
     total = Decimal(case.amount)
+    if amount is not None and outcome != "partial_refund":
+        raise MediationError("bad_amount", f"Only a partial refund takes an amount; {outcome} fixes the money itself.")
     if outcome == "partial_refund":
         if amount is None:
             raise MediationError("missing_amount", "A partial refund needs the amount refunded to the client.")

@@ -42,32 +42,41 @@ def _votes(s: Session, proposal: Proposal) -> dict[str, ProposalVote]:
     return {v.role: v for v in s.exec(select(ProposalVote).where(ProposalVote.proposal_id == proposal.id))}
 
 
-def terms(case: Case, kind: str, client_refund: Decimal, settings: Settings, clause: str) -> dict:
-    """Money after fees and what the agreement does to feedback, under the active policy."""
+def terms(case: Case, kind: str, client_refund: Decimal, settings: Settings, clause: str,
+          shown: dict | None = None, disputed: bool = True) -> dict:
+    """Money after fees and what the agreement does to feedback under the active policy: exactly
+    the effect the accepted proposal showed (`shown`), or, without one, as computed now."""
     policy = settings.feedback.active()
     amount = Decimal(case.amount)
     money = split(amount, case.currency, client_refund, fees_under(settings.fees.schedule(), policy))
-    eff = effect(kind, OutcomeFacts(amount, case.currency, client_refund, disputed=False), policy)
-    allowed = dict(eff.feedback_allowed)
+    eff = shown or effect(kind, OutcomeFacts(amount, case.currency, client_refund, disputed=disputed),
+                          policy).to_data()
+    allowed = dict(eff["feedback_allowed"])
     if clause == "waive":
         allowed = {"client": False, "freelancer": False}
     return {"kind": kind, "client_refund": str(client_refund), "freelancer_net": str(money.freelancer_net),
             "money": money.to_data(), "feedback_clause": clause, "feedback_allowed": allowed,
-            "counts_in_score": eff.counts_in_score, "policy": eff.policy,
+            "counts_in_score": eff["counts_in_score"], "policy": eff["policy"],
             "feedback_explanation": (
                 "Both parties waive feedback on this contract; " if clause == "waive" else
-                "Feedback may reflect the agreed outcome; ") + eff.explanation}
+                "Feedback may reflect the agreed outcome; ") + eff["explanation"]}
 
 
 def settle(s: Session, actor: Actor, case: Case, kind: str, client_refund: Decimal, settings: Settings,
-            now: datetime, proposal: Proposal | None, clause: str, how: str) -> Agreement:
-    agreed = terms(case, kind, quantize(client_refund, case.currency), settings, clause)
+           now: datetime, proposal: Proposal | None, clause: str, how: str, disputed: bool = True) -> Agreement:
+    """Close the case on agreed terms; a pending escalation is withdrawn (the parties settled first)."""
+    shown = proposal.data.get("feedback") if proposal is not None else None
+    agreed = terms(case, kind, quantize(client_refund, case.currency), settings, clause, shown, disputed)
     agreed["how"] = how
     agreement = Agreement(case_id=case.id, proposal_id=proposal.id if proposal else None, kind=kind,
                           terms=agreed, created_at=now)
     s.add(agreement)
     case.status = "settled"
     s.add(case)
+    esc = cases.active_escalation(s, case)
+    if esc is not None:
+        esc.status = "withdrawn"
+        s.add(esc)
     s.flush()
     audit.record(s, case.id, actor.tag, "case.settled", {"agreement": agreement.id, **agreed}, now)
     return agreement
@@ -92,6 +101,12 @@ def accept(s: Session, actor: Actor, party: Party, case: Case, label: str, claus
     votes = _votes(s, proposal)
     if role in votes and votes[role].accepted:
         raise MediationError("already_accepted", f"You already accepted {proposal.label}; waiting for the other party.")
+    for other_vote in s.exec(select(ProposalVote).join(Proposal, Proposal.id == ProposalVote.proposal_id)
+                             .where(Proposal.case_id == case.id, Proposal.round == proposal.round,
+                                    ProposalVote.role == role, ProposalVote.accepted == True,  # noqa: E712
+                                    ProposalVote.proposal_id != proposal.id)):
+        other_vote.accepted, other_vote.reason = False, f"withdrawn for {proposal.label}"  # one choice at a time
+        s.add(other_vote)
     vote = votes.get(role) or ProposalVote(proposal_id=proposal.id, role=role, accepted=True, created_at=now)
     vote.accepted, vote.reason, vote.created_at = True, f"feedback={clause}", now
     s.add(vote)

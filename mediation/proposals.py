@@ -379,8 +379,13 @@ def _drafts(facts: CaseFacts, compromise_share: Decimal) -> list[_Draft]:
 
 def propose(facts: CaseFacts, fees: FeeSchedule, policy: FeedbackPolicy,
             comparison_policy: FeedbackPolicy | None = None, *,
-            compromise_share: Decimal = COMPROMISE_SHARE) -> list[Proposal]:
-    """Ranked proposals for a disputed contract (deterministic; independent of who disputes)."""
+            compromise_share: Decimal = COMPROMISE_SHARE,
+            comparison_histories: tuple[list[OutcomeRecord], list[OutcomeRecord]] | None = None) -> list[Proposal]:
+    """Ranked proposals for a disputed contract (deterministic; independent of who disputes).
+    `comparison_histories` are the parties' (client, freelancer) records as the comparison policy
+    counts them; without them the facts' histories serve both policies."""
+    compared = facts if comparison_histories is None else replace(
+        facts, history_client=list(comparison_histories[0]), history_freelancer=list(comparison_histories[1]))
     drafts = _drafts(facts, Decimal(compromise_share))
     for d in drafts:
         d.score = min(1.0, max(0.0, d.score))
@@ -392,7 +397,7 @@ def propose(facts: CaseFacts, fees: FeeSchedule, policy: FeedbackPolicy,
         feedback = _effect(facts, d, policy)
         comparison = comparison_money = None
         if comparison_policy is not None:
-            comparison = _effect(facts, d, comparison_policy)
+            comparison = _effect(compared, d, comparison_policy)
             comparison_money, _ = _money(facts, d, fees_under(fees, comparison_policy))
         out.append(Proposal(
             id=f"P{rank}", kind=d.kind, title=d.title, client_refund=d.client_refund,
@@ -439,7 +444,8 @@ def feedback_preview(outcome: str, amount: Decimal | str | int, currency: str, *
                      history_freelancer: list[OutcomeRecord] | None = None,
                      prior_value: Decimal | None = None, disputed: bool = True,
                      now: datetime | None = None, window_days: int = 730,
-                     max_amount: Decimal | str | None = None) -> dict:
+                     max_amount: Decimal | str | None = None,
+                     comparison_histories: tuple[list[OutcomeRecord], list[OutcomeRecord]] | None = None) -> dict:
     """The money and score effects of one outcome, for `/feedback preview <outcome>` in a case or
     ad hoc (`outcome=full_refund amount=88 score=92`). A bare score stands for a history of
     `prior_value` (default ten contracts of this amount) that produces it."""
@@ -486,13 +492,14 @@ def feedback_preview(outcome: str, amount: Decimal | str | int, currency: str, *
         schedule = fees_under(fees, policy)
         if outcome == "escalate":
             ends = [split(value, code, r, schedule) for r in (Decimal(0), value)]
-            data["money_range"] = {k: sorted(str(getattr(s, k)) for s in ends)
+            data["money_range"] = {k: [str(v) for v in sorted(getattr(s, k) for s in ends)]
                                    for k in ("client_refund", "freelancer_net", "client_net_cost")}
         else:
             data["money"] = split(value, code, refund, schedule).to_data()
     data["comparison_policy"] = None
     if comparison is not None:
-        comp = effect(outcome, facts, comparison, hist_c, hist_f).to_data()
+        comp_c, comp_f = comparison_histories if comparison_histories is not None else (hist_c, hist_f)
+        comp = effect(outcome, facts, comparison, list(comp_c), list(comp_f)).to_data()
         if fees is not None and outcome != "escalate":
             cm = split(value, code, refund, fees_under(fees, comparison))
             comp["freelancer_net"], comp["client_net_cost"] = str(cm.freelancer_net), \

@@ -16,7 +16,7 @@ from .assessment import Assessment, assess
 from .clock import as_utc
 from .config import Settings
 from .errors import MediationError
-from .feedback import OutcomeFacts, OutcomeRecord, outcome_record
+from .feedback import FeedbackPolicy, OutcomeFacts, OutcomeRecord, outcome_record
 from .inspection import Limits, inspect_file
 from .models import Agreement, Case, CaseMember, Decision, Identity, Party, Proposal
 from .proposals import CaseFacts, ScopeFlag, propose
@@ -85,36 +85,42 @@ def silence(s: Session, case: Case, now: datetime) -> tuple[str | None, int]:
     return (role, days) if days >= SILENCE_MIN_DAYS else (None, 0)
 
 
-def outcome_of(s: Session, case: Case) -> tuple[str, Decimal] | None:
-    """How a closed case ended: (outcome kind, client refund)."""
+def outcome_of(s: Session, case: Case) -> tuple[str, Decimal, datetime] | None:
+    """How a closed case ended: (outcome kind, client refund, when)."""
     decision = s.exec(select(Decision).where(Decision.case_id == case.id).order_by(Decision.id.desc())).first()
     if decision:
-        return decision.outcome, Decimal(decision.amount or 0)
+        return decision.outcome, Decimal(decision.amount or 0), as_utc(decision.created_at)
     agreement = s.exec(select(Agreement).where(Agreement.case_id == case.id)).first()
     if agreement:
-        return agreement.kind, Decimal(str(agreement.terms.get("client_refund", "0")))
+        return (agreement.kind, Decimal(str(agreement.terms.get("client_refund", "0"))),
+                as_utc(agreement.created_at))
     return None
 
 
-def history(s: Session, party_id: int, role: str, exclude: str, settings: Settings, now: datetime
+def history(s: Session, party_id: int, role: str, exclude: str, settings: Settings, policy: FeedbackPolicy
             ) -> list[OutcomeRecord]:
-    """A party's closed contracts in the given role, as the active policy counts them."""
-    policy = settings.feedback.active()
+    """A party's closed contracts in the given role, as `policy` counts them."""
     out = []
-    rows = s.exec(select(Case, CaseMember).join(CaseMember, CaseMember.case_id == Case.id)
+    rows = s.exec(select(Case).join(CaseMember, CaseMember.case_id == Case.id)
                   .where(CaseMember.party_id == party_id, CaseMember.role == role, Case.id != exclude)
                   .where(Case.status.in_(tuple(cases.CLOSED))))
-    for case, _ in rows:
+    for case in rows:
         ended = outcome_of(s, case)
         if ended is None:
             continue
-        kind, refund = ended
-        facts = OutcomeFacts(amount=Decimal(case.amount), currency=case.currency, client_refund=refund,
-                             now=as_utc(case.created_at), window_days=settings.feedback.score_window_days)
+        kind, refund, at = ended
+        facts = OutcomeFacts(amount=Decimal(case.amount), currency=case.currency, client_refund=refund, now=at,
+                             window_days=settings.feedback.score_window_days)
         rec = outcome_record(kind, role, facts, policy)
         if rec is not None:
             out.append(rec)
     return out
+
+
+def histories(s: Session, case: Case, settings: Settings, policy: FeedbackPolicy) -> dict[str, list[OutcomeRecord]]:
+    """Both parties' earlier contracts, as one policy counts them (each policy counts differently)."""
+    return {role: history(s, m.party_id, role, case.id, settings, policy)
+            for role, m in cases.members(s, case).items()}
 
 
 def scope_flags(s: Session, case: Case) -> list[ScopeFlag]:
@@ -138,8 +144,7 @@ def case_facts(s: Session, case: Case, settings: Settings, now: datetime,
         if parsed else None
     revisions = next((r.revisions for r in parsed.requirements if r.revisions is not None), None) if parsed else None
     silent, days = silence(s, case, now)
-    ms = cases.members(s, case)
-    hist = {role: history(s, m.party_id, role, case.id, settings, now) for role, m in ms.items()}
+    hist = histories(s, case, settings, settings.feedback.active())
     return CaseFacts(
         amount=Decimal(case.amount), currency=case.currency,
         coverage=assessment.coverage if assessment else None,
@@ -157,7 +162,10 @@ def make_proposals(s: Session, actor: cases.Actor, case: Case, settings: Setting
     """Rank the outcomes and keep them as a new round; earlier rounds are superseded.
     Returns the proposals and their data items as stored (with case-unique ids)."""
     facts = case_facts(s, case, settings, now, assessment, disputing)
-    ranked = propose(facts, settings.fees.schedule(), settings.feedback.active(), settings.feedback.comparison())
+    comparison = settings.feedback.comparison()
+    other = histories(s, case, settings, comparison) if comparison else {}
+    ranked = propose(facts, settings.fees.schedule(), settings.feedback.active(), comparison,
+                     comparison_histories=(other.get("client", []), other.get("freelancer", [])))
     earlier = list(s.exec(select(Proposal).where(Proposal.case_id == case.id)))
     for p in earlier:
         if not p.superseded:

@@ -34,6 +34,10 @@ def _latest_action(s: Session, case: Case, action: str) -> datetime | None:
     return as_utc(e.at) if e else None
 
 
+_DISPUTE_MOVES = ("dispute.opened", "proposals.made", "proposal.accepted", "proposal.rejected", "offer.made",
+                  "offers.not_met", "change_order.quoted")
+
+
 def desired(s: Session, case: Case, settings: Settings) -> dict[str, datetime]:
     """The deadline each pending stage of the case should have: kind -> due time."""
     d = settings.deadlines
@@ -48,9 +52,9 @@ def desired(s: Session, case: Case, settings: Settings) -> dict[str, datetime]:
         return {"brief_agreement": as_utc(case.created_at) + days(d.brief_agreement_days)}
     if case.status == "disputed":
         out = {}
-        opened = _latest_action(s, case, "dispute.opened")
-        if opened:
-            out["dispute_answer"] = opened + days(d.dispute_answer_days)
+        moves = [t for t in (_latest_action(s, case, a) for a in _DISPUTE_MOVES) if t is not None]
+        if moves:  # each step of the negotiation gives the parties time again
+            out["dispute_answer"] = max(moves) + days(d.dispute_answer_days)
         offers = list(s.exec(select(Offer).where(Offer.case_id == case.id).order_by(Offer.round.desc(), Offer.id)))
         if offers:
             last_round = [o for o in offers if o.round == offers[0].round]
@@ -73,9 +77,13 @@ def sync(s: Session, case: Case, settings: Settings, now: datetime) -> None:
         if kind not in want:
             timer.state = "cancelled"
             s.add(timer)
+    fired = {(t.kind, as_utc(t.due_at)) for t in s.exec(select(Timer).where(Timer.case_id == case.id,
+                                                                            Timer.state == "fired"))}
     for kind, due in want.items():
         timer = pending.get(kind)
         if timer is not None and as_utc(timer.due_at) == due:
+            continue
+        if (kind, due) in fired:  # that deadline has passed and was acted on: never twice
             continue
         if timer is None:
             timer = Timer(case_id=case.id, kind=kind, due_at=due, created_at=now)
@@ -126,7 +134,7 @@ def fire(s: Session, timer: Timer, settings: Settings, now: datetime) -> Fired:
     if timer.kind == "review" and not _client_objected(s, case):
         from .negotiation import settle
         settle(s, actor, case, "release_full", Decimal(0), settings, now, None, "reflect",
-                f"the client did not review the delivery within {days:g} days")
+               f"the client did not review the delivery within {days:g} days", disputed=False)
         return Fired(case.id, timer.kind, "released", f"The client did not review the delivery on case {case.id} "
                      f"within {days:g} days, so the payment is released to the freelancer, as agreed escrow "
                      "terms do.")
@@ -135,7 +143,8 @@ def fire(s: Session, timer: Timer, settings: Settings, now: datetime) -> Fired:
         return Fired(case.id, timer.kind, "moderators_reminded", f"No moderator decision on case {case.id} after "
                      f"{days:g} days: the moderators have been reminded.")
     reason = {"review": f"the client objected to the delivery and then said nothing for {days:g} days",
-              "dispute_answer": f"the dispute was not answered within {days:g} days",
+              "dispute_answer": f"nobody moved the dispute forward (an answer, an offer or a settlement) "
+                                f"for {days:g} days",
               "offer_round": f"a blind offer was not answered within {days:g} days"}[timer.kind]
     cases.escalate(s, actor, None, case, reason, now)
     return Fired(case.id, timer.kind, "escalated", f"Case {case.id} goes to a moderator: {reason}.")
@@ -156,9 +165,3 @@ def _client_objected(s: Session, case: Case) -> bool:
     req = s.exec(select(ChangeRequest).where(ChangeRequest.case_id == case.id)
                  .where(ChangeRequest.created_at >= last.created_at)).first()
     return req is not None
-
-
-def pending(s: Session, case: Case) -> list[Timer]:
-    return list(s.exec(select(Timer).where(Timer.case_id == case.id, Timer.state == "pending")
-                       .order_by(Timer.due_at)))
-

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from bot.adapters.memory import MemoryAdapter
 from tests import filemakers
 from tests.conftest import data, make_chat
-from tests.test_lifecycle import open_case
+from tests.test_lifecycle import BRIEF, open_case
 
 
 async def delivered_case(chat, tmp_path):
@@ -291,4 +291,101 @@ async def test_a_notice_that_never_goes_through_stops_blocking_the_outbox(settin
     await chat.say("maya", "/escalate no answer")  # delivered directly now
     assert await chat.hub.flush("telegram") == 0  # the given-up notice is not retried
     assert other.sent[-1][1].data["type"] == "escalated"
+    chat.hub.engine.store.close()
+
+
+async def test_the_moderators_are_reminded_once_per_deadline(chat, clock, tmp_path):
+    await disputed_case(chat, tmp_path)
+    await chat.say("clara", "/escalate stuck")
+    clock.advance(timedelta(days=8))
+    first = chat.hub.engine.tick()
+    assert {r.data["action"] for r in first} == {"moderators_reminded"}
+    for _ in range(3):
+        clock.advance(timedelta(minutes=1))
+        assert chat.hub.engine.tick() == []
+
+
+async def test_settling_while_escalated_withdraws_the_escalation(chat, tmp_path):
+    created, items = await disputed_case(chat, tmp_path)
+    cid = created["case_id"]
+    await chat.say("clara", "/escalate we cannot agree")
+    cancel = next(i["id"] for i in items if i["kind"] == "mutual_cancel")
+    await chat.say("clara", f"/accept {cancel}")
+    assert data(await chat.say("maya", f"/accept {cancel}"), "case_status")["status"] == "settled"
+    assert data(await chat.say("mod", "/mod queue"), "mod_queue")["items"] == []
+    assert data(await chat.say("mod", f"/mod take {cid}"), "error")["code"] == "case_closed"
+
+
+async def test_offer_rounds_keep_the_dispute_alive(chat, clock, tmp_path):
+    await disputed_case(chat, tmp_path)
+    clock.advance(timedelta(days=4))
+    await chat.say("clara", "/offer 70")
+    clock.advance(timedelta(days=2))
+    assert data(await chat.say("maya", "/offer 10"), "offers_not_met")["rounds_left"] == 2
+    assert chat.hub.engine.tick() == []  # the round that just ended gives the parties time again
+    assert data(await chat.say("clara", "/offer 50"), "offer_received")
+    clock.advance(timedelta(days=6))
+    fired = chat.hub.engine.tick()
+    assert [r.data["action"] for r in fired] == ["escalated"] and fired[0].data["kind"] == "offer_round"
+
+
+async def test_an_escalation_by_deadline_reaches_moderators_channels(chat, clock, tmp_path):
+    fed = []
+
+    class ModChannel:
+        platform = "modroom"
+
+        async def moderator_feed(self, reply):
+            fed.append(reply.data["case_id"])
+
+    chat.hub.attach(ModChannel())
+    created = await delivered_case(chat, tmp_path)
+    await chat.say("clara", "/request please redo all with a model")
+    clock.advance(timedelta(days=15))
+    await chat.hub.tick()
+    assert fed == [created["case_id"]]
+
+
+async def test_the_accepted_terms_are_the_ones_the_proposal_showed(chat, tmp_path):
+    _, items = await disputed_case(chat, tmp_path)
+    release = next(i for i in items if i["kind"] == "release_full")
+    await chat.say("clara", f"/accept {release['id']}")
+    terms = data(await chat.say("maya", f"/accept {release['id']}"), "case_status")["agreement"]
+    assert terms["feedback_allowed"] == release["feedback"]["feedback_allowed"]
+    assert terms["counts_in_score"] == release["feedback"]["counts_in_score"]
+
+
+async def test_a_new_acceptance_replaces_the_old_one(chat, tmp_path):
+    _, items = await disputed_case(chat, tmp_path)
+    first, second = items[0]["id"], items[2]["id"]
+    await chat.say("clara", f"/accept {first}")
+    await chat.say("clara", f"/accept {second}")
+    vote = data(await chat.say("maya", f"/accept {first}"), "proposal_vote")  # clara moved on: no agreement
+    assert vote["role"] == "freelancer"
+    assert data(await chat.say("maya", "/case status"), "case_status")["status"] == "disputed"
+
+
+async def test_a_moderator_who_is_a_party_cannot_read_or_annotate_the_case(chat, settings, tmp_path):
+    settings.moderators["memory"] = ["mod", "clara"]
+    created, _ = await disputed_case(chat, tmp_path)
+    cid = created["case_id"]
+    assert data(await chat.say("clara", f"/mod case {cid}"), "error")["code"] == "conflict_of_interest"
+    assert data(await chat.say("clara", f"/mod note {cid} bluff"), "error")["code"] == "conflict_of_interest"
+
+
+async def test_the_comparison_policy_counts_history_its_own_way(settings, clock, tmp_path):
+    chat = make_chat(settings, clock)
+    # maya's earlier contract ended in a full refund decided by a moderator
+    first, _ = await disputed_case(chat, tmp_path / "a")
+    await chat.say("clara", "/escalate no good")
+    await chat.say("mod", f"/mod take {first['case_id']}")
+    await chat.say("mod", f"/mod decide {first['case_id']} full_refund reason=nothing usable")
+    created = data(await chat.say("maya", "/case new Next job amount=88 currency=USD role=freelancer", chat="c2"),
+                   "case_created")
+    await chat.say("clara", f"/case join {created['invite_code']} role=client", chat="c2")
+    await chat.say("clara", f"/brief {BRIEF}", chat="c2")
+    await chat.say("maya", "/brief agree", chat="c2")
+    preview = data(await chat.say("maya", "/feedback preview release_full", chat="c2"), "feedback_preview")
+    assert preview["feedback"]["freelancer_score_before"] is None  # fair: a refund does not count
+    assert preview["comparison_policy"]["freelancer_score_before"] == 0  # marketplace: it counts against her
     chat.hub.engine.store.close()

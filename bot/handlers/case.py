@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from mediation import cases
-from mediation.currency import currency_code, format_money, parse_amount
+from mediation.currency import currency_code, parse_amount
 from mediation.errors import MediationError
 
 from .. import replies
@@ -56,8 +56,9 @@ def case_join(ctx: Ctx, cmd: Command) -> list[Reply]:
 def case_status(ctx: Ctx, cmd: Command) -> list[Reply]:
     case_id = cmd.args[0] if cmd.args else cmd.kv.get("case")
     case = cases.resolve_case(ctx.s, ctx.actor, ctx.party, case_id)
-    if cases.role_of(ctx.s, case, ctx.party) is None and not ctx.is_moderator():
+    party = cases.role_of(ctx.s, case, ctx.party) is not None
+    if not party and not ctx.is_moderator():
         raise MediationError("not_a_party", f"Only the parties of case {case.id} and moderators can see it.")
-    status = cases.status_data(ctx.s, case)
-    status["amount_text"] = format_money(parse_amount(case.amount, case.currency, max_amount=None), case.currency)
-    return [replies.case_status(status)]
+    reply = replies.case_status(cases.status_data(ctx.s, case))
+    reply.private = not party  # a moderator looking from some other chat: not for that chat's eyes
+    return [reply]

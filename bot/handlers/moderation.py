@@ -30,7 +30,7 @@ def mod_queue(ctx: Ctx, cmd: Command) -> list[Reply]:
              f"{' by ' + i['moderator'] if i['moderator'] else ''}  {i['title']}: {i['reason']}" for i in items]
     options = [Option(f"Take {i['case_id']}", f"/mod take {i['case_id']}") for i in items if i["status"] == "queued"]
     return [Reply(text="\n".join(lines) or "The queue is empty.", title="Moderation queue", options=options[:5],
-                  data={"type": "mod_queue", "items": items})]
+                  private=True, data={"type": "mod_queue", "items": items})]
 
 
 @command("mod take", "/mod take <case>", "take an escalated case", moderator=True)
@@ -50,6 +50,7 @@ def mod_take(ctx: Ctx, cmd: Command) -> list[Reply]:
 def mod_case(ctx: Ctx, cmd: Command) -> list[Reply]:
     _require_moderator(ctx)
     case = _case_arg(ctx, cmd)
+    moderation.require_not_party(ctx.s, case, ctx.actor, ctx.now)
     data = moderation.case_file(ctx.s, case, ctx.settings)
     lines = [f"Status: {case.status}; {case.amount} {case.currency}"]
     for b in data["briefs"]:

@@ -152,11 +152,13 @@ def feedback_preview_(ctx: Ctx, cmd: Command) -> list[Reply]:
     else:
         case = ctx.case(cmd)
         cases.require_party(ctx.s, case, ctx.party, action="preview its outcomes")
-        ms = cases.members(ctx.s, case)
-        hist = {role: settlement.history(ctx.s, m.party_id, role, case.id, ctx.settings, ctx.now)
-                for role, m in ms.items()}
-        data = feedback_preview(outcome, case.amount, case.currency, history_client=hist.get("client"),
-                                history_freelancer=hist.get("freelancer"), **common)
+        hist = settlement.histories(ctx.s, case, ctx.settings, ctx.settings.feedback.active())
+        comparison = ctx.settings.feedback.comparison()
+        other = settlement.histories(ctx.s, case, ctx.settings, comparison) if comparison else {}
+        data = feedback_preview(outcome, case.amount, case.currency, history_client=hist.get("client", []),
+                                history_freelancer=hist.get("freelancer", []),
+                                comparison_histories=(other.get("client", []), other.get("freelancer", [])),
+                                **common)
         data["case_id"] = case.id
         title = f"Feedback preview for case {case.id}"
     cur = data["currency"]
