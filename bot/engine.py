@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from mediation import audit, cases, timers
@@ -27,6 +28,7 @@ from .commands import Command, Registry, parse
 from .messages import Address, Incoming, Reply
 
 log = logging.getLogger("mediator.engine")
+ATTEMPTS = 3
 
 
 @dataclass
@@ -124,16 +126,24 @@ class Engine:
 
     def _apply(self, incoming: Incoming, actor: Actor, fn: Callable[[Ctx], list[Reply]],
                progress: Callable[[str], None] | None = None) -> list[Reply]:
-        """One message, one transaction: applied once, deadlines brought in line, all or nothing."""
-        with self.store.transaction() as s:
-            if self._seen(s, incoming):
-                return []
-            ctx = self._ctx(s, actor, incoming)
-            if progress is not None:
-                ctx.progress = progress
-            out = fn(ctx)
-            self._sync_deadlines(s, ctx.now)
-            return out
+        """One message, one transaction: applied once, deadlines brought in line, all or nothing.
+        A transaction that lost a race with another (same event, same new row) is run again."""
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                with self.store.transaction() as s:
+                    if self._seen(s, incoming):
+                        return []
+                    ctx = self._ctx(s, actor, incoming)
+                    if progress is not None:
+                        ctx.progress = progress
+                    out = fn(ctx)
+                    self._sync_deadlines(s, ctx.now)
+                    return out
+            except (IntegrityError, OperationalError) as exc:
+                if attempt == ATTEMPTS:
+                    raise
+                log.info("transaction conflict (%s); trying again", exc.__class__.__name__)
+        raise AssertionError("unreachable")
 
     def _chat(self, incoming: Incoming) -> list[Reply]:
         """Plain messages: hooks (scope scanning) may answer; nothing else does."""

@@ -68,7 +68,9 @@ def party_for(s: Session, actor: Actor, now: datetime) -> Party:
 
 
 def get_case(s: Session, case_id: str) -> Case:
-    case = s.get(Case, (case_id or "").strip().upper())
+    """The case, locked for this transaction where the database can (two commands on one case
+    take turns instead of racing for the audit chain)."""
+    case = s.get(Case, (case_id or "").strip().upper(), with_for_update=True)
     if case is None:
         raise MediationError("unknown_case", f"There is no case {case_id!r}.")
     return case
@@ -114,7 +116,7 @@ def bind_chat(s: Session, actor: Actor, case: Case) -> None:
 
 def bound_case(s: Session, actor: Actor) -> Case | None:
     binding = s.get(ChatBinding, (actor.platform, actor.chat_id))
-    return s.get(Case, binding.case_id) if binding else None
+    return s.get(Case, binding.case_id, with_for_update=True) if binding else None
 
 
 def resolve_case(s: Session, actor: Actor, party: Party, case_id: str | None = None) -> Case:

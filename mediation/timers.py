@@ -110,7 +110,7 @@ class Fired:
 
 
 def fire(s: Session, timer: Timer, settings: Settings, now: datetime) -> Fired:
-    case = s.get(Case, timer.case_id)
+    case = s.get(Case, timer.case_id, with_for_update=True)
     actor = cases.Actor("system", "clock", "Mediator", "-")
     if as_utc(timer.due_at) > now:  # only the reminder is due
         timer.reminded = True

@@ -80,3 +80,30 @@ def test_migrations_create_every_table_and_are_idempotent(db_url):
         assert s.exec(select(AuditEntry)).all() == []
         assert s.exec(text("SELECT version_num FROM alembic_version")).one()[0] == "0001"
     store.close()
+
+
+async def test_two_commands_on_one_case_at_once_both_apply(settings, clock, db_url):
+    """Parties in different chats (or platforms) act at the same moment: they take turns, nothing fails."""
+    import asyncio
+
+    from bot.messages import Incoming
+
+    chat = make_chat(settings, clock, db_url)
+    created = await open_case(chat)
+    cid = created["case_id"]
+    engine = chat.hub.engine
+
+    def say(user, text, chat_id):
+        return Incoming(platform="memory", chat_id=chat_id, user_id=user, user_name=user, text=text)
+
+    for round_ in range(5):
+        results = await asyncio.gather(
+            engine.handle(say("maya", f"/deliver part {round_} case={cid}", "a")),
+            engine.handle(say("clara", f"/approve part {round_} case={cid}", "b")),
+            engine.handle(say("clara", f"/request tweak {round_} case={cid}", "c")))
+        assert all(r and r[0].data["type"] != "error" for r in results), [r[0].data for r in results]
+    with engine.store.transaction() as s:
+        assert audit.verify(s, cid) == []
+    status = data(await chat.say("maya", f"/case status {cid}"), "case_status")
+    assert (status["deliveries"], status["approvals"], status["requests"]) == (5, 5, 5)
+    engine.store.close()
