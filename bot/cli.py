@@ -135,6 +135,8 @@ def audit_verify(case: Optional[str] = typer.Argument(None, help="One case id; a
 @app.command("export")
 def export_case(case: str = typer.Argument(..., help="The case id."),
                 out: str = typer.Option(".", "--out", help="Folder for case-<id>.json and case-<id>.md."),
+                audience: str = typer.Option("party", "--for",
+                                             help="party (no moderator notes or blind offers) or moderator."),
                 config: Optional[str] = ConfigOpt, db: Optional[str] = DbOpt) -> None:
     """Write a case file (JSON plus readable Markdown) for a party or moderator."""
     from pathlib import Path
@@ -142,11 +144,14 @@ def export_case(case: str = typer.Argument(..., help="The case id."),
     from mediation import cases, export
     from mediation.errors import MediationError
 
+    if audience not in export.AUDIENCES:
+        typer.echo(f"--for must be one of: {', '.join(export.AUDIENCES)}", err=True)
+        raise typer.Exit(2)
     settings = settings_or_exit(config, db)
     store = _store(settings)
     with store.transaction() as s:
         try:
-            doc = export.case_document(s, cases.get_case(s, case), settings)
+            doc = export.case_document(s, cases.get_case(s, case), settings, audience)
         except MediationError as exc:
             typer.echo(exc.message, err=True)
             raise typer.Exit(2)

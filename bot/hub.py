@@ -93,6 +93,10 @@ class Hub:
                 log.exception("delivery to %s failed; kept in the outbox", reply.to.platform)
         else:
             log.info("no %s adapter running; a %s notice waits in the outbox", reply.to.platform, reply.type)
+        await self.keep(reply)
+
+    async def keep(self, reply: Reply) -> None:
+        """Hold a reply in the outbox until its platform can take it (`flush`)."""
         await asyncio.to_thread(self._keep, reply)
 
     def _keep(self, reply: Reply) -> None:

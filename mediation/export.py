@@ -11,8 +11,18 @@ from .config import Settings
 from .models import Case
 
 
-def case_document(s: Session, case: Case, settings: Settings) -> dict:
+AUDIENCES = ("party", "moderator")
+
+
+def case_document(s: Session, case: Case, settings: Settings, audience: str = "party") -> dict:
+    """The case file; a party's copy leaves out the moderators' private notes and the blind offers."""
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {AUDIENCES}")
     doc = moderation.case_file(s, case, settings)
+    doc["audience"] = audience
+    if audience == "party":
+        doc.pop("notes", None)
+        doc.pop("offers", None)
     doc["audit"] = [{"seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "action": e.action,
                      "hash": e.hash} for e in audit.entries(s, case.id)]
     doc["audit_intact"] = not audit.verify(s, case.id)

@@ -236,6 +236,10 @@ async def test_audit_verify_and_export_cli(settings, clock, tmp_path):
     assert exported.returncode == 0
     doc = json.loads((tmp_path / "out" / f"case-{cid}.json").read_text())
     assert doc["audit_intact"] is True and len(doc["deliveries"][0]["files"]) == 8
+    assert doc["audience"] == "party" and "notes" not in doc and "offers" not in doc
+    assert run("export", cid, "--for", "moderator", "--out", str(tmp_path / "mod")).returncode == 0
+    assert "notes" in json.loads((tmp_path / "mod" / f"case-{cid}.json").read_text())
+    assert run("export", cid, "--for", "everyone").returncode == 2
     assert "## Deliveries" in (tmp_path / "out" / f"case-{cid}.md").read_text()
     with chat.hub.engine.store.engine.begin() as c:
         c.execute(text("UPDATE auditentry SET actor = 'memory:someone-else' WHERE chain = :c AND seq = 2"), {"c": cid})

@@ -418,8 +418,7 @@ class TelegramAdapter:
         out = await self.hub.dispatch(incoming)
         error = next((r for r in out if r.type == "error"), None)
         await self._answer(query, error.text[:200] if error else None)
-        for reply in out:
-            await self._deliver(reply, reply.to, incoming)
+        await self._deliver_all(out, incoming)
 
     async def _answer(self, query, text: str | None) -> None:
         try:
@@ -470,9 +469,17 @@ class TelegramAdapter:
 
     async def _dispatch(self, incoming: Incoming) -> list[Reply]:
         out = await self.hub.dispatch(incoming)
-        for reply in out:
-            await self._deliver(reply, reply.to, incoming)
+        await self._deliver_all(out, incoming)
         return out
+
+    async def _deliver_all(self, replies: list[Reply], incoming: Incoming) -> None:
+        """Each reply on its own: one that cannot go out now waits in the hub's outbox, the rest still go."""
+        for reply in replies:
+            try:
+                await self._deliver(reply, reply.to, incoming)
+            except Exception as exc:
+                log.warning("a reply to %s could not be sent now (%s); kept for later", reply.to, exc)
+                await self.hub.keep(reply)
 
     # --- outgoing --------------------------------------------------------------------------------
     async def send(self, reply: Reply, to: Address) -> None:
