@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from mediation.models import OutboxMessage
 
+from .adapters.base import Adapter
 from .engine import Engine
 from .messages import Address, Incoming, Reply
 
@@ -22,9 +23,9 @@ MAX_ATTEMPTS = 5  # a notice that fails this often is given up (logged), so it c
 class Hub:
     def __init__(self, engine: Engine):
         self.engine = engine
-        self.adapters: dict[str, object] = {}
+        self.adapters: dict[str, Adapter] = {}
 
-    def attach(self, adapter) -> None:
+    def attach(self, adapter: Adapter) -> None:
         self.adapters[adapter.platform] = adapter
 
     def detach(self, platform: str) -> None:

@@ -32,6 +32,7 @@ def build_adapter(name: str, hub: Hub, settings: Settings):
 async def run_platforms(engine: Engine, settings: Settings, names: list[str]) -> None:
     hub = Hub(engine)
     adapters = [build_adapter(n, hub, settings) for n in names]
+    engine.services.scope.preload()  # the first message should not wait for the model
     for a in adapters:
         await a.start()
         await hub.flush(a.platform)
