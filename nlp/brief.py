@@ -43,6 +43,7 @@ class Requirement:
     currency: str | None = None
     usage: list[str] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
+    by_client: bool = False           # exclusion because the client does it ("client supplies text")
     resolution: str | None = None     # "1080p", "4k"
     per: str | None = None            # rate or schedule unit: "month", "hour", "word", "week"
 
@@ -104,6 +105,7 @@ PLATFORMS = {
     "acx": "acx", "audible": "audible", "radio": "radio", "tv": "tv", "podcast": "podcast",
     "hulu": "hulu", "twitch": "twitch", "discord": "discord", "telegram": "telegram",
     "whatsapp": "whatsapp", "snapchat": "snapchat", "threads": "threads",
+    "google play": "android", "play store": "android", "app store": "ios",
 }
 CURRENCIES = {"$": "USD", "us$": "USD", "usd": "USD", "€": "EUR", "eur": "EUR", "£": "GBP",
               "gbp": "GBP", "¥": "JPY", "jpy": "JPY", "cad": "CAD", "aud": "AUD", "chf": "CHF",
@@ -313,7 +315,7 @@ _DEADLINE = re.compile(
     r"^|,)\s*(?P<num>\d+(?:\.\d+)?|[a-z]+(?:[\s-][a-z]+)?)\s*(?P<unit>business days?|working days?|days?|weeks?|months?|hours?)\b",
     re.IGNORECASE)
 _DATE = re.compile(
-    r"\b(?:by|before|due(?:\s+on)?|until|no later than)\s+(?:the\s+)?(?:(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<year>\d{4}))?"
+    r"\b(?:by|before|due(?:\s+on)?|until|no later than|deadline(?:\s+is|:)?|launch(?:\s+on)?|delivery(?:\s+on|:)?)\s+(?:the\s+)?(?:(?P<iso>\d{4}-\d{2}-\d{2})|(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<year>\d{4}))?"
     r"|(?P<day2>\d{1,2})(?:st|nd|rd|th)?(?:\s+of)?(?:\s+(?P<mon2>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*(?:\s+(?P<year2>\d{4}))?)?)\b",
     re.IGNORECASE)
 
@@ -345,6 +347,8 @@ def _deadline(clause: str) -> dict | None:
         return {"deadline_days": days, "working_days": unit.startswith(("business", "working")),
                 "raw": m.group(0)}
     m = _DATE.search(clause)
+    if m and m.group("iso"):
+        return {"deadline_date": m.group("iso"), "raw": m.group(0)}
     if m and (m.group("mon") or m.group("mon2") or re.search(r"\bby the \d", low)):
         mon = m.group("mon") or m.group("mon2")
         day = m.group("day") or m.group("day2")
@@ -360,7 +364,8 @@ def _deadline(clause: str) -> dict | None:
 
 
 _REVISION = re.compile(
-    r"(?P<num>\d+|[a-z]+)\s+(?:small\s+|free\s+|minor\s+|full\s+)?(?:rounds?\s+of\s+(?:[a-z-]+\s+)?(?:revisions?|edits?|changes?|feedback|corrections?)|"
+    r"(?P<num>\d+|[a-z]+)\s+(?:small\s+|free\s+|minor\s+|full\s+)?(?:rounds?\s+of\s+(?:[a-z-]+\s+)?(?:revisions?|edits?|changes?|feedback|corrections?|re-?takes?|"
+    r"pick-?ups?|re-?records?|re-?recordings?|notes|tweaks|amends|amendments)|"
     r"(?:revision|edit|feedback|retouch(?:ing)?|correction)\s+(?:rounds?|passe?s?)|revisions?\b|edits?\b|(?:re-?)?reads?\b|"
     r"re-?takes?\b|re-?records?\b|pick-?ups?\b)",
     re.IGNORECASE)
@@ -413,8 +418,45 @@ _EXCLUDE = re.compile(
     re.IGNORECASE)
 
 
+# "No redesign, no user testing." / "Silent, no voice." -- a bare "no X" at the start of a
+# clause or list item excludes X; "no revisions", "no later than" and the like say other things.
+_NO_ITEM = re.compile(
+    r"(?:^|[,;:(]\s*|\band\s+)no\s+(?!(?:revisions?|edits?|changes?|later|more|less|fewer|longer|need|"
+    r"charge|cost|extra|problem|rush|minimum|limit|deadline|hurry|pressure|stock|ai\b|"
+    r"subscriptions?\b|ads?\b|other|one|than)\b)(?P<c>[a-z][\w' -]*?)\s*(?=[,.;)]|$|\s+(?:or|and)\s+no\b)",
+    re.IGNORECASE)
+# Work the client keeps: "Client supplies all text and photos", "Posting is done by the client".
+_CLIENT_DOES = re.compile(
+    r"\b(?:the\s+)?(?:client|customer|we|i)\s+(?:will\s+)?(?:supplies|supply|provides?|handles?|writes?|does|do)\s+"
+    r"(?:all\s+)?(?:the\s+|our\s+|my\s+)?(?P<d>[a-z][\w ,&/-]*?)\s*(?=[.;)]|$|,\s*(?:and\s+)?[a-z]+\s+(?:is|are)\b)"
+    r"|(?P<a>[a-z][\w ,&/-]*?)\s+(?:is|are|will be)\s+(?:done|handled|provided|supplied|written|posted|shot|sent)\s+by\s+"
+    r"(?:the\s+)?(?:client|customer|us|me|our team|ourselves|myself)\b",
+    re.IGNORECASE)
+
+
+def _split_items(raw: str) -> list[str]:
+    raw = re.sub(r"^(the|and|but|also|all|our|my)\s+", "", raw.strip(), flags=re.IGNORECASE)
+    out = []
+    for part in re.split(r"\s*(?:,|/|\band\b|&)\s*", raw):
+        part = re.sub(r"^(the|a|an|all|our|my|any)\s+", "", part.strip().lower())
+        if re.match(r"(you|we|i|they|he|she|it)\b", part):
+            break
+        if part and part not in ("the", "a", "an"):
+            out.append(part)
+    return out
+
+
+def _client_work(clause: str) -> list[str]:
+    out: list[str] = []
+    for m in _CLIENT_DOES.finditer(clause):
+        out += _split_items(m.group("d") or m.group("a") or "")
+    return out
+
+
 def _exclusions(clause: str) -> list[str]:
     out = []
+    for m in _NO_ITEM.finditer(clause):
+        out += _split_items(m.group("c"))
     for m in _EXCLUDE.finditer(clause):
         raw = (m.group("a") or m.group("b") or "").strip()
         raw = re.sub(r"^(the|and|but|also)\s+", "", raw, flags=re.IGNORECASE)
@@ -437,6 +479,10 @@ def _length(clause: str) -> list[dict]:
         rest = after[m.end():]
         per_item = bool(re.match(r"\s*(each|per|apiece|a piece)\b", rest)) or \
             bool(re.match(r"\s*\(?~?\d", rest) is None and re.search(r"words each|each\)", after[:m.end() + 8]))
+        # "a 60-second explainer video": a duration written as a modifier is the length of the
+        # item, so a longer one is a changed property, not more units
+        if unit in ("seconds", "minutes") and re.match(r"-(?:second|sec|minute|min)\s+[a-z]", after):
+            per_item = True
         before = low[max(0, n.start - 12):n.start]
         if re.search(r"(\$|€|£)\s*$", before):
             continue
@@ -463,7 +509,8 @@ def _deliverables(clause: str, used: list[tuple[int, int]]) -> list[dict]:
             continue
         if re.match(r"\s*(?:[-–]|to)\s*\d", after):  # ranges like "10-12 minute"
             continue
-        if re.match(r"\s*(?:%|:|\.\d|/\d|[xX×]\s*\d|-?(?:page|minute|second|hour|day|week|month|year|word))", after):
+        if re.match(r"\s*(?:%|:|\.\d|/\d|[xX×]\s*\d)|-?(?:page|minute|second|hour|day|week|month|year|word)"
+                    r"|\s+(?:pages?|minutes?|seconds?|days?|weeks?|months?|years?|words?)\b", after):
             continue
         tokens = re.findall(r"[A-Za-z][\w'&.-]*|[(),;:/+]", after)
         words = []
@@ -493,6 +540,52 @@ def _deliverables(clause: str, used: list[tuple[int, int]]) -> list[dict]:
         item = " ".join(words)
         out.append({"item": item.lower(), "quantity": int(n.value), "quantity_max": qmax})
     return out
+
+
+_MAKE_VERBS = (r"design|create|make|build|develop|write|rewrite|record|edit|compose|produce|model|draw|"
+               r"illustrate|paint|translate|narrate|shoot|film|animate|mix|master|code|set up|redesign|"
+               r"refresh|proofread|transcribe|voice|need|want|looking for")
+_SINGLE = re.compile(
+    r"^(?:(?:i|we)\s+(?:need|want|would like|'d like|am looking for|are looking for)\s+|"
+    r"(?:please\s+)?(?:" + _MAKE_VERBS + r")\s+)?(?P<art>an?|one|a single|my|our)\s+(?P<np>(?:[^.;:,()]|(?<=\d)[.,](?=\d))+)",
+    re.IGNORECASE)
+_ROLES = {"photographer", "videographer", "designer", "developer", "dev", "writer", "copywriter",
+          "editor", "assistant", "translator", "illustrator", "artist", "freelancer", "va",
+          "bookkeeper", "accountant", "narrator", "actor", "tutor", "musician", "composer",
+          "producer", "engineer", "expert", "professional", "someone", "person", "specialist",
+          "consultant", "manager", "ghostwriter", "animator", "modeler", "modeller", "marketer",
+          "transcriber", "voice", "talent", "team", "company", "business", "client", "brand",
+          "shop", "store", "studio", "restaurant", "cafe", "café", "startup", "agency", "son",
+          "daughter", "wife", "husband", "mother", "father", "dog", "cat", "friend", "budget",
+          "fee", "price", "deadline", "total", "flat", "week", "month", "day", "year", "hour",
+          "round", "revision"}
+
+
+def _single_item(clause: str) -> dict | None:
+    """'A logo as PNG', 'Edit a 60-second explainer video', 'Record a voiceover': one item named
+    without a number. Only the lead noun phrase of a clause counts, and never a person or role."""
+    text = _SECTION_LABEL.sub("", clause).strip()
+    m = _SINGLE.match(text)
+    if not m:
+        return None
+    if m.group("art").lower() in ("my", "our") and not re.match(r"(?:please\s+)?(?:" + _MAKE_VERBS + r")\b",
+                                                                text, re.IGNORECASE):
+        return None
+    words = []
+    for tok in re.findall(r"\d[\d,.]*-[A-Za-z]+|[A-Za-z0-9][\w'&.-]*", m.group("np")):
+        t = tok.lower().strip(".")
+        if re.match(r"\d", t):
+            if re.fullmatch(r"[\d.,]+-[a-z]+", t):   # "60-second", "5-page": a modifier
+                continue
+            break
+        if t in _STOP_ITEM or words_to_number(t) is not None:
+            break
+        words.append(t)
+        if len(words) >= 4:
+            break
+    if not words or words[-1] in _ROLES or words[-1].endswith(("ing", "ed")) and len(words) == 1:
+        return None
+    return {"item": " ".join(words), "quantity": 1, "quantity_max": False}
 
 
 def _quality(clause: str) -> list[str]:
@@ -579,6 +672,9 @@ def _clause_requirements(clause: str) -> list[Requirement]:
     excl = _exclusions(clause)
     if excl:
         _mk(reqs, "exclusion", clause, excluded=excl)
+    kept = _client_work(clause)
+    if kept:
+        _mk(reqs, "exclusion", clause, excluded=kept, by_client=True)
 
     for ln in _length(clause):
         _mk(reqs, "length", clause, **ln)
@@ -595,6 +691,12 @@ def _clause_requirements(clause: str) -> list[Requirement]:
                 quantity_max=d["quantity_max"])
         r.platforms = plats
         r.formats = fmts
+
+    if not any(r.kind == "deliverable" for r in reqs):
+        one = _single_item(clause)
+        if one:
+            r = _mk(reqs, "deliverable", clause, **one)
+            r.platforms, r.formats = plats, fmts
 
     if plats and not any(r.kind == "deliverable" for r in reqs):
         if any(r.kind == "format" for r in reqs):

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from pathlib import Path
 
-from nlp.brief import PLATFORMS, Brief, Requirement, _norm_formats, _platforms, parse_brief
+from nlp.brief import PLATFORMS, Brief, Requirement, _deadline, _norm_formats, _platforms, parse_brief
 from nlp.numbers import find_numbers, parse_number
 
 STOP = set("""a an the and or but if of to in on at by for with from as is are was were be been
@@ -42,7 +42,8 @@ SYNONYMS = {
     "newsletter": "newsletter", "email": "email", "interview": "interview", "ring": "ring",
     "lawyer": "person", "person": "person", "people": "person", "guest": "person",
     "podcast": "podcast", "level": "level", "caterer": "caterer", "venue": "venue",
-    "renders": "render", "tunes": "song",
+    "renders": "render", "tunes": "song", "direction": "concept", "sketch": "concept",
+    "mockup": "concept", "mock-up": "concept", "spot": "illustration",
 }
 
 _MONEY_BEFORE = re.compile(r"(\$|€|£|usd|eur|gbp)\s*$", re.IGNORECASE)
@@ -104,6 +105,11 @@ class Mention:
     state: bool = False  # describes delivered work ("the chest is 5,200 tris") rather than asking
 
 
+_NEW_PIECE = re.compile(r"-(?:second|sec|minute|min)s?\s+(?:[a-z]+\s+)?(?:teaser|trailer|cut-?down|cutdown|promo|"
+                        r"snippet|clip|short|reel|sting|bumper|intro|outro|gif|loop|preview|highlight|"
+                        r"extended|radio edit|tiktok|story|stories)\b")
+
+
 def request_counts(text: str) -> list[Mention]:
     """Numbers followed by what they count, skipping money, times, dates and sizes."""
     out = []
@@ -114,6 +120,9 @@ def request_counts(text: str) -> list[Mention]:
         if _MONEY_BEFORE.search(before) or re.match(r"\s*(%|:|am\b|pm\b|st\b|nd\b|rd\b|th\b|x\d|px|dpi|k\b|p\b)", after):
             continue
         if 1900 <= n.value <= 2100 and "," not in n.text:
+            continue
+        # "a 15-second teaser": the length of a new piece cut from the work, not a change to it
+        if _NEW_PIECE.match(after):
             continue
         words = re.findall(r"[a-z][a-z'-]*", after)[:5]
         label = re.search(r"\b(round|pass|chapter|track|song|spread|page|step|feature|module|level|interview|prompt|post|pin|video|ep|episode|season|version|number|no\.?|#)\s*$", before)
@@ -128,7 +137,8 @@ def request_counts(text: str) -> list[Mention]:
             head, head_at = stem(w), i
             if w.endswith("s") or SYNONYMS.get(w.rstrip("s")) or SYNONYMS.get(w):
                 break
-        old = bool(re.search(r"(not|instead of|rather than|from|than|of the|out of|agreed|only)\s*(the\s*)?$", before))
+        old = bool(re.search(r"(not|instead of|rather than|from|than|of the|out of|agreed|only)\s*(the\s*)?$", before)) \
+            or bool(re.match(r"\s+of\s+(the|them|those|these|our|your|my|its|their)\b", after))
         state = bool(re.search(r"\b(is|are|was|were|comes? in at|came in at|came out at|spills? onto|only)\s*(only\s*|just\s*)?(about|around|roughly|nearly|almost|over|under|like)?\s*$", before))
         value = n.value
         phrase = n.text
@@ -148,7 +158,7 @@ RX = {k: re.compile(v, re.IGNORECASE) for k, v in {
     "also": r"\b(also|as well|too\b|while you'?re|in addition|on top of|besides|plus\b)",
     "more": r"\b(more|another|additional|extra|expand|increase|bigger|longer|second|new)\b|\badd(ing|ed)?\b",
     "instead": r"\b(instead|rather than|switch(ed)? to|move(d)? to|change(d)? to|prefer[s]? .* instead|replace)\b",
-    "correction": (r"\b(doesn'?t|don'?t|isn'?t|aren'?t|won'?t|wasn'?t|weren'?t|didn'?t|can'?t|not (working|loading|arriving|showing|reaching|coming|opening|matching)|"
+    "correction": (r"\b(doesn'?t|don'?t|(?:isn'?t|aren'?t)(?!\s+(?:needed|necessary|required))|won'?t|wasn'?t|weren'?t|didn'?t|can'?t|not (working|loading|arriving|showing|reaching|coming|opening|matching)|"
                    r"still|broken|missing|wrong|error|crash(es|ing)?|freez(es|ing)|bug|off by|corrupt(ed)?|typo|misspel|misread|"
                    r"lost|empty|duplicate|repeated|swapped|fail(s|ed)?|cut(s)? off|blurry|low[- ]res|tilted|lean|drift|lag|"
                    r"bounce|outdated|spills?|over (the|our)|under what|well under|below|than (we )?agreed|what we agreed|"
@@ -157,15 +167,17 @@ RX = {k: re.compile(v, re.IGNORECASE) for k, v in {
     "delivered": r"\b(you sent|you delivered|the files?|i got|got the|arrived|delivered|came (out|through)|in the (demo|file|sheet|report|version|draft)|last (week|month)'?s|the (pdf|png|jpg|mp3|wav|mp4|sheet|report|video|draft|gallery|file|build|site|page)|we went live|since launch|after launch)\b",
     "subset": (r"\b(only (need|want|have|do|use|launch|the)|just (the|need|do|four|three|two|five|six|seven|one|a)|skip|drop(ping|ped)?|leave out|"
                r"no need|don'?t need|won'?t need|not needed|no longer|fewer|less (than|worried)|shorter|snappier|cancel(l?ed)?|"
-               r"remov(e|ed|ing)|is (plenty|enough)|are plenty|(will|'ll) (do|write|handle|keep) .{0,30}ourselves|ourselves|"
-               r"not (needed|necessary)|closed|scrap|deleted|discontinued|cut from|got cut|only \w+ now)\b"),
+               r"remov(e|ed|ing)|(is|are|would be|will be|'s) (plenty|enough)|(will|'ll) (do|write|handle|keep) .{0,30}ourselves|ourselves|"
+               r"not (needed|necessary)|(isn'?t|aren'?t|is not|are not) (needed|necessary|required)|closed|scrap|deleted|discontinued|cut from|got cut|only \w+ now)\b"),
     "deadline": (r"\b(tomorrow|tonight|today|this (morning|afternoon|evening|week|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
                  r"by (monday|tuesday|wednesday|thursday|friday|saturday|sunday|noon|tonight|the end of (the )?(day|week))|next morning|first thing|"
                  r"in (a few|two|three|\d+) (hours?|days)|within (a few|\d+) hours|asap|urgent(ly)?|rush|moved up|brought forward|"
                  r"only (started|sent|signed|kicked|agreed|began|approved|uploaded|shipped)|kicked off|earlier|sooner|faster|"
-                 r"in the next hour|an hour|by \d{1,2}(am|pm)?\b|by next week|by the end of (the |this |next )?week|by the \d+)"),
+                 r"in the next hour|an hour|by \d{1,2}(am|pm)?\b|by next week|by the end of (the |this |next )?week|by the \d+|"
+                 r"by \d{4}-\d\d-\d\d|by (the )?\d{1,2}(st|nd|rd|th)?( of)? (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|"
+                 r"by (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}\b)"),
     "usage": (r"\b(billboard|print (ad|campaign)|magazine|newspaper|press|tv\b|television|commercial(ly)?|broadcast|radio|national|"
-              r"ads?\b|advert|paid (ad|spot|advertising)|campaign|pre-?roll|merch|t-?shirts?|mugs?|tote|posters?|sell|selling|resell|stock (site|photo)|"
+              r"ads?\b|advert|paid (ad|spot|advertising)|campaign|pre-?roll|merch(andise)?|t-?shirts?|mugs?|tote( bags?)?|posters?|tea towels?|hoodies?|phone cases?|sell|selling|resell|stock (site|photo)|"
               r"catalog(ue)?|brochure|packaging|on the box|podcast|hulu|netflix|distributor|wholesal\w*|retail(er)?|partner|supermarket|"
               r"third[- ]part|pass (them|it|the \w+) (on|to)|give (them|it) (to|the files)|share (them|it) with|reprint|anthology|udemy|"
               r"other (companies|brands|clients)|their (website|brochure|catalog|ads?)|license|licence|rights|republish)\b"),
@@ -176,18 +188,19 @@ RX = {k: re.compile(v, re.IGNORECASE) for k, v in {
                  r"(thanks|thank you) for (the|making|updating|our|your) \w*\s*(update|changes|edits|revision|re-?read|round|cut|version)|"
                  r"(did|done|used|had|made) .{0,25}(revisions?|rounds?|changes|retakes?|edits?) already|revision round is done|rounds? (are|is) (done|used)|used (both|all|the|our) \w*\s*(rounds?|revisions?|retakes?|edits?|changes))"),
     "rev_first": (r"\b(our (one|only|single|first) (revision|retake|round|edit|pass|set|change|re-?read)|first (round|pass|set|batch|revision|notes|feedback)|"
-                  r"round (1|one)\b|(that'?s|this is) (our|my) (one|feedback|revision|edit|only) ?\w*|for (our|the|my) (one )?(revision|retouch\w*|edit|feedback)|"
+                  r"round (1|one)\b|for the (pick-?up|retake|revision) (session|round)|(that'?s|this is) (our|my) (one|feedback|revision|edit|only) ?\w*|for (our|the|my) (one )?(revision|retouch\w*|edit|feedback)|"
                   r"(our|my) (one|feedback|revision|edit) (round|pass)|using (our|my) (one|the) \w+|here'?s our (round|revision)|this is our round|"
                   r"(use|using) (the|our|my) (one |included |free )?(re-?take|revision|edit|round|pick-?up))"),
     "change": (r"\b(change|tweak|adjust|swap|move|make (the|it|them) \w+er|bigger|smaller|brighter|darker|warmer|softer|lighter|thinner|thicker|"
                r"trim|shorten|tighten|less|slower|faster|rework|redo|notes|feedback|comments)\b"),
     "clarify": (r"^(quick q(uestion)?:?\s*)?(should|do|does|did|will|what|when|which|how|who|where|would it help|would you (rather|prefer|like)|"
-                r"is it better|any preference)\b|\b(just curious|just so i (know|can)|just want to know|either is (fine|okay))"),
+                r"is it better|any preference)\b|\b(work|be) better( for (you|us|me))?\s*\?|\b(just curious|just so i (know|can)|just want to know|either is (fine|okay))"),
     "ensure": r"\b(make sure|ensure|remember to|don'?t forget|be sure)\b",
 }.items()}
 
 ORDINAL_ROUND = re.compile(
-    r"\b(?:(first|second|third|fourth|fifth|sixth|1st|2nd|3rd|4th|5th)\s+(?:round|pass|set|batch|cut|version|revision|go|time)"
+    r"\b(?:(first|second|third|fourth|fifth|sixth|1st|2nd|3rd|4th|5th)[\s-]+(?:(?:retake|revision|feedback|edit|pick-?up|change)s?\s+)?"
+    r"(?:round|pass|set|batch|cut|version|revision|go|time|edit|retakes?|re-?record|pick-?ups?|list|notes)"
     r"|(?:round|pass|revision|version|cut)\s+(one|two|three|four|five|six|\d))\b", re.IGNORECASE)
 _ORD = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "1st": 1, "2nd": 2,
         "3rd": 3, "4th": 4, "5th": 5, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
@@ -271,6 +284,14 @@ def compute(brief: Brief, request: str, asks=None) -> Signals:
         if m:
             sig.set("deadline", 1.0, m.group(0))
             break
+    else:
+        # "...closes tomorrow noon. Can you have it done by then?": the date sits in a sentence
+        # that asks nothing itself
+        if any((a.wants_work or a.question) and _BY_THEN.search(a.text) for a in asks or []):
+            rest = _OWN_EVENT.sub(" ", request)
+            m = RX["deadline"].search(rest)
+            if m:
+                sig.set("deadline", 1.0, m.group(0))
     corr = RX["correction"].findall(request)
     if corr:
         sig.set("correction", 1.0, str(corr[0] if isinstance(corr[0], str) else corr[0][0]))
@@ -359,6 +380,17 @@ def compute(brief: Brief, request: str, asks=None) -> Signals:
         if m and dl_req.deadline_date and dl_req.deadline_date.startswith("--"):
             if int(m.group(1)) < int(dl_req.deadline_date[2:]):
                 sig.set("deadline_shorter", 1.0, m.group(0), dl_req.text)
+    brief_dates = [r for r in brief.requirements if r.kind == "deadline" and r.deadline_date]
+    if sig.values.get("deadline") and brief_dates:
+        for a in asks or []:
+            if a.asks_only:
+                continue
+            asked = _deadline(a.text)
+            if not asked or not asked.get("deadline_date"):
+                continue
+            if _date_before(asked["deadline_date"], brief_dates[0].deadline_date):
+                sig.set("deadline_shorter", 1.0, asked["raw"], brief_dates[0].text)
+                break
 
     # usage
     use_reqs = [r for r in brief.requirements if r.kind == "usage"]
@@ -375,22 +407,24 @@ def compute(brief: Brief, request: str, asks=None) -> Signals:
     brief_plats = brief.platforms | _brief_platforms(brief.text)
     if re.search(r"\bsocial (media|channels|networks|accounts)\b", brief_low):
         brief_plats |= {"instagram", "facebook", "linkedin", "twitter", "tiktok", "pinterest", "threads"}
-    req_plats = [p for p in _platforms(request) if p not in brief_plats and p not in brief_low]
+    negated = _negated(low)
+    req_plats = [p for p in _platforms(request) if p not in brief_plats and p not in brief_low and p not in negated]
     for key, val in PLATFORMS.items():
         if val in req_plats:
             continue
         if re.search(r"(?<!\w)" + re.escape(key) + r"(?!\w)", low) and val not in brief_plats \
                 and key not in brief_low and key in ("web", "desktop", "ipad", "tablet", "radio", "tv", "podcast"):
             req_plats.append(val)
+    req_plats = [p for p in req_plats if p not in negated]
     req_plats += [w for w in re.findall(r"\b(iphone|android|ios|tablet|desktop|mac|windows|linux|web)\b", low)
-                  if w not in brief_low and w not in req_plats and not (w == "ios" and "iphone" in brief_low)
+                  if w not in brief_low and w not in req_plats and w not in negated and not (w == "ios" and "iphone" in brief_low)
                   and not (w == "iphone" and "ios" in brief_low)]
     if req_plats:
         sig.set("plat_new", 1.0, req_plats[0], None)
     brief_fmts = brief.formats | _brief_formats(brief.text)
-    req_fmts = [f for f in _norm_formats(request) if f not in brief_fmts]
-    extra = re.findall(r"\b(scorm|dxf|latex|indesign|keynote|google slides|gif|webp|tiff|eps|obj|gltf|glb|stl|mov|html|epub|json|xml|sql|postgresql|database|template)\b", low)
-    req_fmts += [f for f in extra if f not in brief_low and f not in req_fmts]
+    req_fmts = [f for f in _norm_formats(request) if f not in brief_fmts and f not in negated]
+    extra = re.findall(r"\b(vinyl|cassette|ddp|dolby atmos|scorm|dxf|latex|indesign|keynote|google slides|gif|webp|tiff|eps|obj|gltf|glb|stl|mov|html|epub|json|xml|sql|postgresql|database|template)\b", low)
+    req_fmts += [f for f in extra if f not in brief_low and f not in req_fmts and f not in negated]
     if req_fmts:
         sig.set("fmt_new", 1.0, req_fmts[0], next((r.text for r in brief.requirements if r.kind == "format"), None))
     brief_res = [_RES[r.resolution] for r in brief.requirements if r.resolution in _RES]
@@ -405,14 +439,17 @@ def compute(brief: Brief, request: str, asks=None) -> Signals:
             sig.set("res_up", 0.5, m.group(1))
 
     # exclusions
-    req_words = set(content_words(request))
+    req_words = {_root(w) for w in content_words(request)}
     for r in brief.requirements:
         if r.kind != "exclusion":
             continue
         for phrase in r.excluded:
-            words = [w for w in content_words(phrase)]
-            if words and (words[-1] in req_words or sum(w in req_words for w in words) * 2 >= len(words) + 1):
-                sig.set("excluded", 1.0, phrase, r.text)
+            words = [_root(w) for w in content_words(phrase)]
+            if not words or not (words[-1] in req_words or sum(w in req_words for w in words) * 2 >= len(words) + 1):
+                continue
+            if r.by_client and not _asks_to_produce(low, words[-1], phrase):
+                continue
+            sig.set("excluded", 1.0, phrase, r.text)
 
     # overlap
     bw = set(content_words(brief.text))
@@ -420,6 +457,31 @@ def compute(brief: Brief, request: str, asks=None) -> Signals:
     if rw:
         sig.set("overlap", sum(w in bw for w in rw) / len(rw))
     return sig
+
+
+def _root(word: str) -> str:
+    """'posting' and 'post', 'installs' and 'install' name the same work."""
+    w = word.lower()
+    if w.endswith("ing") and len(w) > 5:
+        w = w[:-3]
+        if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "ls":
+            w = w[:-1]
+    return stem(w)
+
+
+_PRODUCE = (r"write|rewrite|draft|create|make|shoot|take|design|schedule|publish|find|source|"
+            r"supply|provide|research|choose|pick|suggest|come up with|do|handle|prepare|record|film|"
+            r"photograph|translate|produce|buy|order|collect|gather")
+
+
+def _asks_to_produce(low: str, root: str, phrase: str) -> bool:
+    """Work the brief leaves to the client is asked for only when the request has the
+    freelancer make it ("could you write the text"), not when it merely mentions it."""
+    if phrase.endswith("ing"):  # a task ("posting"): asked for when the freelancer is to do it
+        return bool(re.search(r"\b(you|u)\b[^.?!]{0,30}\b" + re.escape(root) + r"(?:s|ing)?\s+(?:them|it|this|these|those|for|on|to|the|every|each)\b", low)
+                    or re.search(r"\b(?:do|handle|take over|take care of)\s+(?:the\s+)?" + re.escape(root), low))
+    return bool(re.search(r"\b(?:" + _PRODUCE + r")\b(?:\s+[\w'-]+){0,4}?\s+" + re.escape(root), low)) and \
+        not re.search(r"\b(i|we)('ll| will| can| am going to| are going to)\s+(?:" + _PRODUCE + r")\b", low)
 
 
 @lru_cache(maxsize=1024)
@@ -430,6 +492,48 @@ def _brief_platforms(text: str) -> frozenset:
 @lru_cache(maxsize=1024)
 def _brief_formats(text: str) -> frozenset:
     return frozenset(_norm_formats(text))
+
+
+_BY_THEN = re.compile(r"\b(by then|in time|before then|by that (time|day|date))\b", re.IGNORECASE)
+_OWN_EVENT = re.compile(r"\b(shipped|sent|uploaded|signed|started|dropped|posted|arrived|approved)\b[^.?!]{0,25}?"
+                        r"\b(today|this morning|yesterday|last night)\b", re.IGNORECASE)
+
+
+def _date_key(date: str) -> tuple[int | None, int | None, int]:
+    """'2025-09-30', '09-30' and '--30' (the brief parser's forms) as (year, month, day)."""
+    parts = date.split("-")
+    if date.startswith("--"):
+        return None, None, int(parts[-1])
+    if len(parts) == 3:
+        return int(parts[0]), int(parts[1]), int(parts[2])
+    return None, int(parts[0]), int(parts[1])
+
+
+def _date_before(asked: str, agreed: str) -> bool:
+    """Whether the asked date is earlier, compared on what both dates state."""
+    try:
+        (y1, m1, d1), (y2, m2, d2) = _date_key(asked), _date_key(agreed)
+    except ValueError:
+        return False
+    if y1 and y2 and y1 != y2:
+        return y1 < y2
+    if m1 and m2 and m1 != m2:
+        return m1 < m2
+    if (m1 is None) != (m2 is None) and not (m1 is None and m2 is not None):
+        return False
+    return d1 < d2
+
+
+def _negated(low: str) -> set[str]:
+    """Words the request rules out: 'not web jpgs', 'instead of a laptop', 'rather than PDF'."""
+    out: set[str] = set()
+    for m in re.finditer(r"\b(?:not|no|instead of|rather than|never)\s+(?:an?\s+|the\s+|as\s+)?((?:[\w.-]+\s+){0,2}[\w.-]+)", low):
+        for w in m.group(1).split():
+            w = w.strip(".")
+            out.add(w)
+            out.add(PLATFORMS.get(w, w))
+            out.update(_norm_formats(w))
+    return out
 
 
 def _request_days(low: str) -> float | None:

@@ -1,4 +1,6 @@
 """Brief parsing on briefs as clients write them."""
+import pytest
+
 from nlp.brief import parse_brief, split_clauses
 
 SOAP = ("Looking for a photographer for 8 product pictures of my handmade soaps for our Instagram "
@@ -112,3 +114,64 @@ def test_bad_input_never_raises():
     assert [r.kind for r in b.requirements] == ["other"]
     assert parse_brief(b"\xff\xfe soap \x00").text
     assert parse_brief("🎉🎉🎉").requirements == []
+
+
+@pytest.mark.parametrize("text, item", [
+    ("A logo as PNG for my podcast, square 3000x3000 px.", "logo"),
+    ("Edit a 60-second explainer video for our app from supplied footage.", "explainer video"),
+    ("Record a voiceover for our training course.", "voiceover"),
+    ("Translate our 3,000-word employee handbook into Spanish.", "employee handbook"),
+])
+def test_single_item_without_a_number_is_one_deliverable(text, item):
+    d = kinds(parse_brief(text), "deliverable")
+    assert [(r.item, r.quantity) for r in d] == [(item, 1)]
+
+
+def test_the_freelancer_and_counted_items_are_not_single_items():
+    d = kinds(parse_brief("Looking for a photographer for 8 product pictures."), "deliverable")
+    assert [(r.item, r.quantity) for r in d] == [("product pictures", 8)]
+    assert kinds(parse_brief("Our budget is $500."), "deliverable") == []
+
+
+def test_duration_written_as_a_modifier_is_per_item_but_total_words_are_not():
+    video = kinds(parse_brief("Compose a 30-second jingle for our radio ad."), "length")[0]
+    assert video.length_value == 30 and video.length_per_item
+    words = kinds(parse_brief("Translate our 3,000-word handbook."), "length")[0]
+    assert words.length_value == 3000 and not words.length_per_item
+
+
+def test_iso_dates_are_deadlines_but_event_dates_are_not():
+    assert kinds(parse_brief("Launch by 2025-09-30."), "deadline")[0].deadline_date == "2025-09-30"
+    assert kinds(parse_brief("Deadline: 2026-01-05."), "deadline")[0].deadline_date == "2026-01-05"
+    assert kinds(parse_brief("Party on 2025-07-12, 4 hours of coverage."), "deadline") == []
+
+
+@pytest.mark.parametrize("text, n", [
+    ("2 rounds of retakes included.", 2),
+    ("Includes one round of pick-ups for script changes.", 1),
+    ("Two free retakes.", 2),
+    ("3 revision rounds per song.", 3),
+])
+def test_retakes_and_pick_ups_are_revision_allowances(text, n):
+    assert parse_brief(text).revisions == n
+
+
+def test_hours_per_week_are_counted():
+    d = kinds(parse_brief("Virtual assistant, 10 hours per week, Mon-Fri 9am-1pm: inbox management."), "deliverable")
+    assert [(r.item, r.quantity) for r in d] == [("hours", 10)]
+
+
+def test_bare_no_excludes_items_but_not_revisions_or_dates():
+    assert kinds(parse_brief("No redesign, no user testing."), "exclusion")[0].excluded == ["redesign", "user testing"]
+    assert kinds(parse_brief("Theme code only, no app installs."), "exclusion")[0].excluded == ["app installs"]
+    assert kinds(parse_brief("No revisions."), "exclusion") == []
+    assert kinds(parse_brief("Deliver no later than the 5th."), "exclusion") == []
+
+
+def test_work_the_client_keeps_is_an_exclusion_marked_by_client():
+    ex = kinds(parse_brief("Client supplies all text and photos."), "exclusion")[0]
+    assert ex.excluded == ["text", "photos"] and ex.by_client
+    ex = kinds(parse_brief("Posting is done by the client."), "exclusion")[0]
+    assert ex.excluded == ["posting"] and ex.by_client
+    ex = kinds(parse_brief("We provide the product and the script, you shoot."), "exclusion")[0]
+    assert ex.excluded == ["product", "script"]

@@ -182,3 +182,31 @@ def test_non_latin_script_is_flagged_low_confidence(clf):
 def test_surrogate_escaped_bytes_are_replaced_with_a_note(clf):
     res = clf.check(SOAP, "caf\udce9 pictures too?")
     assert "UTF-8" in res.reason
+
+
+def test_rules_compare_dates_retakes_and_client_kept_work():
+    site = parse_brief("Build a 5-page WordPress site. Client supplies all text and photos. "
+                       "Launch by 2025-09-30. $1,800.")
+    assert compute(site, "Can the site be live by 2025-09-12 instead?").values.get("deadline_shorter")
+    assert not compute(site, "Can the site be live by 2025-09-30?").values.get("deadline_shorter")
+    assert compute(site, "Could you also write the text for the About page?").values.get("excluded")
+    assert not compute(site, "I'll send the photos tomorrow, is that ok?").values.get("excluded")
+    book = parse_brief("Narrate my novel for ACX. 2 rounds of retakes included. Complete within 6 weeks.")
+    assert compute(book, "Sending my third retake list, just a few fixes.").values.get("rev_over")
+    assert compute(book, "Second retake list attached, slower pace please.").values.get("rev_within")
+    due = parse_brief("Rewrite my resume. $150, 5 business days.")
+    sig = compute(due, "I only sent my CV this morning, but it closes tomorrow noon. Can you have it done by then?")
+    assert sig.values.get("deadline_shorter")
+
+
+def test_rules_ignore_ruled_out_formats_and_partial_counts():
+    art = parse_brief("12 spot illustrations, delivered as TIFF at 600 dpi.")
+    sig = compute(art, "Please send them as high-res files for the printer, not web jpgs.")
+    assert not sig.values.get("fmt_new") and not sig.values.get("plat_new")
+    sig = compute(art, "About ten of the illustrations are missing the shading, can you fix them?")
+    assert not sig.values.get("qty_less")
+    jingle = parse_brief("Compose a 30-second jingle for our radio ad. WAV.")
+    assert compute(jingle, "Could it be sixty seconds long?").values.get("len_more")
+    assert not compute(jingle, "Could you cut a 10-second teaser from it?").values.get("qty_less")
+    app = parse_brief("Build an iOS app (iPhone only) for our gym.")
+    assert compute(app, "Can the app also be on Google Play?").values.get("plat_new")
