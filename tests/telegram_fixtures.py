@@ -42,6 +42,21 @@ class Rig:
         await self.adapter.start()
 
 
+def make_rig(settings, fake: FakeTelegram, hub: Hub) -> Rig:
+    """The Telegram adapter on `hub`, pointed at `fake`, recording what the engine answered."""
+    settings.telegram.api_base_url = fake.base_url
+    settings.telegram.file_base_url = fake.file_base_url
+    rig = Rig(fake, hub, TelegramAdapter(hub, settings, fake.token, poll_timeout=1, album_wait=0.3), settings)
+    dispatch = hub.dispatch
+
+    async def recording(incoming: Incoming) -> list[Reply]:
+        out = await dispatch(incoming)
+        rig.dispatched.append((incoming, list(out)))
+        return out
+    hub.dispatch = recording
+    return rig
+
+
 @pytest.fixture
 async def start_rig(settings, clock):
     """Call after adjusting `settings`; everything started is stopped at the end of the test."""
@@ -51,21 +66,9 @@ async def start_rig(settings, clock):
     async def start(start_adapter: bool = True) -> Rig:
         fake = await FakeTelegram().start()
         fakes.append(fake)
-        settings.telegram.api_base_url = fake.base_url
-        settings.telegram.file_base_url = fake.file_base_url
-        engine = make_engine(settings, clock)
-        hub = Hub(engine)
-        adapter = TelegramAdapter(hub, settings, fake.token, poll_timeout=1, album_wait=0.3)
-        rig = Rig(fake, hub, adapter, settings)
-        dispatch = hub.dispatch
-
-        async def recording(incoming: Incoming) -> list[Reply]:
-            out = await dispatch(incoming)
-            rig.dispatched.append((incoming, list(out)))
-            return out
-        hub.dispatch = recording
+        rig = make_rig(settings, fake, Hub(make_engine(settings, clock)))
         if start_adapter:
-            await adapter.start()
+            await rig.adapter.start()
         rigs.append(rig)
         return rig
 

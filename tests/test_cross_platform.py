@@ -11,16 +11,14 @@ import pytest
 from sqlmodel import select
 
 from bot.adapters.discord import DiscordAdapter
-from bot.adapters.telegram import TelegramAdapter
 from bot.hub import Hub
-from bot.messages import Incoming, Reply
 from mediation.models import OutboxMessage
 from tests.discord_fixtures import (MAYA, Shown, ask, channel_posts, discord_settings, endpoints,  # noqa: F401
                                     message_with_button, press, start_adapter)
 from tests.fake_discord import CHANNEL_ID, MOD_CHANNEL_ID, FakeDiscord
 from tests.fake_telegram import FakeTelegram
 from tests.conftest import InternetUsed, make_engine
-from tests.telegram_fixtures import Rig
+from tests.telegram_fixtures import Rig, make_rig
 
 BRIEF = ("8 product pictures of handmade soaps for our Instagram feed, flat lay, natural light, square "
          "1080x1080 JPG. 2 samples first for approval, then the remaining 6. Budget $88, delivery within 1 week.")
@@ -60,21 +58,12 @@ class Both:
 async def both(endpoints, settings, clock):  # noqa: F811 (the fixture restores discord.py's endpoints)
     tg_fake = await FakeTelegram().start()
     dc_fake = await FakeDiscord().start()
-    settings.telegram.api_base_url = tg_fake.base_url
-    settings.telegram.file_base_url = tg_fake.file_base_url
     settings.moderators["telegram"] = [str(MOD_TG)]
     discord_settings(settings, dc_fake)
     engine = make_engine(settings, clock)
     hub = Hub(engine)
-    tg = TelegramAdapter(hub, settings, tg_fake.token, poll_timeout=1, album_wait=0.3)
-    rig = Rig(tg_fake, hub, tg, settings)
-    dispatch = hub.dispatch
-
-    async def recording(incoming: Incoming) -> list[Reply]:
-        out = await dispatch(incoming)
-        rig.dispatched.append((incoming, list(out)))
-        return out
-    hub.dispatch = recording
+    rig = make_rig(settings, tg_fake, hub)
+    tg = rig.adapter
     await tg.start()
     dc = await start_adapter(hub, settings, dc_fake)
     world = Both(rig, dc_fake, dc, hub, settings, tg_fake.user(CLARA_TG, "Clara"), tg_fake.group(GROUP, "Soap photos"))

@@ -38,6 +38,15 @@ def _score(before, after) -> str:
     return f"{fmt(before)}→{fmt(after)}"
 
 
+def effect_line(fb: dict) -> str:
+    """One policy's verdict on an outcome: scores, whether it counts, who may leave feedback."""
+    allowed = [role for role, ok in (fb.get("feedback_allowed") or {}).items() if ok]
+    return (f"under {fb['policy']}: freelancer score {_score(fb['freelancer_score_before'], fb['freelancer_score_after'])}, "
+            f"client score {_score(fb['client_score_before'], fb['client_score_after'])}; "
+            f"counts in score: {fb['counts_in_score']}; feedback text public: {fb['feedback_public']}; "
+            f"may leave feedback: {', '.join(allowed) or 'nobody'}")
+
+
 def proposals_reply(case, items: list[dict], headline: str = "", chart: bytes | None = None) -> Reply:
     cur = case.currency
     lines = [headline] if headline else []
@@ -50,16 +59,9 @@ def proposals_reply(case, items: list[dict], headline: str = "", chart: bytes | 
         elif p.get("money_range"):
             lo, hi = p["money_range"]["freelancer_net"]
             lines.append(f"   money: decided by a moderator; freelancer net between {_money(lo, cur)} and {_money(hi, cur)}")
-        allowed = [r for r, ok in (fb.get("feedback_allowed") or {}).items() if ok]
-        lines.append(f"   {fb['policy']} policy: freelancer score {_score(fb['freelancer_score_before'], fb['freelancer_score_after'])}, "
-                     f"client score {_score(fb['client_score_before'], fb['client_score_after'])}; "
-                     f"counts in score: {fb['counts_in_score']}; feedback public: {fb['feedback_public']}; "
-                     f"may leave feedback: {', '.join(allowed) or 'nobody'}")
-        comp = p.get("comparison_policy")
-        if comp:
-            lines.append(f"   under {comp['policy']}: freelancer score "
-                         f"{_score(comp['freelancer_score_before'], comp['freelancer_score_after'])}, "
-                         f"counts in score: {comp['counts_in_score']}, feedback public: {comp['feedback_public']}")
+        lines.append("   " + effect_line(fb))
+        if p.get("comparison_policy"):
+            lines.append("   " + effect_line(p["comparison_policy"]))
         order = p.get("change_order")
         if order:
             lines.append(f"   new work: {_money(order['price'], cur)} ({order['basis'].replace('_', ' ')})"
@@ -168,12 +170,8 @@ def feedback_preview_(ctx: Ctx, cmd: Command) -> list[Reply]:
         m = data["money"]
         lines.append(f"Money: client refund {_money(m['client_refund'], cur)}, freelancer net "
                      f"{_money(m['freelancer_net'], cur)}, fees {_money(m['platform_total'], cur)}.")
-    lines.append(f"Under {fb['policy']}: freelancer score {_score(fb['freelancer_score_before'], fb['freelancer_score_after'])}, "
-                 f"client score {_score(fb['client_score_before'], fb['client_score_after'])}; "
-                 f"counts in score: {fb['counts_in_score']}; feedback text public: {fb['feedback_public']}.")
-    comp = data.get("comparison_policy")
-    if comp:
-        lines.append(f"Under {comp['policy']}: freelancer score {_score(comp['freelancer_score_before'], comp['freelancer_score_after'])}, "
-                     f"counts in score: {comp['counts_in_score']}; feedback text public: {comp['feedback_public']}.")
+    lines.append(effect_line(fb))
+    if data.get("comparison_policy"):
+        lines.append(effect_line(data["comparison_policy"]))
     lines += [f"Assumed: {a}" for a in data.get("assumptions", [])]
     return [Reply(text="\n".join(lines), title=title, data=data)]
