@@ -26,16 +26,22 @@ def settings_or_exit(config: Optional[str], db: Optional[str] = None) -> Setting
         raise typer.Exit(2)
 
 
-def _engine(settings: Settings):
-    from mediation.db import safe_url
-
-    from .bootstrap import bootstrap
+def _store(settings: Settings):
+    """The database, migrated; one that cannot be opened is a clear start-up error, not a traceback."""
+    from mediation.db import Store, safe_url
     try:
-        return bootstrap(settings)
-    except Exception as exc:  # a database that cannot be opened is a start-up error, not a traceback
-        typer.echo(f"cannot open the database {safe_url(settings.database.url)}: {exc.__class__.__name__}: "
-                   f"{str(exc).splitlines()[0] if str(exc) else ''}", err=True)
+        return Store.from_url(settings.database.url, echo=settings.database.echo,
+                              migrate=settings.database.auto_migrate)
+    except Exception as exc:
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        typer.echo(f"cannot open the database {safe_url(settings.database.url)}: {exc.__class__.__name__}: {first}",
+                   err=True)
         raise typer.Exit(2)
+
+
+def _engine(settings: Settings):
+    from .bootstrap import bootstrap
+    return bootstrap(settings, store=_store(settings))
 
 
 @app.command()
@@ -104,15 +110,6 @@ def db_upgrade(config: Optional[str] = ConfigOpt, db: Optional[str] = DbOpt) -> 
 
 audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
-
-
-def _store(settings: Settings):
-    from mediation.db import Store, safe_url
-    try:
-        return Store.from_url(settings.database.url, migrate=False)
-    except Exception as exc:
-        typer.echo(f"cannot open the database {safe_url(settings.database.url)}: {exc}", err=True)
-        raise typer.Exit(2)
 
 
 @audit_app.command("verify")
