@@ -118,6 +118,15 @@ def appeal(s: Session, actor: Actor, party, case: Case, reason: str, appeal_days
                                       appeal_of=decision.escalation_id)
 
 
+def has_moderated(s: Session, platform: str, user_id: str) -> bool:
+    """Someone who has taken or decided cases before: a moderator known by a platform role rather than
+    by config (a Discord moderator role, say) can be handed a case too."""
+    from .models import AuditEntry
+    return s.exec(select(AuditEntry.id).where(AuditEntry.actor == f"{platform}:{user_id}",
+                                              AuditEntry.action.in_(("moderation.taken", "moderation.decided")))
+                  .limit(1)).first() is not None
+
+
 def case_file(s: Session, case: Case, settings=None) -> dict:
     """Everything a moderator needs to decide, as data."""
     from .negotiation import offers_for_moderator, votes_of

@@ -393,3 +393,17 @@ async def test_the_comparison_policy_counts_history_its_own_way(settings, clock,
     assert preview["feedback"]["freelancer_score_before"] is None  # fair: a refund does not count
     assert preview["comparison_policy"]["freelancer_score_before"] == 0  # marketplace: it counts against her
     chat.hub.engine.store.close()
+
+
+async def test_a_case_can_be_handed_to_a_moderator_known_by_role(chat, tmp_path):
+    created, _ = await disputed_case(chat, tmp_path)
+    cid = created["case_id"]
+    other = data(await chat.say("maya", "/case new Other amount=50 currency=USD role=freelancer", chat="o"),
+                 "case_created")
+    await chat.say("clara", f"/case join {other['invite_code']} role=client", chat="o")
+    await chat.say("clara", "/escalate other case stuck", chat="o")
+    await chat.say("rolemod", f"/mod take {other['case_id']}", moderator=True)  # a moderator by platform role
+    await chat.say("clara", "/escalate stuck")
+    await chat.say("mod", f"/mod take {cid}")
+    assert data(await chat.say("mod", f"/mod transfer {cid} stranger"), "error")["code"] == "not_moderator"
+    assert data(await chat.say("mod", f"/mod transfer {cid} rolemod"), "mod_transferred")["to"] == "memory:rolemod"

@@ -118,8 +118,9 @@ def mod_transfer(ctx: Ctx, cmd: Command) -> list[Reply]:
     target = cmd.args[1]
     platform, _, uid = target.rpartition(":")
     platform = platform or ctx.actor.platform
-    if uid not in ctx.settings.moderators.get(platform, []):
-        raise MediationError("not_moderator", f"{target} is not a moderator listed for {platform}.")
+    if uid not in ctx.settings.moderators.get(platform, []) and not moderation.has_moderated(ctx.s, platform, uid):
+        raise MediationError("not_moderator", f"{target} is not a moderator on {platform} "
+                                              "(listed in the config, or one who has taken cases before).")
     moderation.release(ctx.s, ctx.actor, case, ctx.now, to=(platform, uid))
     return [replies.notice("mod_transferred", f"Case {case.id} is now with moderator {uid} ({platform}).",
                            case_id=case.id, to=f"{platform}:{uid}")]
