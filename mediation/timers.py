@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from . import audit, cases
 from .clock import as_utc
 from .config import Settings
-from .models import AuditEntry, Case, ChangeRequest, Delivery, Offer, Timer
+from .models import AuditEntry, Case, Delivery, Offer, Timer
 
 KINDS = ("brief_agreement", "review", "dispute_answer", "offer_round", "moderator_decision")
 WHAT = {
@@ -158,10 +158,16 @@ def _days(timer: Timer, settings: Settings) -> float:
 
 
 def _client_objected(s: Session, case: Case) -> bool:
-    """A change request after the last delivery means the client did not simply go quiet."""
+    """Whether the client spoke up after the last delivery (a change request, or anything said in the
+    case chat) without approving: then the client was not silent, and a person should look."""
     last = s.exec(select(Delivery).where(Delivery.case_id == case.id).order_by(Delivery.id.desc())).first()
     if last is None:
         return False
-    req = s.exec(select(ChangeRequest).where(ChangeRequest.case_id == case.id)
-                 .where(ChangeRequest.created_at >= last.created_at)).first()
-    return req is not None
+    spoke = approved = False
+    for e in s.exec(select(AuditEntry).where(AuditEntry.chain == case.id, AuditEntry.at >= last.created_at)
+                    .order_by(AuditEntry.seq)):
+        if e.action == "request.added" or (e.action == "message" and e.detail.get("role") == "client"):
+            spoke, approved = True, False
+        elif e.action == "approval.added":
+            approved = True
+    return spoke and not approved

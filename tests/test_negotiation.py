@@ -407,3 +407,18 @@ async def test_a_case_can_be_handed_to_a_moderator_known_by_role(chat, tmp_path)
     await chat.say("mod", f"/mod take {cid}")
     assert data(await chat.say("mod", f"/mod transfer {cid} stranger"), "error")["code"] == "not_moderator"
     assert data(await chat.say("mod", f"/mod transfer {cid} rolemod"), "mod_transferred")["to"] == "memory:rolemod"
+
+
+async def test_a_client_who_complained_in_chat_was_not_silent(chat, clock, tmp_path):
+    await delivered_case(chat, tmp_path)
+    await chat.say("clara", "This is not what I asked for at all.")
+    clock.advance(timedelta(days=15))
+    assert [r.data["action"] for r in chat.hub.engine.tick()] == ["escalated"]
+
+
+async def test_a_client_who_approved_after_complaining_gets_the_payment_released(chat, clock, tmp_path):
+    await delivered_case(chat, tmp_path)
+    await chat.say("clara", "Hmm, the third one looks a bit dark.")
+    await chat.say("clara", "/approve all 8 after all")
+    clock.advance(timedelta(days=15))
+    assert [r.data["action"] for r in chat.hub.engine.tick()] == ["released"]
