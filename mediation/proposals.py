@@ -244,8 +244,8 @@ def _facts_summary(facts: CaseFacts) -> list[str]:
         parts.append("the delivery has not been assessed against the brief")
     if facts.approvals:
         shown = ", ".join(_quote(a, 40) for a in facts.approvals[:3])
-        parts.append(f"the client approved {len(facts.approvals)} sample(s) or milestone(s) "
-                     f"({shown})")
+        more = f" and {len(facts.approvals) - 3} more" if len(facts.approvals) > 3 else ""
+        parts.append(f"the client approved {shown}{more}")
     if facts.on_time is True:
         parts.append("delivered on time")
     elif facts.on_time is False:
