@@ -57,7 +57,7 @@ def test_story_ranks_release_and_change_order_first():
     release = by_kind(ps, "release_full")
     assert release.client_refund == D("0.00")
     assert "8 of 8 brief requirements met" in release.rationale
-    assert "approved 2" in release.rationale and "on time" in release.rationale
+    assert "approved 'sample 1" in release.rationale and "on time" in release.rationale
     order = by_kind(ps, "change_order").change_order
     assert order.basis == "to_quote" and order.price is None
     assert "to be quoted by the freelancer" in by_kind(ps, "change_order").rationale
