@@ -58,7 +58,7 @@ class FakeTelegram:
     """One bot's view of Telegram. Ids: users are positive, groups negative, as on Telegram."""
 
     def __init__(self, token: str = "123456:TEST-token", username: str = "MediatorTestBot",
-                 can_read_all_group_messages: bool = False):
+                 can_read_all_group_messages: bool = True):
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
         self.username = username

@@ -63,8 +63,8 @@ async def start_rig(settings, clock):
     rigs: list[Rig] = []
     fakes: list[FakeTelegram] = []
 
-    async def start(start_adapter: bool = True) -> Rig:
-        fake = await FakeTelegram().start()
+    async def start(start_adapter: bool = True, sees_all_messages: bool = True) -> Rig:
+        fake = await FakeTelegram(can_read_all_group_messages=sees_all_messages).start()
         fakes.append(fake)
         rig = make_rig(settings, fake, Hub(make_engine(settings, clock)))
         if start_adapter:

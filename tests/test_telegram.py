@@ -329,7 +329,7 @@ async def test_a_burst_of_500_updates_is_answered_once_each_in_order(start_rig, 
 
 async def test_commands_are_published_and_privacy_mode_is_logged(start_rig, caplog):
     caplog.set_level(logging.INFO, logger="mediator.telegram")
-    rig = await start_rig()
+    rig = await start_rig(sees_all_messages=False)
     published = rig.fake.methods("setMyCommands")[-1].params["commands"]
     names = [c["command"] for c in published]
     assert {"help", "case", "brief", "deliver", "approve", "request", "scope", "assess", "dispute", "proposals",
@@ -419,7 +419,7 @@ async def test_no_test_here_can_reach_the_internet(loopback_only):
 
 async def test_mediator_run_platform_telegram_serves_until_interrupted(tmp_path):
     """The command line as an operator runs it: token from the environment, API base from the config."""
-    fake = await FakeTelegram().start()
+    fake = await FakeTelegram(can_read_all_group_messages=False).start()
     try:
         cfg = tmp_path / "config.toml"
         cfg.write_text(f"""
@@ -524,3 +524,15 @@ async def test_the_founding_story_settles_with_proposal_buttons(start_rig, peopl
     assert settled["agreement"]["kind"] == "release_full"
     assert "is settled" in f.sent(GROUP)[-1].text
     assert rig.adapter.stats["errors"] == 0
+
+
+async def test_with_privacy_mode_on_the_group_is_told_once_how_to_enable_scanning(start_rig, people):
+    rig = await start_rig(sees_all_messages=False)
+    f = rig.fake
+    maya, clara, _, group = people(f)
+    await open_case(rig, maya, clara, group)
+    notes = [m for m in f.sent(GROUP) if "privacy mode" in m.text]
+    assert len(notes) == 2  # when the case opens here, and when the other side joins here
+    assert all("BotFather" in m.text for m in notes)
+    await rig.say(f.message(group, maya, "/case status"))
+    assert "privacy mode" not in f.sent(GROUP)[-1].text  # not repeated on every status once agreed

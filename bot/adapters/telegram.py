@@ -174,6 +174,11 @@ class _Album:
     task: asyncio.Task | None = None
 
 
+PRIVACY_NOTE = ("Note: in this group I only see commands, so the client's plain messages are not checked "
+                "against the brief. To have them checked, turn off privacy mode for me (BotFather → "
+                "/setprivacy) or make me an admin; commands work either way.")
+
+
 class TelegramAdapter:
     platform = "telegram"
 
@@ -469,6 +474,11 @@ class TelegramAdapter:
 
     async def _dispatch(self, incoming: Incoming) -> list[Reply]:
         out = await self.hub.dispatch(incoming)
+        if not incoming.private and not self.app.bot.can_read_all_group_messages and any(
+                r.type in ("case_created", "case_status") and r.data.get("brief_agreed") is not True
+                and r.to == Address(self.platform, incoming.chat_id) for r in out if r.type != "error"):
+            out.append(Reply(text=PRIVACY_NOTE, data={"type": "notice", "about": "privacy_mode"},
+                             to=Address(self.platform, incoming.chat_id)))
         await self._deliver_all(out, incoming)
         return out
 
