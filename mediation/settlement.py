@@ -152,6 +152,8 @@ def case_facts(s: Session, case: Case, settings: Settings, now: datetime,
         on_time=assessment.on_time if assessment else None,
         approvals=[a.what for a in cases.approvals(s, case)],
         scope_flags=scope_flags(s, case),
+        revisions_used=sum(1 for r in cases.requests(s, case)
+                           if (r.scope or {}).get("kind") in ("revision_within_allowance", "extra_revisions")),
         revisions_allowed=revisions, silent_party=silent, silent_days=days, disputing_party=disputing,
         history_client=hist.get("client", []), history_freelancer=hist.get("freelancer", []),
         agreed_quantity=quantity, now=now, window_days=settings.feedback.score_window_days)

@@ -147,3 +147,18 @@ async def test_strangers_cannot_dispute_or_appeal(chat, clock, tmp_path):
     cid = created["case_id"]
     assert data(await chat.say("eve", f"/dispute me too case={cid}", chat="x"), "error")["code"] == "not_a_party"
     assert data(await chat.say("eve", f"/appeal unfair case={cid}", chat="x"), "error")["code"] == "not_a_party"
+
+
+async def test_revision_rounds_asked_for_are_counted(chat, clock, tmp_path):
+    created = data(await chat.say("maya", "/case new Logo amount=300 currency=EUR role=freelancer"), "case_created")
+    await chat.say("clara", f"/case join {created['invite_code']} role=client")
+    await chat.say("clara", "/brief 3 logo concepts as SVG and PNG, one round of revisions, within 10 days. 300 EUR.")
+    await chat.say("maya", "/brief agree")
+    await chat.say("maya", "/deliver 3 concepts")
+    first = data(await chat.say("clara", "/request For our one round of revisions: make the blue darker."), "request")
+    assert first["scope"]["kind"] == "revision_within_allowance"
+    second = data(await chat.say("clara", "/request I know we already did the one revision, but round two: "
+                                          "can you try a serif font?"), "request")
+    assert second["scope"]["kind"] == "extra_revisions"
+    items = data(await chat.say("maya", "/dispute the client wants a second round"), "proposals")["items"]
+    assert "2 of 1 revision" in items[0]["rationale"] or "2 revisions" in items[0]["rationale"]
