@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
@@ -28,7 +29,7 @@ from .commands import Command, Registry, parse
 from .messages import Address, Incoming, Reply
 
 log = logging.getLogger("mediator.engine")
-ATTEMPTS = 3
+ATTEMPTS = 5
 
 
 @dataclass
@@ -138,11 +139,13 @@ class Engine:
                         ctx.progress = progress
                     out = fn(ctx)
                     self._sync_deadlines(s, ctx.now)
+                    self._mark_seen(s, incoming)
                     return out
             except (IntegrityError, OperationalError) as exc:
                 if attempt == ATTEMPTS:
                     raise
                 log.info("transaction conflict (%s); trying again", exc.__class__.__name__)
+                time.sleep(0.01 * attempt)
         raise AssertionError("unreachable")
 
     def _chat(self, incoming: Incoming) -> list[Reply]:
@@ -196,15 +199,14 @@ class Engine:
                 for platform, ids in self.settings.moderators.items() for uid in ids]
 
     def _seen(self, s: Session, incoming: Incoming) -> bool:
-        """Marks the event applied in the command's own transaction: exactly once, even across restarts."""
-        if not incoming.message_id:
-            return False
-        key = (incoming.platform, str(incoming.message_id))
-        if s.get(SeenEvent, key) is not None:
-            return True
-        s.add(SeenEvent(platform=key[0], event_id=key[1], at=self.clock.now()))
-        s.flush()
-        return False
+        """Whether this platform event was applied already (a redelivered update, a double press)."""
+        return bool(incoming.message_id) and s.get(SeenEvent, (incoming.platform, str(incoming.message_id))) is not None
+
+    def _mark_seen(self, s: Session, incoming: Incoming) -> None:
+        """Recorded in the command's own transaction, last: exactly once, even across restarts (a
+        concurrent twin fails on the key and, run again, finds it seen)."""
+        if incoming.message_id:
+            s.add(SeenEvent(platform=incoming.platform, event_id=str(incoming.message_id), at=self.clock.now()))
 
     def _actor(self, incoming: Incoming) -> Actor:
         return Actor(incoming.platform, str(incoming.user_id), incoming.user_name or str(incoming.user_id),

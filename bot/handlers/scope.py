@@ -84,8 +84,12 @@ def scan_chat(ctx: Ctx) -> list[Reply]:
     if role is None:
         return []
     text = ctx.incoming.text.strip()
-    audit.record(ctx.s, binding_case.id, ctx.actor.tag, "message", {"role": role, "text": text}, ctx.now)
     threat = flag_feedback_threat(text) if ctx.settings.feedback.active().flag_threats else None
+    brief = cases.agreed_brief(ctx.s, binding_case)
+    scan = (not threat and role == "client" and brief is not None and ctx.settings.nlp.scan_chat
+            and ctx.services.scope is not None)
+    data = try_check(ctx, brief.text, text) if scan else {}  # the model runs before anything is written
+    audit.record(ctx.s, binding_case.id, ctx.actor.tag, "message", {"role": role, "text": text}, ctx.now)
     if threat:
         audit.record(ctx.s, binding_case.id, ctx.actor.tag, "feedback.threat", {"role": role, "reason": threat},
                      ctx.now)
@@ -94,10 +98,6 @@ def scan_chat(ctx: Ctx) -> list[Reply]:
                  "this message is kept on the case file.", title="Feedback threat",
             data={"type": "feedback_threat", "case_id": binding_case.id, "reason": threat, "role": role})
         return [warn()] + ctx.notify_others(binding_case, warn)
-    brief = cases.agreed_brief(ctx.s, binding_case)
-    if role != "client" or brief is None or not ctx.settings.nlp.scan_chat or ctx.services.scope is None:
-        return []
-    data = try_check(ctx, brief.text, text)
     if not data or not data["out_of_scope"] or data["confidence"] < FLAG_CONFIDENCE:
         return []
     req = cases.add_request(ctx.s, ctx.actor, ctx.party, binding_case, text, ctx.now, source="chat", scope=data)

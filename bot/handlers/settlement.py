@@ -75,11 +75,13 @@ def proposals_reply(case, items: list[dict], headline: str = "", chart: bytes | 
                  attachments=files, data=data)
 
 
-def proposals_round(ctx: Ctx, case, headline: str, disputing: str | None) -> list[Reply]:
-    """Assess what was delivered, rank the outcomes, and tell both parties."""
-    assessment = None
-    if cases.deliveries(ctx.s, case):
-        assessment = settlement.case_assessment(ctx.s, case, ctx.settings, ctx.progress)
+def assess_if_delivered(ctx: Ctx, case):
+    return settlement.case_assessment(ctx.s, case, ctx.settings, ctx.progress) if cases.deliveries(ctx.s, case) \
+        else None
+
+
+def proposals_round(ctx: Ctx, case, headline: str, disputing: str | None, assessment) -> list[Reply]:
+    """Rank the outcomes on the assessed facts, and tell both parties."""
     ranked, items = settlement.make_proposals(ctx.s, ctx.actor, case, ctx.settings, ctx.now, assessment, disputing)
     chart = proposals_chart(ranked)
     out = []
@@ -94,9 +96,11 @@ def proposals_round(ctx: Ctx, case, headline: str, disputing: str | None) -> lis
 @command("dispute", "/dispute <reason>", "open mediation: assessment and ranked proposals", keys=("case",))
 def dispute(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = ctx.case(cmd)
+    cases.require_party(ctx.s, case, ctx.party, action="open a dispute")
+    assessment = assess_if_delivered(ctx, case)  # the slow part, before anything is written
     role = settlement.open_dispute(ctx.s, ctx.actor, ctx.party, case, cmd.text, ctx.now)
     headline = f"The {role} opened a dispute: {cmd.text}\nHere is where the case stands and what could end it."
-    return proposals_round(ctx, case, headline, role)
+    return proposals_round(ctx, case, headline, role, assessment)
 
 
 @command("quote", "/quote <proposal id> <price>", "price a change order for new work (the freelancer)",
@@ -104,10 +108,12 @@ def dispute(ctx: Ctx, cmd: Command) -> list[Reply]:
 def quote(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = ctx.case(cmd)
     label = cmd.args[0] if cmd.args else ""
+    cases.require_party(ctx.s, case, ctx.party, role="freelancer", action="quote a change order")
+    assessment = assess_if_delivered(ctx, case)
     request = settlement.quote_change_order(ctx.s, ctx.actor, ctx.party, case, label,
                                             cmd.args[1] if len(cmd.args) > 1 else "", ctx.settings, ctx.now)
     headline = f"The freelancer quoted the new work for “{request}”. The proposals are updated."
-    return proposals_round(ctx, case, headline, None)
+    return proposals_round(ctx, case, headline, None, assessment)
 
 
 @command("proposals", "/proposals", "the current proposals", keys=("case",))
