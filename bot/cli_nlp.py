@@ -75,10 +75,27 @@ def register(app: typer.Typer, classifier_factory: Callable | None = None) -> No
         clf = build(config)
         batch: list[dict] = []
 
+        def emit(number: int, row: dict, res) -> None:
+            try:
+                typer.echo(json.dumps(res.to_json(row["id"]), ensure_ascii=False))
+            except UnicodeEncodeError:  # an id that is not valid text still gets its answer, escaped
+                typer.echo(json.dumps(res.to_json(row["id"])))
+
         def flush():
-            results = clf.check_many([(r["brief"], r["request"]) for r in batch])
-            for r, res in zip(batch, results):
-                typer.echo(json.dumps(res.to_json(r["id"]), ensure_ascii=False))
+            try:
+                results = clf.check_many([(r["brief"], r["request"]) for _, r in batch])
+            except Exception:  # one bad row must not cost the others their answers: go one by one
+                results = []
+                for number, r in batch:
+                    try:
+                        results.append(clf.check(r["brief"], r["request"]))
+                    except Exception as exc:
+                        typer.echo(f"line {number}: skipped: could not classify ({exc.__class__.__name__})",
+                                   err=True)
+                        results.append(None)
+            for (number, r), res in zip(batch, results):
+                if res is not None:
+                    emit(number, r, res)
             batch.clear()
 
         with stream:
@@ -86,11 +103,11 @@ def register(app: typer.Typer, classifier_factory: Callable | None = None) -> No
                 if not line.strip():
                     continue
                 try:
-                    batch.append(parse_line(line))
+                    batch.append((number, parse_line(line)))
                 except BadLine as exc:
                     typer.echo(f"line {number}: skipped: {exc}", err=True)
                     continue
-                if len(batch) >= CHUNK:
+                if len(batch) >= (1 if jsonl == "-" else CHUNK):  # a driver on stdin gets each answer at once
                     flush()
             if batch:
                 flush()
@@ -107,7 +124,7 @@ def register(app: typer.Typer, classifier_factory: Callable | None = None) -> No
         if not file.exists():
             typer.echo(f"error: file not found: {file}", err=True)
             raise typer.Exit(2)
-        rows = [r for r in read_rows(file) if "out_of_scope" in r]
+        rows = [r for r in read_rows(file, report=lambda m: typer.echo(m, err=True)) if "out_of_scope" in r]
         if not rows:
             typer.echo("error: no labelled lines (out_of_scope) in the file", err=True)
             raise typer.Exit(2)
@@ -128,7 +145,7 @@ def register(app: typer.Typer, classifier_factory: Callable | None = None) -> No
         if not path.exists():
             typer.echo(f"error: file not found: {path}", err=True)
             raise typer.Exit(2)
-        rows = read_rows(path)
+        rows = read_rows(path, report=lambda m: typer.echo(m, err=True))
         settings = _settings(config)
         result = bench(build(config), rows, settings.get("model_path"), cold=cold,
                        backend=settings.get("backend", "torch"), onnx_path=settings.get("onnx_path"))

@@ -48,6 +48,7 @@ not a breach) unless the clause says "max"/"up to"; durations must be within 10 
 from __future__ import annotations
 
 import asyncio
+import math
 import inspect as _inspect
 import os
 import re
@@ -620,6 +621,8 @@ class _Context:
     def _due(self, days: float | None, working: bool, on_date: str | None
              ) -> tuple[datetime | None, str]:
         if days is not None:
+            if not math.isfinite(days) or days > MAX_DEADLINE_DAYS:
+                return None, f"a deadline of {days:g} days is not a date that can be checked"
             if self.agreed_at is None:
                 return None, (f"due {_days_phrase(days, working)} after the brief was agreed, "
                               f"but the agreement date is not given")
@@ -967,10 +970,14 @@ def _aware(dt: datetime | None) -> datetime | None:
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
+MAX_DEADLINE_DAYS = 36500  # a century: anything longer is a typo, not a deadline
+
+
 def add_working_days(start: datetime, days: float) -> datetime:
     """`start` plus `days` working days (Saturdays and Sundays skipped), at the same time of day."""
     whole = int(days)
-    current = start
+    current = start + timedelta(weeks=max(whole - 1, 0) // 5)  # whole working weeks at once
+    whole -= (max(whole - 1, 0) // 5) * 5
     while whole > 0:
         current += timedelta(days=1)
         if current.weekday() < 5:

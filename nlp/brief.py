@@ -8,7 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from nlp.numbers import find_numbers, parse_number, words_to_number
+from nlp.numbers import find_numbers, parse_number, tame_digit_runs, words_to_number
+
+MAX_CHARS = 6000
 
 KINDS = ("deliverable", "format", "dimensions", "length", "deadline", "revisions", "price",
          "usage", "exclusion", "quality", "other")
@@ -719,7 +721,9 @@ def parse_brief(text: str) -> Brief:
     """
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
-    text = (text or "").replace("\x00", " ")
+    text = tame_digit_runs((text or "").replace("\x00", " "))
+    if len(text) > MAX_CHARS:  # briefs are a few sentences; a book is not parsed whole
+        text = text[:MAX_CHARS]
     clauses = split_clauses(text)
     requirements: list[Requirement] = []
     for clause in clauses:

@@ -39,17 +39,23 @@ def parse_line(line: str) -> dict:
     for k in ("brief", "request"):
         if not isinstance(row[k], str):
             raise BadLine(f"field {k!r} is not a string")
-    if not isinstance(row["id"], (str, int)):
+    if isinstance(row["id"], bool) or not isinstance(row["id"], (str, int)):
         raise BadLine("field 'id' is not a string or number")
     return row
 
 
-def read_rows(path: str | Path) -> list[dict]:
+def read_rows(path: str | Path, report=None) -> list[dict]:
+    """The usable lines of a JSONL file; each unusable one is reported with its number and skipped."""
     rows = []
     with open(path, encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            if line.strip():
-                rows.append(json.loads(line))
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(parse_line(line))
+            except BadLine as exc:
+                if report is not None:
+                    report(f"line {number}: skipped: {exc}")
     return rows
 
 
@@ -73,8 +79,7 @@ def metrics(truth: list[bool], pred: list[bool]) -> dict:
 def evaluate(classifier, rows: list[dict]) -> dict:
     """Precision, recall, F1 (out of scope is positive), accuracy, kind confusion and rate."""
     rows = [r for r in rows if "out_of_scope" in r]
-    classifier.encoder.clear_cache()
-    classifier._briefs.clear()
+    classifier.reset_caches()
     t0 = time.perf_counter()
     results = classifier.check_many([(r["brief"], r["request"]) for r in rows])
     elapsed = time.perf_counter() - t0
@@ -152,8 +157,7 @@ def baseline_rate(encoder, rows: list[dict]) -> float:
 def throughput(classifier, rows: list[dict]) -> float:
     """Requests per second on a cold cache (every brief clause and request embedded)."""
     classifier.check_many([(r["brief"], r["request"]) for r in rows[:8]])
-    classifier.encoder.clear_cache()
-    classifier._briefs.clear()
+    classifier.reset_caches()
     t0 = time.perf_counter()
     classifier.check_many([(r["brief"], r["request"]) for r in rows])
     return len(rows) / (time.perf_counter() - t0)

@@ -125,3 +125,12 @@ def find_ordinal(text: str) -> list[int]:
         out.append(ORDINALS[m.group(1).lower()])
     out.extend(int(m.group(1)) for m in _ORDINAL_DIGIT.finditer(text))
     return out
+
+
+_LONG_DIGITS = re.compile(r"\d{13,}")
+
+
+def tame_digit_runs(text: str) -> str:
+    """Digit runs longer than any real quantity (13+ digits) are cut to 12: no overflow to infinity,
+    and no regex rescanning a thousand digits from every position."""
+    return _LONG_DIGITS.sub(lambda m: m.group(0)[:12], text)

@@ -9,13 +9,15 @@ those signals with the request's sentence vector, because wording alone decides 
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pathlib import Path
 
 from nlp.brief import PLATFORMS, Brief, Requirement, _deadline, _norm_formats, _platforms, parse_brief
-from nlp.numbers import find_numbers, parse_number
+from nlp.numbers import find_numbers, parse_number, tame_digit_runs
 
 STOP = set("""a an the and or but if of to in on at by for with from as is are was were be been
 being it its this that these those i we you he she they me us my our your their them his her
@@ -622,7 +624,7 @@ def clean_text(value, limit: int) -> tuple[str, list[str]]:
         notes.append("input looks binary or garbled")
     elif "\ufffd" in text and not notes:
         notes.append("input contained bytes that are not valid UTF-8 (replaced)")
-    text = re.sub(r"\s+", " ", text).strip()
+    text = tame_digit_runs(re.sub(r"\s+", " ", text).strip())
     if len(text) > limit:
         text = text[:limit].rsplit(" ", 1)[0]
         notes.append(f"text truncated to {limit} characters")
@@ -738,7 +740,8 @@ class ScopeClassifier:
         self.kinds = [str(k) for k in data["kinds"]]
         self.features = [str(f) for f in data["features"]]
         self.use_embedding = bool(data["use_embedding"])
-        self._briefs: dict[str, Brief] = {}
+        self._briefs: OrderedDict[str, Brief] = OrderedDict()
+        self._briefs_lock = threading.Lock()
         self._brief_cache = brief_cache
 
     # -- preparation ---------------------------------------------------------------------------
@@ -746,13 +749,23 @@ class ScopeClassifier:
         if isinstance(brief, Brief):
             return brief
         text, _ = clean_text(brief, MAX_BRIEF_CHARS)
-        hit = self._briefs.get(text)
-        if hit is None:
-            hit = parse_brief(text)
-            if len(self._briefs) >= self._brief_cache:
-                self._briefs.pop(next(iter(self._briefs)))
+        with self._briefs_lock:  # chats are served from several threads
+            hit = self._briefs.get(text)
+            if hit is not None:
+                self._briefs.move_to_end(text)
+                return hit
+        hit = parse_brief(text)
+        with self._briefs_lock:
             self._briefs[text] = hit
+            while len(self._briefs) > self._brief_cache:
+                self._briefs.popitem(last=False)
         return hit
+
+    def reset_caches(self) -> None:
+        """Forget parsed briefs and vectors (benchmarks measure cold work this way)."""
+        with self._briefs_lock:
+            self._briefs.clear()
+        self.encoder.clear_cache()
 
     def prepare(self, pairs):
         """Parse, clean and embed a batch: one encoder call for every new text."""

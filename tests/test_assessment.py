@@ -395,3 +395,12 @@ async def test_assess_async_keeps_the_senders_names(tmp_path):
     result = await assess_async("1 photo, JPG.", [(stored, "soap.jpg")])
     assert result.files[0].name == "soap.jpg" and result.files[0].problems == []
     assert by_kind(result, "format").verdict == MET
+
+
+def test_deadlines_no_calendar_can_hold_are_said_plainly():
+    from datetime import datetime, timezone
+    now = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    for brief in ["8 photos, JPG, delivery within 5000000 days.", "8 photos within 3000000 working days.",
+                  "8 photos within " + "9" * 400 + " days."]:
+        checks = [c for c in assess(brief, [], now, now).checks if c.kind == "deadline"]
+        assert checks and "can be checked" in checks[0].evidence and checks[0].verdict == "needs_human"

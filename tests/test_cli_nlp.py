@@ -135,3 +135,27 @@ def test_model_export_onnx_matches_reference(app, tmp_path, shared):
     got = OnnxEncoder(str(tmp_path / "onnx")).embed(texts)
     ref = shared.encoder.embed(texts)
     assert (got * ref).sum(1).min() >= 0.999
+
+
+def test_one_unclassifiable_line_costs_the_others_nothing(app, tmp_path):
+    f = tmp_path / "odd.jsonl"
+    f.write_text(lines({"id": "a", "brief": "8 photos, JPG", "request": "can you add 4 more photos?"},
+                       "{oops",
+                       {"id": "b", "brief": "8 photos", "request": "I need " + "9" * 400 + " photos"},
+                       {"id": "\ud800x", "brief": "8 photos", "request": "12 photos please"},
+                       {"id": True, "brief": "8 photos", "request": "12 photos"},
+                       {"id": "c", "brief": "8 photos", "request": "thanks!"}))
+    res = runner().invoke(app, ["scope-check", "--jsonl", str(f)])
+    assert res.exit_code == 0
+    out = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    assert [o["id"] for o in out] == ["a", "b", "\ud800x", "c"]
+    assert "line 2: skipped" in res.stderr and "line 5: skipped" in res.stderr
+
+
+def test_scope_eval_skips_bad_lines_with_their_numbers(app, tmp_path):
+    f = tmp_path / "labelled.jsonl"
+    f.write_text(lines("{oops", "5", {"id": 1, "brief": "8 photos", "request": "12 photos", "out_of_scope": True,
+                                      "kind": "quantity"}))
+    res = runner().invoke(app, ["scope-eval", str(f)])
+    assert res.exit_code == 0 and "cases 1" in res.stdout
+    assert "line 1: skipped" in res.stderr and "line 2: skipped" in res.stderr

@@ -210,3 +210,25 @@ def test_rules_ignore_ruled_out_formats_and_partial_counts():
     assert not compute(jingle, "Could you cut a 10-second teaser from it?").values.get("qty_less")
     app = parse_brief("Build an iOS app (iPhone only) for our gym.")
     assert compute(app, "Can the app also be on Google Play?").values.get("plat_new")
+
+
+def test_absurd_numbers_neither_crash_nor_stall(clf):
+    import time
+    started = time.perf_counter()
+    for brief, request in [("8 photos, JPG", "I need " + "9" * 400 + " photos"),
+                           ("up to " + "9" * 430 + " revisions; 8 photos", "another round please"),
+                           ("1" * 6000, "ok?"), ("the " + "1" * 5000 + "th photo", "more photos?")]:
+        result = clf.check(brief, request)
+        assert result.kind and 0 <= result.confidence <= 1
+    assert time.perf_counter() - started < 5
+
+
+def test_the_brief_cache_is_safe_across_threads(clf):
+    from concurrent.futures import ThreadPoolExecutor
+    from nlp.scope import ScopeClassifier
+    small = ScopeClassifier(clf.encoder)
+    small._brief_cache = 4
+    briefs = [f"{n} product photos, JPG, within {n} days." for n in range(2, 40)]
+    with ThreadPoolExecutor(8) as pool:
+        parsed = list(pool.map(small.brief, briefs * 4))
+    assert all(p.requirements for p in parsed) and len(small._briefs) <= 4
