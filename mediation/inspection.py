@@ -537,7 +537,7 @@ def _docx_pages(zf: zipfile.ZipFile) -> int | None:
     except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, OSError):
         return None
     for el in root:
-        if el.tag.endswith("}Pages") and (el.text or "").strip().isdigit():
+        if el.tag.endswith("}Pages") and (el.text or "").strip().isdecimal():
             return int(el.text.strip())
     return None
 

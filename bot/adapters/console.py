@@ -63,7 +63,7 @@ class ConsoleAdapter:
         for f in reply.attachments:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             self._saved += 1
-            path = self.out_dir / f"{self._saved:04d}-{f.name}"
+            path = self.out_dir / f"{self._saved:04d}-{Path(f.name).name or 'file'}"  # never outside out_dir
             path.write_bytes(f.data)
             paths.append(str(path))
         return paths
