@@ -287,6 +287,10 @@ def approve(s: Session, actor: Actor, party: Party, case: Case, what: str, now: 
     if not what:
         raise MediationError("missing_argument", "Say what you approve, e.g. /approve 2 samples")
     last = s.exec(select(Delivery).where(Delivery.case_id == case.id).order_by(Delivery.id.desc())).first()
+    same = s.exec(select(Approval).where(Approval.case_id == case.id, Approval.what == what,
+                                         Approval.delivery_id == (last.id if last else None))).first()
+    if same is not None:  # a second press of the same button, or the same words again
+        raise MediationError("already_approved", f"“{what}” is already approved on case {case.id}.")
     approval = Approval(case_id=case.id, party_id=party.id, what=what, created_at=now,
                         delivery_id=last.id if last else None)
     s.add(approval)

@@ -237,3 +237,11 @@ async def test_guessing_invite_codes_is_stopped(chat, clock):
     assert blocked["code"] == "too_many_attempts"
     clock.advance(timedelta(hours=2))
     assert data(await chat.say("eve", f"/case join {code} role=client", chat="x"), "case_status")
+
+
+async def test_the_same_approval_twice_is_recorded_once(chat):
+    await open_case(chat)
+    await chat.say("maya", "/deliver 2 samples")
+    assert data(await chat.say("clara", "/approve delivery"), "approval")
+    assert data(await chat.say("clara", "/approve delivery"), "error")["code"] == "already_approved"
+    assert data(await chat.say("maya", "/case status"), "case_status")["approvals"] == 1
