@@ -307,6 +307,11 @@ def add_request(s: Session, actor: Actor, party: Party, case: Case, text: str, n
                 source: str = "command", scope: dict | None = None) -> ChangeRequest:
     require_party(s, case, party, role="client", action="raise a change request")
     require_open(case)
+    latest = s.exec(select(ChangeRequest).where(ChangeRequest.case_id == case.id)
+                    .order_by(ChangeRequest.id.desc())).first()
+    if latest is not None and latest.text.strip() == text.strip():  # a second press, or the same words again
+        raise MediationError("already_requested", f"That request is already recorded on case {case.id} "
+                                                  f"(change request {latest.id}).")
     req = ChangeRequest(case_id=case.id, party_id=party.id, text=text, source=source, scope=scope or {},
                         created_at=now)
     s.add(req)

@@ -245,3 +245,10 @@ async def test_the_same_approval_twice_is_recorded_once(chat):
     assert data(await chat.say("clara", "/approve delivery"), "approval")
     assert data(await chat.say("clara", "/approve delivery"), "error")["code"] == "already_approved"
     assert data(await chat.say("maya", "/case status"), "case_status")["approvals"] == 1
+
+
+async def test_the_same_request_twice_is_recorded_once(chat):
+    await open_case(chat)
+    assert data(await chat.say("clara", "/request add a caption to each picture"), "request")
+    assert data(await chat.say("clara", "/request add a caption to each picture"), "error")["code"] == "already_requested"
+    assert data(await chat.say("maya", "/case status"), "case_status")["requests"] == 1
