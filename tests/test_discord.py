@@ -471,3 +471,12 @@ async def test_every_command_word_has_a_slash_command(world):
     brief_forms = {"brief": "brief propose", "brief agree": "brief agree"}  # /brief is a group on Discord
     missing = {w for w in words if brief_forms.get(w, w) not in published}
     assert not missing, f"no slash command for: {sorted(missing)}"
+
+
+def test_a_footer_about_skipped_files_never_breaks_the_size_limit():
+    fields = [(f"f{i}", "v" * 1024) for i in range(5)]  # one embed of about 5,100 characters
+    files = [OutFile("n" * 120 + f"{i}.png", b"x" * 50, "image/png") for i in range(12)]
+    payloads = message_payloads(Reply(text="", title="t", fields=fields, attachments=files), 10)
+    assert all(len(e) <= EMBED_TOTAL_MAX for p in payloads for e in p["embeds"])
+    assert all(sum(len(e) for e in p["embeds"]) <= EMBED_TOTAL_MAX for p in payloads)
+    assert any(e.footer and "Not attached" in e.footer.text for p in payloads for e in p["embeds"])

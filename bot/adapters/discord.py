@@ -190,9 +190,10 @@ def message_payloads(reply: Reply, max_file_bytes: int = 25 * 1024 * 1024) -> li
         if image is None and (f.mime or "").startswith("image/"):
             image = name
     if skipped:
-        note = "Not attached (too large): " + ", ".join(skipped)
-        current = fresh() if current is None else current
-        current.set_footer(text=note[:2048])
+        note = ("Not attached (too large): " + ", ".join(skipped))[:2048]
+        if current is None or len(current) + len(note) > EMBED_TOTAL_MAX:  # the footer counts towards 6,000
+            current = fresh()
+        current.set_footer(text=note)
     if not embeds and (image or files or fit):
         fresh()
     if not embeds:
