@@ -536,3 +536,18 @@ async def test_with_privacy_mode_on_the_group_is_told_once_how_to_enable_scannin
     assert all("BotFather" in m.text for m in notes)
     await rig.say(f.message(group, maya, "/case status"))
     assert "privacy mode" not in f.sent(GROUP)[-1].text  # not repeated on every status once agreed
+
+
+async def test_a_private_notice_for_someone_who_never_started_the_bot_waits_for_them(start_rig, people):
+    rig = await start_rig()
+    f = rig.fake
+    _, _, mod, _ = people(f)
+    f.forbidden.add(str(MOD))
+    notice = Reply(text="Reminder: case C12345 waits for a decision.", private=True,
+                   data={"type": "deadline"}, to=Address("telegram", str(MOD), str(MOD)))
+    await rig.hub.deliver(notice)
+    assert not any("waits for a decision" in m.text for m in f.sent(MOD))
+    f.forbidden.clear()  # the moderator presses Start
+    assert await rig.hub.flush("telegram") == 1
+    assert "waits for a decision" in f.sent(MOD)[-1].text
+    assert await rig.hub.flush("telegram") == 0

@@ -505,9 +505,8 @@ class TelegramAdapter:
             if not private or (isinstance(exc, BadRequest) and "chat not found" not in str(exc).lower()):
                 raise
             if incoming is None or incoming.chat_id == str(target) or incoming.user_id != str(target):
-                log.warning("cannot reach user %s privately (%s): a %s reply was not delivered",
-                            target, exc, reply.type)
-                return
+                # someone else, who never started the bot: raised, so the hub keeps it until they do
+                raise
             await self._tell_to_start(incoming)
 
     async def _tell_to_start(self, incoming: Incoming) -> None:
