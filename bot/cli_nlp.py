@@ -23,10 +23,6 @@ def _settings(config: Optional[Path]) -> dict:
     return {k: v for k, v in nlp.model_dump().items() if k in ("model_path", "backend", "onnx_path") and v}
 
 
-def _model_path(config: Optional[Path]) -> Optional[str]:
-    return _settings(config).get("model_path")
-
-
 def _default_factory(model_path: Optional[str], backend: str = "torch", onnx_path: Optional[str] = None):
     from nlp.scope import load_classifier
     return load_classifier(model_path, backend=backend, onnx_path=onnx_path)
@@ -163,9 +159,10 @@ def register(app: typer.Typer, classifier_factory: Callable | None = None) -> No
         """Export the model to ONNX (fused graph) and check it matches the reference."""
         from nlp.onnx_export import DEFAULT_DIR, export
 
-        target = out or Path(_settings(config).get("onnx_path") or DEFAULT_DIR)
+        settings = _settings(config)
+        target = out or Path(settings.get("onnx_path") or DEFAULT_DIR)
         try:
-            path = export(target, _model_path(config))
+            path = export(target, settings.get("model_path"))
         except (RuntimeError, OSError) as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2)

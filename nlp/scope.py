@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from pathlib import Path
 
+from nlp.brief import MAX_CHARS as MAX_BRIEF_CHARS
 from nlp.brief import PLATFORMS, Brief, Requirement, _deadline, _norm_formats, _platforms, parse_brief
 from nlp.numbers import find_numbers, parse_number, tame_digit_runs
 
@@ -571,7 +572,6 @@ OUT_KINDS = ("usage_rights", "deadline", "extra_revisions", "platform_or_format"
 IN_KINDS = ("correction", "revision_within_allowance", "in_brief", "clarification", "subset")
 KINDS = OUT_KINDS + IN_KINDS
 MAX_REQUEST_CHARS = 2000
-MAX_BRIEF_CHARS = 6000
 WEIGHTS = Path(__file__).parent / "weights" / "scope_head.npz"
 
 
@@ -886,7 +886,5 @@ def load_classifier(model_path: str | None = None, weights: str | None = None,
                     backend: str = "torch", onnx_path: str | None = None) -> ScopeClassifier:
     """Encoder plus head, built once and shared by the caller. backend "onnx" runs the graph
     exported to onnx_path (see nlp.onnx_export); "torch" is the reference."""
-    from nlp.model import load_encoder
-    if backend not in ("torch", "onnx"):
-        raise ValueError(f"unknown model backend {backend!r}: use 'torch' or 'onnx'")
+    from nlp.model import load_encoder  # it refuses an unknown backend
     return ScopeClassifier(load_encoder(onnx_path if backend == "onnx" else model_path, backend), weights)

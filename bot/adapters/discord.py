@@ -450,8 +450,8 @@ class DiscordAdapter:
                     if applied else "Something went wrong on our side; nothing was changed. Please try again.")
             await self._refuse(interaction, text, deferred)
         finally:
-            if tmp:
-                shutil.rmtree(tmp, ignore_errors=True)
+            if tmp:  # off the event loop: a delivery may be many megabytes
+                await asyncio.to_thread(shutil.rmtree, tmp, ignore_errors=True)
             log.debug("interaction %s (%s) answered in %.3f s", interaction.id, word, time.perf_counter() - started)
 
     async def _defer(self, interaction: discord.Interaction) -> bool:

@@ -402,8 +402,8 @@ class TelegramAdapter:
                                 message_id=event_id)
             await self._dispatch(incoming)
         finally:
-            if folder is not None:
-                shutil.rmtree(folder, ignore_errors=True)
+            if folder is not None:  # off the event loop: a delivery may be many megabytes
+                await asyncio.to_thread(shutil.rmtree, folder, ignore_errors=True)
 
     async def _on_button(self, update: Update) -> None:
         """A button press is its command typed by the presser; the press is answered either way."""

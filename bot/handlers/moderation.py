@@ -1,6 +1,8 @@
 """/mod queue|take|case|decide: moderators work escalated cases from a queue."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from mediation import cases, moderation
 from mediation.currency import format_money, parse_amount
 from mediation.errors import MediationError
@@ -80,8 +82,7 @@ def mod_decide(ctx: Ctx, cmd: Command) -> list[Reply]:
     outcome = cmd.args[1].lower()
     amount = parse_amount(cmd.args[2], case.currency, max_amount=None) if len(cmd.args) > 2 else None
     decision = moderation.decide(ctx.s, ctx.actor, case, outcome, amount, cmd.kv.get("reason", ""), ctx.now)
-    refund = format_money(parse_amount(decision.amount, case.currency, allow_zero=True, max_amount=None),
-                          case.currency)
+    refund = format_money(Decimal(decision.amount), case.currency)
     effects = moderation.decision_effects(case, decision, ctx.settings)
     lines = [f"Moderator decision on case {case.id}: {outcome.replace('_', ' ')}; refund to the client {refund}.",
              f"Reasons: {decision.reason}"]
