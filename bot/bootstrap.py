@@ -1,4 +1,5 @@
 """The one place where things are built from config, with real or fake parts."""
+
 from __future__ import annotations
 
 import logging
@@ -15,10 +16,12 @@ from .handlers import build_registry
 from .handlers.scope import scan_chat
 
 
-def bootstrap(settings: Settings, *, clock: Clock | None = None, store: Store | None = None,
-              services: Services | None = None) -> Engine:
-    store = store or Store.from_url(settings.database.url, echo=settings.database.echo,
-                                    migrate=settings.database.auto_migrate)
+def bootstrap(
+    settings: Settings, *, clock: Clock | None = None, store: Store | None = None, services: Services | None = None
+) -> Engine:
+    store = store or Store.from_url(
+        settings.database.url, echo=settings.database.echo, migrate=settings.database.auto_migrate
+    )
     services = services or Services()
     if services.files is None:
         services.files = FileStore(settings.storage.files_dir, int(settings.storage.max_attachment_mb * 1e6))

@@ -1,16 +1,20 @@
 """The `mediator` command line."""
+
 from __future__ import annotations
 
 import asyncio
 import sys
-from typing import Optional
 
 import typer
 
 from mediation.config import ConfigError, Settings, load_settings
 
-app = typer.Typer(help="Mediator: a chat bot that mediates disputes between clients and freelancers.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Mediator: a chat bot that mediates disputes between clients and freelancers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
@@ -18,7 +22,7 @@ ConfigOpt = typer.Option(None, "--config", help="Config file (default: ./config.
 DbOpt = typer.Option(None, "--db", help="Database URL; overrides the config and MEDIATOR_DATABASE_URL.")
 
 
-def settings_or_exit(config: Optional[str], db: Optional[str] = None) -> Settings:
+def settings_or_exit(config: str | None, db: str | None = None) -> Settings:
     try:
         return load_settings(config, db_url=db)
     except ConfigError as exc:
@@ -29,25 +33,32 @@ def settings_or_exit(config: Optional[str], db: Optional[str] = None) -> Setting
 def _store(settings: Settings):
     """The database, migrated; one that cannot be opened is a clear start-up error, not a traceback."""
     from mediation.db import Store, safe_url
+
     try:
-        return Store.from_url(settings.database.url, echo=settings.database.echo,
-                              migrate=settings.database.auto_migrate)
+        return Store.from_url(
+            settings.database.url, echo=settings.database.echo, migrate=settings.database.auto_migrate
+        )
     except Exception as exc:
         first = str(exc).splitlines()[0] if str(exc) else ""
-        typer.echo(f"cannot open the database {safe_url(settings.database.url)}: {exc.__class__.__name__}: {first}",
-                   err=True)
+        typer.echo(
+            f"cannot open the database {safe_url(settings.database.url)}: {exc.__class__.__name__}: {first}", err=True
+        )
         raise typer.Exit(2)
 
 
 def _engine(settings: Settings):
     from .bootstrap import bootstrap
+
     return bootstrap(settings, store=_store(settings))
 
 
 @app.command()
-def console(json_mode: bool = typer.Option(False, "--json", help="One JSON line per reply, then {\"done\": n}."),
-            user: Optional[str] = typer.Option(None, "--user", help="Who speaks by default (else [console] default_user)."),
-            config: Optional[str] = ConfigOpt, db: Optional[str] = DbOpt) -> None:
+def console(
+    json_mode: bool = typer.Option(False, "--json", help='One JSON line per reply, then {"done": n}.'),
+    user: str | None = typer.Option(None, "--user", help="Who speaks by default (else [console] default_user)."),
+    config: str | None = ConfigOpt,
+    db: str | None = DbOpt,
+) -> None:
     """Talk to Mediator in this terminal (or drive it from a script through stdin)."""
     from .adapters.console import ConsoleAdapter
     from .bootstrap import setup_logging
@@ -58,16 +69,22 @@ def console(json_mode: bool = typer.Option(False, "--json", help="One JSON line 
     engine = _engine(settings)
     engine.services.scope.preload()  # the model loads while the first lines are typed
     hub = Hub(engine)
-    adapter = ConsoleAdapter(hub, user=user or settings.console.default_user, chat_id=settings.console.chat_id,
-                             json_mode=json_mode)
+    adapter = ConsoleAdapter(
+        hub, user=user or settings.console.default_user, chat_id=settings.console.chat_id, json_mode=json_mode
+    )
     if sys.stdin.isatty() and not json_mode:
         typer.echo("Mediator console. Type /help; start a line with @name to speak as someone else. Ctrl-D quits.")
     asyncio.run(adapter.run())
 
 
 @app.command()
-def run(platform: str = typer.Option("console", "--platform", help="console, telegram, discord, or several: telegram,discord"),
-        config: Optional[str] = ConfigOpt, db: Optional[str] = DbOpt) -> None:
+def run(
+    platform: str = typer.Option(
+        "console", "--platform", help="console, telegram, discord, or several: telegram,discord"
+    ),
+    config: str | None = ConfigOpt,
+    db: str | None = DbOpt,
+) -> None:
     """Run the bot on one or more platforms over one engine."""
     from .bootstrap import setup_logging
     from .runner import run_platforms
@@ -89,8 +106,10 @@ def run(platform: str = typer.Option("console", "--platform", help="console, tel
 
 
 @app.command()
-def demo(config: Optional[str] = ConfigOpt,
-         db: Optional[str] = typer.Option("sqlite:///:memory:", "--db", help="Database URL (default: in memory).")) -> None:
+def demo(
+    config: str | None = ConfigOpt,
+    db: str | None = typer.Option("sqlite:///:memory:", "--db", help="Database URL (default: in memory)."),
+) -> None:
     """Play the founding story through the console and show the bot's answers."""
     from .demo import play
 
@@ -99,7 +118,7 @@ def demo(config: Optional[str] = ConfigOpt,
 
 
 @db_app.command("upgrade")
-def db_upgrade(config: Optional[str] = ConfigOpt, db: Optional[str] = DbOpt) -> None:
+def db_upgrade(config: str | None = ConfigOpt, db: str | None = DbOpt) -> None:
     """Create or migrate the database schema to the latest version."""
     from mediation.db import make_engine, safe_url, upgrade
 
@@ -113,8 +132,11 @@ app.add_typer(audit_app, name="audit")
 
 
 @audit_app.command("verify")
-def audit_verify(case: Optional[str] = typer.Argument(None, help="One case id; all chains if omitted."),
-                 config: Optional[str] = ConfigOpt, db: Optional[str] = DbOpt) -> None:
+def audit_verify(
+    case: str | None = typer.Argument(None, help="One case id; all chains if omitted."),
+    config: str | None = ConfigOpt,
+    db: str | None = DbOpt,
+) -> None:
     """Recompute the hash chains; exit 1 on any edited, missing or removed entry."""
     from mediation import audit
 
@@ -130,11 +152,13 @@ def audit_verify(case: Optional[str] = typer.Argument(None, help="One case id; a
 
 
 @app.command("export")
-def export_case(case: str = typer.Argument(..., help="The case id."),
-                out: str = typer.Option(".", "--out", help="Folder for case-<id>.json and case-<id>.md."),
-                audience: str = typer.Option("party", "--for",
-                                             help="party (no moderator notes or blind offers) or moderator."),
-                config: Optional[str] = ConfigOpt, db: Optional[str] = DbOpt) -> None:
+def export_case(
+    case: str = typer.Argument(..., help="The case id."),
+    out: str = typer.Option(".", "--out", help="Folder for case-<id>.json and case-<id>.md."),
+    audience: str = typer.Option("party", "--for", help="party (no moderator notes or blind offers) or moderator."),
+    config: str | None = ConfigOpt,
+    db: str | None = DbOpt,
+) -> None:
     """Write a case file (JSON plus readable Markdown) for a party or moderator."""
     from pathlib import Path
 
@@ -159,6 +183,7 @@ def export_case(case: str = typer.Argument(..., help="The case id."),
 def _register_groups() -> None:
     """Command groups that live in their own modules."""
     from . import cli_assess, cli_nlp
+
     cli_nlp.register(app)
     cli_assess.register(app)
 

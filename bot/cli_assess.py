@@ -1,10 +1,10 @@
 """`mediator assess`: check delivered files against a brief from the command line."""
+
 from __future__ import annotations
 
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
@@ -27,17 +27,18 @@ def _read_brief(value: str) -> str:
     return value
 
 
-def _parse_time(value: Optional[str], option: str) -> Optional[datetime]:
+def _parse_time(value: str | None, option: str) -> datetime | None:
     if value is None:
         return None
     try:
         return datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise _fail(f"{option}: not an ISO date or time: {value!r} "
-                    f"(use e.g. 2024-03-01 or 2024-03-01T10:00+01:00)") from None
+        raise _fail(
+            f"{option}: not an ISO date or time: {value!r} (use e.g. 2024-03-01 or 2024-03-01T10:00+01:00)"
+        ) from None
 
 
-def _limits(config: Optional[str]):
+def _limits(config: str | None):
     """Inspection limits from the config's [inspection] table."""
     from mediation.config import ConfigError, load_settings
     from mediation.settlement import limits
@@ -50,18 +51,14 @@ def _limits(config: Optional[str]):
 
 def assess_command(
     brief: str = typer.Option(..., "--brief", help="The agreed brief, or @FILE to read it."),
-    delivery: List[str] = typer.Option(..., "--delivery",
-                                       help="A delivered file or folder (repeatable)."),
-    delivered_at: Optional[str] = typer.Option(None, "--delivered-at",
-                                               help="When it was delivered (ISO 8601)."),
-    agreed_at: Optional[str] = typer.Option(None, "--agreed-at",
-                                            help="When the brief was agreed (ISO 8601)."),
-    approval: List[str] = typer.Option([], "--approved",
-                                       help="What the client approved, e.g. '2 samples' "
-                                            "(repeatable)."),
+    delivery: list[str] = typer.Option(..., "--delivery", help="A delivered file or folder (repeatable)."),
+    delivered_at: str | None = typer.Option(None, "--delivered-at", help="When it was delivered (ISO 8601)."),
+    agreed_at: str | None = typer.Option(None, "--agreed-at", help="When the brief was agreed (ISO 8601)."),
+    approval: list[str] = typer.Option(
+        [], "--approved", help="What the client approved, e.g. '2 samples' (repeatable)."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print the assessment as JSON."),
-    config: Optional[str] = typer.Option(None, "--config",
-                                         help="Config file (default: ./config.toml if present)."),
+    config: str | None = typer.Option(None, "--config", help="Config file (default: ./config.toml if present)."),
 ) -> None:
     """Check delivered files against a brief, requirement by requirement."""
     from mediation.assessment import assess
@@ -78,8 +75,7 @@ def assess_command(
     agreed = _parse_time(agreed_at, "--agreed-at")
     limits = _limits(config)
     facts = inspect_paths(delivery, limits)
-    result = assess(parse_brief(text), facts, delivered_at=delivered, agreed_at=agreed,
-                    approvals=approval)
+    result = assess(parse_brief(text), facts, delivered_at=delivered, agreed_at=agreed, approvals=approval)
     if json_out:
         typer.echo(json.dumps(result.to_data(), ensure_ascii=False))
     else:

@@ -1,21 +1,23 @@
 """Command-line tools for the language model: scope-check (the machine contract other programs
 read), scope-eval and bench. `register(app)` adds them to the main Typer app."""
+
 from __future__ import annotations
 
 import io
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional
 
 import typer
 
 CHUNK = 256
 
 
-def _settings(config: Optional[Path]) -> dict:
+def _settings(config: Path | None) -> dict:
     """[nlp] model_path, backend ("torch" or "onnx") and onnx_path from the validated config."""
     from mediation.config import ConfigError, load_settings
+
     try:
         nlp = load_settings(config).nlp
     except ConfigError as exc:
@@ -23,31 +25,34 @@ def _settings(config: Optional[Path]) -> dict:
     return {k: v for k, v in nlp.model_dump().items() if k in ("model_path", "backend", "onnx_path") and v}
 
 
-def _default_factory(model_path: Optional[str], backend: str = "torch", onnx_path: Optional[str] = None):
+def _default_factory(model_path: str | None, backend: str = "torch", onnx_path: str | None = None):
     from nlp.scope import load_classifier
+
     return load_classifier(model_path, backend=backend, onnx_path=onnx_path)
 
 
 def register(app: typer.Typer, classifier_factory: Callable | None = None) -> None:
     """Add scope-check, scope-eval and bench to app. classifier_factory(model_path) builds the
     classifier (tests pass one that returns a shared instance)."""
-    def build(config: Optional[Path]):
+
+    def build(config: Path | None):
         settings = _settings(config)
         try:
             if classifier_factory is not None:
                 return classifier_factory(settings.get("model_path"))
-            return _default_factory(settings.get("model_path"), settings.get("backend", "torch"),
-                                    settings.get("onnx_path"))
+            return _default_factory(
+                settings.get("model_path"), settings.get("backend", "torch"), settings.get("onnx_path")
+            )
         except (FileNotFoundError, RuntimeError, ValueError) as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2)
 
     @app.command("scope-check")
     def scope_check(
-        jsonl: Optional[str] = typer.Option(None, "--jsonl", help="JSON Lines file with id, brief, request; - for stdin"),
-        brief: Optional[str] = typer.Option(None, "--brief", help="brief text (with --request)"),
-        request: Optional[str] = typer.Option(None, "--request", help="request text (with --brief)"),
-        config: Optional[Path] = typer.Option(None, "--config", help="config.toml ([nlp] model_path)"),
+        jsonl: str | None = typer.Option(None, "--jsonl", help="JSON Lines file with id, brief, request; - for stdin"),
+        brief: str | None = typer.Option(None, "--brief", help="brief text (with --request)"),
+        request: str | None = typer.Option(None, "--request", help="request text (with --brief)"),
+        config: Path | None = typer.Option(None, "--config", help="config.toml ([nlp] model_path)"),
     ) -> None:
         """Is each request inside its brief? One JSON line per input."""
         from nlp.evaluate import BadLine, parse_line
@@ -64,7 +69,7 @@ def register(app: typer.Typer, classifier_factory: Callable | None = None) -> No
             stream = io.TextIOWrapper(raw, encoding="utf-8", errors="replace") if raw else sys.stdin
         else:
             try:
-                stream = open(jsonl, encoding="utf-8", errors="replace")
+                stream = open(jsonl, encoding="utf-8", errors="replace")  # noqa: SIM115 (closed by the with below)
             except OSError as exc:
                 typer.echo(f"error: cannot read {jsonl}: {exc.strerror}", err=True)
                 raise typer.Exit(2)
@@ -86,8 +91,7 @@ def register(app: typer.Typer, classifier_factory: Callable | None = None) -> No
                     try:
                         results.append(clf.check(r["brief"], r["request"]))
                     except Exception as exc:
-                        typer.echo(f"line {number}: skipped: could not classify ({exc.__class__.__name__})",
-                                   err=True)
+                        typer.echo(f"line {number}: skipped: could not classify ({exc.__class__.__name__})", err=True)
                         results.append(None)
             for (number, r), res in zip(batch, results):
                 if res is not None:
@@ -112,7 +116,7 @@ def register(app: typer.Typer, classifier_factory: Callable | None = None) -> No
     def scope_eval(
         file: Path = typer.Argument(..., help="labelled JSON Lines (id, brief, request, out_of_scope, kind)"),
         as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
-        config: Optional[Path] = typer.Option(None, "--config"),
+        config: Path | None = typer.Option(None, "--config"),
     ) -> None:
         """Precision, recall, F1, accuracy and the kind confusion table on a labelled file."""
         from nlp.evaluate import evaluate, format_report, read_rows
@@ -129,10 +133,10 @@ def register(app: typer.Typer, classifier_factory: Callable | None = None) -> No
 
     @app.command("bench")
     def bench_cmd(
-        file: Optional[Path] = typer.Option(None, "--file", help="scope-check file (default: the dev set)"),
+        file: Path | None = typer.Option(None, "--file", help="scope-check file (default: the dev set)"),
         as_json: bool = typer.Option(False, "--json"),
         cold: bool = typer.Option(True, "--cold/--no-cold", help="measure cold start in a subprocess"),
-        config: Optional[Path] = typer.Option(None, "--config"),
+        config: Path | None = typer.Option(None, "--config"),
     ) -> None:
         """Cold start, latency, throughput against the baseline, and peak memory."""
         from nlp.evaluate import bench, default_bench_file, format_bench, read_rows
@@ -143,8 +147,14 @@ def register(app: typer.Typer, classifier_factory: Callable | None = None) -> No
             raise typer.Exit(2)
         rows = read_rows(path, report=lambda m: typer.echo(m, err=True))
         settings = _settings(config)
-        result = bench(build(config), rows, settings.get("model_path"), cold=cold,
-                       backend=settings.get("backend", "torch"), onnx_path=settings.get("onnx_path"))
+        result = bench(
+            build(config),
+            rows,
+            settings.get("model_path"),
+            cold=cold,
+            backend=settings.get("backend", "torch"),
+            onnx_path=settings.get("onnx_path"),
+        )
         result["file"] = str(path)
         typer.echo(json.dumps(result) if as_json else f"file: {path}\n" + format_bench(result))
 
@@ -153,8 +163,8 @@ def register(app: typer.Typer, classifier_factory: Callable | None = None) -> No
 
     @model_app.command("export-onnx")
     def export_onnx(
-        out: Optional[Path] = typer.Option(None, "--out", help="folder for model.onnx and the tokenizer"),
-        config: Optional[Path] = typer.Option(None, "--config"),
+        out: Path | None = typer.Option(None, "--out", help="folder for model.onnx and the tokenizer"),
+        config: Path | None = typer.Option(None, "--config"),
     ) -> None:
         """Export the model to ONNX (fused graph) and check it matches the reference."""
         from nlp.onnx_export import DEFAULT_DIR, export

@@ -2,17 +2,18 @@
 
 The same words arrive from every platform (typed, slash command or button), so parsing lives here once.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 
 @dataclass
 class Command:
-    word: str                 # "case new", "brief", "mod decide" ...
-    text: str                 # free text after the word, keyword arguments removed
+    word: str  # "case new", "brief", "mod decide" ...
+    text: str  # free text after the word, keyword arguments removed
     kv: dict[str, str] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)  # console `file=PATH` tokens
 
@@ -34,9 +35,11 @@ class Spec:
 
 def command(word: str, usage: str, summary: str, keys: tuple[str, ...] = (), **flags) -> Callable:
     """Marks a handler; `Registry.from_modules` collects the marked functions in module order."""
+
     def mark(fn: Callable) -> Callable:
         fn.__command_spec__ = Spec(word, usage, summary, fn, keys, **flags)
         return fn
+
     return mark
 
 
@@ -45,7 +48,7 @@ class Registry:
         self.specs: dict[str, Spec] = {}
 
     @classmethod
-    def from_modules(cls, *modules) -> "Registry":
+    def from_modules(cls, *modules) -> Registry:
         reg = cls()
         for module in modules:
             for value in vars(module).values():
@@ -91,8 +94,9 @@ def parse(spec: Spec, rest: str) -> Command:
         free = rest[: marks[0].start()] if marks else rest
         for i, m in enumerate(marks):
             end = marks[i + 1].start() if i + 1 < len(marks) else len(rest)
-            kv[m.group(1).lower()] = rest[m.end():end].strip()
+            kv[m.group(1).lower()] = rest[m.end() : end].strip()
     else:
         free = rest
-    return Command(word=spec.word, text=" ".join(free.split()) if "\n" not in free else free.strip(),
-                   kv=kv, files=files)
+    return Command(
+        word=spec.word, text=" ".join(free.split()) if "\n" not in free else free.strip(), kv=kv, files=files
+    )

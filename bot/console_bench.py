@@ -5,6 +5,7 @@
 Runs `mediator console --json` as a separate process (imports, migrations, every reply) and
 reports wall time and commands per second.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,23 +23,29 @@ def script(lines: int) -> list[str]:
     n = 0
     while len(out) < lines:
         n += 1
-        out += [f"@f{n} /case new Logo set {n} amount=300 currency=EUR role=freelancer",
-                f"@c{n} /case join {{invite}} role=client",
-                f"@c{n} /brief 3 logo concepts as SVG and PNG, 2 revision rounds, within 10 days. Budget 300 EUR.",
-                f"@f{n} /brief agree",
-                f"@f{n} /deliver first concepts",
-                f"@c{n} /approve concept 2",
-                f"@c{n} /case status",
-                f"@f{n} /case status",
-                "/help",
-                f"@x{n} /deliver not mine"]
+        out += [
+            f"@f{n} /case new Logo set {n} amount=300 currency=EUR role=freelancer",
+            f"@c{n} /case join {{invite}} role=client",
+            f"@c{n} /brief 3 logo concepts as SVG and PNG, 2 revision rounds, within 10 days. Budget 300 EUR.",
+            f"@f{n} /brief agree",
+            f"@f{n} /deliver first concepts",
+            f"@c{n} /approve concept 2",
+            f"@c{n} /case status",
+            f"@f{n} /case status",
+            "/help",
+            f"@x{n} /deliver not mine",
+        ]
     return out[:lines]
 
 
 def run(lines: int, db: str) -> dict:
     todo = script(lines)
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "console", "--json", "--db", db],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "console", "--json", "--db", db],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     start = time.perf_counter()
     invite, replies = "", 0
     for number, line in enumerate(todo, 1):
@@ -54,8 +61,12 @@ def run(lines: int, db: str) -> dict:
     proc.stdin.close()
     proc.wait()
     wall = time.perf_counter() - start
-    return {"commands": lines, "replies": replies, "seconds": round(wall, 2),
-            "commands_per_second": round(lines / wall, 1)}
+    return {
+        "commands": lines,
+        "replies": replies,
+        "seconds": round(wall, 2),
+        "commands_per_second": round(lines / wall, 1),
+    }
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 A photographer agrees 8 product pictures for $88; the client approves 2 samples, receives all 8,
 then asks for pictures with models at an outdoor location, and goes silent for three months.
 """
+
 from __future__ import annotations
 
 import sys
@@ -13,9 +14,11 @@ from .adapters.console import ConsoleAdapter
 from .engine import Engine
 from .hub import Hub
 
-BRIEF = ("Looking for a photographer for 8 product pictures of my handmade soaps for our Instagram feed. "
-         "Flat lay or plain surface, natural light, square 1080x1080 JPG. You send 2 samples first for my "
-         "approval, then the remaining 6. Budget $88, delivery within 1 week.")
+BRIEF = (
+    "Looking for a photographer for 8 product pictures of my handmade soaps for our Instagram feed. "
+    "Flat lay or plain surface, natural light, square 1080x1080 JPG. You send 2 samples first for my "
+    "approval, then the remaining 6. Budget $88, delivery within 1 week."
+)
 
 STORY = [
     "@maya /case new Soap product photos amount=88 currency=USD role=freelancer",
@@ -59,11 +62,14 @@ async def play(engine: Engine, out=None) -> None:
     with tempfile.TemporaryDirectory(prefix="mediator-demo-") as tmp:
         pics = _pictures(Path(tmp))
         console = ConsoleAdapter(hub, stdout=out, out_dir=str(Path("var") / "demo"))
-        found = {"samples": " ".join(f"file={p}" for p in pics[:2]),
-                 "rest": " ".join(f"file={p}" for p in pics[2:])}
-        for number, line in enumerate(STORY, 1):
-            line = line.format(invite=found.get("invite", "?"), case=found.get("case", "?"),
-                               samples=found["samples"], rest=found["rest"])
+        found = {"samples": " ".join(f"file={p}" for p in pics[:2]), "rest": " ".join(f"file={p}" for p in pics[2:])}
+        for _number, line in enumerate(STORY, 1):
+            line = line.format(
+                invite=found.get("invite", "?"),
+                case=found.get("case", "?"),
+                samples=found["samples"],
+                rest=found["rest"],
+            )
             shown = line if "file=" not in line else line.split(" file=")[0] + " [files]"
             out.write(f"> {shown}\n")
             for reply in await hub.dispatch(console.incoming(line)):

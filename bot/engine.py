@@ -3,15 +3,17 @@
 Each incoming message is one transaction in a worker thread (database and model work never runs on
 the event loop). A refused command changes nothing; the refusal itself is kept in the audit trail.
 """
+
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
@@ -36,8 +38,8 @@ ATTEMPTS = 5
 class Services:
     """Optional parts built by bootstrap; a handler says plainly when one is missing."""
 
-    scope: Any = None          # nlp.scope.ScopeClassifier, loaded lazily
-    files: Any = None          # bot.files.FileStore
+    scope: Any = None  # nlp.scope.ScopeClassifier, loaded lazily
+    files: Any = None  # bot.files.FileStore
 
 
 @dataclass
@@ -86,8 +88,9 @@ def party_chats(s: Session, case: Case) -> list[Address]:
 
 
 class Engine:
-    def __init__(self, store: Store, settings: Settings, clock: Clock, registry: Registry,
-                 services: Services | None = None):
+    def __init__(
+        self, store: Store, settings: Settings, clock: Clock, registry: Registry, services: Services | None = None
+    ):
         self.store = store
         self.settings = settings
         self.clock = clock
@@ -119,14 +122,20 @@ class Engine:
             return [replies.error(exc.code, exc.message)]
         except Exception:
             log.exception("command %s failed", spec.word)
-            return [replies.error("internal", "Something went wrong on our side; nothing was changed. "
-                                              "Please try again.")]
+            return [
+                replies.error("internal", "Something went wrong on our side; nothing was changed. Please try again.")
+            ]
         if spec.console_only:  # the console moved the clock: what fell due happens now
             out += self.tick()
         return out
 
-    def _apply(self, incoming: Incoming, actor: Actor, fn: Callable[[Ctx], list[Reply]],
-               progress: Callable[[str], None] | None = None) -> list[Reply]:
+    def _apply(
+        self,
+        incoming: Incoming,
+        actor: Actor,
+        fn: Callable[[Ctx], list[Reply]],
+        progress: Callable[[str], None] | None = None,
+    ) -> list[Reply]:
         """One message, one transaction: applied once, deadlines brought in line, all or nothing.
         A transaction that lost a race with another (same event, same new row) is run again."""
         for attempt in range(1, ATTEMPTS + 1):
@@ -153,8 +162,9 @@ class Engine:
         if not self.chat_hooks:
             return []
         try:
-            return self._apply(incoming, self._actor(incoming),
-                               lambda ctx: [r for hook in self.chat_hooks for r in hook(ctx)])
+            return self._apply(
+                incoming, self._actor(incoming), lambda ctx: [r for hook in self.chat_hooks for r in hook(ctx)]
+            )
         except MediationError:
             return []
         except Exception:
@@ -183,20 +193,27 @@ class Engine:
                     case = s.get(Case, fired.case_id)
                     # an escalation by deadline is an escalation like any other (moderators' channels hear it)
                     kind = "escalated" if fired.action == "escalated" else "deadline"
-                    notice = replies.notice(kind, fired.text, case_id=fired.case_id, kind=fired.kind,
-                                            action=fired.action, reason=fired.text)
+                    notice = replies.notice(
+                        kind, fired.text, case_id=fired.case_id, kind=fired.kind, action=fired.action, reason=fired.text
+                    )
                     out += [dataclasses.replace(notice, to=to) for to in party_chats(s, case)]
                     if fired.action == "moderators_reminded":
-                        out += self._to_moderators(replies.notice("deadline", fired.text, case_id=case.id,
-                                                                  kind=fired.kind, action=fired.action))
+                        out += self._to_moderators(
+                            replies.notice(
+                                "deadline", fired.text, case_id=case.id, kind=fired.kind, action=fired.action
+                            )
+                        )
                     self._sync_deadlines(s, now)
             except Exception:
                 log.exception("deadline %s could not be applied", timer_id)
         return out
 
     def _to_moderators(self, reply: Reply) -> list[Reply]:
-        return [dataclasses.replace(reply, to=Address(platform, uid, uid), private=True)
-                for platform, ids in self.settings.moderators.items() for uid in ids]
+        return [
+            dataclasses.replace(reply, to=Address(platform, uid, uid), private=True)
+            for platform, ids in self.settings.moderators.items()
+            for uid in ids
+        ]
 
     def _seen(self, s: Session, incoming: Incoming) -> bool:
         """Whether this platform event was applied already (a redelivered update, a double press)."""
@@ -209,12 +226,25 @@ class Engine:
             s.add(SeenEvent(platform=incoming.platform, event_id=str(incoming.message_id), at=self.clock.now()))
 
     def _actor(self, incoming: Incoming) -> Actor:
-        return Actor(incoming.platform, str(incoming.user_id), incoming.user_name or str(incoming.user_id),
-                     str(incoming.chat_id), incoming.private)
+        return Actor(
+            incoming.platform,
+            str(incoming.user_id),
+            incoming.user_name or str(incoming.user_id),
+            str(incoming.chat_id),
+            incoming.private,
+        )
 
     def _ctx(self, s: Session, actor: Actor, incoming: Incoming) -> Ctx:
-        return Ctx(s=s, actor=actor, incoming=incoming, now=self.clock.now(), settings=self.settings,
-                   clock=self.clock, services=self.services, registry=self.registry)
+        return Ctx(
+            s=s,
+            actor=actor,
+            incoming=incoming,
+            now=self.clock.now(),
+            settings=self.settings,
+            clock=self.clock,
+            services=self.services,
+            registry=self.registry,
+        )
 
     def _record_refusal(self, actor: Actor, word: str, exc: MediationError, case_id: str | None) -> None:
         """Refused attempts on a case are evidence too; written after the rollback."""
@@ -225,7 +255,13 @@ class Engine:
                     case = cases.resolve_case(s, actor, party, case_id)
                 except MediationError:
                     case = None
-                audit.record(s, case.id if case else None, actor.tag, "refused",
-                             {"command": word, "code": exc.code}, self.clock.now())
+                audit.record(
+                    s,
+                    case.id if case else None,
+                    actor.tag,
+                    "refused",
+                    {"command": word, "code": exc.code},
+                    self.clock.now(),
+                )
         except Exception:
             log.exception("could not record a refused command")

@@ -1,4 +1,5 @@
 """Keeping delivered files: copied into a content-addressed folder, so evidence cannot drift."""
+
 from __future__ import annotations
 
 import hashlib
@@ -23,8 +24,9 @@ class FileStore:
             raise MediationError("bad_file", f"File not found: {shown}")
         size = src.stat().st_size
         if size > self.max_bytes:
-            raise MediationError("file_too_large", f"{shown} is {size / 1e6:.1f} MB; "
-                                                   f"the limit is {self.max_bytes / 1e6:.1f} MB.")
+            raise MediationError(
+                "file_too_large", f"{shown} is {size / 1e6:.1f} MB; the limit is {self.max_bytes / 1e6:.1f} MB."
+            )
         digest = hashlib.sha256()
         try:
             with src.open("rb") as fh:

@@ -1,6 +1,7 @@
 """The hub: one engine, several adapters. It routes each reply to the platform and chat it is for,
 so a case can have its client on one platform and its freelancer on another. Notices for a
 platform that is down wait in the database (the outbox) and go out when its adapter is back."""
+
 from __future__ import annotations
 
 import asyncio
@@ -34,8 +35,7 @@ class Hub:
 
     def feed_platforms(self) -> set[str]:
         """Platforms with a moderators' channel: attached adapters that feed one, or configured ones."""
-        configured = {name for name, section in self.engine.settings
-                      if getattr(section, "mod_channel_id", None)}
+        configured = {name for name, section in self.engine.settings if getattr(section, "mod_channel_id", None)}
         return configured | {p for p, a in self.adapters.items() if hasattr(a, "moderator_feed")}
 
     @staticmethod
@@ -102,15 +102,29 @@ class Hub:
 
     def _keep(self, reply: Reply) -> None:
         with self.engine.store.transaction() as s:
-            s.add(OutboxMessage(platform=reply.to.platform, chat_id=reply.to.chat_id, user_id=reply.to.user_id,
-                                reply=reply.to_dict(), created_at=self.engine.clock.now()))
+            s.add(
+                OutboxMessage(
+                    platform=reply.to.platform,
+                    chat_id=reply.to.chat_id,
+                    user_id=reply.to.user_id,
+                    reply=reply.to_dict(),
+                    created_at=self.engine.clock.now(),
+                )
+            )
 
     def _pending(self, platform: str) -> list[OutboxMessage]:
         with self.engine.store.transaction() as s:
-            return list(s.exec(select(OutboxMessage).where(OutboxMessage.platform == platform,
-                                                           OutboxMessage.delivered_at == None,  # noqa: E711
-                                                           OutboxMessage.attempts < MAX_ATTEMPTS)
-                               .order_by(OutboxMessage.id)))
+            return list(
+                s.exec(
+                    select(OutboxMessage)
+                    .where(
+                        OutboxMessage.platform == platform,
+                        OutboxMessage.delivered_at == None,  # noqa: E711
+                        OutboxMessage.attempts < MAX_ATTEMPTS,
+                    )
+                    .order_by(OutboxMessage.id)
+                )
+            )
 
     def _mark(self, message_id: int) -> None:
         with self.engine.store.transaction() as s:
@@ -134,8 +148,12 @@ class Hub:
                     await adapter.send(reply, to)
             except Exception as exc:
                 given_up = await asyncio.to_thread(self._failed, row.id)
-                log.warning("the %s outbox is still blocked (%s)%s", platform, exc,
-                            "; this notice is given up" if given_up else "; will retry")
+                log.warning(
+                    "the %s outbox is still blocked (%s)%s",
+                    platform,
+                    exc,
+                    "; this notice is given up" if given_up else "; will retry",
+                )
                 if given_up:
                     continue
                 break

@@ -1,4 +1,5 @@
 """The neutral types that cross the adapter boundary: one incoming message, one reply."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -71,12 +72,23 @@ class Reply:
 
     def to_dict(self) -> dict[str, Any]:
         """For the outbox: everything but file bytes (a chart is not worth keeping for later)."""
-        return {"text": self.text, "title": self.title, "fields": [list(f) for f in self.fields],
-                "options": [[o.label, o.command] for o in self.options], "private": self.private,
-                "data": self.data}
+        return {
+            "text": self.text,
+            "title": self.title,
+            "fields": [list(f) for f in self.fields],
+            "options": [[o.label, o.command] for o in self.options],
+            "private": self.private,
+            "data": self.data,
+        }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any], to: Address) -> "Reply":
-        return cls(text=d["text"], title=d.get("title"), fields=[tuple(f) for f in d.get("fields", [])],
-                   options=[Option(*o) for o in d.get("options", [])], private=d.get("private", False),
-                   data=d.get("data", {}), to=to)
+    def from_dict(cls, d: dict[str, Any], to: Address) -> Reply:
+        return cls(
+            text=d["text"],
+            title=d.get("title"),
+            fields=[tuple(f) for f in d.get("fields", [])],
+            options=[Option(*o) for o in d.get("options", [])],
+            private=d.get("private", False),
+            data=d.get("data", {}),
+            to=to,
+        )

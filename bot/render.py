@@ -1,4 +1,5 @@
 """Turning a neutral reply into platform text: escaping user text, degrading buttons, splitting."""
+
 from __future__ import annotations
 
 import html

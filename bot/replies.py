@@ -1,4 +1,5 @@
 """Neutral replies built from domain data: wording lives here, markup lives in renderers."""
+
 from __future__ import annotations
 
 from .commands import Registry
@@ -20,35 +21,55 @@ def unknown_command(line: str, registry: Registry) -> Reply:
 
 
 def help_reply(registry: Registry, platform: str, is_moderator: bool) -> Reply:
-    shown = [spec for spec in registry.specs.values()
-             if not (spec.console_only and platform != "console") and not (spec.moderator and not is_moderator)]
-    return Reply(text="\n".join(f"{spec.usage} — {spec.summary}" for spec in shown), title="Mediator commands",
-                 data={"type": "help", "commands": [spec.word for spec in shown]})
+    shown = [
+        spec
+        for spec in registry.specs.values()
+        if not (spec.console_only and platform != "console") and not (spec.moderator and not is_moderator)
+    ]
+    return Reply(
+        text="\n".join(f"{spec.usage} — {spec.summary}" for spec in shown),
+        title="Mediator commands",
+        data={"type": "help", "commands": [spec.word for spec in shown]},
+    )
 
 
 def case_created(status: dict, invite_code: str, invite_role: str) -> Reply:
     cid = status["case_id"]
-    text = (f"Case {cid} opened: {status['title']} ({status['amount']} {status['currency']}).\n"
-            f"Invite the {invite_role} with this code: {invite_code}\n"
-            f"They join with: /case join {invite_code} role={invite_role}\n"
-            f"Next: propose the brief with /brief <text>.")
-    return Reply(text=text, title=f"Case {cid}",
-                 data={"type": "case_created", "case_id": cid, "invite_code": invite_code,
-                       "invite_role": invite_role})
+    text = (
+        f"Case {cid} opened: {status['title']} ({status['amount']} {status['currency']}).\n"
+        f"Invite the {invite_role} with this code: {invite_code}\n"
+        f"They join with: /case join {invite_code} role={invite_role}\n"
+        f"Next: propose the brief with /brief <text>."
+    )
+    return Reply(
+        text=text,
+        title=f"Case {cid}",
+        data={"type": "case_created", "case_id": cid, "invite_code": invite_code, "invite_role": invite_role},
+    )
 
 
 def case_status(status: dict, headline: str | None = None) -> Reply:
     parties = status["parties"]
-    who = ", ".join(f"{role}: {p['name']} ({p['platform']})" if p else f"{role}: not joined yet"
-                    for role, p in parties.items())
-    brief = ("agreed (version %s)" % status["agreed_version"] if status["brief_agreed"]
-             else "not agreed" + (f" (version {status['brief_version']} proposed)" if status["brief_version"] else ""))
-    fields = [("Status", status["status"]), ("Amount", f"{status['amount']} {status['currency']}"),
-              ("Parties", who), ("Brief", brief),
-              ("Deliveries", str(status["deliveries"])), ("Approvals", str(status["approvals"])),
-              ("Requests", str(status["requests"]))]
-    return Reply(text=headline or "", title=f"Case {status['case_id']}: {status['title']}", fields=fields,
-                 data=dict(status))
+    who = ", ".join(
+        f"{role}: {p['name']} ({p['platform']})" if p else f"{role}: not joined yet" for role, p in parties.items()
+    )
+    brief = (
+        "agreed (version {})".format(status["agreed_version"])
+        if status["brief_agreed"]
+        else "not agreed" + (f" (version {status['brief_version']} proposed)" if status["brief_version"] else "")
+    )
+    fields = [
+        ("Status", status["status"]),
+        ("Amount", f"{status['amount']} {status['currency']}"),
+        ("Parties", who),
+        ("Brief", brief),
+        ("Deliveries", str(status["deliveries"])),
+        ("Approvals", str(status["approvals"])),
+        ("Requests", str(status["requests"])),
+    ]
+    return Reply(
+        text=headline or "", title=f"Case {status['case_id']}: {status['title']}", fields=fields, data=dict(status)
+    )
 
 
 def notice(kind: str, text: str, options: list[Option] | None = None, /, **data) -> Reply:

@@ -1,4 +1,5 @@
 """Running adapters side by side over one engine until the console ends or the process is stopped."""
+
 from __future__ import annotations
 
 import asyncio
@@ -16,6 +17,7 @@ _TOKENS = {"telegram": ENV_TELEGRAM_TOKEN, "discord": ENV_DISCORD_TOKEN}
 def build_adapter(name: str, hub: Hub, settings: Settings):
     if name == "console":
         from .adapters.console import ConsoleAdapter
+
         return ConsoleAdapter(hub, user=settings.console.default_user, chat_id=settings.console.chat_id)
     token = os.environ.get(_TOKENS[name], "")
     if not token:

@@ -45,21 +45,21 @@ Sizes: "1080x1080" means exactly that pixel size unless the clause says "at leas
 minimum); a long side and a DPI are minimums. Words and pages are minimums within 10 % (more is
 not a breach) unless the clause says "max"/"up to"; durations must be within 10 % of the target.
 """
+
 from __future__ import annotations
 
 import asyncio
-import math
 import inspect as _inspect
+import math
 import os
 import re
 import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from datetime import date, datetime, timedelta, timezone
-from typing import Awaitable, Callable, Iterable, Sequence
 
-from mediation.inspection import (FileFacts, Limits, expand_paths, inspect_file, inspect_paths,
-                                  label)
+from mediation.inspection import FileFacts, Limits, expand_paths, inspect_file, inspect_paths, label
 from nlp.brief import Brief, Requirement, parse_brief
 from nlp.numbers import find_numbers
 
@@ -67,75 +67,143 @@ MET, PARTLY, NOT_MET, HUMAN = "met", "partly_met", "not_met", "needs_human"
 VERDICTS = (MET, PARTLY, NOT_MET, HUMAN)
 MARK = {MET: "✓", PARTLY: "~", NOT_MET: "✗", HUMAN: "?"}
 
-WEIGHTS = {"deliverable": 5.0, "samples": 1.0, "length": 3.0, "format": 2.0, "dimensions": 2.0,
-           "deadline": 2.0, "colour": 1.0, "quality": 1.0, "exclusion": 0.0, "price": 0.0,
-           "usage": 0.0, "revisions": 0.0, "other": 1.0}
+WEIGHTS = {
+    "deliverable": 5.0,
+    "samples": 1.0,
+    "length": 3.0,
+    "format": 2.0,
+    "dimensions": 2.0,
+    "deadline": 2.0,
+    "colour": 1.0,
+    "quality": 1.0,
+    "exclusion": 0.0,
+    "price": 0.0,
+    "usage": 0.0,
+    "revisions": 0.0,
+    "other": 1.0,
+}
 
-PROGRESS_FILES = 5       # more files than this: say "checking N files…" at once
-PROGRESS_AFTER_S = 1.0   # otherwise say it if the check takes longer than this
+PROGRESS_FILES = 5  # more files than this: say "checking N files…" at once
+PROGRESS_AFTER_S = 1.0  # otherwise say it if the check takes longer than this
 
 # Brief formats -> inspected types that satisfy them.
 FORMAT_TYPES = {
-    "jpg": {"jpeg"}, "jpeg": {"jpeg"}, "png": {"png"}, "gif": {"gif"}, "webp": {"webp"},
-    "tiff": {"tiff"}, "bmp": {"bmp"}, "svg": {"svg"}, "psd": {"psd"}, "eps": {"eps"},
-    "ai": {"pdf", "eps"}, "heic": {"heic"}, "avif": {"avif"},
-    "pdf": {"pdf"}, "docx": {"docx"}, "doc": {"doc"}, "odt": {"odt"}, "rtf": {"rtf"},
-    "txt": {"txt"}, "md": {"txt"}, "srt": {"txt"}, "html": {"html"}, "epub": {"epub"},
-    "csv": {"csv"}, "xlsx": {"xlsx"}, "json": {"json"}, "pptx": {"pptx"},
-    "mp4": {"mp4"}, "mov": {"mov", "mp4"}, "webm": {"webm"}, "mkv": {"mkv"}, "avi": {"avi"},
-    "mp3": {"mp3"}, "wav": {"wav"}, "flac": {"flac"}, "aiff": {"aiff"}, "ogg": {"ogg", "opus"},
-    "m4a": {"m4a"}, "zip": {"zip"},
+    "jpg": {"jpeg"},
+    "jpeg": {"jpeg"},
+    "png": {"png"},
+    "gif": {"gif"},
+    "webp": {"webp"},
+    "tiff": {"tiff"},
+    "bmp": {"bmp"},
+    "svg": {"svg"},
+    "psd": {"psd"},
+    "eps": {"eps"},
+    "ai": {"pdf", "eps"},
+    "heic": {"heic"},
+    "avif": {"avif"},
+    "pdf": {"pdf"},
+    "docx": {"docx"},
+    "doc": {"doc"},
+    "odt": {"odt"},
+    "rtf": {"rtf"},
+    "txt": {"txt"},
+    "md": {"txt"},
+    "srt": {"txt"},
+    "html": {"html"},
+    "epub": {"epub"},
+    "csv": {"csv"},
+    "xlsx": {"xlsx"},
+    "json": {"json"},
+    "pptx": {"pptx"},
+    "mp4": {"mp4"},
+    "mov": {"mov", "mp4"},
+    "webm": {"webm"},
+    "mkv": {"mkv"},
+    "avi": {"avi"},
+    "mp3": {"mp3"},
+    "wav": {"wav"},
+    "flac": {"flac"},
+    "aiff": {"aiff"},
+    "ogg": {"ogg", "opus"},
+    "m4a": {"m4a"},
+    "zip": {"zip"},
 }
-LINK_FORMATS = {"gdoc": "Google Docs", "gsheet": "Google Sheets", "figma": "Figma",
-                "canva": "Canva"}
+LINK_FORMATS = {"gdoc": "Google Docs", "gsheet": "Google Sheets", "figma": "Figma", "canva": "Canva"}
 FORMAT_CATEGORY = {
-    **{f: "image" for f in ("jpg", "jpeg", "png", "gif", "webp", "tiff", "bmp", "svg", "psd",
-                            "eps", "ai", "heic", "avif")},
-    **{f: "document" for f in ("pdf", "docx", "doc", "odt", "rtf", "txt", "md", "srt", "html",
-                               "epub", "gdoc")},
+    **{
+        f: "image"
+        for f in ("jpg", "jpeg", "png", "gif", "webp", "tiff", "bmp", "svg", "psd", "eps", "ai", "heic", "avif")
+    },
+    **{f: "document" for f in ("pdf", "docx", "doc", "odt", "rtf", "txt", "md", "srt", "html", "epub", "gdoc")},
     **{f: "data" for f in ("csv", "xlsx", "json", "gsheet")},
-    "pptx": "presentation", "key": "presentation",
+    "pptx": "presentation",
+    "key": "presentation",
     **{f: "video" for f in ("mp4", "mov", "webm", "mkv", "avi")},
     **{f: "audio" for f in ("mp3", "wav", "flac", "aiff", "ogg", "m4a")},
 }
 # Words naming what a deliverable is, to know which files count towards it.
 ITEM_CATEGORY = [
-    ("video", r"videos?|reels?|clips?|films?|animations?|trailers?|footage|tiktoks?|vlogs?|"
-              r"shorts|commercials?|ads? spots?|motion graphics"),
-    ("audio", r"songs?|tracks?|voice[- ]?overs?|vo|jingles?|podcasts?|episodes?|recordings?|"
-              r"audio|beats?|sound effects?|sfx|mixes|masters?|narrations?|audiobooks?"),
+    (
+        "video",
+        r"videos?|reels?|clips?|films?|animations?|trailers?|footage|tiktoks?|vlogs?|"
+        r"shorts|commercials?|ads? spots?|motion graphics",
+    ),
+    (
+        "audio",
+        r"songs?|tracks?|voice[- ]?overs?|vo|jingles?|podcasts?|episodes?|recordings?|"
+        r"audio|beats?|sound effects?|sfx|mixes|masters?|narrations?|audiobooks?",
+    ),
     ("presentation", r"slides?|decks?|presentations?|slideshows?"),
     ("data", r"spreadsheets?|sheets?|datasets?|csvs?|tables?|databases?|lists? of leads|leads"),
-    ("image", r"pictures?|photos?|photographs?|images?|shots?|headshots?|portraits?|logos?|"
-              r"icons?|illustrations?|banners?|thumbnails?|graphics?|designs?|mock-?ups?|"
-              r"drawings?|sketch(?:es)?|posters?|flyers?|infographics?|renders?|renderings?|"
-              r"wallpapers?|stickers?|avatars?|artworks?|covers?|visuals?|carousels?|"
-              r"memes?|emojis?|emotes?|characters?|paintings?|prints?"),
-    ("document", r"articles?|blog posts?|posts?|essays?|reports?|e-?books?|books?|copy|"
-                 r"descriptions?|chapters?|letters?|resumes?|cvs?|proposals?|scripts?|"
-                 r"transcripts?|translations?|documents?|docs?|manuals?|guides?|newsletters?|"
-                 r"white ?papers?|case stud(?:y|ies)|stories|story|pages?|emails?|captions?|"
-                 r"press releases?|bios?|summaries|summary|poems?|lyrics|listings?"),
+    (
+        "image",
+        r"pictures?|photos?|photographs?|images?|shots?|headshots?|portraits?|logos?|"
+        r"icons?|illustrations?|banners?|thumbnails?|graphics?|designs?|mock-?ups?|"
+        r"drawings?|sketch(?:es)?|posters?|flyers?|infographics?|renders?|renderings?|"
+        r"wallpapers?|stickers?|avatars?|artworks?|covers?|visuals?|carousels?|"
+        r"memes?|emojis?|emotes?|characters?|paintings?|prints?",
+    ),
+    (
+        "document",
+        r"articles?|blog posts?|posts?|essays?|reports?|e-?books?|books?|copy|"
+        r"descriptions?|chapters?|letters?|resumes?|cvs?|proposals?|scripts?|"
+        r"transcripts?|translations?|documents?|docs?|manuals?|guides?|newsletters?|"
+        r"white ?papers?|case stud(?:y|ies)|stories|story|pages?|emails?|captions?|"
+        r"press releases?|bios?|summaries|summary|poems?|lyrics|listings?",
+    ),
 ]
-SAMPLE_WORDS = re.compile(r"\b(samples?|drafts?|proofs?|previews?|tests? shots?|mock-?ups? "
-                          r"for approval)\b", re.I)
-_MIN_WORDS = re.compile(r"\b(at least|minimum|min\.?|or (?:larger|more|bigger|higher|longer))\b",
-                        re.I)
-_MAX_WORDS = re.compile(r"\b(at most|max(?:imum)?|up to|no more than|under|not (?:more|longer) "
-                        r"than|or (?:less|shorter|smaller))\b", re.I)
-_SCOPE_EXCLUSION = re.compile(r"not (?:included|covered|part of)|excluding|excludes|"
-                              r"does(?: not|n't) include|not including", re.I)
+SAMPLE_WORDS = re.compile(
+    r"\b(samples?|drafts?|proofs?|previews?|tests? shots?|mock-?ups? "
+    r"for approval)\b",
+    re.I,
+)
+_MIN_WORDS = re.compile(r"\b(at least|minimum|min\.?|or (?:larger|more|bigger|higher|longer))\b", re.I)
+_MAX_WORDS = re.compile(
+    r"\b(at most|max(?:imum)?|up to|no more than|under|not (?:more|longer) "
+    r"than|or (?:less|shorter|smaller))\b",
+    re.I,
+)
+_SCOPE_EXCLUSION = re.compile(
+    r"not (?:included|covered|part of)|excluding|excludes|"
+    r"does(?: not|n't) include|not including",
+    re.I,
+)
 _COLOUR = [
     ("CMYK", re.compile(r"\bcmyk\b", re.I), lambda f: f.mode == "CMYK"),
     ("RGB", re.compile(r"\bs?rgb\b", re.I), lambda f: f.mode in ("RGB", "RGBA")),
-    ("a transparent background", re.compile(r"\btranspar\w*", re.I),
-     lambda f: bool(f.alpha)),
+    ("a transparent background", re.compile(r"\btranspar\w*", re.I), lambda f: bool(f.alpha)),
 ]
-_ISO_DEADLINE = re.compile(r"\b(?:by|before|due|deadline|until|no later than)\b\D{0,20}"
-                           r"(\d{4}-\d{2}-\d{2})\b", re.I)
-_PLEASANTRY = re.compile(r"(hi|hello|hey|dear \w+|thanks?|thank you|many thanks|cheers|"
-                         r"regards|kind regards|best regards|looking forward|let me know|"
-                         r"good luck)\b[\w ,'’]*[!.?]*", re.I)
+_ISO_DEADLINE = re.compile(
+    r"\b(?:by|before|due|deadline|until|no later than)\b\D{0,20}"
+    r"(\d{4}-\d{2}-\d{2})\b",
+    re.I,
+)
+_PLEASANTRY = re.compile(
+    r"(hi|hello|hey|dear \w+|thanks?|thank you|many thanks|cheers|"
+    r"regards|kind regards|best regards|looking forward|let me know|"
+    r"good luck)\b[\w ,'’]*[!.?]*",
+    re.I,
+)
 _GREY = re.compile(r"\b(black[- ]and[- ]white|b&w|gr[ae]y ?scale|monochrome)\b", re.I)
 
 
@@ -157,9 +225,16 @@ class Check:
         return self.weight > 0 and self.verdict != HUMAN
 
     def to_data(self) -> dict:
-        return {"id": self.id, "text": self.text, "kind": self.kind, "verdict": self.verdict,
-                "evidence": self.evidence, "label": self.label, "weight": self.weight,
-                "counted": self.counted}
+        return {
+            "id": self.id,
+            "text": self.text,
+            "kind": self.kind,
+            "verdict": self.verdict,
+            "evidence": self.evidence,
+            "label": self.label,
+            "weight": self.weight,
+            "counted": self.counted,
+        }
 
 
 @dataclass
@@ -179,34 +254,32 @@ class Assessment:
     def verdicts(self) -> list[tuple[str, str, str]]:
         """(label, kind, verdict) of the counted and the human-judged requirements; terms left
         out of coverage are left out here too, so they cannot inflate a score built from this."""
-        return [(c.label, c.kind, c.verdict) for c in self.checks
-                if c.counted or c.verdict == HUMAN]
+        return [(c.label, c.kind, c.verdict) for c in self.checks if c.counted or c.verdict == HUMAN]
 
     def to_data(self) -> dict:
-        return {"type": "assessment",
-                "requirements": [c.to_data() for c in self.checks],
-                "coverage": self.coverage,
-                "on_time": self.on_time,
-                "files": [f.short() for f in self.files],
-                "approvals": list(self.approvals),
-                "notes": list(self.notes)}
+        return {
+            "type": "assessment",
+            "requirements": [c.to_data() for c in self.checks],
+            "coverage": self.coverage,
+            "on_time": self.on_time,
+            "files": [f.short() for f in self.files],
+            "approvals": list(self.approvals),
+            "notes": list(self.notes),
+        }
 
     def to_text(self) -> str:
         counted = [c for c in self.checks if c.counted]
         met = sum(1 for c in counted if c.verdict == MET)
         timing = {True: "on time", False: "late", None: "delivery time not checked"}[self.on_time]
-        share = "nothing checkable" if self.coverage is None \
-            else f"{round(self.coverage * 100)}% covered"
-        head = (f"Delivery against the brief: {share} ({met} of {len(counted)} checked "
-                f"requirements met), {timing}.")
+        share = "nothing checkable" if self.coverage is None else f"{round(self.coverage * 100)}% covered"
+        head = f"Delivery against the brief: {share} ({met} of {len(counted)} checked requirements met), {timing}."
         lines = [head]
         for c in self.checks:
             tail = "" if c.counted or c.verdict == HUMAN else " (not counted)"
             lines.append(f"{MARK[c.verdict]} {c.label}: {c.evidence}{tail}")
         human = self.of_verdict(HUMAN)
         if human:
-            lines.append("For a person to judge: "
-                         + "; ".join(c.label.rstrip(" .!?") for c in human) + ".")
+            lines.append("For a person to judge: " + "; ".join(c.label.rstrip(" .!?") for c in human) + ".")
         leaves = [leaf for f in self.files for leaf in f.leaves()]
         lines.append(f"Files: {_file_summary(leaves)}.")
         lines.extend(f"Note: {n}" for n in self.notes)
@@ -215,9 +288,15 @@ class Assessment:
 
 # ------------------------------------------------------------------------------------ entry points
 
-def assess(brief: Brief | str, files: Sequence[FileFacts], delivered_at: datetime | None = None,
-           agreed_at: datetime | None = None, approvals: Iterable[str] = (), note: str = ""
-           ) -> Assessment:
+
+def assess(
+    brief: Brief | str,
+    files: Sequence[FileFacts],
+    delivered_at: datetime | None = None,
+    agreed_at: datetime | None = None,
+    approvals: Iterable[str] = (),
+    note: str = "",
+) -> Assessment:
     """Check inspected files (and the delivery date) against every requirement of the brief."""
     if isinstance(brief, str):
         brief = parse_brief(brief)
@@ -233,21 +312,25 @@ def assess(brief: Brief | str, files: Sequence[FileFacts], delivered_at: datetim
     on_time = all(c.verdict == MET for c in deadlines) if deadlines else None
     notes = ctx.notes()
     if not total:
-        notes.append("nothing in the brief can be checked from the files, so there is no "
-                     "coverage score")
+        notes.append("nothing in the brief can be checked from the files, so there is no coverage score")
     if note and note.strip():
         notes.append(f"delivery note: {note.strip()}")
-    return Assessment(checks=checks, coverage=coverage, on_time=on_time, files=list(files),
-                      notes=notes, approvals=approvals)
+    return Assessment(
+        checks=checks, coverage=coverage, on_time=on_time, files=list(files), notes=notes, approvals=approvals
+    )
 
 
-async def assess_async(brief: Brief | str,
-                       paths: Sequence[str | os.PathLike | tuple[str | os.PathLike, str]], *,
-                       delivered_at: datetime | None = None, agreed_at: datetime | None = None,
-                       approvals: Iterable[str] = (), note: str = "",
-                       limits: Limits | None = None,
-                       progress: Callable[[str], object | Awaitable[object]] | None = None
-                       ) -> Assessment:
+async def assess_async(
+    brief: Brief | str,
+    paths: Sequence[str | os.PathLike | tuple[str | os.PathLike, str]],
+    *,
+    delivered_at: datetime | None = None,
+    agreed_at: datetime | None = None,
+    approvals: Iterable[str] = (),
+    note: str = "",
+    limits: Limits | None = None,
+    progress: Callable[[str], object | Awaitable[object]] | None = None,
+) -> Assessment:
     """Inspect and assess in a worker thread so a chat adapter's event loop keeps running.
 
     A path may be a `(path, name)` pair for files kept under their hash, so the evidence shows
@@ -290,11 +373,11 @@ async def _call(progress: Callable, message: str) -> None:
 
 # ------------------------------------------------------------------------------------ the checks
 
+
 class _Context:
     """The state one assessment needs: files by kind, approvals, dates, deliverable shares."""
 
-    def __init__(self, brief: Brief, files: list[FileFacts], delivered_at, agreed_at,
-                 approvals: list[str]):
+    def __init__(self, brief: Brief, files: list[FileFacts], delivered_at, agreed_at, approvals: list[str]):
         self.brief = brief
         self.files = files
         self.leaves = [leaf for f in files for leaf in f.leaves()]
@@ -314,13 +397,27 @@ class _Context:
         method = getattr(self, f"_{kind}", None) or self._other
         return method(r)
 
-    def _make(self, r: Requirement, verdict: str, evidence: str, score: float | None = None,
-              weight_key: str | None = None, label_: str | None = None) -> Check:
+    def _make(
+        self,
+        r: Requirement,
+        verdict: str,
+        evidence: str,
+        score: float | None = None,
+        weight_key: str | None = None,
+        label_: str | None = None,
+    ) -> Check:
         if score is None:
             score = {MET: 1.0, NOT_MET: 0.0, PARTLY: 0.5}.get(verdict)
-        return Check(id=r.id, kind=r.kind, text=r.text, label=label_ or requirement_label(r),
-                     verdict=verdict, evidence=evidence,
-                     weight=WEIGHTS.get(weight_key or r.kind, 1.0), score=score)
+        return Check(
+            id=r.id,
+            kind=r.kind,
+            text=r.text,
+            label=label_ or requirement_label(r),
+            verdict=verdict,
+            evidence=evidence,
+            weight=WEIGHTS.get(weight_key or r.kind, 1.0),
+            score=score,
+        )
 
     # -- deliverables
 
@@ -343,8 +440,7 @@ class _Context:
             left[cat] -= take
             shares[r.id] = (take, len(pool), cat)
         for rid, (take, total, cat) in list(shares.items()):
-            shares[rid] = (take + (left.get(cat, 0) if _last_of(self.brief, rid, cat) else 0),
-                           total, cat)
+            shares[rid] = (take + (left.get(cat, 0) if _last_of(self.brief, rid, cat) else 0), total, cat)
         return shares
 
     def _matching(self, category: str) -> list[FileFacts]:
@@ -373,8 +469,11 @@ class _Context:
         return self._make(r, verdict, evidence, score=score)
 
     def _unreadable_note(self, category: str) -> str:
-        bad = [f for f in self.bad if category == "any" or f.category == category
-               or f.type in ("unknown", "too_large", "empty")]
+        bad = [
+            f
+            for f in self.bad
+            if category == "any" or f.category == category or f.type in ("unknown", "too_large", "empty")
+        ]
         if not bad:
             return ""
         names = ", ".join(f.name for f in bad[:3]) + (" ..." if len(bad) > 3 else "")
@@ -386,13 +485,21 @@ class _Context:
         approved = sum(_approval_count(a) for a in relevant)
         shown = "; ".join(f'"{a}"' for a in relevant)
         if approved >= q:
-            return self._make(r, MET, f"the client approved {q} of {q} samples ({shown})",
-                              weight_key="samples")
+            return self._make(r, MET, f"the client approved {q} of {q} samples ({shown})", weight_key="samples")
         if approved:
-            return self._make(r, PARTLY, f"the client approved {approved} of {q} samples "
-                                         f"({shown})", score=approved / q, weight_key="samples")
-        return self._make(r, HUMAN, "no sample approval is recorded: ask the client whether "
-                                    "the samples were sent and approved", weight_key="samples")
+            return self._make(
+                r,
+                PARTLY,
+                f"the client approved {approved} of {q} samples ({shown})",
+                score=approved / q,
+                weight_key="samples",
+            )
+        return self._make(
+            r,
+            HUMAN,
+            "no sample approval is recorded: ask the client whether the samples were sent and approved",
+            weight_key="samples",
+        )
 
     def _approval_note(self) -> str:
         if not self.approvals:
@@ -412,8 +519,10 @@ class _Context:
                 why.append(f"{' / '.join(links)} work is shared as a link, which files cannot show")
             if unknown:
                 named = [f for f in self.leaves if f.name.lower().endswith(tuple("." + u for u in unknown))]
-                why.append(f"the content of {'/'.join(u.upper() for u in unknown)} files cannot "
-                           f"be checked; {len(named)} file(s) are named so")
+                why.append(
+                    f"the content of {'/'.join(u.upper() for u in unknown)} files cannot "
+                    f"be checked; {len(named)} file(s) are named so"
+                )
             return self._make(r, HUMAN, "; ".join(why) or "no file format to check")
         wanted = set().union(*(FORMAT_TYPES[f] for f in checkable))
         cats = {FORMAT_CATEGORY.get(f, "other") for f in checkable}
@@ -429,9 +538,11 @@ class _Context:
         if not wrong:
             evidence = f"{_of(len(ok), len(pool), noun)} {_types_phrase(ok)}"
         else:
-            evidence = (f"{_of(len(ok), len(pool), noun)} {want_label}; "
-                        f"{len(wrong)} {'is' if len(wrong) == 1 else 'are'} "
-                        f"{_types_phrase(wrong)} ({_names(wrong)})")
+            evidence = (
+                f"{_of(len(ok), len(pool), noun)} {want_label}; "
+                f"{len(wrong)} {'is' if len(wrong) == 1 else 'are'} "
+                f"{_types_phrase(wrong)} ({_names(wrong)})"
+            )
             if verdict == MET:
                 evidence += ", beyond the number agreed"
         either = re.search(r"\bor\b|/|\beither\b", r.text, re.I)
@@ -466,8 +577,9 @@ class _Context:
             if not self.good:
                 return self._make(r, NOT_MET, "nothing delivered to measure")
             kinds = _count_phrase(label(f.type) for f in self.good)
-            return self._make(r, HUMAN, f"no {noun} to measure; pixel size and DPI cannot be "
-                                        f"read from the files delivered ({kinds})")
+            return self._make(
+                r, HUMAN, f"no {noun} to measure; pixel size and DPI cannot be read from the files delivered ({kinds})"
+            )
         passed, failed, unknown = [], {}, []
         for f in pool:
             if (width or height or long_side or aspect) and not (f.width and f.height):
@@ -481,12 +593,13 @@ class _Context:
         measured = len(passed) + sum(len(v) for v in failed.values())
         target = _size_phrase(width, height, long_side, aspect, dpi, max_mb, mode)
         if not measured:
-            return self._make(r, HUMAN, f"the size of {_names(unknown)} cannot be read, so "
-                                        f"{target} cannot be checked")
+            return self._make(r, HUMAN, f"the size of {_names(unknown)} cannot be read, so {target} cannot be checked")
         parts = [f"{_of(len(passed), measured, noun)} {target}"]
         for why, fs in sorted(failed.items(), key=lambda kv: -len(kv[1])):
-            parts.append(f"{len(fs)} of {measured} {'is' if len(fs) == 1 else 'are'} {why}"
-                         + (f" ({_names(fs)})" if len(fs) <= 3 else ""))
+            parts.append(
+                f"{len(fs)} of {measured} {'is' if len(fs) == 1 else 'are'} {why}"
+                + (f" ({_names(fs)})" if len(fs) <= 3 else "")
+            )
         if unknown:
             parts.append(f"size of {_names(unknown)} cannot be read")
         verdict, score = self._settle(len(passed), measured, cats if pool is not self.good else None)
@@ -504,9 +617,15 @@ class _Context:
 
     def _need(self, cats: set[str]) -> int | None:
         """How many files of these kinds the brief asks for (None when it gives no count)."""
-        counts = [r.quantity for r in self.brief.requirements
-                  if r.kind == "deliverable" and not _is_samples(r) and r.quantity
-                  and not r.quantity_max and deliverable_category(r) in cats]
+        counts = [
+            r.quantity
+            for r in self.brief.requirements
+            if r.kind == "deliverable"
+            and not _is_samples(r)
+            and r.quantity
+            and not r.quantity_max
+            and deliverable_category(r) in cats
+        ]
         return sum(counts) if counts else None
 
     def _target(self, r: Requirement, allowed: set[str]) -> set[str]:
@@ -514,13 +633,15 @@ class _Context:
         same clause, else from the brief's deliverables, else all of them."""
         cats = {FORMAT_CATEGORY.get(f) for f in self._clause_formats(r)} & allowed
         if not cats:
-            cats = {deliverable_category(x) for x in self.brief.requirements
-                    if x.kind == "deliverable" and not _is_samples(x)} & allowed
+            cats = {
+                deliverable_category(x)
+                for x in self.brief.requirements
+                if x.kind == "deliverable" and not _is_samples(x)
+            } & allowed
         return cats or set(allowed)
 
     def _clause_formats(self, r: Requirement) -> list[str]:
-        return [f for x in self.brief.requirements if x.text == r.text
-                for f in (getattr(x, "formats", []) or [])]
+        return [f for x in self.brief.requirements if x.text == r.text for f in (getattr(x, "formats", []) or [])]
 
     # -- length: words, pages, duration
 
@@ -538,16 +659,15 @@ class _Context:
             target = value * seconds
             pool = [f for f in self.good if f.category in self._target(r, {"audio", "video"})]
             per_item = per_item or not total_asked  # "a 60-second video" is one file's length
-            measure = lambda f: f.duration_s  # noqa: E731
+            measure = lambda f: f.duration_s
             show = _duration
             lo = 0.9 * target if not is_max else 0
             hi = 1.1 * target if not is_min else float("inf")
         elif unit in ("words", "pages", "slides"):
             target = value
-            pool = [f for f in self.good
-                    if f.category in self._target(r, {"document", "presentation", "data"})]
-            measure = (lambda f: f.words) if unit == "words" else (lambda f: f.pages)  # noqa: E731
-            show = lambda n: f"{n:,.0f} {unit}"  # noqa: E731
+            pool = [f for f in self.good if f.category in self._target(r, {"document", "presentation", "data"})]
+            measure = (lambda f: f.words) if unit == "words" else (lambda f: f.pages)
+            show = lambda n: f"{n:,.0f} {unit}"
             lo = 0.9 * target if not is_max else 0
             hi = 1.1 * target if is_max else float("inf")
         else:
@@ -596,38 +716,37 @@ class _Context:
     def _deadline(self, r: Requirement) -> Check:
         days = getattr(r, "deadline_days", None)
         on_date = getattr(r, "deadline_date", None)
-        if SAMPLE_WORDS.search(r.text) and not re.search(r"\b(final|all|rest|remaining)\b",
-                                                         r.text, re.I):
-            return self._make(r, HUMAN, "this deadline is for samples or drafts; only the final "
-                                        "delivery time is known")
+        if SAMPLE_WORDS.search(r.text) and not re.search(r"\b(final|all|rest|remaining)\b", r.text, re.I):
+            return self._make(r, HUMAN, "this deadline is for samples or drafts; only the final delivery time is known")
         if days is None and not on_date:
             return self._make(r, HUMAN, "no deadline that can be computed")
         due, how = self._due(days, bool(getattr(r, "working_days", False)), on_date)
         if due is None:
             return self._make(r, HUMAN, how)
         if not self.good:
-            return self._make(r, HUMAN, f"due {_when(due)} ({how}); no readable file was "
-                                        f"delivered, so there is no delivery to time")
+            return self._make(
+                r, HUMAN, f"due {_when(due)} ({how}); no readable file was delivered, so there is no delivery to time"
+            )
         if self.delivered_at is None:
-            return self._make(r, HUMAN, f"due {_when(due)} ({how}); the delivery time is not "
-                                        f"given")
+            return self._make(r, HUMAN, f"due {_when(due)} ({how}); the delivery time is not given")
         late = self.delivered_at - due
         if late <= timedelta(0):
-            return self._make(r, MET, f"delivered {_when(self.delivered_at)}, due {_when(due)} "
-                                      f"({how}): {_span(-late)} early")
-        return self._make(r, NOT_MET, f"delivered {_when(self.delivered_at)}, due {_when(due)} "
-                                      f"({how}): {_span(late)} late")
+            return self._make(
+                r, MET, f"delivered {_when(self.delivered_at)}, due {_when(due)} ({how}): {_span(-late)} early"
+            )
+        return self._make(
+            r, NOT_MET, f"delivered {_when(self.delivered_at)}, due {_when(due)} ({how}): {_span(late)} late"
+        )
 
-    def _due(self, days: float | None, working: bool, on_date: str | None
-             ) -> tuple[datetime | None, str]:
+    def _due(self, days: float | None, working: bool, on_date: str | None) -> tuple[datetime | None, str]:
         if days is not None:
             if not math.isfinite(days) or days > MAX_DEADLINE_DAYS:
                 return None, f"a deadline of {days:g} days is not a date that can be checked"
             if self.agreed_at is None:
-                return None, (f"due {_days_phrase(days, working)} after the brief was agreed, "
-                              f"but the agreement date is not given")
-            due = add_working_days(self.agreed_at, days) if working \
-                else self.agreed_at + timedelta(days=days)
+                return None, (
+                    f"due {_days_phrase(days, working)} after the brief was agreed, but the agreement date is not given"
+                )
+            due = add_working_days(self.agreed_at, days) if working else self.agreed_at + timedelta(days=days)
             if float(days).is_integer():  # "within 7 days" means by the end of the 7th day
                 due = due.replace(hour=23, minute=59, second=59, microsecond=0)
             return due, f"{_days_phrase(days, working)} from {_when(self.agreed_at)}"
@@ -635,7 +754,7 @@ class _Context:
         due_day = parse_deadline_date(on_date or "", anchor)
         if due_day is None:
             return None, f"the deadline date '{on_date}' cannot be placed in a year"
-        tz = (anchor.tzinfo if anchor else None) or timezone.utc
+        tz = (anchor.tzinfo if anchor else None) or UTC
         due = datetime(due_day.year, due_day.month, due_day.day, 23, 59, 59, tzinfo=tz)
         return due, f"by {due_day.isoformat()}, end of day"
 
@@ -645,12 +764,15 @@ class _Context:
         amount = " ".join(x for x in (getattr(r, "currency", None), getattr(r, "amount", None)) if x)
         per = getattr(r, "per", None)
         what = f"{amount} per {per}" if amount and per else "the agreed price"
-        return self._make(r, MET, f"a payment term{' (' + what + ')' if per else ''}: nothing "
-                                  f"delivered can break it; not checkable from files")
+        return self._make(
+            r,
+            MET,
+            f"a payment term{' (' + what + ')' if per else ''}: nothing "
+            f"delivered can break it; not checkable from files",
+        )
 
     def _usage(self, r: Requirement) -> Check:
-        return self._make(r, MET, "usage rights govern what the client may do with the work: "
-                                  "not checkable from files")
+        return self._make(r, MET, "usage rights govern what the client may do with the work: not checkable from files")
 
     def _revisions(self, r: Requirement) -> Check:
         return self._make(r, MET, "a promise about later changes: not checkable from files")
@@ -658,10 +780,10 @@ class _Context:
     def _exclusion(self, r: Requirement) -> Check:
         items = ", ".join(getattr(r, "excluded", []) or []) or r.text
         if _SCOPE_EXCLUSION.search(r.text):
-            return self._make(r, MET, "outside the agreed work, so nothing is owed there: "
-                                      "not checkable from files")
-        return self._make(r, HUMAN, f"a person must look at the files to confirm there is no "
-                                    f"{items}", weight_key="quality")
+            return self._make(r, MET, "outside the agreed work, so nothing is owed there: not checkable from files")
+        return self._make(
+            r, HUMAN, f"a person must look at the files to confirm there is no {items}", weight_key="quality"
+        )
 
     # -- judgement calls
 
@@ -672,22 +794,22 @@ class _Context:
                 return self._colour_check(r, name, test)
         accepted = ""
         if self.approvals:
-            accepted = (f"; the client approved {_approvals_phrase(self.approvals)}, evidence "
-                        f"of the look that was accepted")
-        return self._make(r, HUMAN, f"a person must judge \"{phrase}\" from the work itself; "
-                                    f"files cannot show it{accepted}")
+            accepted = (
+                f"; the client approved {_approvals_phrase(self.approvals)}, evidence of the look that was accepted"
+            )
+        return self._make(
+            r, HUMAN, f'a person must judge "{phrase}" from the work itself; files cannot show it{accepted}'
+        )
 
     def _other(self, r: Requirement) -> Check:
         if SAMPLE_WORDS.search(r.text) and re.search(r"approv", r.text, re.I):
             return self._samples(r)
         m = _ISO_DEADLINE.search(r.text)
         if m:
-            return self._deadline(Requirement(id=r.id, kind="deadline", text=r.text,
-                                              deadline_date=m.group(1)))
+            return self._deadline(Requirement(id=r.id, kind="deadline", text=r.text, deadline_date=m.group(1)))
         plats = getattr(r, "platforms", []) or []
         if plats:
-            return self._make(r, HUMAN, f"for {', '.join(plats)}: a person must judge whether "
-                                        f"the work suits it")
+            return self._make(r, HUMAN, f"for {', '.join(plats)}: a person must judge whether the work suits it")
         return self._make(r, HUMAN, "no machine check for this clause: read it against the work")
 
     # -- colour mode, from clauses that mention it
@@ -695,8 +817,7 @@ class _Context:
     def colour_checks(self, last_id: int) -> list[Check]:
         out: list[Check] = []
         seen: set[str] = set()
-        quality_items = " ".join((getattr(r, "item", "") or "") for r in self.brief.requirements
-                                 if r.kind == "quality")
+        quality_items = " ".join((getattr(r, "item", "") or "") for r in self.brief.requirements if r.kind == "quality")
         for r in self.brief.requirements:
             if r.text in seen or r.kind not in ("dimensions", "format", "other", "deliverable"):
                 continue
@@ -704,8 +825,7 @@ class _Context:
                 if pattern.search(r.text) and not pattern.search(quality_items):
                     seen.add(r.text)
                     last_id += 1
-                    fake = Requirement(id=last_id, kind="quality", text=r.text,
-                                       item=f"colour mode {name}")
+                    fake = Requirement(id=last_id, kind="quality", text=r.text, item=f"colour mode {name}")
                     out.append(self._colour_check(fake, name, test))
             if _GREY.search(r.text) and r.text not in seen:
                 seen.add(r.text)
@@ -717,9 +837,13 @@ class _Context:
     def _colour_check(self, r: Requirement, name: str, test) -> Check:
         images = [f for f in self.good if f.category == "image" and f.mode]
         if not images:
-            return self._make(r, HUMAN, f"no image whose colour mode can be read, so {name} "
-                                        f"cannot be checked", weight_key="colour",
-                              label_=f"{name}")
+            return self._make(
+                r,
+                HUMAN,
+                f"no image whose colour mode can be read, so {name} cannot be checked",
+                weight_key="colour",
+                label_=f"{name}",
+            )
         ok = [f for f in images if test(f)]
         wrong = [f for f in images if not test(f)]
         evidence = f"{len(ok)} of {len(images)} {'image has' if len(images) == 1 else 'images have'} {name}"
@@ -733,12 +857,22 @@ class _Context:
         images = [f for f in self.good if f.category == "image" and f.mode]
         grey = [f for f in images if f.mode in ("L", "LA", "1", "I;16", "I")]
         if images and len(grey) == len(images):
-            return self._make(r, MET, f"{len(grey)} of {len(images)} images are stored in "
-                                      f"greyscale", weight_key="colour", label_="black and white")
-        return self._make(r, HUMAN, f"{len(grey)} of {len(images)} images are stored in "
-                                    f"greyscale; colour files may still look black and white, "
-                                    f"a person must look", weight_key="colour",
-                          label_="black and white")
+            return self._make(
+                r,
+                MET,
+                f"{len(grey)} of {len(images)} images are stored in greyscale",
+                weight_key="colour",
+                label_="black and white",
+            )
+        return self._make(
+            r,
+            HUMAN,
+            f"{len(grey)} of {len(images)} images are stored in "
+            f"greyscale; colour files may still look black and white, "
+            f"a person must look",
+            weight_key="colour",
+            label_="black and white",
+        )
 
     def notes(self) -> list[str]:
         out = []
@@ -756,9 +890,16 @@ class _Context:
 
 # ------------------------------------------------------------------------------------ wording, dates, sizes
 
-_CATEGORY_NOUN = {"image": "images", "document": "documents", "audio": "audio files",
-                  "video": "videos", "data": "data files", "presentation": "presentations",
-                  "archive": "archives", "any": "files"}
+_CATEGORY_NOUN = {
+    "image": "images",
+    "document": "documents",
+    "audio": "audio files",
+    "video": "videos",
+    "data": "data files",
+    "presentation": "presentations",
+    "archive": "archives",
+    "any": "files",
+}
 
 
 def deliverable_category(r: Requirement) -> str:
@@ -780,18 +921,17 @@ def deliverable_category(r: Requirement) -> str:
 def requirement_label(r: Requirement) -> str:
     """A short name for a requirement in a checklist line."""
     k = r.kind
-    g = lambda name: getattr(r, name, None)  # noqa: E731
+    g = lambda name: getattr(r, name, None)
     if k == "deliverable":
         return f"{g('quantity') or ''} {g('item') or 'deliverable'}".strip()
     if k == "format":
-        return "format " + " or ".join(f.upper() for f in (g("formats") or [])) if g("formats") \
-            else "format"
+        return "format " + " or ".join(f.upper() for f in (g("formats") or [])) if g("formats") else "format"
     if k == "dimensions":
-        return _size_phrase(g("width"), g("height"), g("long_side"), g("aspect"), g("dpi"),
-                            g("max_file_mb"), "exact") or (g("resolution") or "size")
+        return _size_phrase(
+            g("width"), g("height"), g("long_side"), g("aspect"), g("dpi"), g("max_file_mb"), "exact"
+        ) or (g("resolution") or "size")
     if k == "length" and g("length_value"):
-        return f"{g('length_value'):g} {g('length_unit') or ''}".strip() + \
-            (" each" if g("length_per_item") else "")
+        return f"{g('length_value'):g} {g('length_unit') or ''}".strip() + (" each" if g("length_per_item") else "")
     if k == "deadline":
         if g("deadline_days") is not None:
             return f"delivery within {_days_phrase(g('deadline_days'), bool(g('working_days')))}"
@@ -812,8 +952,12 @@ def requirement_label(r: Requirement) -> str:
 
 def _pleasantry(r: Requirement) -> bool:
     """'Hi there!' or 'Thanks!': a clause of the brief, but not a requirement."""
-    return r.kind == "other" and not (getattr(r, "platforms", None) or []) \
-        and len(r.text.split()) <= 6 and bool(_PLEASANTRY.fullmatch(r.text.strip()))
+    return (
+        r.kind == "other"
+        and not (getattr(r, "platforms", None) or [])
+        and len(r.text.split()) <= 6
+        and bool(_PLEASANTRY.fullmatch(r.text.strip()))
+    )
 
 
 def _is_samples(r: Requirement) -> bool:
@@ -822,8 +966,11 @@ def _is_samples(r: Requirement) -> bool:
 
 def _last_of(brief: Brief, rid: int, cat: str) -> bool:
     """Whether this is the last deliverable of its kind (it takes any files left over)."""
-    ids = [r.id for r in brief.requirements
-           if r.kind == "deliverable" and not _is_samples(r) and deliverable_category(r) == cat]
+    ids = [
+        r.id
+        for r in brief.requirements
+        if r.kind == "deliverable" and not _is_samples(r) and deliverable_category(r) == cat
+    ]
     return bool(ids) and ids[-1] == rid
 
 
@@ -894,14 +1041,19 @@ def _of(k: int, n: int, noun: str) -> str:
     return f"{k} of {n} {noun} are"
 
 
-_SINGULAR = {"images": "image", "videos": "video", "files": "file", "documents": "document",
-             "audio files": "audio file", "data files": "data file",
-             "presentations": "presentation"}
+_SINGULAR = {
+    "images": "image",
+    "videos": "video",
+    "files": "file",
+    "documents": "document",
+    "audio files": "audio file",
+    "data files": "data file",
+    "presentations": "presentation",
+}
 
 
 def _types_phrase(files: list[FileFacts]) -> str:
-    return _count_phrase(label(f.type) for f in files) if len({f.type for f in files}) > 1 \
-        else label(files[0].type)
+    return _count_phrase(label(f.type) for f in files) if len({f.type for f in files}) > 1 else label(files[0].type)
 
 
 def _count_phrase(items: Iterable[str]) -> str:
@@ -913,9 +1065,11 @@ def _count_phrase(items: Iterable[str]) -> str:
 
 def _breakdown(files: list[FileFacts]) -> str:
     """'8 JPEG 1080x1080' or '6 JPEG 1080x1080, 2 PNG 800x800'."""
+
     def key(f: FileFacts) -> str:
         size = f" {f.width}x{f.height}" if f.width and f.height else ""
         return f"{label(f.type)}{size}"
+
     return _count_phrase(key(f) for f in files)
 
 
@@ -923,8 +1077,7 @@ def _file_summary(leaves: list[FileFacts]) -> str:
     if not leaves:
         return "none"
     bad = sum(1 for f in leaves if not f.readable)
-    return f"{len(leaves)} ({_count_phrase(label(f.type) for f in leaves)})" + \
-        (f", {bad} unreadable" if bad else "")
+    return f"{len(leaves)} ({_count_phrase(label(f.type) for f in leaves)})" + (f", {bad} unreadable" if bad else "")
 
 
 def _names(files: list[FileFacts], limit: int = 3) -> str:
@@ -967,7 +1120,7 @@ def _aware(dt: datetime | None) -> datetime | None:
     """Naive times are taken as UTC so they compare with timezone-aware ones."""
     if dt is None:
         return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 MAX_DEADLINE_DAYS = 36500  # a century: anything longer is a typo, not a deadline
@@ -1027,16 +1180,14 @@ def bench_assess(n: int = 100, size: tuple[int, int] = (1080, 1080)) -> dict:
 
     from PIL import Image, ImageDraw
 
-    brief = parse_brief(f"{n} product photos, square {size[0]}x{size[1]} JPG. "
-                        "Natural light. Delivery within 1 week.")
+    brief = parse_brief(f"{n} product photos, square {size[0]}x{size[1]} JPG. Natural light. Delivery within 1 week.")
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(n):
             img = Image.new("RGB", size, (200, 180 - i % 50, 160))
             draw = ImageDraw.Draw(img)
             for j in range(12):
                 x, y = (i * 37 + j * 131) % size[0], (i * 53 + j * 97) % size[1]
-                draw.ellipse([x, y, x + size[0] // 3, y + size[1] // 3],
-                             fill=((40 * j + i) % 255, 90, 200 - 10 * j))
+                draw.ellipse([x, y, x + size[0] // 3, y + size[1] // 3], fill=((40 * j + i) % 255, 90, 200 - 10 * j))
             noise = Image.effect_noise(size, 40).convert("RGB")  # photo-like grain and file size
             img = Image.blend(img, noise, 0.25)
             img.save(os.path.join(tmp, f"photo{i:03d}.jpg"), quality=90)
@@ -1045,14 +1196,23 @@ def bench_assess(n: int = 100, size: tuple[int, int] = (1080, 1080)) -> dict:
         t0 = time.perf_counter()
         facts = inspect_paths([tmp])
         t1 = time.perf_counter()
-        result = assess(brief, facts, delivered_at=datetime(2024, 3, 5, tzinfo=timezone.utc),
-                        agreed_at=datetime(2024, 3, 1, tzinfo=timezone.utc))
+        result = assess(
+            brief,
+            facts,
+            delivered_at=datetime(2024, 3, 5, tzinfo=UTC),
+            agreed_at=datetime(2024, 3, 1, tzinfo=UTC),
+        )
         t2 = time.perf_counter()
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-    return {"files": n, "size": f"{size[0]}x{size[1]}", "total_mb": round(total_bytes / 2**20, 1),
-            "inspect_s": round(t1 - t0, 3), "assess_s": round(t2 - t1, 4),
-            "per_file_ms": round((t1 - t0) * 1000 / n, 2),
-            "python_peak_mb": round(peak / 2**20, 1),
-            "rss_peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            "coverage": result.coverage}
+    return {
+        "files": n,
+        "size": f"{size[0]}x{size[1]}",
+        "total_mb": round(total_bytes / 2**20, 1),
+        "inspect_s": round(t1 - t0, 3),
+        "assess_s": round(t2 - t1, 4),
+        "per_file_ms": round((t1 - t0) * 1000 / n, 2),
+        "python_peak_mb": round(peak / 2**20, 1),
+        "rss_peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "coverage": result.coverage,
+    }

@@ -1,4 +1,5 @@
 """The append-only audit trail: a hash chain per case, so an edit or a deletion shows."""
+
 from __future__ import annotations
 
 import hashlib
@@ -16,21 +17,34 @@ NO_CASE = "-"
 
 
 def _digest(chain: str, seq: int, at: datetime, actor: str, action: str, detail: dict, prev: str) -> str:
-    body = json.dumps([chain, seq, as_utc(at).isoformat(timespec="microseconds"), actor, action, detail, prev],
-                      sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    body = json.dumps(
+        [chain, seq, as_utc(at).isoformat(timespec="microseconds"), actor, action, detail, prev],
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=str,
+    )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def record(session: Session, case_id: str | None, actor: str, action: str, detail: dict,
-           at: datetime) -> AuditEntry:
+def record(session: Session, case_id: str | None, actor: str, action: str, detail: dict, at: datetime) -> AuditEntry:
     chain = case_id or NO_CASE
-    last = session.exec(select(AuditEntry).where(AuditEntry.chain == chain)
-                        .order_by(AuditEntry.seq.desc()).limit(1)).first()
+    last = session.exec(
+        select(AuditEntry).where(AuditEntry.chain == chain).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
     seq = last.seq + 1 if last else 1
     prev = last.hash if last else GENESIS
     detail = json.loads(json.dumps(detail, default=str))
-    entry = AuditEntry(chain=chain, seq=seq, at=at, actor=actor, action=action, detail=detail,
-                       prev_hash=prev, hash=_digest(chain, seq, at, actor, action, detail, prev))
+    entry = AuditEntry(
+        chain=chain,
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        detail=detail,
+        prev_hash=prev,
+        hash=_digest(chain, seq, at, actor, action, detail, prev),
+    )
     session.add(entry)
     head = session.get(AuditHead, chain)
     if head is None:

@@ -3,6 +3,7 @@
 Functions take an open session and return table rows or plain data; they raise MediationError for
 anything a person did wrong, so the caller can roll the whole command back.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -13,12 +14,35 @@ from sqlmodel import Session, select
 
 from . import audit
 from .errors import MediationError
-from .models import (Approval, AuditEntry, BriefVersion, Case, CaseMember, ChangeRequest, ChatBinding, Delivery,
-                     DeliveryFile, Escalation, Identity, Party)
+from .models import (
+    Approval,
+    AuditEntry,
+    BriefVersion,
+    Case,
+    CaseMember,
+    ChangeRequest,
+    ChatBinding,
+    Delivery,
+    DeliveryFile,
+    Escalation,
+    Identity,
+    Party,
+)
 
 ROLES = ("client", "freelancer")
 CLOSED = {"settled", "decided", "cancelled"}
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def cases_of_user(s: Session, platform: str, user_id: str) -> list[tuple[str, str, str]]:
+    """(case id, title, status) of every case the platform user is a party to."""
+    ident = s.exec(select(Identity).where(Identity.platform == platform, Identity.user_id == user_id)).first()
+    if ident is None:
+        return []
+    rows = s.exec(
+        select(Case).join(CaseMember, CaseMember.case_id == Case.id).where(CaseMember.party_id == ident.party_id)
+    ).all()
+    return [(c.id, c.title, c.status) for c in rows]
 
 
 @dataclass(frozen=True)
@@ -52,8 +76,9 @@ def check_role(role: str | None) -> str:
 
 
 def party_for(s: Session, actor: Actor, now: datetime) -> Party:
-    ident = s.exec(select(Identity).where(Identity.platform == actor.platform,
-                                          Identity.user_id == actor.user_id)).first()
+    ident = s.exec(
+        select(Identity).where(Identity.platform == actor.platform, Identity.user_id == actor.user_id)
+    ).first()
     if ident:
         if actor.name and ident.display_name != actor.name:
             ident.display_name = actor.name
@@ -62,8 +87,11 @@ def party_for(s: Session, actor: Actor, now: datetime) -> Party:
     party = Party(display_name=actor.name or actor.user_id, created_at=now)
     s.add(party)
     s.flush()
-    s.add(Identity(party_id=party.id, platform=actor.platform, user_id=actor.user_id,
-                   display_name=actor.name or actor.user_id))
+    s.add(
+        Identity(
+            party_id=party.id, platform=actor.platform, user_id=actor.user_id, display_name=actor.name or actor.user_id
+        )
+    )
     return party
 
 
@@ -126,8 +154,9 @@ def resolve_case(s: Session, actor: Actor, party: Party, case_id: str | None = N
     bound = bound_case(s, actor)
     if bound:
         return bound
-    mine = s.exec(select(Case).join(CaseMember, CaseMember.case_id == Case.id)
-                  .where(CaseMember.party_id == party.id)).all()
+    mine = s.exec(
+        select(Case).join(CaseMember, CaseMember.case_id == Case.id).where(CaseMember.party_id == party.id)
+    ).all()
     open_ = [c for c in mine if c.status not in CLOSED]
     if len(open_) == 1:
         return open_[0]
@@ -137,21 +166,39 @@ def resolve_case(s: Session, actor: Actor, party: Party, case_id: str | None = N
     raise MediationError("which_case", f"You are in several cases ({ids}); add case=<id>.")
 
 
-def create_case(s: Session, actor: Actor, party: Party, title: str, amount: str, currency: str,
-                role: str, now: datetime) -> Case:
+def create_case(
+    s: Session, actor: Actor, party: Party, title: str, amount: str, currency: str, role: str, now: datetime
+) -> Case:
     while True:
         case_id = "C" + _code(5)
         if s.get(Case, case_id) is None:
             break
-    case = Case(id=case_id, title=title, amount=amount, currency=currency, created_at=now,
-                created_by=party.id, invite_code=f"{_code(5)}-{_code(5)}", invite_role=other_role(role))
+    case = Case(
+        id=case_id,
+        title=title,
+        amount=amount,
+        currency=currency,
+        created_at=now,
+        created_by=party.id,
+        invite_code=f"{_code(5)}-{_code(5)}",
+        invite_role=other_role(role),
+    )
     s.add(case)
     s.flush()
-    s.add(CaseMember(case_id=case.id, party_id=party.id, role=role, platform=actor.platform,
-                     chat_id=actor.chat_id, joined_at=now))
+    s.add(
+        CaseMember(
+            case_id=case.id, party_id=party.id, role=role, platform=actor.platform, chat_id=actor.chat_id, joined_at=now
+        )
+    )
     bind_chat(s, actor, case)
-    audit.record(s, case.id, actor.tag, "case.created",
-                 {"title": title, "amount": amount, "currency": currency, "role": role}, now)
+    audit.record(
+        s,
+        case.id,
+        actor.tag,
+        "case.created",
+        {"title": title, "amount": amount, "currency": currency, "role": role},
+        now,
+    )
     return case
 
 
@@ -160,8 +207,11 @@ MAX_BAD_INVITES = 5  # per hour and person: enough for typos, far too few to gue
 
 def join_case(s: Session, actor: Actor, party: Party, code: str, role: str, now: datetime) -> Case:
     code = (code or "").strip().upper()
-    recent = s.exec(select(AuditEntry).where(AuditEntry.actor == actor.tag, AuditEntry.action == "refused",
-                                             AuditEntry.at >= now - timedelta(hours=1)))
+    recent = s.exec(
+        select(AuditEntry).where(
+            AuditEntry.actor == actor.tag, AuditEntry.action == "refused", AuditEntry.at >= now - timedelta(hours=1)
+        )
+    )
     if sum(1 for e in recent if e.detail.get("code") == "bad_invite") >= MAX_BAD_INVITES:
         raise MediationError("too_many_attempts", "Too many wrong invite codes; try again in an hour.")
     case = s.exec(select(Case).where(Case.invite_code == code)).first()
@@ -177,8 +227,11 @@ def join_case(s: Session, actor: Actor, party: Party, code: str, role: str, now:
     case.invite_used_at = now
     case.status = "briefing"
     s.add(case)
-    s.add(CaseMember(case_id=case.id, party_id=party.id, role=role, platform=actor.platform,
-                     chat_id=actor.chat_id, joined_at=now))
+    s.add(
+        CaseMember(
+            case_id=case.id, party_id=party.id, role=role, platform=actor.platform, chat_id=actor.chat_id, joined_at=now
+        )
+    )
     bind_chat(s, actor, case)
     audit.record(s, case.id, actor.tag, "case.joined", {"role": role}, now)
     return case
@@ -203,8 +256,9 @@ def propose_brief(s: Session, actor: Actor, party: Party, case: Case, text: str,
     if case.status in {"disputed", "escalated"}:
         raise MediationError("case_disputed", "The brief cannot change while the case is in dispute.")
     last = latest_brief(s, case)
-    version = BriefVersion(case_id=case.id, version=(last.version + 1) if last else 1, text=text,
-                           proposed_by=party.id, created_at=now)
+    version = BriefVersion(
+        case_id=case.id, version=(last.version + 1) if last else 1, text=text, proposed_by=party.id, created_at=now
+    )
     setattr(version, f"{role}_agreed_at", now)  # proposing a text is agreeing to it
     s.add(version)
     if case.agreed_brief_id is not None:
@@ -224,7 +278,9 @@ def agree_brief(s: Session, actor: Actor, party: Party, case: Case, now: datetim
     if len(members(s, case)) < 2:
         raise MediationError("waiting_for_party", "The other party has not joined yet; share the invite code.")
     if getattr(last, f"{role}_agreed_at") is not None:
-        raise MediationError("already_agreed", f"You already agreed version {last.version}; waiting for the other party.")
+        raise MediationError(
+            "already_agreed", f"You already agreed version {last.version}; waiting for the other party."
+        )
     setattr(last, f"{role}_agreed_at", now)
     s.add(last)
     if last.client_agreed_at and last.freelancer_agreed_at:
@@ -250,8 +306,9 @@ class StoredFile:
     stored_path: str
 
 
-def deliver(s: Session, actor: Actor, party: Party, case: Case, note: str, files: list[StoredFile],
-            now: datetime) -> Delivery:
+def deliver(
+    s: Session, actor: Actor, party: Party, case: Case, note: str, files: list[StoredFile], now: datetime
+) -> Delivery:
     require_party(s, case, party, role="freelancer", action="deliver")
     require_open(case)
     if not case.agreed_brief_id:
@@ -262,22 +319,40 @@ def deliver(s: Session, actor: Actor, party: Party, case: Case, note: str, files
     s.add(delivery)
     s.flush()
     for f in files:
-        s.add(DeliveryFile(delivery_id=delivery.id, name=f.name, size=f.size, mime=f.mime,
-                           sha256=f.sha256, stored_path=f.stored_path))
+        s.add(
+            DeliveryFile(
+                delivery_id=delivery.id,
+                name=f.name,
+                size=f.size,
+                mime=f.mime,
+                sha256=f.sha256,
+                stored_path=f.stored_path,
+            )
+        )
     if case.status in {"active", "briefing"}:
         case.status = "delivered"
         s.add(case)
-    audit.record(s, case.id, actor.tag, "delivery.added",
-                 {"delivery": delivery.id, "note": note,
-                  "files": [{"name": f.name, "size": f.size, "sha256": f.sha256} for f in files]}, now)
+    audit.record(
+        s,
+        case.id,
+        actor.tag,
+        "delivery.added",
+        {
+            "delivery": delivery.id,
+            "note": note,
+            "files": [{"name": f.name, "size": f.size, "sha256": f.sha256} for f in files],
+        },
+        now,
+    )
     return delivery
 
 
 def deliveries(s: Session, case: Case) -> list[tuple[Delivery, list[DeliveryFile]]]:
     out = []
     for d in s.exec(select(Delivery).where(Delivery.case_id == case.id).order_by(Delivery.id)):
-        out.append((d, list(s.exec(select(DeliveryFile).where(DeliveryFile.delivery_id == d.id)
-                                   .order_by(DeliveryFile.id)))))
+        out.append(
+            (d, list(s.exec(select(DeliveryFile).where(DeliveryFile.delivery_id == d.id).order_by(DeliveryFile.id))))
+        )
     return out
 
 
@@ -287,12 +362,16 @@ def approve(s: Session, actor: Actor, party: Party, case: Case, what: str, now: 
     if not what:
         raise MediationError("missing_argument", "Say what you approve, e.g. /approve 2 samples")
     last = s.exec(select(Delivery).where(Delivery.case_id == case.id).order_by(Delivery.id.desc())).first()
-    same = s.exec(select(Approval).where(Approval.case_id == case.id, Approval.what == what,
-                                         Approval.delivery_id == (last.id if last else None))).first()
+    same = s.exec(
+        select(Approval).where(
+            Approval.case_id == case.id, Approval.what == what, Approval.delivery_id == (last.id if last else None)
+        )
+    ).first()
     if same is not None:  # a second press of the same button, or the same words again
         raise MediationError("already_approved", f"“{what}” is already approved on case {case.id}.")
-    approval = Approval(case_id=case.id, party_id=party.id, what=what, created_at=now,
-                        delivery_id=last.id if last else None)
+    approval = Approval(
+        case_id=case.id, party_id=party.id, what=what, created_at=now, delivery_id=last.id if last else None
+    )
     s.add(approval)
     s.flush()
     audit.record(s, case.id, actor.tag, "approval.added", {"what": what, "delivery": approval.delivery_id}, now)
@@ -303,21 +382,36 @@ def approvals(s: Session, case: Case) -> list[Approval]:
     return list(s.exec(select(Approval).where(Approval.case_id == case.id).order_by(Approval.id)))
 
 
-def add_request(s: Session, actor: Actor, party: Party, case: Case, text: str, now: datetime,
-                source: str = "command", scope: dict | None = None) -> ChangeRequest:
+def add_request(
+    s: Session,
+    actor: Actor,
+    party: Party,
+    case: Case,
+    text: str,
+    now: datetime,
+    source: str = "command",
+    scope: dict | None = None,
+) -> ChangeRequest:
     require_party(s, case, party, role="client", action="raise a change request")
     require_open(case)
-    latest = s.exec(select(ChangeRequest).where(ChangeRequest.case_id == case.id)
-                    .order_by(ChangeRequest.id.desc())).first()
+    latest = s.exec(
+        select(ChangeRequest).where(ChangeRequest.case_id == case.id).order_by(ChangeRequest.id.desc())
+    ).first()
     if latest is not None and latest.text.strip() == text.strip():  # a second press, or the same words again
-        raise MediationError("already_requested", f"That request is already recorded on case {case.id} "
-                                                  f"(change request {latest.id}).")
-    req = ChangeRequest(case_id=case.id, party_id=party.id, text=text, source=source, scope=scope or {},
-                        created_at=now)
+        raise MediationError(
+            "already_requested", f"That request is already recorded on case {case.id} (change request {latest.id})."
+        )
+    req = ChangeRequest(case_id=case.id, party_id=party.id, text=text, source=source, scope=scope or {}, created_at=now)
     s.add(req)
     s.flush()
-    audit.record(s, case.id, actor.tag, "request.added",
-                 {"request": req.id, "text": text, "source": source, "scope": scope or {}}, now)
+    audit.record(
+        s,
+        case.id,
+        actor.tag,
+        "request.added",
+        {"request": req.id, "text": text, "source": source, "scope": scope or {}},
+        now,
+    )
     return req
 
 
@@ -336,23 +430,33 @@ def escalate(s: Session, actor: Actor, party: Party | None, case: Case, reason: 
     return queue_for_moderators(s, actor, party, case, reason, now)
 
 
-def queue_for_moderators(s: Session, actor: Actor, party: Party | None, case: Case, reason: str, now: datetime,
-                         appeal_of: int | None = None) -> Escalation:
-    esc = Escalation(case_id=case.id, party_id=party.id if party else None, reason=reason, created_at=now,
-                     appeal_of=appeal_of)
+def queue_for_moderators(
+    s: Session, actor: Actor, party: Party | None, case: Case, reason: str, now: datetime, appeal_of: int | None = None
+) -> Escalation:
+    esc = Escalation(
+        case_id=case.id, party_id=party.id if party else None, reason=reason, created_at=now, appeal_of=appeal_of
+    )
     s.add(esc)
     case.status = "escalated"
     s.add(case)
     s.flush()
-    audit.record(s, case.id, actor.tag, "decision.appealed" if appeal_of else "case.escalated",
-                 {"reason": reason, "escalation": esc.id}, now)
+    audit.record(
+        s,
+        case.id,
+        actor.tag,
+        "decision.appealed" if appeal_of else "case.escalated",
+        {"reason": reason, "escalation": esc.id},
+        now,
+    )
     return esc
 
 
 def active_escalation(s: Session, case: Case) -> Escalation | None:
-    return s.exec(select(Escalation).where(Escalation.case_id == case.id,
-                                           Escalation.status.in_(("queued", "taken")))
-                  .order_by(Escalation.id.desc())).first()
+    return s.exec(
+        select(Escalation)
+        .where(Escalation.case_id == case.id, Escalation.status.in_(("queued", "taken")))
+        .order_by(Escalation.id.desc())
+    ).first()
 
 
 def status_data(s: Session, case: Case) -> dict:

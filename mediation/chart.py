@@ -1,5 +1,6 @@
 """A picture of the proposals: what each side walks away with, and what each outcome does to the
 freelancer's score under the active policy and the one it is compared with."""
+
 from __future__ import annotations
 
 import io
@@ -11,9 +12,12 @@ from matplotlib.figure import Figure
 from mediation.proposals import Proposal
 
 _SHORT = {
-    "release_full": "Release in full", "change_order": "Change order",
-    "partial_refund": "Partial refund", "full_refund": "Full refund",
-    "mutual_cancel": "Mutual cancel", "escalate": "Moderator",
+    "release_full": "Release in full",
+    "change_order": "Change order",
+    "partial_refund": "Partial refund",
+    "full_refund": "Full refund",
+    "mutual_cancel": "Mutual cancel",
+    "escalate": "Moderator",
 }
 _CLIENT, _FREELANCER, _PLATFORM = "#4C78A8", "#F58518", "#BAB0AC"
 _ACTIVE, _COMPARED = "#54A24B", "#E45756"
@@ -25,8 +29,7 @@ def _delta(before, after) -> float | None:
     return after - before
 
 
-def proposals_chart(proposals: list[Proposal], *, width_px: int = 800,
-                    height_px: int = 450) -> bytes:
+def proposals_chart(proposals: list[Proposal], *, width_px: int = 800, height_px: int = 450) -> bytes:
     """PNG bytes: money to each side (left) and change in the freelancer's score (right)."""
     dpi = 100
     fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
@@ -42,10 +45,15 @@ def proposals_chart(proposals: list[Proposal], *, width_px: int = 800,
         if p.money is None:
             rng = p.money_range or {}
             lo, hi = rng.get("freelancer_net", (Decimal(0), Decimal(0)))
-            money_ax.barh(y, float(hi), color="none", edgecolor=_FREELANCER, hatch="//",
-                          height=0.6)
-            money_ax.text(float(hi) / 2 if hi else 0, y, "decided by moderator",
-                          va="center", ha="center" if hi else "left", fontsize=7)
+            money_ax.barh(y, float(hi), color="none", edgecolor=_FREELANCER, hatch="//", height=0.6)
+            money_ax.text(
+                float(hi) / 2 if hi else 0,
+                y,
+                "decided by moderator",
+                va="center",
+                ha="center" if hi else "left",
+                fontsize=7,
+            )
             top = max(top, hi)
             continue
         m = p.money
@@ -58,8 +66,9 @@ def proposals_chart(proposals: list[Proposal], *, width_px: int = 800,
                 left += value
         top = max(top, left)
         if m.freelancer_net > 0:
-            money_ax.text(float(back + m.freelancer_net / 2), y, f"{m.freelancer_net}",
-                          va="center", ha="center", fontsize=7)
+            money_ax.text(
+                float(back + m.freelancer_net / 2), y, f"{m.freelancer_net}", va="center", ha="center", fontsize=7
+            )
     money_ax.set_yticks(ys, labels, fontsize=8)
     money_ax.set_xlim(0, float(top) * 1.05 if top > 0 else 1)
     money_ax.set_xlabel(f"money ({currency})", fontsize=8)
@@ -83,8 +92,7 @@ def proposals_chart(proposals: list[Proposal], *, width_px: int = 800,
                 score_ax.plot([delta], [y + off], marker="o", markersize=4, color=color)
             if lo is not None and before is not None:
                 # The whisker spans what feedback (or the moderator) could still do.
-                score_ax.plot([lo - before, hi - before], [y + off, y + off], color="black",
-                              linewidth=1)
+                score_ax.plot([lo - before, hi - before], [y + off, y + off], color="black", linewidth=1)
     score_ax.axvline(0, color="black", linewidth=0.8)
     score_ax.set_xlabel("change in points (line: worst case)", fontsize=8)
     score_ax.tick_params(axis="x", labelsize=7)
@@ -96,8 +104,7 @@ def proposals_chart(proposals: list[Proposal], *, width_px: int = 800,
             names.append((_COMPARED, first.comparison.policy))
         handles += [score_ax.bar(0, 0, color=c)[0] for c, _ in names]
         legend_labels += [f"score, policy '{n}'" for _, n in names]
-    fig.legend(handles, legend_labels, fontsize=7, loc="lower center", ncol=len(handles),
-               frameon=False)
+    fig.legend(handles, legend_labels, fontsize=7, loc="lower center", ncol=len(handles), frameon=False)
     lo_x, hi_x = score_ax.get_xlim()
     score_ax.set_xlim(min(lo_x, -5), max(hi_x, 5))
     fig.tight_layout(rect=(0, 0.06, 1, 1))

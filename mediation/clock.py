@@ -1,13 +1,14 @@
 """The engine's injected clock: every timestamp and deadline reads it, so a story can be played
 over days or months in tests and demos without waiting."""
+
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Clock:
@@ -27,7 +28,7 @@ class Clock:
 
     def set(self, when: datetime) -> datetime:
         if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
+            when = when.replace(tzinfo=UTC)
         self.offset = when - utcnow()
         return self.now()
 
@@ -37,7 +38,7 @@ class FixedClock(Clock):
 
     def __init__(self, start: datetime):
         super().__init__()
-        self._now = start if start.tzinfo else start.replace(tzinfo=timezone.utc)
+        self._now = start if start.tzinfo else start.replace(tzinfo=UTC)
 
     def now(self) -> datetime:
         return self._now
@@ -49,7 +50,7 @@ class FixedClock(Clock):
         return self._now
 
     def set(self, when: datetime) -> datetime:
-        self._now = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+        self._now = when if when.tzinfo else when.replace(tzinfo=UTC)
         return self._now
 
 
@@ -67,4 +68,4 @@ def parse_duration(text: str) -> timedelta:
 
 def as_utc(dt: datetime) -> datetime:
     """SQLite hands datetimes back naive; they were stored as UTC."""
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)

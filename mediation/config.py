@@ -3,6 +3,7 @@
 Every setting has a default here, and `config.toml` at the repository root documents the same
 defaults. Secrets never live in the file: they come from the environment only.
 """
+
 from __future__ import annotations
 
 import os
@@ -136,7 +137,8 @@ class Settings(Section):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     # moderators by platform: user ids (console: user names)
     moderators: dict[str, list[str]] = Field(
-        default_factory=lambda: {"console": ["mod"], "telegram": [], "discord": []})
+        default_factory=lambda: {"console": ["mod"], "telegram": [], "discord": []}
+    )
     nlp: NlpConfig = Field(default_factory=NlpConfig)
     console: ConsoleConfig = Field(default_factory=ConsoleConfig)
     telegram: TelegramConfig = Field(default_factory=TelegramConfig)
@@ -158,8 +160,9 @@ def _explain(err: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
-def load_settings(path: str | Path | None = None, *, db_url: str | None = None,
-                  env: dict[str, str] | None = None) -> Settings:
+def load_settings(
+    path: str | Path | None = None, *, db_url: str | None = None, env: dict[str, str] | None = None
+) -> Settings:
     """Read the config file (default `./config.toml` if present), then apply the environment.
 
     `db_url` (the `--db` flag) wins over `MEDIATOR_DATABASE_URL`, which wins over the file.

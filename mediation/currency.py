@@ -4,6 +4,7 @@ Money is `Decimal`, never float, and every amount the product shows or stores is
 the currency's ISO 4217 minor units (cents for USD, none for JPY, fils for KWD), so a split can
 always be checked to the last unit.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,13 +14,69 @@ from mediation.errors import MediationError
 
 # ISO 4217 minor units for the currencies people commonly contract in.
 MINOR_UNITS: dict[str, int] = {
-    "AED": 2, "ARS": 2, "AUD": 2, "BDT": 2, "BGN": 2, "BHD": 3, "BRL": 2, "CAD": 2, "CHF": 2,
-    "CLP": 0, "CNY": 2, "COP": 2, "CZK": 2, "DKK": 2, "EGP": 2, "EUR": 2, "GBP": 2, "GEL": 2,
-    "GHS": 2, "HKD": 2, "HUF": 2, "IDR": 2, "ILS": 2, "INR": 2, "IQD": 3, "ISK": 0, "JOD": 3,
-    "JPY": 0, "KES": 2, "KRW": 0, "KWD": 3, "KZT": 2, "LKR": 2, "LYD": 3, "MAD": 2, "MXN": 2,
-    "MYR": 2, "NGN": 2, "NOK": 2, "NZD": 2, "OMR": 3, "PEN": 2, "PHP": 2, "PKR": 2, "PLN": 2,
-    "QAR": 2, "RON": 2, "RSD": 2, "SAR": 2, "SEK": 2, "SGD": 2, "THB": 2, "TND": 3, "TRY": 2,
-    "TWD": 2, "UAH": 2, "UGX": 0, "USD": 2, "UYU": 2, "VND": 0, "XAF": 0, "XOF": 0, "ZAR": 2,
+    "AED": 2,
+    "ARS": 2,
+    "AUD": 2,
+    "BDT": 2,
+    "BGN": 2,
+    "BHD": 3,
+    "BRL": 2,
+    "CAD": 2,
+    "CHF": 2,
+    "CLP": 0,
+    "CNY": 2,
+    "COP": 2,
+    "CZK": 2,
+    "DKK": 2,
+    "EGP": 2,
+    "EUR": 2,
+    "GBP": 2,
+    "GEL": 2,
+    "GHS": 2,
+    "HKD": 2,
+    "HUF": 2,
+    "IDR": 2,
+    "ILS": 2,
+    "INR": 2,
+    "IQD": 3,
+    "ISK": 0,
+    "JOD": 3,
+    "JPY": 0,
+    "KES": 2,
+    "KRW": 0,
+    "KWD": 3,
+    "KZT": 2,
+    "LKR": 2,
+    "LYD": 3,
+    "MAD": 2,
+    "MXN": 2,
+    "MYR": 2,
+    "NGN": 2,
+    "NOK": 2,
+    "NZD": 2,
+    "OMR": 3,
+    "PEN": 2,
+    "PHP": 2,
+    "PKR": 2,
+    "PLN": 2,
+    "QAR": 2,
+    "RON": 2,
+    "RSD": 2,
+    "SAR": 2,
+    "SEK": 2,
+    "SGD": 2,
+    "THB": 2,
+    "TND": 3,
+    "TRY": 2,
+    "TWD": 2,
+    "UAH": 2,
+    "UGX": 0,
+    "USD": 2,
+    "UYU": 2,
+    "VND": 0,
+    "XAF": 0,
+    "XOF": 0,
+    "ZAR": 2,
 }
 
 # Only symbols nobody confuses are used as prefixes; every other currency is shown by its code.
@@ -73,12 +130,12 @@ def _strip_currency(text: str, code: str) -> str:
     if upper.endswith(code):
         text = text[: -len(code)].strip()
     elif upper.startswith(code):
-        text = text[len(code):].strip()
+        text = text[len(code) :].strip()
     symbol = SYMBOLS.get(code)
     if symbol and text.startswith(symbol):
-        text = text[len(symbol):].strip()
+        text = text[len(symbol) :].strip()
     elif symbol and text.startswith("-" + symbol):
-        text = "-" + text[len(symbol) + 1:].strip()
+        text = "-" + text[len(symbol) + 1 :].strip()
     return text
 
 
@@ -112,8 +169,7 @@ def parse_amount(
         if not digits:
             raise MoneyError("bad_amount", f"no amount given in {shown!r}")
         if not _NUMBER.match(digits):
-            raise MoneyError(
-                "bad_amount", f"{shown!r} is not an amount: write digits such as 88 or 88.50")
+            raise MoneyError("bad_amount", f"{shown!r} is not an amount: write digits such as 88 or 88.50")
         try:
             value = Decimal(digits.replace(",", ""))
         except InvalidOperation:
@@ -128,8 +184,8 @@ def parse_amount(
         raise MoneyError("bad_amount", "amount must be more than zero")
     if max_amount is not None and value > Decimal(max_amount):
         raise MoneyError(
-            "bad_amount",
-            f"amount {shown} is above the limit of {format_money(Decimal(max_amount), code)}")
+            "bad_amount", f"amount {shown} is above the limit of {format_money(Decimal(max_amount), code)}"
+        )
     places = minor_units(code)
     exponent = value.normalize().as_tuple().exponent
     if isinstance(exponent, int) and -exponent > places:

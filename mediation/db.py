@@ -1,9 +1,10 @@
 """Storage: one engine per process, one transaction per command, migrations by Alembic."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
@@ -67,7 +68,7 @@ class Store:
         self.engine = engine
 
     @classmethod
-    def from_url(cls, url: str, echo: bool = False, migrate: bool = True) -> "Store":
+    def from_url(cls, url: str, echo: bool = False, migrate: bool = True) -> Store:
         engine = make_engine(url, echo=echo)
         if migrate:
             upgrade(engine)

@@ -1,4 +1,5 @@
 """The case file as documents a party or moderator can keep: JSON for programs, Markdown to read."""
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,6 @@ from sqlmodel import Session
 from . import audit, moderation
 from .config import Settings
 from .models import Case
-
 
 AUDIENCES = ("party", "moderator")
 
@@ -23,16 +23,22 @@ def case_document(s: Session, case: Case, settings: Settings, audience: str = "p
     if audience == "party":
         doc.pop("notes", None)
         doc.pop("offers", None)
-    doc["audit"] = [{"seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "action": e.action,
-                     "hash": e.hash} for e in audit.entries(s, case.id)]
+    doc["audit"] = [
+        {"seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "action": e.action, "hash": e.hash}
+        for e in audit.entries(s, case.id)
+    ]
     doc["audit_intact"] = not audit.verify(s, case.id)
     return doc
 
 
 def to_markdown(doc: dict) -> str:
     st = doc["status"]
-    out = [f"# Case {doc['case_id']}: {st['title']}", "",
-           f"- Status: {st['status']}", f"- Amount: {st['amount']} {st['currency']}"]
+    out = [
+        f"# Case {doc['case_id']}: {st['title']}",
+        "",
+        f"- Status: {st['status']}",
+        f"- Amount: {st['amount']} {st['currency']}",
+    ]
     for role, p in st["parties"].items():
         out.append(f"- {role.capitalize()}: {p['name']} ({p['platform']})" if p else f"- {role.capitalize()}: —")
     out += ["", "## Brief"]
@@ -50,8 +56,10 @@ def to_markdown(doc: dict) -> str:
         out.append(f"- {r['at']}: {r['text']}{flag}")
     out += ["", "## Proposals"] + [f"- {p['id']} (round {p['round']}): {p['title']}" for p in doc["proposals"]]
     out += [f"- the {v['role']} {'accepted' if v['accepted'] else 'rejected'} {v['proposal']}" for v in doc["votes"]]
-    out += ["", "## Decisions"] + [f"- {d['at']}: {d['outcome']} (client refund {d['client_refund']}) by {d['by']}: "
-                                   f"{d['reason']}" for d in doc["decisions"]]
+    out += ["", "## Decisions"] + [
+        f"- {d['at']}: {d['outcome']} (client refund {d['client_refund']}) by {d['by']}: {d['reason']}"
+        for d in doc["decisions"]
+    ]
     out += ["", "## Timeline", ""] + [f"{e['seq']}. {e['at']} {e['action']} by {e['actor']}" for e in doc["timeline"]]
     out += ["", f"Audit trail: {'intact' if doc['audit_intact'] else 'ALTERED — see mediator audit verify'}."]
     return "\n".join(out) + "\n"

@@ -11,11 +11,12 @@ A contract counts as successful when it was paid in full (or its paid share, und
 leaves refunds out), negative when it ended in negative feedback or a refund the policy holds
 against the freelancer, and neutral otherwise (a neutral outcome still dilutes the score).
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
@@ -25,10 +26,9 @@ from mediation.presets import named, with_builtins
 
 Role = Literal["client", "freelancer"]
 ROLES: tuple[Role, Role] = ("client", "freelancer")
-OUTCOME_KINDS = ("release_full", "partial_refund", "full_refund", "change_order",
-                 "mutual_cancel", "escalate")
+OUTCOME_KINDS = ("release_full", "partial_refund", "full_refund", "change_order", "mutual_cancel", "escalate")
 SUCCESS_KINDS = frozenset({"release_full", "change_order"})
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class FeedbackPolicy(BaseModel):
@@ -64,17 +64,25 @@ def default_feedback_presets() -> dict[str, FeedbackPolicy]:
         "marketplace": FeedbackPolicy(
             name="marketplace",
             description="refunds hide the text but still count; losers may leave feedback",
-            counts_refunds_in_score=True, hide_text_on_refund=True,
-            full_refund_tolerance=Decimal("1"), unpaid_negative_counts=True,
-            loser_may_leave_feedback=True, double_blind_window_days=14, flag_threats=False,
+            counts_refunds_in_score=True,
+            hide_text_on_refund=True,
+            full_refund_tolerance=Decimal("1"),
+            unpaid_negative_counts=True,
+            loser_may_leave_feedback=True,
+            double_blind_window_days=14,
+            flag_threats=False,
             fees_paid_by="freelancer",
         ),
         "fair": FeedbackPolicy(
             name="fair",
             description="refunds and cancellations count against no one; losers cannot retaliate",
-            counts_refunds_in_score=False, hide_text_on_refund=True,
-            full_refund_tolerance=Decimal("1"), unpaid_negative_counts=False,
-            loser_may_leave_feedback=False, double_blind_window_days=14, flag_threats=True,
+            counts_refunds_in_score=False,
+            hide_text_on_refund=True,
+            full_refund_tolerance=Decimal("1"),
+            unpaid_negative_counts=False,
+            loser_may_leave_feedback=False,
+            double_blind_window_days=14,
+            flag_threats=True,
             fees_paid_by="split",
         ),
     }
@@ -95,20 +103,18 @@ class FeedbackConfig(BaseModel):
     @classmethod
     def _merge_presets(cls, data):
         data = with_builtins(data, default_feedback_presets)
-        if isinstance(data, dict):
-            if data.get("compare_with") == "":
-                data = {**data, "compare_with": None}
+        if isinstance(data, dict) and data.get("compare_with") == "":
+            data = {**data, "compare_with": None}
         return data
 
     @model_validator(mode="after")
-    def _check(self) -> "FeedbackConfig":
+    def _check(self) -> FeedbackConfig:
         named(self.presets)
         known = ", ".join(sorted(self.presets))
         if self.policy not in self.presets:
             raise ValueError(f"unknown feedback policy {self.policy!r} (known: {known})")
         if self.compare_with is not None and self.compare_with not in self.presets:
-            raise ValueError(f"unknown feedback policy {self.compare_with!r} in compare_with "
-                             f"(known: {known})")
+            raise ValueError(f"unknown feedback policy {self.compare_with!r} in compare_with (known: {known})")
         return self
 
     def active(self) -> FeedbackPolicy:
@@ -142,11 +148,12 @@ class OutcomeRecord:
 
 
 def _aware(dt: datetime) -> datetime:
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
-def success_score(history: list[OutcomeRecord], role: Role, *, now: datetime | None = None,
-                  window_days: int = 730) -> float | None:
+def success_score(
+    history: list[OutcomeRecord], role: Role, *, now: datetime | None = None, window_days: int = 730
+) -> float | None:
     """The party's score in `role`, 0..100 to one decimal; None with nothing counted yet.
     Without `now` the whole history counts (no clock, no window)."""
     since = None if now is None else _aware(now) - timedelta(days=window_days)
@@ -168,8 +175,7 @@ def success_score(history: list[OutcomeRecord], role: Role, *, now: datetime | N
     return round(min(100.0, max(0.0, score)), 1)
 
 
-def history_from_score(score: float, role: Role, total_value: Decimal,
-                       at: datetime = EPOCH) -> list[OutcomeRecord]:
+def history_from_score(score: float, role: Role, total_value: Decimal, at: datetime = EPOCH) -> list[OutcomeRecord]:
     """A two-record history that reproduces `score` over `total_value` of past contracts, for
     what-if questions asked without a case ("my score is 92, what if I refund?")."""
     if not 0 <= score <= 100:
@@ -274,8 +280,9 @@ def _other(role: Role) -> Role:
     return "freelancer" if role == "client" else "client"
 
 
-def outcome_record(kind: str, role: Role, facts: OutcomeFacts, policy: FeedbackPolicy,
-                   negative_feedback: bool = False) -> OutcomeRecord | None:
+def outcome_record(
+    kind: str, role: Role, facts: OutcomeFacts, policy: FeedbackPolicy, negative_feedback: bool = False
+) -> OutcomeRecord | None:
     """How a closed contract enters one side's history under a policy (None: it does not count)."""
     amount = Decimal(facts.amount)
     refund = Decimal(facts.client_refund or 0)
@@ -299,14 +306,14 @@ def outcome_record(kind: str, role: Role, facts: OutcomeFacts, policy: FeedbackP
     return None
 
 
-def _scores(history: list[OutcomeRecord], role: Role, new: OutcomeRecord | None,
-            facts: OutcomeFacts) -> float | None:
+def _scores(history: list[OutcomeRecord], role: Role, new: OutcomeRecord | None, facts: OutcomeFacts) -> float | None:
     items = list(history) + ([new] if new is not None else [])
     return success_score(items, role, now=facts.now, window_days=facts.window_days)
 
 
-def _single(kind: str, facts: OutcomeFacts, policy: FeedbackPolicy,
-            histories: dict[Role, list[OutcomeRecord]]) -> FeedbackEffect:
+def _single(
+    kind: str, facts: OutcomeFacts, policy: FeedbackPolicy, histories: dict[Role, list[OutcomeRecord]]
+) -> FeedbackEffect:
     loser = loser_of(kind, facts.disputed)
     allowed = {r: policy.loser_may_leave_feedback or r != loser for r in ROLES}
     before, after, worst, counted = {}, {}, {}, {}
@@ -320,20 +327,34 @@ def _single(kind: str, facts: OutcomeFacts, policy: FeedbackPolicy,
         counted[role] = expected is not None
     refunded = kind in ("full_refund", "mutual_cancel")
     public = any(allowed.values()) and not (refunded and policy.hide_text_on_refund)
-    explanation = _explain(kind, policy, loser, allowed, public, counted["freelancer"],
-                           before["freelancer"], after["freelancer"], worst["freelancer"])
+    explanation = _explain(
+        kind,
+        policy,
+        loser,
+        allowed,
+        public,
+        counted["freelancer"],
+        before["freelancer"],
+        after["freelancer"],
+        worst["freelancer"],
+    )
     return FeedbackEffect(
-        policy=policy.name, outcome=kind,
-        freelancer_score_before=before["freelancer"], freelancer_score_after=after["freelancer"],
+        policy=policy.name,
+        outcome=kind,
+        freelancer_score_before=before["freelancer"],
+        freelancer_score_after=after["freelancer"],
         freelancer_score_worst=worst["freelancer"],
-        client_score_before=before["client"], client_score_after=after["client"],
+        client_score_before=before["client"],
+        client_score_after=after["client"],
         client_score_worst=worst["client"],
         freelancer_score_range=_span([after["freelancer"], worst["freelancer"]]),
         client_score_range=_span([after["client"], worst["client"]]),
-        feedback_allowed=dict(allowed), feedback_public=public,
+        feedback_allowed=dict(allowed),
+        feedback_public=public,
         counts_in_score=counted["freelancer"],
         double_blind_days=policy.double_blind_window_days,
-        explanation=explanation, loser=loser,
+        explanation=explanation,
+        loser=loser,
     )
 
 
@@ -354,9 +375,12 @@ def _fmt(score: float | None) -> str:
 
 
 _TITLES = {
-    "release_full": "Release in full", "partial_refund": "Partial refund",
-    "full_refund": "Full refund", "change_order": "Release in full with a change order",
-    "mutual_cancel": "Mutual cancellation", "escalate": "Escalation",
+    "release_full": "Release in full",
+    "partial_refund": "Partial refund",
+    "full_refund": "Full refund",
+    "change_order": "Release in full with a change order",
+    "mutual_cancel": "Mutual cancellation",
+    "escalate": "Escalation",
 }
 
 
@@ -378,9 +402,13 @@ def _explain(kind, policy, loser, allowed, public, counts, before, after, worst)
     return " ".join(parts) + "."
 
 
-def effect(outcome_kind: str, facts: OutcomeFacts, policy: FeedbackPolicy,
-           history_client: list[OutcomeRecord] | None = None,
-           history_freelancer: list[OutcomeRecord] | None = None) -> FeedbackEffect:
+def effect(
+    outcome_kind: str,
+    facts: OutcomeFacts,
+    policy: FeedbackPolicy,
+    history_client: list[OutcomeRecord] | None = None,
+    history_freelancer: list[OutcomeRecord] | None = None,
+) -> FeedbackEffect:
     """What `outcome_kind` does to both sides' feedback and scores under `policy`.
 
     `escalate` is left to the moderator: the effect spans a release in full, the partial refund
@@ -390,12 +418,13 @@ def effect(outcome_kind: str, facts: OutcomeFacts, policy: FeedbackPolicy,
     if outcome_kind not in OUTCOME_KINDS:
         raise ValueError(f"unknown outcome {outcome_kind!r} (known: {', '.join(OUTCOME_KINDS)})")
     histories: dict[Role, list[OutcomeRecord]] = {
-        "client": list(history_client or []), "freelancer": list(history_freelancer or [])}
+        "client": list(history_client or []),
+        "freelancer": list(history_freelancer or []),
+    }
     if outcome_kind != "escalate":
         return _single(settled_kind(outcome_kind, facts, policy), facts, policy, histories)
 
-    facts = OutcomeFacts(facts.amount, facts.currency, facts.client_refund, True, facts.now,
-                         facts.window_days)
+    facts = OutcomeFacts(facts.amount, facts.currency, facts.client_refund, True, facts.now, facts.window_days)
     options = ["release_full", "full_refund"]
     if settled_kind("partial_refund", facts, policy) == "partial_refund":
         options.insert(1, "partial_refund")
@@ -408,41 +437,49 @@ def effect(outcome_kind: str, facts: OutcomeFacts, policy: FeedbackPolicy,
     c_range = _span([v for e in each for v in e.client_score_range])
     first = each[0]
     return FeedbackEffect(
-        policy=policy.name, outcome="escalate",
-        freelancer_score_before=first.freelancer_score_before, freelancer_score_after=None,
+        policy=policy.name,
+        outcome="escalate",
+        freelancer_score_before=first.freelancer_score_before,
+        freelancer_score_after=None,
         freelancer_score_worst=f_range[0],
-        client_score_before=first.client_score_before, client_score_after=None,
+        client_score_before=first.client_score_before,
+        client_score_after=None,
         client_score_worst=c_range[0],
-        freelancer_score_range=f_range, client_score_range=c_range,
+        freelancer_score_range=f_range,
+        client_score_range=c_range,
         feedback_allowed={r: same([e.feedback_allowed[r] for e in each]) for r in ROLES},
         feedback_public=same([e.feedback_public for e in each]),
         counts_in_score=same([e.counts_in_score for e in each]),
         double_blind_days=policy.double_blind_window_days,
-        explanation=(f"Escalation under '{policy.name}': decided by a moderator; the "
-                     f"freelancer's score {_between(f_range)} and the client's "
-                     f"{_between(c_range)}."),
+        explanation=(
+            f"Escalation under '{policy.name}': decided by a moderator; the "
+            f"freelancer's score {_between(f_range)} and the client's "
+            f"{_between(c_range)}."
+        ),
         loser=None,
     )
 
 
 # Feedback used as leverage: a bad review promised unless something is done (usually for free).
 _REVIEW = r"(?:reviews?|feedback|ratings?|stars?|testimonial)"
-_THREAT = (rf"(?:\b(?:bad|negative|poor|low|terrible|awful|honest|1|one|zero|0)[\s-]*(?:star[\s-]*)?"
-           rf"{_REVIEW}|\b(?:1|one|zero|0)[\s-]*stars?\b)")
+_THREAT = (
+    rf"(?:\b(?:bad|negative|poor|low|terrible|awful|honest|1|one|zero|0)[\s-]*(?:star[\s-]*)?"
+    rf"{_REVIEW}|\b(?:1|one|zero|0)[\s-]*stars?\b)"
+)
 _IF_NOT = r"(?:unless|if (?:you|it) (?:don'?t|do not|doesn'?t|won'?t|will not|refuse|can'?t|isn'?t))"
-_FREE = (r"(?:for free|free of charge|at no (?:extra )?(?:cost|charge)|without (?:extra )?"
-         r"(?:pay|paying|payment|charge)|no extra (?:cost|charge))")
+_FREE = (
+    r"(?:for free|free of charge|at no (?:extra )?(?:cost|charge)|without (?:extra )?"
+    r"(?:pay|paying|payment|charge)|no extra (?:cost|charge))"
+)
 _THREAT_PATTERNS: list[tuple[re.Pattern, str]] = [
-    (re.compile(rf"\b(?:or|otherwise|else)\b[^.!?]{{0,40}}{_THREAT}", re.I),
-     "a bad review is threatened as the alternative to a demand"),
-    (re.compile(rf"\b{_IF_NOT}\b[^.!?]{{0,80}}{_THREAT}", re.I),
-     "a bad review is made conditional on a demand"),
-    (re.compile(rf"{_THREAT}[^.!?]{{0,60}}\b{_IF_NOT}\b", re.I),
-     "a bad review is made conditional on a demand"),
-    (re.compile(rf"\b{_FREE}\b[^.!?]{{0,80}}\b{_REVIEW}\b", re.I),
-     "feedback is tied to a request for free work"),
-    (re.compile(rf"\b{_REVIEW}\b[^.!?]{{0,60}}\b{_FREE}\b", re.I),
-     "feedback is tied to a request for free work"),
+    (
+        re.compile(rf"\b(?:or|otherwise|else)\b[^.!?]{{0,40}}{_THREAT}", re.I),
+        "a bad review is threatened as the alternative to a demand",
+    ),
+    (re.compile(rf"\b{_IF_NOT}\b[^.!?]{{0,80}}{_THREAT}", re.I), "a bad review is made conditional on a demand"),
+    (re.compile(rf"{_THREAT}[^.!?]{{0,60}}\b{_IF_NOT}\b", re.I), "a bad review is made conditional on a demand"),
+    (re.compile(rf"\b{_FREE}\b[^.!?]{{0,80}}\b{_REVIEW}\b", re.I), "feedback is tied to a request for free work"),
+    (re.compile(rf"\b{_REVIEW}\b[^.!?]{{0,60}}\b{_FREE}\b", re.I), "feedback is tied to a request for free work"),
 ]
 
 

@@ -8,6 +8,7 @@ in always equals money out to the last cent (or yen, or fils).
 The preset numbers are illustrative: they resemble how large marketplaces charge, not any one
 marketplace's current price list.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -89,7 +90,7 @@ class FeesConfig(BaseModel):
         return with_builtins(data, default_fee_presets)
 
     @model_validator(mode="after")
-    def _check(self) -> "FeesConfig":
+    def _check(self) -> FeesConfig:
         named(self.presets)
         if self.preset not in self.presets:
             known = ", ".join(sorted(self.presets))
@@ -118,12 +119,12 @@ class Split:
     amount: Decimal
     client_refund: Decimal
     freelancer_gross: Decimal
-    service_fee: Decimal          # the freelancer-side fee, whoever bears it
-    freelancer_fee: Decimal       # the part of it the freelancer bears
+    service_fee: Decimal  # the freelancer-side fee, whoever bears it
+    freelancer_fee: Decimal  # the part of it the freelancer bears
     freelancer_net: Decimal
-    client_fee: Decimal           # all fees the client bears in the end
-    client_paid_total: Decimal    # what the client paid when funding the contract
-    client_fee_refund: Decimal    # fees handed back to the client
+    client_fee: Decimal  # all fees the client bears in the end
+    client_paid_total: Decimal  # what the client paid when funding the contract
+    client_fee_refund: Decimal  # fees handed back to the client
     client_net_cost: Decimal
     platform_total: Decimal
 
@@ -147,8 +148,14 @@ def _client_part(fee: Decimal, code: str, s: FeeSchedule, client_share: Decimal 
     return quantize(Decimal(0), code)
 
 
-def split(amount: Decimal, currency: str, client_refund: Decimal, schedule: FeeSchedule,
-          *, client_share: Decimal | None = None) -> Split:
+def split(
+    amount: Decimal,
+    currency: str,
+    client_refund: Decimal,
+    schedule: FeeSchedule,
+    *,
+    client_share: Decimal | None = None,
+) -> Split:
     """The exact money split of a contract of `amount` settled with `client_refund` back to the
     client. `client_share` overrides the schedule's share when fees are split by contract terms."""
     code = currency_code(currency)
@@ -167,8 +174,7 @@ def split(amount: Decimal, currency: str, client_refund: Decimal, schedule: FeeS
 
     # Freelancer-side fee: charged on what is paid out (pro rata) or on the whole contract.
     fee_full = quantize(amount * schedule.freelancer_rate, code)
-    fee = quantize(gross * schedule.freelancer_rate, code) if schedule.freelancer_fee_refunded_pro_rata \
-        else fee_full
+    fee = quantize(gross * schedule.freelancer_rate, code) if schedule.freelancer_fee_refunded_pro_rata else fee_full
     client_part_full = _client_part(fee_full, code, schedule, client_share)
     client_part = _client_part(fee, code, schedule, client_share)
     freelancer_fee = fee - client_part
@@ -183,9 +189,15 @@ def split(amount: Decimal, currency: str, client_refund: Decimal, schedule: FeeS
     freelancer_net = gross - freelancer_fee
     platform_total = fee + cfee
     return Split(
-        currency=code, amount=amount, client_refund=refund, freelancer_gross=gross,
-        service_fee=fee, freelancer_fee=freelancer_fee, freelancer_net=freelancer_net,
-        client_fee=client_fee, client_paid_total=client_paid_total,
+        currency=code,
+        amount=amount,
+        client_refund=refund,
+        freelancer_gross=gross,
+        service_fee=fee,
+        freelancer_fee=freelancer_fee,
+        freelancer_net=freelancer_net,
+        client_fee=client_fee,
+        client_paid_total=client_paid_total,
         client_fee_refund=client_fee_refund,
         client_net_cost=client_paid_total - refund - client_fee_refund,
         platform_total=platform_total,

@@ -19,6 +19,7 @@ and the rest of the delivery is still inspected. The guards:
   (`../`, absolute paths, drive letters) are refused, and nested archives are opened one
   level deep only.
 """
+
 from __future__ import annotations
 
 import csv
@@ -29,9 +30,9 @@ import re
 import stat
 import warnings
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Iterable
 from xml.etree import ElementTree
 
 from PIL import Image, UnidentifiedImageError
@@ -43,7 +44,7 @@ _MAX_ARCHIVE_DEPTH = 2
 _MAX_TEXT_BYTES = 20 * MB
 
 if Image.MAX_IMAGE_PIXELS is None:  # someone switched Pillow's bomb guard off; it stays on here
-    Image.MAX_IMAGE_PIXELS = int(1024 * 1024 * 1024 // 4 // 3)
+    Image.MAX_IMAGE_PIXELS = 1024 * 1024 * 1024 // 4 // 3
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class Limits:
     max_image_pixels: int = 80_000_000
 
     @classmethod
-    def from_mapping(cls, data: dict | None) -> "Limits":
+    def from_mapping(cls, data: dict | None) -> Limits:
         """Build from a config table, ignoring keys that are not limits."""
         if not data:
             return cls()
@@ -86,7 +87,7 @@ class FileFacts:
     pages: int | None = None
     words: int | None = None
     duration_s: float | None = None
-    members: list["FileFacts"] = field(default_factory=list)
+    members: list[FileFacts] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     path: str | None = None
 
@@ -112,7 +113,7 @@ class FileFacts:
         g = gcd(self.width, self.height)
         return f"{self.width // g}:{self.height // g}"
 
-    def leaves(self) -> list["FileFacts"]:
+    def leaves(self) -> list[FileFacts]:
         """This file, or for an archive the files inside it (recursively)."""
         if self.type == "zip" and self.members:
             out: list[FileFacts] = []
@@ -124,9 +125,17 @@ class FileFacts:
     def short(self) -> dict:
         """The facts worth showing in a reply or a case file, without empty fields."""
         data = {
-            "name": self.name, "type": self.type, "size": self.size, "sha256": self.sha256,
-            "width": self.width, "height": self.height, "mode": self.mode, "dpi": self.dpi,
-            "pages": self.pages, "words": self.words, "duration_s": self.duration_s,
+            "name": self.name,
+            "type": self.type,
+            "size": self.size,
+            "sha256": self.sha256,
+            "width": self.width,
+            "height": self.height,
+            "mode": self.mode,
+            "dpi": self.dpi,
+            "pages": self.pages,
+            "words": self.words,
+            "duration_s": self.duration_s,
             "alpha": self.alpha or None,
         }
         data = {k: v for k, v in data.items() if v is not None}
@@ -138,14 +147,20 @@ class FileFacts:
 
 
 # Problems that mean "the content could not be read"; a file with one of these proves nothing.
-_UNREADABLE = ("cannot read", "corrupt", "refused", "too large", "unsupported", "empty file",
-               "not found", "cannot open")
+_UNREADABLE = (
+    "cannot read",
+    "corrupt",
+    "refused",
+    "too large",
+    "unsupported",
+    "empty file",
+    "not found",
+    "cannot open",
+)
 
 CATEGORY = {
-    **{t: "image" for t in ("jpeg", "png", "gif", "webp", "tiff", "bmp", "heic", "avif", "svg",
-                            "ico", "psd", "eps")},
-    **{t: "document" for t in ("pdf", "docx", "odt", "rtf", "txt", "html", "doc",
-                               "epub")},
+    **{t: "image" for t in ("jpeg", "png", "gif", "webp", "tiff", "bmp", "heic", "avif", "svg", "ico", "psd", "eps")},
+    **{t: "document" for t in ("pdf", "docx", "odt", "rtf", "txt", "html", "doc", "epub")},
     **{t: "data" for t in ("csv", "xlsx", "ods", "json")},
     **{t: "presentation" for t in ("pptx", "odp")},
     **{t: "audio" for t in ("mp3", "wav", "flac", "ogg", "opus", "m4a", "aac", "aiff")},
@@ -154,9 +169,18 @@ CATEGORY = {
 }
 
 MIME = {
-    "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp",
-    "tiff": "image/tiff", "bmp": "image/bmp", "heic": "image/heic", "avif": "image/avif",
-    "svg": "image/svg+xml", "eps": "application/postscript", "ico": "image/vnd.microsoft.icon", "psd": "image/vnd.adobe.photoshop",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "tiff": "image/tiff",
+    "bmp": "image/bmp",
+    "heic": "image/heic",
+    "avif": "image/avif",
+    "svg": "image/svg+xml",
+    "eps": "application/postscript",
+    "ico": "image/vnd.microsoft.icon",
+    "psd": "image/vnd.adobe.photoshop",
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -164,44 +188,150 @@ MIME = {
     "odt": "application/vnd.oasis.opendocument.text",
     "ods": "application/vnd.oasis.opendocument.spreadsheet",
     "odp": "application/vnd.oasis.opendocument.presentation",
-    "doc": "application/x-ole-storage", "epub": "application/epub+zip", "rtf": "application/rtf", "txt": "text/plain",
-    "csv": "text/csv", "json": "application/json", "html": "text/html",
-    "mp3": "audio/mpeg", "wav": "audio/wav", "flac": "audio/flac", "ogg": "audio/ogg",
-    "opus": "audio/opus", "m4a": "audio/mp4", "aac": "audio/aac", "aiff": "audio/aiff",
-    "mp4": "video/mp4", "mov": "video/quicktime", "webm": "video/webm", "mkv": "video/x-matroska",
-    "avi": "video/x-msvideo", "zip": "application/zip", "rar": "application/vnd.rar",
-    "7z": "application/x-7z-compressed", "gz": "application/gzip", "tar": "application/x-tar",
-    "exe": "application/vnd.microsoft.portable-executable", "elf": "application/x-executable",
+    "doc": "application/x-ole-storage",
+    "epub": "application/epub+zip",
+    "rtf": "application/rtf",
+    "txt": "text/plain",
+    "csv": "text/csv",
+    "json": "application/json",
+    "html": "text/html",
+    "mp3": "audio/mpeg",
+    "wav": "audio/wav",
+    "flac": "audio/flac",
+    "ogg": "audio/ogg",
+    "opus": "audio/opus",
+    "m4a": "audio/mp4",
+    "aac": "audio/aac",
+    "aiff": "audio/aiff",
+    "mp4": "video/mp4",
+    "mov": "video/quicktime",
+    "webm": "video/webm",
+    "mkv": "video/x-matroska",
+    "avi": "video/x-msvideo",
+    "zip": "application/zip",
+    "rar": "application/vnd.rar",
+    "7z": "application/x-7z-compressed",
+    "gz": "application/gzip",
+    "tar": "application/x-tar",
+    "exe": "application/vnd.microsoft.portable-executable",
+    "elf": "application/x-executable",
 }
 
 # What a file name ending promises, to say so when the content disagrees.
 _SUFFIX_TYPE = {
-    "jpg": "jpeg", "jpeg": "jpeg", "jpe": "jpeg", "jfif": "jpeg", "png": "png", "gif": "gif",
-    "webp": "webp", "tif": "tiff", "tiff": "tiff", "bmp": "bmp", "heic": "heic", "heif": "heic",
-    "avif": "avif", "svg": "svg", "eps": "eps", "ai": "pdf", "ico": "ico", "psd": "psd", "pdf": "pdf", "docx": "docx",
-    "xlsx": "xlsx", "pptx": "pptx", "odt": "odt", "ods": "ods", "odp": "odp", "epub": "epub", "doc": "doc",
-    "xls": "doc", "ppt": "doc", "rtf": "rtf", "txt": "txt", "md": "txt", "text": "txt",
-    "csv": "csv", "tsv": "csv", "json": "json", "html": "html", "htm": "html", "mp3": "mp3",
-    "wav": "wav", "flac": "flac", "ogg": "ogg", "oga": "ogg", "opus": "opus", "m4a": "m4a",
-    "aac": "aac", "aif": "aiff", "aiff": "aiff", "mp4": "mp4", "m4v": "mp4", "mov": "mov",
-    "webm": "webm", "mkv": "mkv", "avi": "avi", "zip": "zip", "rar": "rar", "7z": "7z",
-    "gz": "gz", "tgz": "gz", "tar": "tar",
+    "jpg": "jpeg",
+    "jpeg": "jpeg",
+    "jpe": "jpeg",
+    "jfif": "jpeg",
+    "png": "png",
+    "gif": "gif",
+    "webp": "webp",
+    "tif": "tiff",
+    "tiff": "tiff",
+    "bmp": "bmp",
+    "heic": "heic",
+    "heif": "heic",
+    "avif": "avif",
+    "svg": "svg",
+    "eps": "eps",
+    "ai": "pdf",
+    "ico": "ico",
+    "psd": "psd",
+    "pdf": "pdf",
+    "docx": "docx",
+    "xlsx": "xlsx",
+    "pptx": "pptx",
+    "odt": "odt",
+    "ods": "ods",
+    "odp": "odp",
+    "epub": "epub",
+    "doc": "doc",
+    "xls": "doc",
+    "ppt": "doc",
+    "rtf": "rtf",
+    "txt": "txt",
+    "md": "txt",
+    "text": "txt",
+    "csv": "csv",
+    "tsv": "csv",
+    "json": "json",
+    "html": "html",
+    "htm": "html",
+    "mp3": "mp3",
+    "wav": "wav",
+    "flac": "flac",
+    "ogg": "ogg",
+    "oga": "ogg",
+    "opus": "opus",
+    "m4a": "m4a",
+    "aac": "aac",
+    "aif": "aiff",
+    "aiff": "aiff",
+    "mp4": "mp4",
+    "m4v": "mp4",
+    "mov": "mov",
+    "webm": "webm",
+    "mkv": "mkv",
+    "avi": "avi",
+    "zip": "zip",
+    "rar": "rar",
+    "7z": "7z",
+    "gz": "gz",
+    "tgz": "gz",
+    "tar": "tar",
 }
 # Pairs that are the same thing under two names, so no "lying name" note is due.
-_SAME = {("m4a", "mp4"), ("mp4", "m4a"), ("mov", "mp4"), ("mp4", "mov"), ("webm", "mkv"),
-         ("mkv", "webm"), ("ogg", "opus"), ("opus", "ogg"), ("txt", "csv"), ("txt", "json"),
-         ("txt", "html")}
+_SAME = {
+    ("m4a", "mp4"),
+    ("mp4", "m4a"),
+    ("mov", "mp4"),
+    ("mp4", "mov"),
+    ("webm", "mkv"),
+    ("mkv", "webm"),
+    ("ogg", "opus"),
+    ("opus", "ogg"),
+    ("txt", "csv"),
+    ("txt", "json"),
+    ("txt", "html"),
+}
 
-LABEL = {"jpeg": "JPEG", "png": "PNG", "gif": "GIF", "webp": "WebP", "tiff": "TIFF", "bmp": "BMP",
-         "heic": "HEIC", "avif": "AVIF", "svg": "SVG", "pdf": "PDF", "docx": "Word (.docx)",
-         "txt": "plain text", "csv": "CSV", "mp3": "MP3", "wav": "WAV", "mp4": "MP4", "zip": "zip"}
+LABEL = {
+    "jpeg": "JPEG",
+    "png": "PNG",
+    "gif": "GIF",
+    "webp": "WebP",
+    "tiff": "TIFF",
+    "bmp": "BMP",
+    "heic": "HEIC",
+    "avif": "AVIF",
+    "svg": "SVG",
+    "pdf": "PDF",
+    "docx": "Word (.docx)",
+    "txt": "plain text",
+    "csv": "CSV",
+    "mp3": "MP3",
+    "wav": "WAV",
+    "mp4": "MP4",
+    "zip": "zip",
+}
 
 # Operating-system litter that is never part of a delivery.
 _JUNK = {".ds_store", "thumbs.db", "desktop.ini", "icon\r"}
 
-_PIL_TYPE = {"JPEG": "jpeg", "MPO": "jpeg", "PNG": "png", "GIF": "gif", "WEBP": "webp",
-             "TIFF": "tiff", "BMP": "bmp", "DIB": "bmp", "ICO": "ico", "PSD": "psd",
-             "AVIF": "avif", "HEIF": "heic"}
+_PIL_TYPE = {
+    "JPEG": "jpeg",
+    "MPO": "jpeg",
+    "PNG": "png",
+    "GIF": "gif",
+    "WEBP": "webp",
+    "TIFF": "tiff",
+    "BMP": "bmp",
+    "DIB": "bmp",
+    "ICO": "ico",
+    "PSD": "psd",
+    "AVIF": "avif",
+    "HEIF": "heic",
+}
 
 
 def label(type_: str) -> str:
@@ -267,8 +397,14 @@ def sniff(head: bytes) -> str:
         return "mp3"
     if len(h) >= 2 and h[0] == 0xFF and (h[1] & 0xF6) == 0xF0:
         return "aac"
-    if len(h) >= 4 and h[0] == 0xFF and (h[1] & 0xE0) == 0xE0 and (h[1] & 0x06) != 0 \
-            and (h[2] & 0xF0) != 0xF0 and (h[2] & 0x0C) != 0x0C:
+    if (
+        len(h) >= 4
+        and h[0] == 0xFF
+        and (h[1] & 0xE0) == 0xE0
+        and (h[1] & 0x06) != 0
+        and (h[2] & 0xF0) != 0xF0
+        and (h[2] & 0x0C) != 0x0C
+    ):
         return "mp3"
     if h[:6] == b"Rar!\x1a\x07":
         return "rar"
@@ -285,8 +421,7 @@ def sniff(head: bytes) -> str:
     return "unknown"
 
 
-def inspect_file(path: str | os.PathLike, limits: Limits | None = None, *,
-                 name: str | None = None) -> FileFacts:
+def inspect_file(path: str | os.PathLike, limits: Limits | None = None, *, name: str | None = None) -> FileFacts:
     """Facts about one file on disk; never raises for bad content.
 
     `name` is the name the sender gave, for files kept under their hash.
@@ -297,41 +432,58 @@ def inspect_file(path: str | os.PathLike, limits: Limits | None = None, *,
     try:
         st = p.stat()
     except OSError:
-        return FileFacts(name=name, size=0, sha256=None, type="missing", path=str(p),
-                         problems=["not found: the file does not exist or cannot be opened"])
+        return FileFacts(
+            name=name,
+            size=0,
+            sha256=None,
+            type="missing",
+            path=str(p),
+            problems=["not found: the file does not exist or cannot be opened"],
+        )
     if not stat.S_ISREG(st.st_mode):
-        return FileFacts(name=name, size=0, sha256=None, type="unknown", path=str(p),
-                         problems=["unsupported: not a regular file"])
+        return FileFacts(
+            name=name, size=0, sha256=None, type="unknown", path=str(p), problems=["unsupported: not a regular file"]
+        )
     try:
         with p.open("rb") as fh:
             if st.st_size > limits.max_file_bytes:
                 head = fh.read(_HEAD)
                 kind = sniff(head)
                 return FileFacts(
-                    name=name, size=st.st_size, sha256=None, type="too_large",
-                    mime=MIME.get(kind), path=str(p),
-                    problems=[f"too large to check: {_mb(st.st_size)} is over the "
-                              f"{_mb(limits.max_file_bytes)} cap (looks like {label(kind)}); "
-                              f"not hashed or opened"])
+                    name=name,
+                    size=st.st_size,
+                    sha256=None,
+                    type="too_large",
+                    mime=MIME.get(kind),
+                    path=str(p),
+                    problems=[
+                        f"too large to check: {_mb(st.st_size)} is over the "
+                        f"{_mb(limits.max_file_bytes)} cap (looks like {label(kind)}); "
+                        f"not hashed or opened"
+                    ],
+                )
             data = fh.read(st.st_size + 1)  # not max_file_bytes: that would reserve 50 MB
     except OSError as exc:
-        return FileFacts(name=name, size=st.st_size, sha256=None, type="unknown", path=str(p),
-                         problems=[f"cannot open the file: {exc.strerror or exc}"])
+        return FileFacts(
+            name=name,
+            size=st.st_size,
+            sha256=None,
+            type="unknown",
+            path=str(p),
+            problems=[f"cannot open the file: {exc.strerror or exc}"],
+        )
     facts = inspect_bytes(name, data, limits)
     facts.path = str(p)
     return facts
 
 
-def inspect_bytes(name: str, data: bytes, limits: Limits | None = None, *,
-                  _depth: int = 0) -> FileFacts:
+def inspect_bytes(name: str, data: bytes, limits: Limits | None = None, *, _depth: int = 0) -> FileFacts:
     """Facts about one file held in memory (an upload or an archive member)."""
     limits = limits or Limits()
-    facts = FileFacts(name=name, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-                      type="unknown")
+    facts = FileFacts(name=name, size=len(data), sha256=hashlib.sha256(data).hexdigest(), type="unknown")
     if len(data) > limits.max_file_bytes:
         facts.type = "too_large"
-        facts.problems.append(f"too large to check: {_mb(len(data))} is over the "
-                              f"{_mb(limits.max_file_bytes)} cap")
+        facts.problems.append(f"too large to check: {_mb(len(data))} is over the {_mb(limits.max_file_bytes)} cap")
         return facts
     if not data:
         facts.type = "empty"
@@ -350,8 +502,7 @@ def inspect_bytes(name: str, data: bytes, limits: Limits | None = None, *,
     return facts
 
 
-def inspect_paths(paths: Iterable[str | os.PathLike], limits: Limits | None = None
-                  ) -> list[FileFacts]:
+def inspect_paths(paths: Iterable[str | os.PathLike], limits: Limits | None = None) -> list[FileFacts]:
     """Facts for every file given, walking folders in name order (system litter skipped)."""
     limits = limits or Limits()
     return [inspect_file(p, limits) for p in expand_paths(paths)]
@@ -373,6 +524,7 @@ def expand_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
 
 # ---------------------------------------------------------------- readers, one per kind
 
+
 def _read_image(facts: FileFacts, data: bytes, limits: Limits, depth: int) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "Corrupt EXIF data" and the like
@@ -380,17 +532,19 @@ def _read_image(facts: FileFacts, data: bytes, limits: Limits, depth: int) -> No
         try:
             img = Image.open(io.BytesIO(data))
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            facts.problems.append(f"refused: the image claims more pixels than can be decoded "
-                                  f"safely (decompression bomb?): {_reason(exc)}")
+            facts.problems.append(
+                f"refused: the image claims more pixels than can be decoded "
+                f"safely (decompression bomb?): {_reason(exc)}"
+            )
             return
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             if not isinstance(exc, UnidentifiedImageError):
-                facts.problems.append(f"corrupt: not a readable {label(facts.type)} image "
-                                      f"({_reason(exc)})")
+                facts.problems.append(f"corrupt: not a readable {label(facts.type)} image ({_reason(exc)})")
                 return
             if facts.type in ("heic", "avif"):
-                facts.problems.append(f"{label(facts.type)} image: no decoder installed, so "
-                                      f"pixel size and content cannot be checked")
+                facts.problems.append(
+                    f"{label(facts.type)} image: no decoder installed, so pixel size and content cannot be checked"
+                )
             else:
                 facts.problems.append(f"corrupt: not a readable {label(facts.type)} image")
             return
@@ -402,12 +556,13 @@ def _read_image(facts: FileFacts, data: bytes, limits: Limits, depth: int) -> No
             facts.frames = getattr(img, "n_frames", 1)
             dpi = img.info.get("dpi")
             if dpi and dpi[0]:
-                facts.dpi = int(round(float(dpi[0])))
+                facts.dpi = round(float(dpi[0]))
             if w * h > limits.max_image_pixels:
                 facts.width, facts.height = w, h
                 facts.problems.append(
                     f"refused: {w}x{h} is {w * h / 1e6:.0f} million pixels, over the "
-                    f"{limits.max_image_pixels / 1e6:.0f} million cap; not decoded")
+                    f"{limits.max_image_pixels / 1e6:.0f} million cap; not decoded"
+                )
                 return
             if img.format == "JPEG":
                 img.draft(img.mode, (max(1, w // 8), max(1, h // 8)))  # full scan, 1/8 the work
@@ -415,14 +570,14 @@ def _read_image(facts: FileFacts, data: bytes, limits: Limits, depth: int) -> No
                 img.load()
             except (OSError, SyntaxError, ValueError, EOFError) as exc:
                 facts.width, facts.height = w, h
-                facts.problems.append(f"corrupt: the image data is damaged or cut short "
-                                      f"({_reason(exc)})")
+                facts.problems.append(f"corrupt: the image data is damaged or cut short ({_reason(exc)})")
                 return
             orientation = _exif_orientation(img)
         if orientation in (5, 6, 7, 8):
             w, h = h, w
-            facts.problems.append(f"stored sideways and shown rotated (EXIF orientation "
-                                  f"{orientation}): size given as displayed, {w}x{h}")
+            facts.problems.append(
+                f"stored sideways and shown rotated (EXIF orientation {orientation}): size given as displayed, {w}x{h}"
+            )
         facts.width, facts.height = w, h
 
 
@@ -503,10 +658,12 @@ def _office_type(zf: zipfile.ZipFile, names: set[str]) -> str | None:
             mt = zf.read("mimetype")[:100].decode("ascii", "replace").strip()
         except Exception:
             return None
-        return {"application/vnd.oasis.opendocument.text": "odt",
-                "application/vnd.oasis.opendocument.spreadsheet": "ods",
-                "application/vnd.oasis.opendocument.presentation": "odp",
-                "application/epub+zip": "epub"}.get(mt)
+        return {
+            "application/vnd.oasis.opendocument.text": "odt",
+            "application/vnd.oasis.opendocument.spreadsheet": "ods",
+            "application/vnd.oasis.opendocument.presentation": "odp",
+            "application/epub+zip": "epub",
+        }.get(mt)
     return None
 
 
@@ -549,13 +706,14 @@ def _zip_guard(zf: zipfile.ZipFile, limits: Limits) -> str | None:
         return f"{len(infos)} files in the archive, over the {limits.max_zip_members} cap"
     total = sum(i.file_size for i in infos)
     if total > limits.max_zip_total_bytes:
-        return (f"unpacks to {_mb(total)}, over the {_mb(limits.max_zip_total_bytes)} cap "
-                f"(zip bomb?)")
+        return f"unpacks to {_mb(total)}, over the {_mb(limits.max_zip_total_bytes)} cap (zip bomb?)"
     packed = sum(i.compress_size for i in infos)
     for i in infos:
         if i.file_size > 1024 * 1024 and i.file_size > limits.max_zip_ratio * max(i.compress_size, 1):
-            return (f"'{i.filename}' is compressed {i.file_size / max(i.compress_size, 1):.0f} to 1, "
-                    f"over the {limits.max_zip_ratio:.0f} to 1 cap (zip bomb?)")
+            return (
+                f"'{i.filename}' is compressed {i.file_size / max(i.compress_size, 1):.0f} to 1, "
+                f"over the {limits.max_zip_ratio:.0f} to 1 cap (zip bomb?)"
+            )
     if total > MB and total > limits.max_zip_ratio * max(packed, 1):
         return f"compressed {total / max(packed, 1):.0f} to 1 overall (zip bomb?)"
     return None
@@ -592,30 +750,48 @@ def _read_archive(facts: FileFacts, zf: zipfile.ZipFile, limits: Limits, depth: 
             facts.problems.append(f"'{info.filename}' is a symbolic link: not followed")
             continue
         if info.flag_bits & 0x1:
-            member = FileFacts(name=info.filename, size=info.file_size, sha256=None,
-                               type="unknown",
-                               problems=["cannot read: the file is password-protected"])
+            member = FileFacts(
+                name=info.filename,
+                size=info.file_size,
+                sha256=None,
+                type="unknown",
+                problems=["cannot read: the file is password-protected"],
+            )
             facts.members.append(member)
             continue
         if info.file_size > limits.max_file_bytes:
-            facts.members.append(FileFacts(
-                name=info.filename, size=info.file_size, sha256=None, type="too_large",
-                problems=[f"too large to check: {_mb(info.file_size)} is over the "
-                          f"{_mb(limits.max_file_bytes)} cap"]))
+            facts.members.append(
+                FileFacts(
+                    name=info.filename,
+                    size=info.file_size,
+                    sha256=None,
+                    type="too_large",
+                    problems=[
+                        f"too large to check: {_mb(info.file_size)} is over the {_mb(limits.max_file_bytes)} cap"
+                    ],
+                )
+            )
             continue
         try:
             with zf.open(info) as fh:
                 blob = fh.read(info.file_size + 1)  # zipfile stops at the declared size
         except Exception as exc:  # bad CRC, broken deflate stream, unknown method, ...
-            facts.members.append(FileFacts(
-                name=info.filename, size=info.file_size, sha256=None, type="unknown",
-                problems=[f"cannot read from the archive: {_reason(exc)}"]))
+            facts.members.append(
+                FileFacts(
+                    name=info.filename,
+                    size=info.file_size,
+                    sha256=None,
+                    type="unknown",
+                    problems=[f"cannot read from the archive: {_reason(exc)}"],
+                )
+            )
             continue
         facts.members.append(inspect_bytes(info.filename, blob, limits, _depth=depth + 1))
     if unsafe:
         shown = ", ".join(f"'{n}'" for n in unsafe[:3]) + (" ..." if len(unsafe) > 3 else "")
-        facts.problems.append(f"refused {len(unsafe)} file name(s) that point outside the "
-                              f"archive (path traversal): {shown}")
+        facts.problems.append(
+            f"refused {len(unsafe)} file name(s) that point outside the archive (path traversal): {shown}"
+        )
     if skipped:
         facts.problems.append(f"skipped {skipped} system file(s) (__MACOSX, .DS_Store, ...)")
     if not facts.members and not unsafe:
@@ -628,12 +804,12 @@ def _read_audio_video(facts: FileFacts, data: bytes, limits: Limits, depth: int)
     try:
         media = mutagen.File(io.BytesIO(data))
     except Exception as exc:
-        facts.problems.append(f"corrupt: not a readable {label(facts.type)} file "
-                              f"({_reason(exc)})")
+        facts.problems.append(f"corrupt: not a readable {label(facts.type)} file ({_reason(exc)})")
         return
     if media is None or getattr(media, "info", None) is None:
-        facts.problems.append(f"duration cannot be checked: {label(facts.type)} is not a "
-                              f"format the audio reader understands")
+        facts.problems.append(
+            f"duration cannot be checked: {label(facts.type)} is not a format the audio reader understands"
+        )
         return
     length = getattr(media.info, "length", None)
     if length is None or length <= 0:
@@ -654,11 +830,11 @@ def _boxes(data: bytes, start: int, end: int):
     """(type, payload start, payload end) of the ISO-BMFF boxes between start and end."""
     pos = start
     while pos + 8 <= end:
-        size = int.from_bytes(data[pos:pos + 4], "big")
-        kind = data[pos + 4:pos + 8]
+        size = int.from_bytes(data[pos : pos + 4], "big")
+        kind = data[pos + 4 : pos + 8]
         head = 8
         if size == 1 and pos + 16 <= end:
-            size, head = int.from_bytes(data[pos + 8:pos + 16], "big"), 16
+            size, head = int.from_bytes(data[pos + 8 : pos + 16], "big"), 16
         elif size == 0:
             size = end - pos
         if size < head or pos + size > end:
@@ -681,13 +857,13 @@ def _mp4_tracks(data: bytes) -> dict[str, tuple[int, int] | None]:
                 if bkind == b"tkhd" and bb - ba >= 84:
                     off = ba + (92 if data[ba] == 1 else 80)
                     if off + 8 <= bb:
-                        w = int.from_bytes(data[off:off + 4], "big") >> 16
-                        h = int.from_bytes(data[off + 4:off + 8], "big") >> 16
+                        w = int.from_bytes(data[off : off + 4], "big") >> 16
+                        h = int.from_bytes(data[off + 4 : off + 8], "big") >> 16
                         size = (w, h) if w and h else None
                 elif bkind == b"mdia":
                     for mkind, ma, mb in _boxes(data, ba, bb):
                         if mkind == b"hdlr" and mb - ma >= 12:
-                            handler = data[ma + 8:ma + 12].decode("latin-1")
+                            handler = data[ma + 8 : ma + 12].decode("latin-1")
             if handler:
                 tracks.setdefault(handler, size)
     return tracks
@@ -698,8 +874,7 @@ def _mp4_video_size(data: bytes) -> tuple[int, int] | None:
 
 
 def _read_media_unsupported(facts: FileFacts, data: bytes, limits: Limits, depth: int) -> None:
-    facts.problems.append(f"duration cannot be checked: no reader for {label(facts.type)} "
-                          f"files is installed")
+    facts.problems.append(f"duration cannot be checked: no reader for {label(facts.type)} files is installed")
 
 
 def _read_text(facts: FileFacts, data: bytes, limits: Limits, depth: int) -> None:
@@ -734,8 +909,7 @@ def _read_other(facts: FileFacts, data: bytes, limits: Limits, depth: int) -> No
     elif facts.type == "eps":
         facts.problems.append("PostScript/EPS vector file: recognised, size not checked")
     elif facts.type in ("doc", "rtf"):
-        facts.problems.append(f"{label(facts.type)} file: recognised, but words and pages "
-                              f"cannot be counted")
+        facts.problems.append(f"{label(facts.type)} file: recognised, but words and pages cannot be counted")
     elif facts.type in ("xlsx", "ods", "pptx", "odp", "odt", "epub"):
         pass
     else:
@@ -744,12 +918,10 @@ def _read_other(facts: FileFacts, data: bytes, limits: Limits, depth: int) -> No
 
 
 _READERS = {
-    **{t: _read_image for t in ("jpeg", "png", "gif", "webp", "tiff", "bmp", "ico", "psd",
-                                "heic", "avif")},
+    **{t: _read_image for t in ("jpeg", "png", "gif", "webp", "tiff", "bmp", "ico", "psd", "heic", "avif")},
     "pdf": _read_pdf,
     "zip": _read_zip_family,
-    **{t: _read_audio_video for t in ("mp3", "wav", "flac", "ogg", "opus", "m4a", "aac",
-                                      "aiff", "mp4", "mov")},
+    **{t: _read_audio_video for t in ("mp3", "wav", "flac", "ogg", "opus", "m4a", "aac", "aiff", "mp4", "mov")},
     **{t: _read_media_unsupported for t in ("webm", "mkv", "avi")},
     **{t: _read_text for t in ("txt", "csv", "json", "html")},
     "svg": _read_svg,
@@ -757,6 +929,7 @@ _READERS = {
 
 
 # ---------------------------------------------------------------- counting and naming
+
 
 def count_words(text: str) -> int:
     """Whitespace-separated tokens holding at least one letter or digit, as word processors count."""
@@ -776,7 +949,7 @@ def _decode(data: bytes) -> str | None:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         if exc.start >= len(data) - 4:  # a character cut by a read cap
-            return data[:exc.start].decode("utf-8-sig", "ignore")
+            return data[: exc.start].decode("utf-8-sig", "ignore")
     text = data.decode("cp1252", "replace")
     controls = sum(1 for c in text[:_HEAD] if ord(c) < 32 and c not in "\r\n\t\f")
     return None if controls > len(text[:_HEAD]) * 0.05 else text
@@ -823,8 +996,7 @@ def _note_name_mismatch(facts: FileFacts) -> None:
     if real == "unknown":
         facts.problems.append(f"named .{suffix} but the content is not {label(claimed)}")
     else:
-        facts.problems.append(f"named .{suffix} but the content is {label(real)}, "
-                              f"not {label(claimed)}")
+        facts.problems.append(f"named .{suffix} but the content is {label(real)}, not {label(claimed)}")
 
 
 def _mb(n: int | float) -> str:

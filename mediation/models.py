@@ -1,8 +1,9 @@
 """Tables. Neutral ids only: a party is known by (platform, user id), never by a platform object."""
+
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -17,7 +18,7 @@ def _json() -> Any:
 
 
 class Party(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     display_name: str
     created_at: datetime = _ts(nullable=False)
 
@@ -26,7 +27,7 @@ class Identity(SQLModel, table=True):
     """How a party is reached on one platform."""
 
     __table_args__ = (UniqueConstraint("platform", "user_id"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     party_id: int = Field(foreign_key="party.id", index=True)
     platform: str
     user_id: str
@@ -43,15 +44,15 @@ class Case(SQLModel, table=True):
     created_by: int = Field(foreign_key="party.id")
     invite_code: str = Field(index=True, unique=True)
     invite_role: str
-    invite_used_at: Optional[datetime] = _ts(nullable=True)
-    agreed_brief_id: Optional[int] = Field(default=None)
+    invite_used_at: datetime | None = _ts(nullable=True)
+    agreed_brief_id: int | None = Field(default=None)
 
 
 class CaseMember(SQLModel, table=True):
     """A party's role in a case, and the chat where they are reachable for it."""
 
     __table_args__ = (UniqueConstraint("case_id", "role"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="case.id", index=True)
     party_id: int = Field(foreign_key="party.id", index=True)
     role: str
@@ -70,18 +71,18 @@ class ChatBinding(SQLModel, table=True):
 
 class BriefVersion(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("case_id", "version"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="case.id", index=True)
     version: int
     text: str = Field(sa_column=Column(Text, nullable=False))
     proposed_by: int = Field(foreign_key="party.id")
     created_at: datetime = _ts(nullable=False)
-    client_agreed_at: Optional[datetime] = _ts(nullable=True)
-    freelancer_agreed_at: Optional[datetime] = _ts(nullable=True)
+    client_agreed_at: datetime | None = _ts(nullable=True)
+    freelancer_agreed_at: datetime | None = _ts(nullable=True)
 
 
 class Delivery(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="case.id", index=True)
     party_id: int = Field(foreign_key="party.id")
     note: str = Field(sa_column=Column(Text, nullable=False))
@@ -89,7 +90,7 @@ class Delivery(SQLModel, table=True):
 
 
 class DeliveryFile(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     delivery_id: int = Field(foreign_key="delivery.id", index=True)
     name: str
     size: int
@@ -99,16 +100,16 @@ class DeliveryFile(SQLModel, table=True):
 
 
 class Approval(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="case.id", index=True)
     party_id: int = Field(foreign_key="party.id")
     what: str = Field(sa_column=Column(Text, nullable=False))
-    delivery_id: Optional[int] = Field(default=None, foreign_key="delivery.id")
+    delivery_id: int | None = Field(default=None, foreign_key="delivery.id")
     created_at: datetime = _ts(nullable=False)
 
 
 class ChangeRequest(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="case.id", index=True)
     party_id: int = Field(foreign_key="party.id")
     text: str = Field(sa_column=Column(Text, nullable=False))
@@ -118,7 +119,7 @@ class ChangeRequest(SQLModel, table=True):
 
 
 class Proposal(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="case.id", index=True)
     label: str  # P1, P2 ... within a round
     round: int = 1
@@ -130,7 +131,7 @@ class Proposal(SQLModel, table=True):
 
 class ProposalVote(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("proposal_id", "role"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     proposal_id: int = Field(foreign_key="proposal.id", index=True)
     role: str
     accepted: bool
@@ -139,35 +140,35 @@ class ProposalVote(SQLModel, table=True):
 
 
 class Agreement(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="case.id", index=True)
-    proposal_id: Optional[int] = Field(default=None, foreign_key="proposal.id")
+    proposal_id: int | None = Field(default=None, foreign_key="proposal.id")
     kind: str
     terms: dict = _json()
     created_at: datetime = _ts(nullable=False)
 
 
 class Escalation(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="case.id", index=True)
-    party_id: Optional[int] = Field(default=None, foreign_key="party.id")
+    party_id: int | None = Field(default=None, foreign_key="party.id")
     reason: str = Field(sa_column=Column(Text, nullable=False))
     status: str = "queued"  # queued | taken | decided
-    moderator_platform: Optional[str] = None
-    moderator_user_id: Optional[str] = None
+    moderator_platform: str | None = None
+    moderator_user_id: str | None = None
     created_at: datetime = _ts(nullable=False)
-    taken_at: Optional[datetime] = _ts(nullable=True)
-    appeal_of: Optional[int] = Field(default=None)  # the escalation whose decision is appealed
+    taken_at: datetime | None = _ts(nullable=True)
+    appeal_of: int | None = Field(default=None)  # the escalation whose decision is appealed
 
 
 class Decision(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="case.id", index=True)
     escalation_id: int = Field(foreign_key="escalation.id")
     moderator_platform: str
     moderator_user_id: str
     outcome: str
-    amount: Optional[str] = None  # client refund, Decimal as text
+    amount: str | None = None  # client refund, Decimal as text
     reason: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = _ts(nullable=False)
 
@@ -176,7 +177,7 @@ class AuditEntry(SQLModel, table=True):
     """Append-only; each entry holds the hash of the previous one of the same case."""
 
     __table_args__ = (UniqueConstraint("chain", "seq"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     chain: str = Field(index=True)  # the case id, or "-" for events outside any case
     seq: int
     at: datetime = _ts(nullable=False)
@@ -199,7 +200,7 @@ class Offer(SQLModel, table=True):
     """A blind offer: the refund the client would accept, or the freelancer would give."""
 
     __table_args__ = (UniqueConstraint("case_id", "round", "role"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="case.id", index=True)
     round: int
     role: str
@@ -210,11 +211,11 @@ class Offer(SQLModel, table=True):
 class Timer(SQLModel, table=True):
     """A deadline kept in the database, so it survives restarts; the scheduler fires it."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="case.id", index=True)
     kind: str  # brief_agreement | review | dispute_answer | offer_round | moderator_decision
     due_at: datetime = _ts(nullable=False, index=True)
-    remind_at: Optional[datetime] = _ts(nullable=True)
+    remind_at: datetime | None = _ts(nullable=True)
     reminded: bool = False
     state: str = "pending"  # pending | fired | cancelled
     created_at: datetime = _ts(nullable=False)
@@ -223,14 +224,14 @@ class Timer(SQLModel, table=True):
 class OutboxMessage(SQLModel, table=True):
     """A notice for a platform that was not reachable; delivered when its adapter is back."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(index=True)
     chat_id: str
-    user_id: Optional[str] = None
+    user_id: str | None = None
     reply: dict = _json()
     attempts: int = 0
     created_at: datetime = _ts(nullable=False)
-    delivered_at: Optional[datetime] = _ts(nullable=True)
+    delivered_at: datetime | None = _ts(nullable=True)
 
 
 class AuditHead(SQLModel, table=True):
@@ -242,7 +243,7 @@ class AuditHead(SQLModel, table=True):
 
 
 class ModeratorNote(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="case.id", index=True)
     moderator_platform: str
     moderator_user_id: str

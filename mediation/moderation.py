@@ -1,4 +1,5 @@
 """Moderators: the queue of escalated cases, taking one, the case file, and the decision."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -10,8 +11,8 @@ from . import audit, cases
 from .cases import Actor
 from .clock import as_utc
 from .currency import quantize
-from .feedback import OutcomeFacts, effect
 from .errors import MediationError
+from .feedback import OutcomeFacts, effect
 from .models import Case, Decision, Escalation, Identity, ModeratorNote, Party, Proposal
 
 OUTCOMES = ("release_full", "change_order", "partial_refund", "full_refund", "mutual_cancel")
@@ -19,15 +20,27 @@ OUTCOMES = ("release_full", "change_order", "partial_refund", "full_refund", "mu
 
 def queue(s: Session, now: datetime) -> list[dict]:
     """Open escalations, oldest first, with age and amount."""
-    rows = s.exec(select(Escalation).where(Escalation.status.in_(("queued", "taken"))).order_by(Escalation.created_at,
-                                                                                     Escalation.id))
+    rows = s.exec(
+        select(Escalation)
+        .where(Escalation.status.in_(("queued", "taken")))
+        .order_by(Escalation.created_at, Escalation.id)
+    )
     out = []
     for e in rows:
         case = s.get(Case, e.case_id)
         age = now - as_utc(e.created_at)
-        out.append({"case_id": case.id, "title": case.title, "amount": case.amount, "currency": case.currency,
-                    "age_days": round(age.total_seconds() / 86400, 1), "reason": e.reason, "status": e.status,
-                    "moderator": e.moderator_user_id})
+        out.append(
+            {
+                "case_id": case.id,
+                "title": case.title,
+                "amount": case.amount,
+                "currency": case.currency,
+                "age_days": round(age.total_seconds() / 86400, 1),
+                "reason": e.reason,
+                "status": e.status,
+                "moderator": e.moderator_user_id,
+            }
+        )
     return out
 
 
@@ -85,7 +98,9 @@ def release(s: Session, mod: Actor, case: Case, now: datetime, to: tuple[str, st
         if target is not None and cases.role_of(s, case, s.get(Party, target.party_id)) is not None:
             raise MediationError("conflict_of_interest", "A party of the case cannot moderate it.")
         esc.moderator_platform, esc.moderator_user_id, esc.taken_at = to[0], to[1], now
-        audit.record(s, case.id, mod.tag, "moderation.transferred", {"escalation": esc.id, "to": f"{to[0]}:{to[1]}"}, now)
+        audit.record(
+            s, case.id, mod.tag, "moderation.transferred", {"escalation": esc.id, "to": f"{to[0]}:{to[1]}"}, now
+        )
     s.add(esc)
     return esc
 
@@ -94,8 +109,9 @@ def add_note(s: Session, mod: Actor, case: Case, text: str, now: datetime) -> Mo
     require_not_party(s, case, mod, now)
     if not text.strip():
         raise MediationError("missing_argument", "Usage: /mod note <case> <text>")
-    note = ModeratorNote(case_id=case.id, moderator_platform=mod.platform, moderator_user_id=mod.user_id,
-                         text=text, created_at=now)
+    note = ModeratorNote(
+        case_id=case.id, moderator_platform=mod.platform, moderator_user_id=mod.user_id, text=text, created_at=now
+    )
     s.add(note)
     audit.record(s, case.id, mod.tag, "moderation.note", {}, now)  # the note itself stays private
     return note
@@ -110,21 +126,31 @@ def appeal(s: Session, actor: Actor, party, case: Case, reason: str, appeal_days
     if s.exec(select(Escalation).where(Escalation.case_id == case.id, Escalation.appeal_of != None)).first():  # noqa: E711
         raise MediationError("already_appealed", f"The decision on case {case.id} was already appealed once.")
     if now - as_utc(decision.created_at) > timedelta(days=appeal_days):
-        raise MediationError("appeal_window_closed", f"Appeals are possible for {appeal_days:g} days after a decision; "
-                                                     "that time has passed.")
+        raise MediationError(
+            "appeal_window_closed",
+            f"Appeals are possible for {appeal_days:g} days after a decision; that time has passed.",
+        )
     if not reason.strip():
         raise MediationError("missing_argument", "Say why you appeal: /appeal <reason>")
-    return cases.queue_for_moderators(s, actor, party, case, f"appeal: {reason}", now,
-                                      appeal_of=decision.escalation_id)
+    return cases.queue_for_moderators(s, actor, party, case, f"appeal: {reason}", now, appeal_of=decision.escalation_id)
 
 
 def has_moderated(s: Session, platform: str, user_id: str) -> bool:
     """Someone who has taken or decided cases before: a moderator known by a platform role rather than
     by config (a Discord moderator role, say) can be handed a case too."""
     from .models import AuditEntry
-    return s.exec(select(AuditEntry.id).where(AuditEntry.actor == f"{platform}:{user_id}",
-                                              AuditEntry.action.in_(("moderation.taken", "moderation.decided")))
-                  .limit(1)).first() is not None
+
+    return (
+        s.exec(
+            select(AuditEntry.id)
+            .where(
+                AuditEntry.actor == f"{platform}:{user_id}",
+                AuditEntry.action.in_(("moderation.taken", "moderation.decided")),
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def case_file(s: Session, case: Case, settings=None) -> dict:
@@ -137,40 +163,77 @@ def case_file(s: Session, case: Case, settings=None) -> dict:
         "type": "case_file",
         "case_id": case.id,
         "status": status,
-        "briefs": [{"version": b.version, "text": b.text, "agreed": b.id == case.agreed_brief_id,
-                    "client_agreed": b.client_agreed_at is not None,
-                    "freelancer_agreed": b.freelancer_agreed_at is not None} for b in cases.briefs(s, case)],
-        "deliveries": [{"id": d.id, "note": d.note, "at": as_utc(d.created_at).isoformat(),
-                        "files": [{"name": f.name, "size": f.size, "mime": f.mime, "sha256": f.sha256} for f in fs]}
-                       for d, fs in cases.deliveries(s, case)],
+        "briefs": [
+            {
+                "version": b.version,
+                "text": b.text,
+                "agreed": b.id == case.agreed_brief_id,
+                "client_agreed": b.client_agreed_at is not None,
+                "freelancer_agreed": b.freelancer_agreed_at is not None,
+            }
+            for b in cases.briefs(s, case)
+        ],
+        "deliveries": [
+            {
+                "id": d.id,
+                "note": d.note,
+                "at": as_utc(d.created_at).isoformat(),
+                "files": [{"name": f.name, "size": f.size, "mime": f.mime, "sha256": f.sha256} for f in fs],
+            }
+            for d, fs in cases.deliveries(s, case)
+        ],
         "approvals": [{"what": a.what, "at": as_utc(a.created_at).isoformat()} for a in cases.approvals(s, case)],
-        "requests": [{"text": r.text, "source": r.source, "scope": r.scope, "at": as_utc(r.created_at).isoformat()}
-                     for r in cases.requests(s, case)],
-        "timeline": [{"seq": e.seq, "at": as_utc(e.at).isoformat(), "actor": e.actor, "action": e.action,
-                      **({"text": e.detail.get("text")} if e.action == "message" else {})}
-                     for e in audit.entries(s, case.id)],
-        "proposals": [{"id": p.label, "round": p.round, "kind": p.kind, "superseded": p.superseded,
-                       "title": p.data.get("title")} for p in s.exec(select(Proposal).where(Proposal.case_id == case.id)
-                                                                      .order_by(Proposal.id))],
+        "requests": [
+            {"text": r.text, "source": r.source, "scope": r.scope, "at": as_utc(r.created_at).isoformat()}
+            for r in cases.requests(s, case)
+        ],
+        "timeline": [
+            {
+                "seq": e.seq,
+                "at": as_utc(e.at).isoformat(),
+                "actor": e.actor,
+                "action": e.action,
+                **({"text": e.detail.get("text")} if e.action == "message" else {}),
+            }
+            for e in audit.entries(s, case.id)
+        ],
+        "proposals": [
+            {"id": p.label, "round": p.round, "kind": p.kind, "superseded": p.superseded, "title": p.data.get("title")}
+            for p in s.exec(select(Proposal).where(Proposal.case_id == case.id).order_by(Proposal.id))
+        ],
         "votes": votes_of(s, case),
-        "notes": [{"by": f"{n.moderator_platform}:{n.moderator_user_id}", "text": n.text,
-                   "at": as_utc(n.created_at).isoformat()}
-                  for n in s.exec(select(ModeratorNote).where(ModeratorNote.case_id == case.id).order_by(ModeratorNote.id))],
+        "notes": [
+            {
+                "by": f"{n.moderator_platform}:{n.moderator_user_id}",
+                "text": n.text,
+                "at": as_utc(n.created_at).isoformat(),
+            }
+            for n in s.exec(select(ModeratorNote).where(ModeratorNote.case_id == case.id).order_by(ModeratorNote.id))
+        ],
         "offers": offers_for_moderator(s, case, settings, decided) if settings else None,
-        "decisions": [{"outcome": d.outcome, "client_refund": d.amount, "reason": d.reason,
-                       "by": f"{d.moderator_platform}:{d.moderator_user_id}", "at": as_utc(d.created_at).isoformat()}
-                      for d in s.exec(select(Decision).where(Decision.case_id == case.id).order_by(Decision.id))],
+        "decisions": [
+            {
+                "outcome": d.outcome,
+                "client_refund": d.amount,
+                "reason": d.reason,
+                "by": f"{d.moderator_platform}:{d.moderator_user_id}",
+                "at": as_utc(d.created_at).isoformat(),
+            }
+            for d in s.exec(select(Decision).where(Decision.case_id == case.id).order_by(Decision.id))
+        ],
     }
 
 
-def decide(s: Session, mod: Actor, case: Case, outcome: str, amount: Decimal | None, reason: str,
-           now: datetime) -> Decision:
+def decide(
+    s: Session, mod: Actor, case: Case, outcome: str, amount: Decimal | None, reason: str, now: datetime
+) -> Decision:
     cases.require_open(case)
     esc = _escalation(s, case)
     require_not_party(s, case, mod, now)
     if esc.status != "taken" or (esc.moderator_platform, esc.moderator_user_id) != (mod.platform, mod.user_id):
-        raise MediationError("not_assigned", f"Take case {case.id} first (/mod take {case.id}); "
-                                             "only the moderator who took it decides.")
+        raise MediationError(
+            "not_assigned", f"Take case {case.id} first (/mod take {case.id}); only the moderator who took it decides."
+        )
     if outcome not in OUTCOMES:
         raise MediationError("bad_outcome", f"Outcome must be one of: {', '.join(OUTCOMES)}.")
     if not reason.strip():
@@ -183,19 +246,36 @@ def decide(s: Session, mod: Actor, case: Case, outcome: str, amount: Decimal | N
             raise MediationError("missing_amount", "A partial refund needs the amount refunded to the client.")
         if not (Decimal(0) < amount < total):
             raise MediationError("bad_amount", f"A partial refund must be between 0 and {case.amount} {case.currency}.")
-    refund = quantize({"release_full": Decimal(0), "change_order": Decimal(0), "full_refund": total,
-                       "mutual_cancel": total}.get(outcome, amount), case.currency)
-    decision = Decision(case_id=case.id, escalation_id=esc.id, moderator_platform=mod.platform,
-                        moderator_user_id=mod.user_id, outcome=outcome, amount=str(refund), reason=reason,
-                        created_at=now)
+    refund = quantize(
+        {"release_full": Decimal(0), "change_order": Decimal(0), "full_refund": total, "mutual_cancel": total}.get(
+            outcome, amount
+        ),
+        case.currency,
+    )
+    decision = Decision(
+        case_id=case.id,
+        escalation_id=esc.id,
+        moderator_platform=mod.platform,
+        moderator_user_id=mod.user_id,
+        outcome=outcome,
+        amount=str(refund),
+        reason=reason,
+        created_at=now,
+    )
     s.add(decision)
     esc.status = "decided"
     s.add(esc)
     case.status = "decided"
     s.add(case)
     s.flush()
-    audit.record(s, case.id, mod.tag, "moderation.decided",
-                 {"outcome": outcome, "client_refund": str(refund), "reason": reason}, now)
+    audit.record(
+        s,
+        case.id,
+        mod.tag,
+        "moderation.decided",
+        {"outcome": outcome, "client_refund": str(refund), "reason": reason},
+        now,
+    )
     return decision
 
 

@@ -4,6 +4,7 @@ A proposal binds only when both parties accepted the same one of the current rou
 are never shown to the other side: when they cross (or come within the configured gap) the case
 settles at the midpoint; otherwise both hear only that they have not met.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,8 +30,11 @@ def current_proposal(s: Session, case: Case, label: str) -> Proposal:
     label = (label or "").strip().upper()
     if not label:
         raise MediationError("missing_argument", "Say which proposal, e.g. /accept P1")
-    rows = list(s.exec(select(Proposal).where(Proposal.case_id == case.id, Proposal.label == label)
-                       .order_by(Proposal.round.desc())))
+    rows = list(
+        s.exec(
+            select(Proposal).where(Proposal.case_id == case.id, Proposal.label == label).order_by(Proposal.round.desc())
+        )
+    )
     if not rows:
         raise MediationError("unknown_proposal", f"There is no proposal {label} on case {case.id}; see /proposals.")
     if rows[0].superseded:
@@ -42,34 +46,62 @@ def _votes(s: Session, proposal: Proposal) -> dict[str, ProposalVote]:
     return {v.role: v for v in s.exec(select(ProposalVote).where(ProposalVote.proposal_id == proposal.id))}
 
 
-def terms(case: Case, kind: str, client_refund: Decimal, settings: Settings, clause: str,
-          shown: dict | None = None, disputed: bool = True) -> dict:
+def terms(
+    case: Case,
+    kind: str,
+    client_refund: Decimal,
+    settings: Settings,
+    clause: str,
+    shown: dict | None = None,
+    disputed: bool = True,
+) -> dict:
     """Money after fees and what the agreement does to feedback under the active policy: exactly
     the effect the accepted proposal showed (`shown`), or, without one, as computed now."""
     policy = settings.feedback.active()
     amount = Decimal(case.amount)
     money = split(amount, case.currency, client_refund, fees_under(settings.fees.schedule(), policy))
-    eff = shown or effect(kind, OutcomeFacts(amount, case.currency, client_refund, disputed=disputed),
-                          policy).to_data()
+    eff = shown or effect(kind, OutcomeFacts(amount, case.currency, client_refund, disputed=disputed), policy).to_data()
     allowed = dict(eff["feedback_allowed"])
     if clause == "waive":
         allowed = {"client": False, "freelancer": False}
-    return {"kind": kind, "client_refund": str(client_refund), "freelancer_net": str(money.freelancer_net),
-            "money": money.to_data(), "feedback_clause": clause, "feedback_allowed": allowed,
-            "counts_in_score": eff["counts_in_score"], "policy": eff["policy"],
-            "feedback_explanation": (
-                "Both parties waive feedback on this contract; " if clause == "waive" else
-                "Feedback may reflect the agreed outcome; ") + eff["explanation"]}
+    return {
+        "kind": kind,
+        "client_refund": str(client_refund),
+        "freelancer_net": str(money.freelancer_net),
+        "money": money.to_data(),
+        "feedback_clause": clause,
+        "feedback_allowed": allowed,
+        "counts_in_score": eff["counts_in_score"],
+        "policy": eff["policy"],
+        "feedback_explanation": (
+            "Both parties waive feedback on this contract; "
+            if clause == "waive"
+            else "Feedback may reflect the agreed outcome; "
+        )
+        + eff["explanation"],
+    }
 
 
-def settle(s: Session, actor: Actor, case: Case, kind: str, client_refund: Decimal, settings: Settings,
-           now: datetime, proposal: Proposal | None, clause: str, how: str, disputed: bool = True) -> Agreement:
+def settle(
+    s: Session,
+    actor: Actor,
+    case: Case,
+    kind: str,
+    client_refund: Decimal,
+    settings: Settings,
+    now: datetime,
+    proposal: Proposal | None,
+    clause: str,
+    how: str,
+    disputed: bool = True,
+) -> Agreement:
     """Close the case on agreed terms; a pending escalation is withdrawn (the parties settled first)."""
     shown = proposal.data.get("feedback") if proposal is not None else None
     agreed = terms(case, kind, quantize(client_refund, case.currency), settings, clause, shown, disputed)
     agreed["how"] = how
-    agreement = Agreement(case_id=case.id, proposal_id=proposal.id if proposal else None, kind=kind,
-                          terms=agreed, created_at=now)
+    agreement = Agreement(
+        case_id=case.id, proposal_id=proposal.id if proposal else None, kind=kind, terms=agreed, created_at=now
+    )
     s.add(agreement)
     case.status = "settled"
     s.add(case)
@@ -90,8 +122,9 @@ class VoteResult:
     escalate: bool = False
 
 
-def accept(s: Session, actor: Actor, party: Party, case: Case, label: str, clause: str, settings: Settings,
-           now: datetime) -> VoteResult:
+def accept(
+    s: Session, actor: Actor, party: Party, case: Case, label: str, clause: str, settings: Settings, now: datetime
+) -> VoteResult:
     role = cases.require_party(s, case, party, action="accept a proposal")
     cases.require_open(case)
     clause = (clause or "reflect").lower()
@@ -101,10 +134,17 @@ def accept(s: Session, actor: Actor, party: Party, case: Case, label: str, claus
     votes = _votes(s, proposal)
     if role in votes and votes[role].accepted:
         raise MediationError("already_accepted", f"You already accepted {proposal.label}; waiting for the other party.")
-    for other_vote in s.exec(select(ProposalVote).join(Proposal, Proposal.id == ProposalVote.proposal_id)
-                             .where(Proposal.case_id == case.id, Proposal.round == proposal.round,
-                                    ProposalVote.role == role, ProposalVote.accepted == True,  # noqa: E712
-                                    ProposalVote.proposal_id != proposal.id)):
+    for other_vote in s.exec(
+        select(ProposalVote)
+        .join(Proposal, Proposal.id == ProposalVote.proposal_id)
+        .where(
+            Proposal.case_id == case.id,
+            Proposal.round == proposal.round,
+            ProposalVote.role == role,
+            ProposalVote.accepted == True,  # noqa: E712
+            ProposalVote.proposal_id != proposal.id,
+        )
+    ):
         other_vote.accepted, other_vote.reason = False, f"withdrawn for {proposal.label}"  # one choice at a time
         s.add(other_vote)
     vote = votes.get(role) or ProposalVote(proposal_id=proposal.id, role=role, accepted=True, created_at=now)
@@ -118,8 +158,18 @@ def accept(s: Session, actor: Actor, party: Party, case: Case, label: str, claus
         return VoteResult(proposal, role, None, escalate=True)
     both_waive = clause == "waive" and other.reason == "feedback=waive"
     refund = Decimal(proposal.data.get("client_refund") or "0")
-    agreement = settle(s, actor, case, proposal.kind, refund, settings, now, proposal,
-                        "waive" if both_waive else "reflect", f"both accepted {proposal.label}")
+    agreement = settle(
+        s,
+        actor,
+        case,
+        proposal.kind,
+        refund,
+        settings,
+        now,
+        proposal,
+        "waive" if both_waive else "reflect",
+        f"both accepted {proposal.label}",
+    )
     return VoteResult(proposal, role, agreement)
 
 
@@ -140,18 +190,27 @@ def votes_of(s: Session, case: Case) -> list[dict]:
     out = []
     for p in s.exec(select(Proposal).where(Proposal.case_id == case.id).order_by(Proposal.id)):
         for v in _votes(s, p).values():
-            out.append({"proposal": p.label, "round": p.round, "kind": p.kind, "role": v.role,
-                        "accepted": v.accepted, "reason": v.reason})
+            out.append(
+                {
+                    "proposal": p.label,
+                    "round": p.round,
+                    "kind": p.kind,
+                    "role": v.role,
+                    "accepted": v.accepted,
+                    "reason": v.reason,
+                }
+            )
     return out
 
 
 # -- blind offers -------------------------------------------------------------------------------
 
+
 @dataclass
 class OfferResult:
     round: int
     role: str
-    waiting: bool                       # the other side has not offered this round yet
+    waiting: bool  # the other side has not offered this round yet
     agreement: Agreement | None = None  # they crossed: settled at the midpoint
     rounds_left: int = 0
 
@@ -164,24 +223,31 @@ def current_round(s: Session, case: Case) -> int:
     return last.round + 1 if len(both) == 2 else last.round
 
 
-def offer(s: Session, actor: Actor, party: Party, case: Case, amount_text: str, settings: Settings,
-          now: datetime) -> OfferResult:
+def offer(
+    s: Session, actor: Actor, party: Party, case: Case, amount_text: str, settings: Settings, now: datetime
+) -> OfferResult:
     role = cases.require_party(s, case, party, action="make an offer")
     cases.require_open(case)
     if case.status == "escalated":
         raise MediationError("case_escalated", "The case is with a moderator; offers are closed.")
     if not amount_text:
-        raise MediationError("missing_argument", "Usage: /offer <refund amount> — the client: the refund you "
-                                                 "would accept; the freelancer: the refund you would give.")
+        raise MediationError(
+            "missing_argument",
+            "Usage: /offer <refund amount> — the client: the refund you "
+            "would accept; the freelancer: the refund you would give.",
+        )
     amount = parse_amount(amount_text, case.currency, allow_zero=True, max_amount=None)
     if amount > Decimal(case.amount):
-        raise MediationError("bad_amount", f"An offer is a refund between 0 and the contract amount "
-                                           f"({case.amount} {case.currency}).")
+        raise MediationError(
+            "bad_amount", f"An offer is a refund between 0 and the contract amount ({case.amount} {case.currency})."
+        )
     rounds = settings.negotiation.offer_rounds
     rnd = current_round(s, case)
     if rnd > rounds:
-        raise MediationError("offers_exhausted", f"The {rounds} rounds of offers are used up; "
-                                                 "the case can go to a moderator with /escalate.")
+        raise MediationError(
+            "offers_exhausted",
+            f"The {rounds} rounds of offers are used up; the case can go to a moderator with /escalate.",
+        )
     mine = s.exec(select(Offer).where(Offer.case_id == case.id, Offer.round == rnd, Offer.role == role)).first()
     if mine:
         mine.amount, mine.created_at = str(amount), now  # changing one's mind before the other offers
@@ -190,8 +256,9 @@ def offer(s: Session, actor: Actor, party: Party, case: Case, amount_text: str, 
     s.add(mine)
     s.flush()
     audit.record(s, case.id, actor.tag, "offer.made", {"round": rnd, "role": role}, now)  # never the amount
-    theirs = s.exec(select(Offer).where(Offer.case_id == case.id, Offer.round == rnd,
-                                        Offer.role == cases.other_role(role))).first()
+    theirs = s.exec(
+        select(Offer).where(Offer.case_id == case.id, Offer.round == rnd, Offer.role == cases.other_role(role))
+    ).first()
     if theirs is None:
         return OfferResult(rnd, role, waiting=True, rounds_left=rounds - rnd)
     client_min = Decimal(mine.amount if role == "client" else theirs.amount)
@@ -200,8 +267,9 @@ def offer(s: Session, actor: Actor, party: Party, case: Case, amount_text: str, 
     if client_min - freelancer_max <= gap:
         refund = quantize((client_min + freelancer_max) / 2, case.currency)
         kind = "release_full" if refund == 0 else "full_refund" if refund == Decimal(case.amount) else "partial_refund"
-        agreement = settle(s, actor, case, kind, refund, settings, now, None, "reflect",
-                            f"blind offers met in round {rnd}")
+        agreement = settle(
+            s, actor, case, kind, refund, settings, now, None, "reflect", f"blind offers met in round {rnd}"
+        )
         return OfferResult(rnd, role, waiting=False, agreement=agreement)
     audit.record(s, case.id, actor.tag, "offers.not_met", {"round": rnd}, now)
     return OfferResult(rnd, role, waiting=False, rounds_left=rounds - rnd)
@@ -211,5 +279,7 @@ def offers_for_moderator(s: Session, case: Case, settings: Settings, decided: bo
     """The blind offers, only when the configuration lets a moderator see them now."""
     if settings.negotiation.moderator_sees_offers == "after_decision" and not decided:
         return None
-    return [{"round": o.round, "role": o.role, "amount": o.amount}
-            for o in s.exec(select(Offer).where(Offer.case_id == case.id).order_by(Offer.round, Offer.role))]
+    return [
+        {"round": o.round, "role": o.role, "amount": o.amount}
+        for o in s.exec(select(Offer).where(Offer.case_id == case.id).order_by(Offer.round, Offer.role))
+    ]

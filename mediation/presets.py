@@ -1,7 +1,8 @@
 """Named presets in config: the file adds to or replaces built-in presets, never removes them."""
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 
 def with_builtins(data, builtins: Callable[[], dict]):

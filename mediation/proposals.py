@@ -20,6 +20,7 @@ Ranking. Proposals are ordered by a score computed from the facts only, never fr
 Ties keep the order release, change order, partial refund, full refund, cancellation,
 escalation. Ids are P1..Pn in rank order.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -29,8 +30,17 @@ from typing import NamedTuple
 
 from mediation.currency import MoneyError, currency_code, format_money, parse_amount, quantize
 from mediation.errors import MediationError
-from mediation.feedback import (EPOCH, OUTCOME_KINDS, FeedbackEffect, FeedbackPolicy, OutcomeFacts,
-                                OutcomeRecord, effect, history_from_score, settled_kind)
+from mediation.feedback import (
+    EPOCH,
+    OUTCOME_KINDS,
+    FeedbackEffect,
+    FeedbackPolicy,
+    OutcomeFacts,
+    OutcomeRecord,
+    effect,
+    history_from_score,
+    settled_kind,
+)
 from mediation.fees import FeeSchedule, Split, split
 
 SILENCE_DAYS = 14
@@ -38,8 +48,12 @@ COMPROMISE_SHARE = Decimal("0.5")
 _MET = {"met", "delivered", "yes", "pass", "passed", "done", "complete"}
 _PARTLY = {"partly", "partial", "partially", "partly_met", "partially_met"}
 _UNMET = {"unmet", "not_met", "missing", "no", "fail", "failed", "not_delivered"}
-_KIND_ORDER = {k: i for i, k in enumerate(
-    ["release_full", "change_order", "partial_refund", "full_refund", "mutual_cancel", "escalate"])}
+_KIND_ORDER = {
+    k: i
+    for i, k in enumerate(
+        ["release_full", "change_order", "partial_refund", "full_refund", "mutual_cancel", "escalate"]
+    )
+}
 
 
 class Verdict(NamedTuple):
@@ -112,16 +126,22 @@ class ChangeOrder:
     request: str
     kind: str
     price: Decimal | None
-    basis: str                    # per_unit | quote | to_quote
+    basis: str  # per_unit | quote | to_quote
     units: int | None = None
     unit_price: Decimal | None = None
     brief_match: str | None = None
 
     def to_data(self) -> dict:
-        s = lambda v: None if v is None else str(v)  # noqa: E731
-        return {"request": self.request, "kind": self.kind, "price": s(self.price),
-                "basis": self.basis, "units": self.units, "unit_price": s(self.unit_price),
-                "brief_match": self.brief_match}
+        s = lambda v: None if v is None else str(v)
+        return {
+            "request": self.request,
+            "kind": self.kind,
+            "price": s(self.price),
+            "basis": self.basis,
+            "units": self.units,
+            "unit_price": s(self.unit_price),
+            "brief_match": self.brief_match,
+        }
 
 
 @dataclass(frozen=True)
@@ -147,10 +167,18 @@ class Proposal:
 
     def to_data(self) -> dict:
         m = self.money
-        fees = None if m is None else {
-            "schedule": self.fee_schedule, "paid_by": self.fees_paid_by,
-            "service_fee": str(m.service_fee), "freelancer_fee": str(m.freelancer_fee),
-            "client_fee": str(m.client_fee), "platform_total": str(m.platform_total)}
+        fees = (
+            None
+            if m is None
+            else {
+                "schedule": self.fee_schedule,
+                "paid_by": self.fees_paid_by,
+                "service_fee": str(m.service_fee),
+                "freelancer_fee": str(m.freelancer_fee),
+                "client_fee": str(m.client_fee),
+                "platform_total": str(m.platform_total),
+            }
+        )
         comparison = None
         if self.comparison is not None:
             comparison = self.comparison.to_data()
@@ -158,7 +186,10 @@ class Proposal:
             comparison["freelancer_net"] = None if cm is None else str(cm.freelancer_net)
             comparison["client_net_cost"] = None if cm is None else str(cm.client_net_cost)
         data = {
-            "id": self.id, "kind": self.kind, "title": self.title, "score": self.score,
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "score": self.score,
             "client_refund": None if self.client_refund is None else str(self.client_refund),
             "freelancer_net": None if m is None else str(m.freelancer_net),
             "fees": fees,
@@ -185,6 +216,7 @@ def fees_under(schedule: FeeSchedule, policy: FeedbackPolicy) -> FeeSchedule:
 
 
 # --- facts -------------------------------------------------------------------------------
+
 
 def _verdict_score(v: Verdict) -> float | None:
     word = v.verdict.strip().lower().replace(" ", "_").replace("-", "_")
@@ -236,8 +268,10 @@ def _facts_summary(facts: CaseFacts) -> list[str]:
     judged = [v for v, s in scored if s is not None]
     cov = coverage_of(facts)
     if judged:
-        parts.append(f"{len(met)} of {len(judged)} brief requirements met"
-                     + (f" ({round(cov * 100)}% coverage)" if cov is not None else ""))
+        parts.append(
+            f"{len(met)} of {len(judged)} brief requirements met"
+            + (f" ({round(cov * 100)}% coverage)" if cov is not None else "")
+        )
     elif cov is not None:
         parts.append(f"{round(cov * 100)}% of the brief covered")
     else:
@@ -258,8 +292,9 @@ def _facts_summary(facts: CaseFacts) -> list[str]:
 
 
 def _unmet_clauses(facts: CaseFacts) -> list[str]:
-    return [_quote(v.requirement, 60) for v in facts.verdicts
-            if _verdict_score(v) is not None and _verdict_score(v) < 1]
+    return [
+        _quote(v.requirement, 60) for v in facts.verdicts if _verdict_score(v) is not None and _verdict_score(v) < 1
+    ]
 
 
 def _met_clauses(facts: CaseFacts) -> list[str]:
@@ -267,6 +302,7 @@ def _met_clauses(facts: CaseFacts) -> list[str]:
 
 
 # --- proposals ---------------------------------------------------------------------------
+
 
 @dataclass
 class _Draft:
@@ -286,17 +322,25 @@ def _change_order(flag: ScopeFlag, facts: CaseFacts) -> ChangeOrder:
         unit_price = quantize(facts.amount / facts.agreed_quantity, code)
     if flag.extra_units and unit_price is not None:
         unit_price = quantize(Decimal(unit_price), code)
-        return ChangeOrder(flag.request, flag.kind, quantize(unit_price * flag.extra_units, code),
-                           "per_unit", flag.extra_units, unit_price, flag.brief_match)
+        return ChangeOrder(
+            flag.request,
+            flag.kind,
+            quantize(unit_price * flag.extra_units, code),
+            "per_unit",
+            flag.extra_units,
+            unit_price,
+            flag.brief_match,
+        )
     if flag.quote is not None:
-        return ChangeOrder(flag.request, flag.kind, quantize(Decimal(flag.quote), code), "quote",
-                           brief_match=flag.brief_match)
+        return ChangeOrder(
+            flag.request, flag.kind, quantize(Decimal(flag.quote), code), "quote", brief_match=flag.brief_match
+        )
     return ChangeOrder(flag.request, flag.kind, None, "to_quote", brief_match=flag.brief_match)
 
 
 def _drafts(facts: CaseFacts, compromise_share: Decimal) -> list[_Draft]:
     code, amount = facts.currency, facts.amount
-    money = lambda v: format_money(v, code)  # noqa: E731
+    money = lambda v: format_money(v, code)
     m = merit(facts)
     cov = coverage_of(facts)
     summary = "; ".join(_facts_summary(facts))
@@ -306,40 +350,59 @@ def _drafts(facts: CaseFacts, compromise_share: Decimal) -> list[_Draft]:
     basis = f"Facts: {summary}."
     if met:
         basis += f" Met: {', '.join(met[:4])}{' and more' if len(met) > 4 else ''}."
-    drafts.append(_Draft(
-        "release_full", "Release the payment in full", quantize(Decimal(0), code),
-        f"{basis} The freelancer is paid the whole {money(amount)}; fits when the brief was met.",
-        m))
+    drafts.append(
+        _Draft(
+            "release_full",
+            "Release the payment in full",
+            quantize(Decimal(0), code),
+            f"{basis} The freelancer is paid the whole {money(amount)}; fits when the brief was met.",
+            m,
+        )
+    )
 
     for i, flag in enumerate(facts.scope_flags):
         order = _change_order(flag, facts)
         if order.basis == "per_unit":
-            price = (f"priced from the brief at {order.units} x {money(order.unit_price)} = "
-                     f"{money(order.price)}")
+            price = f"priced from the brief at {order.units} x {money(order.unit_price)} = {money(order.price)}"
         elif order.basis == "quote":
             price = f"quoted by the freelancer at {money(order.price)}"
         else:
             price = "to be quoted by the freelancer"
-        clause = f" Closest brief clause: {_quote(flag.brief_match, 60)}." if flag.brief_match else \
-            " No brief clause covers it."
+        clause = (
+            f" Closest brief clause: {_quote(flag.brief_match, 60)}."
+            if flag.brief_match
+            else " No brief clause covers it."
+        )
         why = f" ({flag.kind}: {flag.reason})" if flag.reason else f" ({flag.kind})"
-        drafts.append(_Draft(
-            "change_order", f"Release in full, and a change order for {_quote(flag.request, 40)}",
-            quantize(Decimal(0), code),
-            f"The request {_quote(flag.request)} goes beyond the brief{why}.{clause} "
-            f"{basis} The original {money(amount)} is released in full; the new work is a "
-            f"separate, optional order, {price}.",
-            m - (0.01 if order.price is not None else 0.02), order, tie=i))
+        drafts.append(
+            _Draft(
+                "change_order",
+                f"Release in full, and a change order for {_quote(flag.request, 40)}",
+                quantize(Decimal(0), code),
+                f"The request {_quote(flag.request)} goes beyond the brief{why}.{clause} "
+                f"{basis} The original {money(amount)} is released in full; the new work is a "
+                f"separate, optional order, {price}.",
+                m - (0.01 if order.price is not None else 0.02),
+                order,
+                tie=i,
+            )
+        )
 
     derived = None if cov is None else quantize((1 - Decimal(str(cov))) * amount, code)
     if derived is not None and 0 < derived < amount:
         pct = round((1 - cov) * 100)
         unmet_text = f" Not met: {', '.join(unmet[:4])}." if unmet else ""
-        drafts.append(_Draft(
-            "partial_refund", f"Partial refund of {money(derived)}", derived,
-            f"About {pct}% of the brief is unmet, so {pct}% of {money(amount)} "
-            f"({money(derived)}) goes back to the client and the rest is paid.{unmet_text} "
-            f"{basis}", 1 - abs(m - 0.5)))
+        drafts.append(
+            _Draft(
+                "partial_refund",
+                f"Partial refund of {money(derived)}",
+                derived,
+                f"About {pct}% of the brief is unmet, so {pct}% of {money(amount)} "
+                f"({money(derived)}) goes back to the client and the rest is paid.{unmet_text} "
+                f"{basis}",
+                1 - abs(m - 0.5),
+            )
+        )
     else:
         refund = quantize(amount * compromise_share, code)
         if derived is None:
@@ -348,44 +411,77 @@ def _drafts(facts: CaseFacts, compromise_share: Decimal) -> list[_Draft]:
             ground = "the brief was met in full, so no part of it is unmet"
         else:
             ground = "nothing of the brief was met, so a partial refund has no basis"
-        drafts.append(_Draft(
-            "partial_refund", f"Partial refund of {money(refund)} (split the difference)", refund,
-            f"A compromise only: {ground}; splitting the difference returns {money(refund)}. "
-            f"{basis}", 0.5 * (1 - abs(m - 0.5))))
+        drafts.append(
+            _Draft(
+                "partial_refund",
+                f"Partial refund of {money(refund)} (split the difference)",
+                refund,
+                f"A compromise only: {ground}; splitting the difference returns {money(refund)}. {basis}",
+                0.5 * (1 - abs(m - 0.5)),
+            )
+        )
 
-    drafts.append(_Draft(
-        "full_refund", f"Full refund of {money(amount)}", amount,
-        f"All {money(amount)} goes back to the client; fits when the brief was not met. {basis}",
-        1 - m))
-    drafts.append(_Draft(
-        "mutual_cancel", "Cancel by mutual agreement", amount,
-        f"Both sides close the contract by agreement and the {money(amount)} goes back to the "
-        f"client, with no loser in the dispute. {basis}", 1 - m - 0.05))
+    drafts.append(
+        _Draft(
+            "full_refund",
+            f"Full refund of {money(amount)}",
+            amount,
+            f"All {money(amount)} goes back to the client; fits when the brief was not met. {basis}",
+            1 - m,
+        )
+    )
+    drafts.append(
+        _Draft(
+            "mutual_cancel",
+            "Cancel by mutual agreement",
+            amount,
+            f"Both sides close the contract by agreement and the {money(amount)} goes back to the "
+            f"client, with no loser in the dispute. {basis}",
+            1 - m - 0.05,
+        )
+    )
 
-    esc = 0.30 + (0.30 if cov is None else 0) + \
-        (0.10 if facts.silent_party and facts.silent_days >= SILENCE_DAYS else 0)
+    esc = (
+        0.30 + (0.30 if cov is None else 0) + (0.10 if facts.silent_party and facts.silent_days >= SILENCE_DAYS else 0)
+    )
     reasons = []
     if cov is None:
         reasons.append("the delivery has not been assessed")
     if facts.silent_party and facts.silent_days >= SILENCE_DAYS:
         reasons.append(f"the {facts.silent_party} has been silent for {facts.silent_days} days")
     extra = f" Here {' and '.join(reasons)}." if reasons else ""
-    drafts.append(_Draft(
-        "escalate", "Escalate to a moderator", None,
-        f"A moderator reads the case file and decides; fits when the facts are unclear or a side "
-        f"will not engage.{extra} {basis}", esc))
+    drafts.append(
+        _Draft(
+            "escalate",
+            "Escalate to a moderator",
+            None,
+            f"A moderator reads the case file and decides; fits when the facts are unclear or a side "
+            f"will not engage.{extra} {basis}",
+            esc,
+        )
+    )
     return drafts
 
 
-def propose(facts: CaseFacts, fees: FeeSchedule, policy: FeedbackPolicy,
-            comparison_policy: FeedbackPolicy | None = None, *,
-            compromise_share: Decimal = COMPROMISE_SHARE,
-            comparison_histories: tuple[list[OutcomeRecord], list[OutcomeRecord]] | None = None) -> list[Proposal]:
+def propose(
+    facts: CaseFacts,
+    fees: FeeSchedule,
+    policy: FeedbackPolicy,
+    comparison_policy: FeedbackPolicy | None = None,
+    *,
+    compromise_share: Decimal = COMPROMISE_SHARE,
+    comparison_histories: tuple[list[OutcomeRecord], list[OutcomeRecord]] | None = None,
+) -> list[Proposal]:
     """Ranked proposals for a disputed contract (deterministic; independent of who disputes).
     `comparison_histories` are the parties' (client, freelancer) records as the comparison policy
     counts them; without them the facts' histories serve both policies."""
-    compared = facts if comparison_histories is None else replace(
-        facts, history_client=list(comparison_histories[0]), history_freelancer=list(comparison_histories[1]))
+    compared = (
+        facts
+        if comparison_histories is None
+        else replace(
+            facts, history_client=list(comparison_histories[0]), history_freelancer=list(comparison_histories[1])
+        )
+    )
     drafts = _drafts(facts, Decimal(compromise_share))
     for d in drafts:
         d.score = min(1.0, max(0.0, d.score))
@@ -399,14 +495,24 @@ def propose(facts: CaseFacts, fees: FeeSchedule, policy: FeedbackPolicy,
         if comparison_policy is not None:
             comparison = _effect(compared, d, comparison_policy)
             comparison_money, _ = _money(facts, d, fees_under(fees, comparison_policy))
-        out.append(Proposal(
-            id=f"P{rank}", kind=d.kind, title=d.title, client_refund=d.client_refund,
-            money=money, feedback=feedback, comparison=comparison,
-            comparison_money=comparison_money,
-            rationale=f"{d.rationale} {feedback.explanation}".strip(),
-            score=round(d.score, 3), fee_schedule=fees.name,
-            fees_paid_by=active_fees.fees_paid_by, change_order=d.change_order,
-            money_range=money_range))
+        out.append(
+            Proposal(
+                id=f"P{rank}",
+                kind=d.kind,
+                title=d.title,
+                client_refund=d.client_refund,
+                money=money,
+                feedback=feedback,
+                comparison=comparison,
+                comparison_money=comparison_money,
+                rationale=f"{d.rationale} {feedback.explanation}".strip(),
+                score=round(d.score, 3),
+                fee_schedule=fees.name,
+                fees_paid_by=active_fees.fees_paid_by,
+                change_order=d.change_order,
+                money_range=money_range,
+            )
+        )
     return out
 
 
@@ -414,8 +520,7 @@ def _money(facts: CaseFacts, d: _Draft, schedule: FeeSchedule):
     share = facts.fee_client_share
     if d.client_refund is not None:
         return split(facts.amount, facts.currency, d.client_refund, schedule, client_share=share), None
-    ends = [split(facts.amount, facts.currency, r, schedule, client_share=share)
-            for r in (Decimal(0), facts.amount)]
+    ends = [split(facts.amount, facts.currency, r, schedule, client_share=share) for r in (Decimal(0), facts.amount)]
     keys = ("client_refund", "freelancer_net", "client_net_cost", "platform_total")
     return None, {k: tuple(sorted(getattr(s, k) for s in ends)) for k in keys}
 
@@ -436,22 +541,32 @@ def _effect(facts: CaseFacts, d: _Draft, policy: FeedbackPolicy) -> FeedbackEffe
 
 # --- what-if -----------------------------------------------------------------------------
 
-def feedback_preview(outcome: str, amount: Decimal | str | int, currency: str, *,
-                     policy: FeedbackPolicy, comparison: FeedbackPolicy | None = None,
-                     fees: FeeSchedule | None = None, client_refund: Decimal | str | None = None,
-                     freelancer_score: float | None = None, client_score: float | None = None,
-                     history_client: list[OutcomeRecord] | None = None,
-                     history_freelancer: list[OutcomeRecord] | None = None,
-                     prior_value: Decimal | None = None, disputed: bool = True,
-                     now: datetime | None = None, window_days: int = 730,
-                     max_amount: Decimal | str | None = None,
-                     comparison_histories: tuple[list[OutcomeRecord], list[OutcomeRecord]] | None = None) -> dict:
+
+def feedback_preview(
+    outcome: str,
+    amount: Decimal | str | int,
+    currency: str,
+    *,
+    policy: FeedbackPolicy,
+    comparison: FeedbackPolicy | None = None,
+    fees: FeeSchedule | None = None,
+    client_refund: Decimal | str | None = None,
+    freelancer_score: float | None = None,
+    client_score: float | None = None,
+    history_client: list[OutcomeRecord] | None = None,
+    history_freelancer: list[OutcomeRecord] | None = None,
+    prior_value: Decimal | None = None,
+    disputed: bool = True,
+    now: datetime | None = None,
+    window_days: int = 730,
+    max_amount: Decimal | str | None = None,
+    comparison_histories: tuple[list[OutcomeRecord], list[OutcomeRecord]] | None = None,
+) -> dict:
     """The money and score effects of one outcome, for `/feedback preview <outcome>` in a case or
     ad hoc (`outcome=full_refund amount=88 score=92`). A bare score stands for a history of
     `prior_value` (default ten contracts of this amount) that produces it."""
     if outcome not in OUTCOME_KINDS:
-        raise MediationError("unknown_outcome",
-                             f"unknown outcome {outcome!r} (known: {', '.join(OUTCOME_KINDS)})")
+        raise MediationError("unknown_outcome", f"unknown outcome {outcome!r} (known: {', '.join(OUTCOME_KINDS)})")
     code = currency_code(currency)
     kwargs = {} if max_amount is None else {"max_amount": max_amount}
     value = parse_amount(amount if not isinstance(amount, float) else str(amount), code, **kwargs)
@@ -474,17 +589,19 @@ def feedback_preview(outcome: str, amount: Decimal | str | int, currency: str, *
     hist_c = list(history_client or [])
     if freelancer_score is not None and not hist_f:
         hist_f = history_from_score(freelancer_score, "freelancer", prior, at)
-        notes.append(f"freelancer score {freelancer_score:g} over {format_money(prior, code)} "
-                     f"of past contracts")
+        notes.append(f"freelancer score {freelancer_score:g} over {format_money(prior, code)} of past contracts")
     if client_score is not None and not hist_c:
         hist_c = history_from_score(client_score, "client", prior, at)
-        notes.append(f"client score {client_score:g} over {format_money(prior, code)} "
-                     f"of past contracts")
+        notes.append(f"client score {client_score:g} over {format_money(prior, code)} of past contracts")
     facts = OutcomeFacts(value, code, refund, disputed, now, window_days)
-    data = {"type": "feedback_preview", "outcome": outcome,
-            "settles_as": settled_kind(outcome, facts, policy) if outcome != "escalate" else None,
-            "amount": str(value), "currency": code,
-            "client_refund": None if refund is None else str(refund)}
+    data = {
+        "type": "feedback_preview",
+        "outcome": outcome,
+        "settles_as": settled_kind(outcome, facts, policy) if outcome != "escalate" else None,
+        "amount": str(value),
+        "currency": code,
+        "client_refund": None if refund is None else str(refund),
+    }
     eff = effect(outcome, facts, policy, hist_c, hist_f)
     data["feedback"] = eff.to_data()
     data["money"] = None
@@ -492,8 +609,10 @@ def feedback_preview(outcome: str, amount: Decimal | str | int, currency: str, *
         schedule = fees_under(fees, policy)
         if outcome == "escalate":
             ends = [split(value, code, r, schedule) for r in (Decimal(0), value)]
-            data["money_range"] = {k: [str(v) for v in sorted(getattr(s, k) for s in ends)]
-                                   for k in ("client_refund", "freelancer_net", "client_net_cost")}
+            data["money_range"] = {
+                k: [str(v) for v in sorted(getattr(s, k) for s in ends)]
+                for k in ("client_refund", "freelancer_net", "client_net_cost")
+            }
         else:
             data["money"] = split(value, code, refund, schedule).to_data()
     data["comparison_policy"] = None
@@ -502,8 +621,7 @@ def feedback_preview(outcome: str, amount: Decimal | str | int, currency: str, *
         comp = effect(outcome, facts, comparison, list(comp_c), list(comp_f)).to_data()
         if fees is not None and outcome != "escalate":
             cm = split(value, code, refund, fees_under(fees, comparison))
-            comp["freelancer_net"], comp["client_net_cost"] = str(cm.freelancer_net), \
-                str(cm.client_net_cost)
+            comp["freelancer_net"], comp["client_net_cost"] = str(cm.freelancer_net), str(cm.client_net_cost)
         data["comparison_policy"] = comp
     data["assumptions"] = notes
     data["explanation"] = eff.explanation

@@ -3,11 +3,12 @@
 The pure rules live in `assessment`, `proposals`, `fees` and `feedback`; this module reads what
 they need from storage and keeps their results as evidence.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Callable
 
 from sqlmodel import Session, select
 
@@ -32,16 +33,20 @@ def limits(settings: Settings) -> Limits:
 def require_agreed_brief(s: Session, case: Case, what: str):
     brief = cases.agreed_brief(s, case)
     if brief is None:
-        raise MediationError("no_agreed_brief", f"Case {case.id} has no agreed brief yet, so there is nothing "
-                                                f"to {what} against: agree one with /brief and /brief agree.")
+        raise MediationError(
+            "no_agreed_brief",
+            f"Case {case.id} has no agreed brief yet, so there is nothing "
+            f"to {what} against: agree one with /brief and /brief agree.",
+        )
     return brief
 
 
 PROGRESS_FILES = 4
 
 
-def case_assessment(s: Session, case: Case, settings: Settings,
-                    progress: Callable[[str], None] = lambda text: None) -> Assessment:
+def case_assessment(
+    s: Session, case: Case, settings: Settings, progress: Callable[[str], None] = lambda text: None
+) -> Assessment:
     """Every file delivered on the case (each distinct file once) against the agreed brief.
     `progress` hears "checking N files…" first when there are more than a few."""
     brief = require_agreed_brief(s, case, "assess")
@@ -54,8 +59,14 @@ def case_assessment(s: Session, case: Case, settings: Settings,
     facts = [inspect_file(f.stored_path, limits(settings), name=f.name) for f in unique.values()]
     agreed_at = max(as_utc(t) for t in (brief.client_agreed_at, brief.freelancer_agreed_at) if t)
     last = delivered[-1][0]
-    return assess(brief.text, facts, delivered_at=as_utc(last.created_at), agreed_at=agreed_at,
-                  approvals=[a.what for a in cases.approvals(s, case)], note=last.note)
+    return assess(
+        brief.text,
+        facts,
+        delivered_at=as_utc(last.created_at),
+        agreed_at=agreed_at,
+        approvals=[a.what for a in cases.approvals(s, case)],
+        note=last.note,
+    )
 
 
 def _last_activity(s: Session, case: Case) -> dict[str, datetime]:
@@ -92,25 +103,33 @@ def outcome_of(s: Session, case: Case) -> tuple[str, Decimal, datetime] | None:
         return decision.outcome, Decimal(decision.amount or 0), as_utc(decision.created_at)
     agreement = s.exec(select(Agreement).where(Agreement.case_id == case.id)).first()
     if agreement:
-        return (agreement.kind, Decimal(str(agreement.terms.get("client_refund", "0"))),
-                as_utc(agreement.created_at))
+        return (agreement.kind, Decimal(str(agreement.terms.get("client_refund", "0"))), as_utc(agreement.created_at))
     return None
 
 
-def history(s: Session, party_id: int, role: str, exclude: str, settings: Settings, policy: FeedbackPolicy
-            ) -> list[OutcomeRecord]:
+def history(
+    s: Session, party_id: int, role: str, exclude: str, settings: Settings, policy: FeedbackPolicy
+) -> list[OutcomeRecord]:
     """A party's closed contracts in the given role, as `policy` counts them."""
     out = []
-    rows = s.exec(select(Case).join(CaseMember, CaseMember.case_id == Case.id)
-                  .where(CaseMember.party_id == party_id, CaseMember.role == role, Case.id != exclude)
-                  .where(Case.status.in_(tuple(cases.CLOSED))))
+    rows = s.exec(
+        select(Case)
+        .join(CaseMember, CaseMember.case_id == Case.id)
+        .where(CaseMember.party_id == party_id, CaseMember.role == role, Case.id != exclude)
+        .where(Case.status.in_(tuple(cases.CLOSED)))
+    )
     for case in rows:
         ended = outcome_of(s, case)
         if ended is None:
             continue
         kind, refund, at = ended
-        facts = OutcomeFacts(amount=Decimal(case.amount), currency=case.currency, client_refund=refund, now=at,
-                             window_days=settings.feedback.score_window_days)
+        facts = OutcomeFacts(
+            amount=Decimal(case.amount),
+            currency=case.currency,
+            client_refund=refund,
+            now=at,
+            window_days=settings.feedback.score_window_days,
+        )
         rec = outcome_record(kind, role, facts, policy)
         if rec is not None:
             out.append(rec)
@@ -119,8 +138,7 @@ def history(s: Session, party_id: int, role: str, exclude: str, settings: Settin
 
 def histories(s: Session, case: Case, settings: Settings, policy: FeedbackPolicy) -> dict[str, list[OutcomeRecord]]:
     """Both parties' earlier contracts, as one policy counts them (each policy counts differently)."""
-    return {role: history(s, m.party_id, role, case.id, settings, policy)
-            for role, m in cases.members(s, case).items()}
+    return {role: history(s, m.party_id, role, case.id, settings, policy) for role, m in cases.members(s, case).items()}
 
 
 def scope_flags(s: Session, case: Case) -> list[ScopeFlag]:
@@ -128,46 +146,80 @@ def scope_flags(s: Session, case: Case) -> list[ScopeFlag]:
     for r in cases.requests(s, case):
         sc = r.scope or {}
         if sc.get("out_of_scope"):
-            flags.append(ScopeFlag(kind=sc.get("kind", "new_deliverable"), request=r.text,
-                                   reason=sc.get("reason", ""), brief_match=sc.get("brief_match"),
-                                   extra_units=sc.get("extra_units"), quote=sc.get("quote")))
+            flags.append(
+                ScopeFlag(
+                    kind=sc.get("kind", "new_deliverable"),
+                    request=r.text,
+                    reason=sc.get("reason", ""),
+                    brief_match=sc.get("brief_match"),
+                    extra_units=sc.get("extra_units"),
+                    quote=sc.get("quote"),
+                )
+            )
     return flags
 
 
-def case_facts(s: Session, case: Case, settings: Settings, now: datetime,
-               assessment: Assessment | None, disputing: str | None) -> CaseFacts:
+def case_facts(
+    s: Session, case: Case, settings: Settings, now: datetime, assessment: Assessment | None, disputing: str | None
+) -> CaseFacts:
     from nlp.brief import parse_brief
 
     brief = cases.agreed_brief(s, case)
     parsed = parse_brief(brief.text) if brief else None
-    quantity = next((r.quantity for r in parsed.requirements if r.kind == "deliverable" and r.quantity), None) \
-        if parsed else None
+    quantity = (
+        next((r.quantity for r in parsed.requirements if r.kind == "deliverable" and r.quantity), None)
+        if parsed
+        else None
+    )
     revisions = next((r.revisions for r in parsed.requirements if r.revisions is not None), None) if parsed else None
     silent, days = silence(s, case, now)
     hist = histories(s, case, settings, settings.feedback.active())
     return CaseFacts(
-        amount=Decimal(case.amount), currency=case.currency,
+        amount=Decimal(case.amount),
+        currency=case.currency,
         coverage=assessment.coverage if assessment else None,
         verdicts=list(assessment.verdicts()) if assessment else [],
         on_time=assessment.on_time if assessment else None,
         approvals=[a.what for a in cases.approvals(s, case)],
         scope_flags=scope_flags(s, case),
-        revisions_used=sum(1 for r in cases.requests(s, case)
-                           if (r.scope or {}).get("kind") in ("revision_within_allowance", "extra_revisions")),
-        revisions_allowed=revisions, silent_party=silent, silent_days=days, disputing_party=disputing,
-        history_client=hist.get("client", []), history_freelancer=hist.get("freelancer", []),
-        agreed_quantity=quantity, now=now, window_days=settings.feedback.score_window_days)
+        revisions_used=sum(
+            1
+            for r in cases.requests(s, case)
+            if (r.scope or {}).get("kind") in ("revision_within_allowance", "extra_revisions")
+        ),
+        revisions_allowed=revisions,
+        silent_party=silent,
+        silent_days=days,
+        disputing_party=disputing,
+        history_client=hist.get("client", []),
+        history_freelancer=hist.get("freelancer", []),
+        agreed_quantity=quantity,
+        now=now,
+        window_days=settings.feedback.score_window_days,
+    )
 
 
-def make_proposals(s: Session, actor: cases.Actor, case: Case, settings: Settings, now: datetime,
-                   assessment: Assessment | None, disputing: str | None):
+def make_proposals(
+    s: Session,
+    actor: cases.Actor,
+    case: Case,
+    settings: Settings,
+    now: datetime,
+    assessment: Assessment | None,
+    disputing: str | None,
+):
     """Rank the outcomes and keep them as a new round; earlier rounds are superseded.
     Returns the proposals and their data items as stored (with case-unique ids)."""
     facts = case_facts(s, case, settings, now, assessment, disputing)
     comparison = settings.feedback.comparison()
     other = histories(s, case, settings, comparison) if comparison else {}
-    ranked = propose(facts, settings.fees.schedule(), settings.feedback.active(), comparison,
-                     comparison_histories=(other.get("client", []), other.get("freelancer", [])))
+    ranked = propose(
+        facts,
+        settings.fees.schedule(),
+        settings.feedback.active(),
+        comparison,
+        comparison_histories=(other.get("client", []), other.get("freelancer", [])),
+    )
     earlier = list(s.exec(select(Proposal).where(Proposal.case_id == case.id)))
     for p in earlier:
         if not p.superseded:
@@ -180,14 +232,25 @@ def make_proposals(s: Session, actor: cases.Actor, case: Case, settings: Setting
         item["id"] = f"P{n}"
         items.append(item)
         s.add(Proposal(case_id=case.id, label=item["id"], round=round_, kind=p.kind, data=item, created_at=now))
-    audit.record(s, case.id, actor.tag, "proposals.made",
-                 {"round": round_, "ranking": [[i["id"], i["kind"]] for i in items]}, now)
+    audit.record(
+        s,
+        case.id,
+        actor.tag,
+        "proposals.made",
+        {"round": round_, "ranking": [[i["id"], i["kind"]] for i in items]},
+        now,
+    )
     return ranked, items
 
 
 def current_proposals(s: Session, case: Case) -> list[Proposal]:
-    return list(s.exec(select(Proposal).where(Proposal.case_id == case.id, Proposal.superseded == False)  # noqa: E712
-                       .order_by(Proposal.id)))
+    return list(
+        s.exec(
+            select(Proposal)
+            .where(Proposal.case_id == case.id, Proposal.superseded == False)  # noqa: E712
+            .order_by(Proposal.id)
+        )
+    )
 
 
 def open_dispute(s: Session, actor: cases.Actor, party: Party, case: Case, reason: str, now: datetime) -> str:
@@ -203,8 +266,16 @@ def open_dispute(s: Session, actor: cases.Actor, party: Party, case: Case, reaso
     return role
 
 
-def quote_change_order(s: Session, actor: cases.Actor, party: Party, case: Case, label: str, amount_text: str,
-                       settings: Settings, now: datetime) -> str:
+def quote_change_order(
+    s: Session,
+    actor: cases.Actor,
+    party: Party,
+    case: Case,
+    label: str,
+    amount_text: str,
+    settings: Settings,
+    now: datetime,
+) -> str:
     """The freelancer prices a change order that was left 'to be quoted'; returns the request text."""
     from .currency import parse_amount
     from .negotiation import current_proposal
@@ -223,6 +294,12 @@ def quote_change_order(s: Session, actor: cases.Actor, party: Party, case: Case,
         raise MediationError("unknown_request", "The request behind this change order is no longer on the case.")
     request.scope = {**(request.scope or {}), "quote": str(price)}
     s.add(request)
-    audit.record(s, case.id, actor.tag, "change_order.quoted",
-                 {"proposal": proposal.label, "request": request.id, "price": str(price)}, now)
+    audit.record(
+        s,
+        case.id,
+        actor.tag,
+        "change_order.quoted",
+        {"proposal": proposal.label, "request": request.id, "price": str(price)},
+        now,
+    )
     return request.text

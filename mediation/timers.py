@@ -5,6 +5,7 @@ pending, escalated), so after every change the pending timers are brought in lin
 (`sync`). Timers live in the database and survive restarts; the running bot's scheduler fires
 the due ones (`due`, `fire`), each announced to both parties.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,13 +30,23 @@ WHAT = {
 
 
 def _latest_action(s: Session, case: Case, action: str) -> datetime | None:
-    e = s.exec(select(AuditEntry).where(AuditEntry.chain == case.id, AuditEntry.action == action)
-               .order_by(AuditEntry.seq.desc())).first()
+    e = s.exec(
+        select(AuditEntry)
+        .where(AuditEntry.chain == case.id, AuditEntry.action == action)
+        .order_by(AuditEntry.seq.desc())
+    ).first()
     return as_utc(e.at) if e else None
 
 
-_DISPUTE_MOVES = ("dispute.opened", "proposals.made", "proposal.accepted", "proposal.rejected", "offer.made",
-                  "offers.not_met", "change_order.quoted")
+_DISPUTE_MOVES = (
+    "dispute.opened",
+    "proposals.made",
+    "proposal.accepted",
+    "proposal.rejected",
+    "offer.made",
+    "offers.not_met",
+    "change_order.quoted",
+)
 
 
 def desired(s: Session, case: Case, settings: Settings) -> dict[str, datetime]:
@@ -43,7 +54,7 @@ def desired(s: Session, case: Case, settings: Settings) -> dict[str, datetime]:
     d = settings.deadlines
     if case.status in cases.CLOSED:
         return {}
-    days = lambda n: timedelta(days=n)  # noqa: E731
+    days = lambda n: timedelta(days=n)
     if case.status == "escalated":
         esc = cases.active_escalation(s, case)
         start = as_utc(esc.taken_at or esc.created_at) if esc else None
@@ -77,8 +88,10 @@ def sync(s: Session, case: Case, settings: Settings, now: datetime) -> None:
         if kind not in want:
             timer.state = "cancelled"
             s.add(timer)
-    fired = {(t.kind, as_utc(t.due_at)) for t in s.exec(select(Timer).where(Timer.case_id == case.id,
-                                                                            Timer.state == "fired"))}
+    fired = {
+        (t.kind, as_utc(t.due_at))
+        for t in s.exec(select(Timer).where(Timer.case_id == case.id, Timer.state == "fired"))
+    }
     for kind, due in want.items():
         timer = pending.get(kind)
         if timer is not None and as_utc(timer.due_at) == due:
@@ -95,8 +108,11 @@ def sync(s: Session, case: Case, settings: Settings, now: datetime) -> None:
 def due(s: Session, now: datetime) -> list[Timer]:
     """Pending timers whose reminder or deadline has come, oldest first."""
     rows = s.exec(select(Timer).where(Timer.state == "pending").order_by(Timer.due_at, Timer.id))
-    return [t for t in rows if as_utc(t.due_at) <= now or
-            (t.remind_at is not None and not t.reminded and as_utc(t.remind_at) <= now)]
+    return [
+        t
+        for t in rows
+        if as_utc(t.due_at) <= now or (t.remind_at is not None and not t.reminded and as_utc(t.remind_at) <= now)
+    ]
 
 
 @dataclass
@@ -119,9 +135,13 @@ def fire(s: Session, timer: Timer, settings: Settings, now: datetime) -> Fired:
         hours = max(1, round(left.total_seconds() / 3600))
         when = f"{hours} hours" if hours < 48 else f"{round(hours / 24)} days"
         audit.record(s, case.id, actor.tag, "deadline.reminder", {"kind": timer.kind}, now)
-        return Fired(case.id, timer.kind, "reminder",
-                     f"Reminder on case {case.id}: {WHAT[timer.kind]} within {when} "
-                     f"(by {as_utc(timer.due_at):%Y-%m-%d %H:%M} UTC).")
+        return Fired(
+            case.id,
+            timer.kind,
+            "reminder",
+            f"Reminder on case {case.id}: {WHAT[timer.kind]} within {when} "
+            f"(by {as_utc(timer.due_at):%Y-%m-%d %H:%M} UTC).",
+        )
     timer.state = "fired"
     s.add(timer)
     days = _days(timer, settings)
@@ -129,32 +149,63 @@ def fire(s: Session, timer: Timer, settings: Settings, now: datetime) -> Fired:
         case.status = "cancelled"
         s.add(case)
         audit.record(s, case.id, actor.tag, "deadline.cancelled", {"kind": timer.kind}, now)
-        return Fired(case.id, timer.kind, "cancelled", f"Case {case.id} is closed: the brief was not agreed "
-                     f"within {days:g} days. Nothing was agreed, so no money moves.")
+        return Fired(
+            case.id,
+            timer.kind,
+            "cancelled",
+            f"Case {case.id} is closed: the brief was not agreed "
+            f"within {days:g} days. Nothing was agreed, so no money moves.",
+        )
     if timer.kind == "review" and not _client_objected(s, case):
         from .negotiation import settle
-        settle(s, actor, case, "release_full", Decimal(0), settings, now, None, "reflect",
-               f"the client did not review the delivery within {days:g} days", disputed=False)
-        return Fired(case.id, timer.kind, "released", f"The client did not review the delivery on case {case.id} "
-                     f"within {days:g} days, so the payment is released to the freelancer, as agreed escrow "
-                     "terms do.")
+
+        settle(
+            s,
+            actor,
+            case,
+            "release_full",
+            Decimal(0),
+            settings,
+            now,
+            None,
+            "reflect",
+            f"the client did not review the delivery within {days:g} days",
+            disputed=False,
+        )
+        return Fired(
+            case.id,
+            timer.kind,
+            "released",
+            f"The client did not review the delivery on case {case.id} "
+            f"within {days:g} days, so the payment is released to the freelancer, as agreed escrow "
+            "terms do.",
+        )
     if timer.kind == "moderator_decision":
         audit.record(s, case.id, actor.tag, "deadline.moderators_reminded", {"kind": timer.kind}, now)
-        return Fired(case.id, timer.kind, "moderators_reminded", f"No moderator decision on case {case.id} after "
-                     f"{days:g} days: the moderators have been reminded.")
-    reason = {"review": f"the client objected to the delivery and then said nothing for {days:g} days",
-              "dispute_answer": f"nobody moved the dispute forward (an answer, an offer or a settlement) "
-                                f"for {days:g} days",
-              "offer_round": f"a blind offer was not answered within {days:g} days"}[timer.kind]
+        return Fired(
+            case.id,
+            timer.kind,
+            "moderators_reminded",
+            f"No moderator decision on case {case.id} after {days:g} days: the moderators have been reminded.",
+        )
+    reason = {
+        "review": f"the client objected to the delivery and then said nothing for {days:g} days",
+        "dispute_answer": f"nobody moved the dispute forward (an answer, an offer or a settlement) for {days:g} days",
+        "offer_round": f"a blind offer was not answered within {days:g} days",
+    }[timer.kind]
     cases.escalate(s, actor, None, case, reason, now)
     return Fired(case.id, timer.kind, "escalated", f"Case {case.id} goes to a moderator: {reason}.")
 
 
 def _days(timer: Timer, settings: Settings) -> float:
     d = settings.deadlines
-    return {"brief_agreement": d.brief_agreement_days, "review": d.review_days,
-            "dispute_answer": d.dispute_answer_days, "offer_round": d.offer_round_days,
-            "moderator_decision": d.moderator_decision_days}[timer.kind]
+    return {
+        "brief_agreement": d.brief_agreement_days,
+        "review": d.review_days,
+        "dispute_answer": d.dispute_answer_days,
+        "offer_round": d.offer_round_days,
+        "moderator_decision": d.moderator_decision_days,
+    }[timer.kind]
 
 
 def _client_objected(s: Session, case: Case) -> bool:
@@ -164,8 +215,9 @@ def _client_objected(s: Session, case: Case) -> bool:
     if last is None:
         return False
     spoke = approved = False
-    for e in s.exec(select(AuditEntry).where(AuditEntry.chain == case.id, AuditEntry.at >= last.created_at)
-                    .order_by(AuditEntry.seq)):
+    for e in s.exec(
+        select(AuditEntry).where(AuditEntry.chain == case.id, AuditEntry.at >= last.created_at).order_by(AuditEntry.seq)
+    ):
         if e.action == "request.added" or (e.action == "message" and e.detail.get("role") == "client"):
             spoke, approved = True, False
         elif e.action == "approval.added":

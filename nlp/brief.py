@@ -3,6 +3,7 @@ change request is compared against (counts, formats, sizes, deadline, revisions,
 
 Pure text rules, no model: the facts must be exact and explainable ("the brief agrees 8").
 """
+
 from __future__ import annotations
 
 import re
@@ -12,14 +13,26 @@ from nlp.numbers import find_numbers, parse_number, tame_digit_runs, words_to_nu
 
 MAX_CHARS = 6000
 
-KINDS = ("deliverable", "format", "dimensions", "length", "deadline", "revisions", "price",
-         "usage", "exclusion", "quality", "other")
+KINDS = (
+    "deliverable",
+    "format",
+    "dimensions",
+    "length",
+    "deadline",
+    "revisions",
+    "price",
+    "usage",
+    "exclusion",
+    "quality",
+    "other",
+)
 
 
 @dataclass
 class Requirement:
     """One checkable promise from the brief. For `quality` requirements `item` holds the phrase
     ("natural light"); for `deliverable` it is the noun phrase of what is counted."""
+
     id: int
     kind: str
     text: str
@@ -45,9 +58,9 @@ class Requirement:
     currency: str | None = None
     usage: list[str] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
-    by_client: bool = False           # exclusion because the client does it ("client supplies text")
-    resolution: str | None = None     # "1080p", "4k"
-    per: str | None = None            # rate or schedule unit: "month", "hour", "word", "week"
+    by_client: bool = False  # exclusion because the client does it ("client supplies text")
+    resolution: str | None = None  # "1080p", "4k"
+    per: str | None = None  # rate or schedule unit: "month", "hour", "word", "week"
 
 
 @dataclass
@@ -81,75 +94,337 @@ class Brief:
 # --- vocabularies -------------------------------------------------------------------------
 
 FORMATS = {
-    "jpg": "jpg", "jpgs": "jpg", "jpeg": "jpg", "png": "png", "pngs": "png", "pdf": "pdf",
-    "pdfs": "pdf", "docx": "docx", "word document": "docx", "word documents": "docx",
-    "word doc": "docx", "word file": "docx", "word": "docx", "mp4": "mp4", "mov": "mov",
-    "wav": "wav", "mp3": "mp3", "csv": "csv", "xlsx": "xlsx", "excel": "xlsx", "svg": "svg",
-    "ai": "ai", "eps": "eps", "psd": "psd", "fbx": "fbx", "obj": "obj", "blend": "blend",
-    ".blend": "blend", "srt": "srt", "gif": "gif", "tiff": "tiff", "tif": "tiff", "webp": "webp",
-    "html": "html", "google doc": "gdoc", "google docs": "gdoc", "google sheet": "gsheet",
-    "google sheets": "gsheet", "figma": "figma", "figma file": "figma", "indesign": "indd",
-    "canva": "canva", "epub": "epub", "stl": "stl", "gltf": "gltf", "glb": "glb",
-    "aiff": "aiff", "flac": "flac", "pptx": "pptx", "powerpoint": "pptx", "keynote": "key",
+    "jpg": "jpg",
+    "jpgs": "jpg",
+    "jpeg": "jpg",
+    "png": "png",
+    "pngs": "png",
+    "pdf": "pdf",
+    "pdfs": "pdf",
+    "docx": "docx",
+    "word document": "docx",
+    "word documents": "docx",
+    "word doc": "docx",
+    "word file": "docx",
+    "word": "docx",
+    "mp4": "mp4",
+    "mov": "mov",
+    "wav": "wav",
+    "mp3": "mp3",
+    "csv": "csv",
+    "xlsx": "xlsx",
+    "excel": "xlsx",
+    "svg": "svg",
+    "ai": "ai",
+    "eps": "eps",
+    "psd": "psd",
+    "fbx": "fbx",
+    "obj": "obj",
+    "blend": "blend",
+    ".blend": "blend",
+    "srt": "srt",
+    "gif": "gif",
+    "tiff": "tiff",
+    "tif": "tiff",
+    "webp": "webp",
+    "html": "html",
+    "google doc": "gdoc",
+    "google docs": "gdoc",
+    "google sheet": "gsheet",
+    "google sheets": "gsheet",
+    "figma": "figma",
+    "figma file": "figma",
+    "indesign": "indd",
+    "canva": "canva",
+    "epub": "epub",
+    "stl": "stl",
+    "gltf": "gltf",
+    "glb": "glb",
+    "aiff": "aiff",
+    "flac": "flac",
+    "pptx": "pptx",
+    "powerpoint": "pptx",
+    "keynote": "key",
     "markdown": "md",
 }
 PLATFORMS = {
-    "instagram": "instagram", "insta": "instagram", "facebook": "facebook", "fb": "facebook",
-    "linkedin": "linkedin", "tiktok": "tiktok", "youtube": "youtube", "twitter": "twitter",
-    "x/twitter": "twitter", "pinterest": "pinterest", "etsy": "etsy", "amazon": "amazon",
-    "ebay": "ebay", "shopify": "shopify", "woocommerce": "woocommerce", "wordpress": "wordpress",
-    "wix": "wix", "squarespace": "squarespace", "ios": "ios", "iphone": "ios", "ipad": "ipad",
-    "android": "android", "web": "web", "website": "web", "desktop": "desktop", "unity": "unity",
-    "unreal": "unreal", "godot": "godot", "quickbooks": "quickbooks", "xero": "xero",
-    "spotify": "spotify", "apple music": "apple_music", "gmail": "gmail", "outlook": "outlook",
-    "google calendar": "google_calendar", "mailchimp": "mailchimp", "react native": "react_native",
-    "flutter": "flutter", "swift": "swift", "kotlin": "kotlin", "react": "react", "vue": "vue",
-    "acx": "acx", "audible": "audible", "radio": "radio", "tv": "tv", "podcast": "podcast",
-    "hulu": "hulu", "twitch": "twitch", "discord": "discord", "telegram": "telegram",
-    "whatsapp": "whatsapp", "snapchat": "snapchat", "threads": "threads",
-    "google play": "android", "play store": "android", "app store": "ios",
+    "instagram": "instagram",
+    "insta": "instagram",
+    "facebook": "facebook",
+    "fb": "facebook",
+    "linkedin": "linkedin",
+    "tiktok": "tiktok",
+    "youtube": "youtube",
+    "twitter": "twitter",
+    "x/twitter": "twitter",
+    "pinterest": "pinterest",
+    "etsy": "etsy",
+    "amazon": "amazon",
+    "ebay": "ebay",
+    "shopify": "shopify",
+    "woocommerce": "woocommerce",
+    "wordpress": "wordpress",
+    "wix": "wix",
+    "squarespace": "squarespace",
+    "ios": "ios",
+    "iphone": "ios",
+    "ipad": "ipad",
+    "android": "android",
+    "web": "web",
+    "website": "web",
+    "desktop": "desktop",
+    "unity": "unity",
+    "unreal": "unreal",
+    "godot": "godot",
+    "quickbooks": "quickbooks",
+    "xero": "xero",
+    "spotify": "spotify",
+    "apple music": "apple_music",
+    "gmail": "gmail",
+    "outlook": "outlook",
+    "google calendar": "google_calendar",
+    "mailchimp": "mailchimp",
+    "react native": "react_native",
+    "flutter": "flutter",
+    "swift": "swift",
+    "kotlin": "kotlin",
+    "react": "react",
+    "vue": "vue",
+    "acx": "acx",
+    "audible": "audible",
+    "radio": "radio",
+    "tv": "tv",
+    "podcast": "podcast",
+    "hulu": "hulu",
+    "twitch": "twitch",
+    "discord": "discord",
+    "telegram": "telegram",
+    "whatsapp": "whatsapp",
+    "snapchat": "snapchat",
+    "threads": "threads",
+    "google play": "android",
+    "play store": "android",
+    "app store": "ios",
 }
-CURRENCIES = {"$": "USD", "us$": "USD", "usd": "USD", "€": "EUR", "eur": "EUR", "£": "GBP",
-              "gbp": "GBP", "¥": "JPY", "jpy": "JPY", "cad": "CAD", "aud": "AUD", "chf": "CHF",
-              "inr": "INR", "₹": "INR", "dollars": "USD", "euros": "EUR", "pounds": "GBP"}
+CURRENCIES = {
+    "$": "USD",
+    "us$": "USD",
+    "usd": "USD",
+    "€": "EUR",
+    "eur": "EUR",
+    "£": "GBP",
+    "gbp": "GBP",
+    "¥": "JPY",
+    "jpy": "JPY",
+    "cad": "CAD",
+    "aud": "AUD",
+    "chf": "CHF",
+    "inr": "INR",
+    "₹": "INR",
+    "dollars": "USD",
+    "euros": "EUR",
+    "pounds": "GBP",
+}
 QUALITY = [
-    "natural light", "flat lay", "plain surface", "white background", "plain white background",
-    "plain background", "pastel background", "friendly tone", "friendly but professional",
-    "professional tone", "upbeat", "seo-friendly", "seo friendly", "ats-friendly",
-    "ats friendly", "mobile responsive", "responsive", "hand-painted", "cartoon style",
-    "low-poly", "royalty-free", "streaming-ready", "print-ready", "deduplicated", "editable",
-    "transparent", "light mode only", "dark mode", "high resolution", "minimalist", "modern",
-    "vintage", "casual tone", "formal tone", "conversational", "playful", "in your studio",
-    "color correction", "colour correction", "keeping the original formatting", "accent",
-    "on-brand", "brand kit", "consistent",
+    "natural light",
+    "flat lay",
+    "plain surface",
+    "white background",
+    "plain white background",
+    "plain background",
+    "pastel background",
+    "friendly tone",
+    "friendly but professional",
+    "professional tone",
+    "upbeat",
+    "seo-friendly",
+    "seo friendly",
+    "ats-friendly",
+    "ats friendly",
+    "mobile responsive",
+    "responsive",
+    "hand-painted",
+    "cartoon style",
+    "low-poly",
+    "royalty-free",
+    "streaming-ready",
+    "print-ready",
+    "deduplicated",
+    "editable",
+    "transparent",
+    "light mode only",
+    "dark mode",
+    "high resolution",
+    "minimalist",
+    "modern",
+    "vintage",
+    "casual tone",
+    "formal tone",
+    "conversational",
+    "playful",
+    "in your studio",
+    "color correction",
+    "colour correction",
+    "keeping the original formatting",
+    "accent",
+    "on-brand",
+    "brand kit",
+    "consistent",
 ]
-MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
-TIME_UNITS = {"day": 1, "days": 1, "week": 7, "weeks": 7, "month": 30, "months": 30,
-              "hour": 1 / 24, "hours": 1 / 24, "business day": 1, "business days": 1,
-              "working day": 1, "working days": 1, "year": 365, "years": 365}
-LENGTH_UNITS = {"word": "words", "words": "words", "page": "pages", "pages": "pages",
-                "second": "seconds", "seconds": "seconds", "sec": "seconds", "s": "seconds",
-                "minute": "minutes", "minutes": "minutes", "min": "minutes", "mins": "minutes",
-                "hour": "hours", "hours": "hours", "slide": "slides", "slides": "slides",
-                "character": "characters", "characters": "characters", "line": "lines",
-                "lines": "lines"}
+MONTHS = {
+    m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)
+}
+TIME_UNITS = {
+    "day": 1,
+    "days": 1,
+    "week": 7,
+    "weeks": 7,
+    "month": 30,
+    "months": 30,
+    "hour": 1 / 24,
+    "hours": 1 / 24,
+    "business day": 1,
+    "business days": 1,
+    "working day": 1,
+    "working days": 1,
+    "year": 365,
+    "years": 365,
+}
+LENGTH_UNITS = {
+    "word": "words",
+    "words": "words",
+    "page": "pages",
+    "pages": "pages",
+    "second": "seconds",
+    "seconds": "seconds",
+    "sec": "seconds",
+    "s": "seconds",
+    "minute": "minutes",
+    "minutes": "minutes",
+    "min": "minutes",
+    "mins": "minutes",
+    "hour": "hours",
+    "hours": "hours",
+    "slide": "slides",
+    "slides": "slides",
+    "character": "characters",
+    "characters": "characters",
+    "line": "lines",
+    "lines": "lines",
+}
 USAGE_TERMS = [
-    "website", "web", "etsy", "amazon", "social media", "instagram", "facebook", "linkedin",
-    "youtube", "personal", "personal use", "internal", "internally", "print", "radio",
-    "regional radio", "tv", "television", "broadcast", "commercial", "non-commercial",
-    "editorial", "audiobook", "audiobook distribution", "podcast", "first edition", "online",
-    "in perpetuity", "packaging", "merchandise", "advertising", "ads", "home printing",
-    "phone wallpaper", "wallpaper", "streaming", "listings",
+    "website",
+    "web",
+    "etsy",
+    "amazon",
+    "social media",
+    "instagram",
+    "facebook",
+    "linkedin",
+    "youtube",
+    "personal",
+    "personal use",
+    "internal",
+    "internally",
+    "print",
+    "radio",
+    "regional radio",
+    "tv",
+    "television",
+    "broadcast",
+    "commercial",
+    "non-commercial",
+    "editorial",
+    "audiobook",
+    "audiobook distribution",
+    "podcast",
+    "first edition",
+    "online",
+    "in perpetuity",
+    "packaging",
+    "merchandise",
+    "advertising",
+    "ads",
+    "home printing",
+    "phone wallpaper",
+    "wallpaper",
+    "streaming",
+    "listings",
 ]
-_STOP_ITEM = {"of", "for", "in", "with", "at", "on", "and", "or", "to", "from", "per", "each",
-              "by", "plus", "that", "which", "who", "the", "a", "an", "max", "total", "is",
-              "are", "will", "you", "we", "i", "then", "as", "into", "after", "before", "than",
-              "up", "within", "about", "around", "(", ")", "it", "our", "my", "your", "but"}
-_NOT_ITEMS = {"px", "dpi", "x", "k", "%", "tris", "am", "pm", "st", "nd", "rd", "th", "mb",
-              "gb", "kb", "fps", "kbps", "khz", "bit", "p"}
-_SECTION_LABEL = re.compile(r"^\s*(usage|license|licence|rights|deliverables?|format|budget|"
-                            r"price|fee|deadline|timeline|scope)\s*:\s*", re.IGNORECASE)
+_STOP_ITEM = {
+    "of",
+    "for",
+    "in",
+    "with",
+    "at",
+    "on",
+    "and",
+    "or",
+    "to",
+    "from",
+    "per",
+    "each",
+    "by",
+    "plus",
+    "that",
+    "which",
+    "who",
+    "the",
+    "a",
+    "an",
+    "max",
+    "total",
+    "is",
+    "are",
+    "will",
+    "you",
+    "we",
+    "i",
+    "then",
+    "as",
+    "into",
+    "after",
+    "before",
+    "than",
+    "up",
+    "within",
+    "about",
+    "around",
+    "(",
+    ")",
+    "it",
+    "our",
+    "my",
+    "your",
+    "but",
+}
+_NOT_ITEMS = {
+    "px",
+    "dpi",
+    "x",
+    "k",
+    "%",
+    "tris",
+    "am",
+    "pm",
+    "st",
+    "nd",
+    "rd",
+    "th",
+    "mb",
+    "gb",
+    "kb",
+    "fps",
+    "kbps",
+    "khz",
+    "bit",
+    "p",
+}
+_SECTION_LABEL = re.compile(
+    r"^\s*(usage|license|licence|rights|deliverables?|format|budget|"
+    r"price|fee|deadline|timeline|scope)\s*:\s*",
+    re.IGNORECASE,
+)
 
 # --- clause splitting -------------------------------------------------------------------------
 
@@ -204,8 +479,12 @@ def _norm_formats(text: str) -> list[str]:
     low = text.lower()
     for key in _words_in(text, FORMATS):
         val = FORMATS[key]
-        if key == "word" and not re.search(r"\bword\s+(doc|document|file|format)", low) and \
-                not re.search(r"\b(as|in)\s+(a\s+)?word\b", low) and "word and pdf" not in low:
+        if (
+            key == "word"
+            and not re.search(r"\bword\s+(doc|document|file|format)", low)
+            and not re.search(r"\b(as|in)\s+(a\s+)?word\b", low)
+            and "word and pdf" not in low
+        ):
             continue
         if key == "ai" and not re.search(r"\bAI\b", text):
             continue
@@ -215,8 +494,9 @@ def _norm_formats(text: str) -> list[str]:
             continue
         if key == "canva" and not re.search(r"canva (template|file)", low):
             continue
-        if key in ("google doc", "google docs", "google sheet", "google sheets") and \
-                not re.search(r"(in|as|into) a google", low):
+        if key in ("google doc", "google docs", "google sheet", "google sheets") and not re.search(
+            r"(in|as|into) a google", low
+        ):
             continue
         if val not in out:
             out.append(val)
@@ -262,8 +542,9 @@ def _dimensions(clause: str) -> dict | None:
     if m:
         facts["long_side"] = int(m.group(1).replace(",", ""))
     m = _ASPECT.search(clause)
-    if m and not re.search(r"\d:\d\d\s*(am|pm)?", clause, re.IGNORECASE) or \
-            (m and m.group(1) in ("1:1", "16:9", "9:16", "4:5", "4:3", "3:2", "21:9")):
+    if (m and not re.search(r"\d:\d\d\s*(am|pm)?", clause, re.IGNORECASE)) or (
+        m and m.group(1) in ("1:1", "16:9", "9:16", "4:5", "4:3", "3:2", "21:9")
+    ):
         facts["aspect"] = m.group(1)
     if re.search(r"\bsquare\b", clause, re.IGNORECASE):
         facts["aspect"] = "1:1"
@@ -286,7 +567,8 @@ _MONEY = re.compile(
     r"(?P<k>k\b)?(?:\s*(?:/|per\s+)(?P<per>word|hour|hr|month|week|day|image|photo|post|page|song|"
     r"episode|finished hour|item|minute|min))?"
     r"|(?P<num2>\d[\d,]*(?:\.\d+)?)\s*(?P<post>USD|EUR|GBP|CAD|AUD|dollars|euros|pounds)\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def _price(clause: str) -> list[dict]:
@@ -301,7 +583,7 @@ def _price(clause: str) -> list[dict]:
             amount = str(int(float(amount) * 1000))
         per = m.group("per").lower() if m.groupdict().get("per") else None
         if per is None:
-            after = clause[m.end():m.end() + 30].lower()
+            after = clause[m.end() : m.end() + 30].lower()
             pm = re.match(r"\s*(?:/|per\s+|a\s+)(finished hour|hour|month|week|word|day|episode|post|image)", after)
             if pm:
                 per = pm.group(1)
@@ -315,11 +597,13 @@ _DEADLINE = re.compile(
     r"(?:within|in|deadline(?:\s+is|:)?|due(?:\s+in|\s+within)?|delivery(?:\s+in|\s+within)?|"
     r"turnaround(?:\s+of|:)?|done\s+within|done\s+in|launch\s+in|ready\s+in|deliver(?:ed)?\s+within|"
     r"^|,)\s*(?P<num>\d+(?:\.\d+)?|[a-z]+(?:[\s-][a-z]+)?)\s*(?P<unit>business days?|working days?|days?|weeks?|months?|hours?)\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _DATE = re.compile(
     r"\b(?:by|before|due(?:\s+on)?|until|no later than|deadline(?:\s+is|:)?|launch(?:\s+on)?|delivery(?:\s+on|:)?)\s+(?:the\s+)?(?:(?P<iso>\d{4}-\d{2}-\d{2})|(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<year>\d{4}))?"
     r"|(?P<day2>\d{1,2})(?:st|nd|rd|th)?(?:\s+of)?(?:\s+(?P<mon2>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*(?:\s+(?P<year2>\d{4}))?)?)\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def _deadline(clause: str) -> dict | None:
@@ -330,11 +614,12 @@ def _deadline(clause: str) -> dict | None:
         if value is None:
             continue
         unit = m.group("unit").lower()
-        tail = low[m.end():m.end() + 20]
-        if re.match(r"\s*(/|per\b|a week|of (coverage|footage|raw|finished|audio|video))", tail) or \
-                re.match(r"\s*(per|each|every)\b", tail):
+        tail = low[m.end() : m.end() + 20]
+        if re.match(r"\s*(/|per\b|a week|of (coverage|footage|raw|finished|audio|video))", tail) or re.match(
+            r"\s*(per|each|every)\b", tail
+        ):
             continue
-        before = low[max(0, m.start() - 12):m.start() + 1]
+        before = low[max(0, m.start() - 12) : m.start() + 1]
         if re.search(r"(per|every|a)\s*$", before) and not re.search(r"(within|in|due)\s", m.group(0).lower()):
             continue
         if unit.startswith("hour") and not re.search(r"within|due|deliver|turnaround|in\s", m.group(0).lower()):
@@ -342,12 +627,11 @@ def _deadline(clause: str) -> dict | None:
         trigger = m.group(0).lower().lstrip(", ")
         if not re.match(r"(within|in|deadline|due|delivery|turnaround|done|launch|ready|deliver)", trigger):
             # bare "3 days" only at the end of a price/term list ("$120, 3 days.")
-            rest = low[m.end():].strip(" .")
-            if rest or not re.search(r"[$€£]|\bfee\b|\bprice\b|,", low[:m.start() + 1]):
+            rest = low[m.end() :].strip(" .")
+            if rest or not re.search(r"[$€£]|\bfee\b|\bprice\b|,", low[: m.start() + 1]):
                 continue
         days = value * TIME_UNITS.get(unit, TIME_UNITS.get(unit.rstrip("s"), 1))
-        return {"deadline_days": days, "working_days": unit.startswith(("business", "working")),
-                "raw": m.group(0)}
+        return {"deadline_days": days, "working_days": unit.startswith(("business", "working")), "raw": m.group(0)}
     m = _DATE.search(clause)
     if m and m.group("iso"):
         return {"deadline_date": m.group("iso"), "raw": m.group(0)}
@@ -370,7 +654,8 @@ _REVISION = re.compile(
     r"pick-?ups?|re-?records?|re-?recordings?|notes|tweaks|amends|amendments)|"
     r"(?:revision|edit|feedback|retouch(?:ing)?|correction)\s+(?:rounds?|passe?s?)|revisions?\b|edits?\b|(?:re-?)?reads?\b|"
     r"re-?takes?\b|re-?records?\b|pick-?ups?\b)",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def _revisions(clause: str) -> int | None:
@@ -392,7 +677,8 @@ def _revisions(clause: str) -> int | None:
 _USAGE_LEAD = re.compile(
     r"(?:\busage\s*:|\blicen[sc]e[ds]?\s*(?::|for\b)|\brights\s*:|may be used\b|can be used\b|\bfor use\b)\s*(?:(?:for|on|in)\b)?\s*(?P<what>[^.;]+)"
     r"|(?:for|includes?)\s+(?P<what2>(?:personal|commercial|internal|editorial|non-commercial)\s+use[^.;]*|print rights[^.;]*)",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def _usage(clause: str) -> list[str] | None:
@@ -402,8 +688,13 @@ def _usage(clause: str) -> list[str] | None:
     what = (m.group("what") or m.group("what2") or "").lower()
     found = []
     for term in _words_in(what, USAGE_TERMS):
-        norm = {"internally": "internal", "personal use": "personal", "television": "tv",
-                "web": "website", "listings": "website"}.get(term, term)
+        norm = {
+            "internally": "internal",
+            "personal use": "personal",
+            "television": "tv",
+            "web": "website",
+            "listings": "website",
+        }.get(term, term)
         if norm not in found:
             found.append(norm)
     for m2 in re.finditer(r"\bin\s+([A-Z][a-z]+)\b", clause):
@@ -417,7 +708,8 @@ def _usage(clause: str) -> list[str] | None:
 _EXCLUDE = re.compile(
     r"(?P<a>[\w /,&'-]+?)\s+(?:is|are)?\s*not\s+(?:included|part of (?:this|the) (?:job|scope|project)|covered)"
     r"|(?:excluding|excludes|does not include|doesn't include|not including|without)\s+(?P<b>[\w /,&'-]+)",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 # "No redesign, no user testing." / "Silent, no voice." -- a bare "no X" at the start of a
@@ -426,14 +718,16 @@ _NO_ITEM = re.compile(
     r"(?:^|[,;:(]\s*|\band\s+)no\s+(?!(?:revisions?|edits?|changes?|later|more|less|fewer|longer|need|"
     r"charge|cost|extra|problem|rush|minimum|limit|deadline|hurry|pressure|stock|ai\b|"
     r"subscriptions?\b|ads?\b|other|one|than)\b)(?P<c>[a-z][\w' -]*?)\s*(?=[,.;)]|$|\s+(?:or|and)\s+no\b)",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 # Work the client keeps: "Client supplies all text and photos", "Posting is done by the client".
 _CLIENT_DOES = re.compile(
     r"\b(?:the\s+)?(?:client|customer|we|i)\s+(?:will\s+)?(?:supplies|supply|provides?|handles?|writes?|does|do)\s+"
     r"(?:all\s+)?(?:the\s+|our\s+|my\s+)?(?P<d>[a-z][\w ,&/-]*?)\s*(?=[.;)]|$|,\s*(?:and\s+)?[a-z]+\s+(?:is|are)\b)"
     r"|(?P<a>[a-z][\w ,&/-]*?)\s+(?:is|are|will be)\s+(?:done|handled|provided|supplied|written|posted|shot|sent)\s+by\s+"
     r"(?:the\s+)?(?:client|customer|us|me|our team|ourselves|myself)\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def _split_items(raw: str) -> list[str]:
@@ -473,24 +767,34 @@ def _length(clause: str) -> list[dict]:
     out = []
     low = clause.lower()
     for n in find_numbers(clause):
-        after = low[n.end:n.end + 40]
-        m = re.match(r"\s*[-–]?\s*(?:to\s+|-\s*|–\s*)?(?:\d+\s*)?-?\s*(words?|pages?|seconds?|sec|minutes?|mins?|min|slides?|characters?|lines?)\b", after)
+        after = low[n.end : n.end + 40]
+        m = re.match(
+            r"\s*[-–]?\s*(?:to\s+|-\s*|–\s*)?(?:\d+\s*)?-?\s*(words?|pages?|seconds?|sec|minutes?|mins?|min|slides?|characters?|lines?)\b",
+            after,
+        )
         if not m:
             continue
         unit = LENGTH_UNITS[m.group(1)]
-        rest = after[m.end():]
-        per_item = bool(re.match(r"\s*(each|per|apiece|a piece)\b", rest)) or \
-            bool(re.match(r"\s*\(?~?\d", rest) is None and re.search(r"words each|each\)", after[:m.end() + 8]))
+        rest = after[m.end() :]
+        per_item = bool(re.match(r"\s*(each|per|apiece|a piece)\b", rest)) or bool(
+            re.match(r"\s*\(?~?\d", rest) is None and re.search(r"words each|each\)", after[: m.end() + 8])
+        )
         # "a 60-second explainer video": a duration written as a modifier is the length of the
         # item, so a longer one is a changed property, not more units
         if unit in ("seconds", "minutes") and re.match(r"-(?:second|sec|minute|min)\s+[a-z]", after):
             per_item = True
-        before = low[max(0, n.start - 12):n.start]
+        before = low[max(0, n.start - 12) : n.start]
         if re.search(r"(\$|€|£)\s*$", before):
             continue
-        out.append({"length_value": n.value, "length_unit": unit, "length_per_item": per_item,
-                    "quantity_max": bool(re.search(r"(max|up to|under|at most)\s*$", before)) or
-                    bool(re.match(r"\s*max\b", rest))})
+        out.append(
+            {
+                "length_value": n.value,
+                "length_unit": unit,
+                "length_per_item": per_item,
+                "quantity_max": bool(re.search(r"(max|up to|under|at most)\s*$", before))
+                or bool(re.match(r"\s*max\b", rest)),
+            }
+        )
     return out
 
 
@@ -500,19 +804,27 @@ def _deliverables(clause: str, used: list[tuple[int, int]]) -> list[dict]:
     for n in find_numbers(clause):
         if any(a <= n.start < b for a, b in used):
             continue
-        before = low[max(0, n.start - 14):n.start]
-        if re.search(r"(\$|€|£|#|no\.|rating|page|song|track|spread|chapter)\s*$", before) or re.search(r"\(\s*$", before) and re.match(r"\)", clause[n.end:]):
+        before = low[max(0, n.start - 14) : n.start]
+        if re.search(r"(\$|€|£|#|no\.|rating|page|song|track|spread|chapter)\s*$", before) or (
+            re.search(r"\(\s*$", before) and re.match(r"\)", clause[n.end :])
+        ):
             continue
-        after = clause[n.end:]
-        if re.match(r"[A-Za-z]|-off\b|-bit\b", after) or re.search(r"[A-Za-z]-$", clause[:n.start]):
+        after = clause[n.end :]
+        if re.match(r"[A-Za-z]|-off\b|-bit\b", after) or re.search(r"[A-Za-z]-$", clause[: n.start]):
             continue
-        if 1900 <= n.value <= 2100 and "," not in n.text and \
-                re.search(r"\b(my|the|in|of|for|since|from|our|'s)\s*$", before):
+        if (
+            1900 <= n.value <= 2100
+            and "," not in n.text
+            and re.search(r"\b(my|the|in|of|for|since|from|our|'s)\s*$", before)
+        ):
             continue
         if re.match(r"\s*(?:[-–]|to)\s*\d", after):  # ranges like "10-12 minute"
             continue
-        if re.match(r"\s*(?:%|:|\.\d|/\d|[xX×]\s*\d)|-?(?:page|minute|second|hour|day|week|month|year|word)"
-                    r"|\s+(?:pages?|minutes?|seconds?|days?|weeks?|months?|years?|words?)\b", after):
+        if re.match(
+            r"\s*(?:%|:|\.\d|/\d|[xX×]\s*\d)|-?(?:page|minute|second|hour|day|week|month|year|word)"
+            r"|\s+(?:pages?|minutes?|seconds?|days?|weeks?|months?|years?|words?)\b",
+            after,
+        ):
             continue
         tokens = re.findall(r"[A-Za-z][\w'&.-]*|[(),;:/+]", after)
         words = []
@@ -535,7 +847,7 @@ def _deliverables(clause: str, used: list[tuple[int, int]]) -> list[dict]:
                 continue
         if first in ("each", "per", "total", "revision", "revisions", "round", "rounds"):
             continue
-        tail = low[n.end + len(" ".join(words)) + 1:][:12]
+        tail = low[n.end + len(" ".join(words)) + 1 :][:12]
         if re.match(r"\s*each\b", tail) and n.value == 1:
             continue
         qmax = bool(re.search(r"(up to|max(?:imum)?|at most|no more than|under)\s*$", before))
@@ -544,23 +856,93 @@ def _deliverables(clause: str, used: list[tuple[int, int]]) -> list[dict]:
     return out
 
 
-_MAKE_VERBS = (r"design|create|make|build|develop|write|rewrite|record|edit|compose|produce|model|draw|"
-               r"illustrate|paint|translate|narrate|shoot|film|animate|mix|master|code|set up|redesign|"
-               r"refresh|proofread|transcribe|voice|need|want|looking for")
+_MAKE_VERBS = (
+    r"design|create|make|build|develop|write|rewrite|record|edit|compose|produce|model|draw|"
+    r"illustrate|paint|translate|narrate|shoot|film|animate|mix|master|code|set up|redesign|"
+    r"refresh|proofread|transcribe|voice|need|want|looking for"
+)
 _SINGLE = re.compile(
     r"^(?:(?:i|we)\s+(?:need|want|would like|'d like|am looking for|are looking for)\s+|"
-    r"(?:please\s+)?(?:" + _MAKE_VERBS + r")\s+)?(?P<art>an?|one|a single|my|our)\s+(?P<np>(?:[^.;:,()]|(?<=\d)[.,](?=\d))+)",
-    re.IGNORECASE)
-_ROLES = {"photographer", "videographer", "designer", "developer", "dev", "writer", "copywriter",
-          "editor", "assistant", "translator", "illustrator", "artist", "freelancer", "va",
-          "bookkeeper", "accountant", "narrator", "actor", "tutor", "musician", "composer",
-          "producer", "engineer", "expert", "professional", "someone", "person", "specialist",
-          "consultant", "manager", "ghostwriter", "animator", "modeler", "modeller", "marketer",
-          "transcriber", "voice", "talent", "team", "company", "business", "client", "brand",
-          "shop", "store", "studio", "restaurant", "cafe", "café", "startup", "agency", "son",
-          "daughter", "wife", "husband", "mother", "father", "dog", "cat", "friend", "budget",
-          "fee", "price", "deadline", "total", "flat", "week", "month", "day", "year", "hour",
-          "round", "revision"}
+    r"(?:please\s+)?(?:"
+    + _MAKE_VERBS
+    + r")\s+)?(?P<art>an?|one|a single|my|our)\s+(?P<np>(?:[^.;:,()]|(?<=\d)[.,](?=\d))+)",
+    re.IGNORECASE,
+)
+_ROLES = {
+    "photographer",
+    "videographer",
+    "designer",
+    "developer",
+    "dev",
+    "writer",
+    "copywriter",
+    "editor",
+    "assistant",
+    "translator",
+    "illustrator",
+    "artist",
+    "freelancer",
+    "va",
+    "bookkeeper",
+    "accountant",
+    "narrator",
+    "actor",
+    "tutor",
+    "musician",
+    "composer",
+    "producer",
+    "engineer",
+    "expert",
+    "professional",
+    "someone",
+    "person",
+    "specialist",
+    "consultant",
+    "manager",
+    "ghostwriter",
+    "animator",
+    "modeler",
+    "modeller",
+    "marketer",
+    "transcriber",
+    "voice",
+    "talent",
+    "team",
+    "company",
+    "business",
+    "client",
+    "brand",
+    "shop",
+    "store",
+    "studio",
+    "restaurant",
+    "cafe",
+    "café",
+    "startup",
+    "agency",
+    "son",
+    "daughter",
+    "wife",
+    "husband",
+    "mother",
+    "father",
+    "dog",
+    "cat",
+    "friend",
+    "budget",
+    "fee",
+    "price",
+    "deadline",
+    "total",
+    "flat",
+    "week",
+    "month",
+    "day",
+    "year",
+    "hour",
+    "round",
+    "revision",
+}
 
 
 def _single_item(clause: str) -> dict | None:
@@ -570,14 +952,15 @@ def _single_item(clause: str) -> dict | None:
     m = _SINGLE.match(text)
     if not m:
         return None
-    if m.group("art").lower() in ("my", "our") and not re.match(r"(?:please\s+)?(?:" + _MAKE_VERBS + r")\b",
-                                                                text, re.IGNORECASE):
+    if m.group("art").lower() in ("my", "our") and not re.match(
+        r"(?:please\s+)?(?:" + _MAKE_VERBS + r")\b", text, re.IGNORECASE
+    ):
         return None
     words = []
     for tok in re.findall(r"\d[\d,.]*-[A-Za-z]+|[A-Za-z0-9][\w'&.-]*", m.group("np")):
         t = tok.lower().strip(".")
         if re.match(r"\d", t):
-            if re.fullmatch(r"[\d.,]+-[a-z]+", t):   # "60-second", "5-page": a modifier
+            if re.fullmatch(r"[\d.,]+-[a-z]+", t):  # "60-second", "5-page": a modifier
                 continue
             break
         if t in _STOP_ITEM or words_to_number(t) is not None:
@@ -585,7 +968,7 @@ def _single_item(clause: str) -> dict | None:
         words.append(t)
         if len(words) >= 4:
             break
-    if not words or words[-1] in _ROLES or words[-1].endswith(("ing", "ed")) and len(words) == 1:
+    if not words or words[-1] in _ROLES or (words[-1].endswith(("ing", "ed")) and len(words) == 1):
         return None
     return {"item": " ".join(words), "quantity": 1, "quantity_max": False}
 
@@ -594,9 +977,8 @@ def _quality(clause: str) -> list[str]:
     low = clause.lower()
     found = []
     for phrase in _words_in(clause, QUALITY):
-        if phrase in ("warm", "accent") and not re.search(r"warm\s+\w+\s+accent|warm\s+(tone|voice)", low):
-            if phrase == "warm":
-                continue
+        if phrase == "warm" and not re.search(r"warm\s+\w+\s+accent|warm\s+(tone|voice)", low):
+            continue
         found.append(phrase)
     m = re.search(r"\b(flat lay or plain surface|flat lay or [a-z ]+?)(?=[,.;]|$)", low)
     if m and "flat lay" in found:
@@ -616,6 +998,7 @@ def _quality(clause: str) -> list[str]:
 
 
 # --- assembly ---------------------------------------------------------------------------------
+
 
 def _mk(reqs: list[Requirement], kind: str, clause: str, **facts) -> Requirement:
     req = Requirement(id=0, kind=kind, text=clause)
@@ -668,7 +1051,9 @@ def _clause_requirements(clause: str) -> list[Requirement]:
         if uses:
             _mk(reqs, "usage", clause, usage=uses, platforms=[])
             for m in find_numbers(clause):
-                if re.search(r"up to|copies|years?", clause[m.end:m.end + 12] + clause[max(0, m.start - 8):m.start]):
+                if re.search(
+                    r"up to|copies|years?", clause[m.end : m.end + 12] + clause[max(0, m.start - 8) : m.start]
+                ):
                     used.append((m.start, m.end))
 
     excl = _exclusions(clause)
@@ -689,8 +1074,7 @@ def _clause_requirements(clause: str) -> list[Requirement]:
         item = d["item"]
         if re.search(r"\bsamples?\b", clause, re.IGNORECASE) and re.search(r"\bsamples?\b", item):
             item = "samples"
-        r = _mk(reqs, "deliverable", clause, item=item, quantity=d["quantity"],
-                quantity_max=d["quantity_max"])
+        r = _mk(reqs, "deliverable", clause, item=item, quantity=d["quantity"], quantity_max=d["quantity_max"])
         r.platforms = plats
         r.formats = fmts
 

@@ -1,6 +1,7 @@
 """Measuring the scope classifier: quality on a labelled file, speed, and the peer baseline
 (nearest-brief-sentence cosine with the same model) measured in the same run for comparison.
 """
+
 from __future__ import annotations
 
 import json
@@ -65,6 +66,7 @@ def peak_rss_mb() -> float:
 
 # --- quality ------------------------------------------------------------------------------------
 
+
 def metrics(truth: list[bool], pred: list[bool]) -> dict:
     tp = sum(a and b for a, b in zip(truth, pred))
     fp = sum((not a) and b for a, b in zip(truth, pred))
@@ -89,25 +91,41 @@ def evaluate(classifier, rows: list[dict]) -> dict:
     confusion: dict[str, Counter] = defaultdict(Counter)
     for r, res in zip(rows, results):
         confusion[r.get("kind", "?")][res.kind] += 1
-    report.update({
-        "n": len(rows),
-        "kind_accuracy": sum(r.get("kind") == res.kind for r, res in zip(rows, results)) / max(1, len(rows)),
-        "confusion": {k: dict(v) for k, v in confusion.items()},
-        "requests_per_second": len(rows) / elapsed if elapsed else 0.0,
-    })
+    report.update(
+        {
+            "n": len(rows),
+            "kind_accuracy": sum(r.get("kind") == res.kind for r, res in zip(rows, results)) / max(1, len(rows)),
+            "confusion": {k: dict(v) for k, v in confusion.items()},
+            "requests_per_second": len(rows) / elapsed if elapsed else 0.0,
+        }
+    )
     return report
 
 
-SHORT = {"usage_rights": "use", "deadline": "dl", "extra_revisions": "xrev", "platform_or_format": "plat",
-         "new_deliverable": "new", "quantity": "qty", "attribute": "attr", "correction": "fix",
-         "revision_within_allowance": "rev", "in_brief": "inb", "clarification": "ask", "subset": "sub"}
+SHORT = {
+    "usage_rights": "use",
+    "deadline": "dl",
+    "extra_revisions": "xrev",
+    "platform_or_format": "plat",
+    "new_deliverable": "new",
+    "quantity": "qty",
+    "attribute": "attr",
+    "correction": "fix",
+    "revision_within_allowance": "rev",
+    "in_brief": "inb",
+    "clarification": "ask",
+    "subset": "sub",
+}
 
 
 def format_report(report: dict) -> str:
-    lines = [f"cases {report['n']}  precision {report['precision']:.3f}  recall {report['recall']:.3f}  "
-             f"F1 {report['f1']:.3f}  accuracy {report['accuracy']:.3f}  kind accuracy {report['kind_accuracy']:.3f}  "
-             f"{report['requests_per_second']:.1f} requests/s",
-             "", "confusion by kind (rows: true kind; columns: predicted kind, label in brackets)"]
+    lines = [
+        f"cases {report['n']}  precision {report['precision']:.3f}  recall {report['recall']:.3f}  "
+        f"F1 {report['f1']:.3f}  accuracy {report['accuracy']:.3f}  kind accuracy {report['kind_accuracy']:.3f}  "
+        f"{report['requests_per_second']:.1f} requests/s",
+        "",
+        "confusion by kind (rows: true kind; columns: predicted kind, label in brackets)",
+    ]
     kinds = list(OUT_KINDS) + list(IN_KINDS)
     header = f"{'true kind':<32}" + "".join(f"{SHORT[k] + ('+' if k in OUT_KINDS else '-'):>6}" for k in kinds)
     lines.append(header)
@@ -124,6 +142,7 @@ def format_report(report: dict) -> str:
 
 # --- the peer baseline's rate, re-implemented on the same encoder --------------------------------
 
+
 def _baseline_sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?;])\s+|\n+", text) if s.strip()] or [text]
 
@@ -131,6 +150,7 @@ def _baseline_sentences(text: str) -> list[str]:
 def baseline_scores(encoder, rows: list[dict]) -> list[float]:
     """Nearest-brief-sentence cosine, embedding everything afresh as the baseline does."""
     import numpy as np
+
     briefs = sorted({r["brief"] for r in rows})
     sents = {b: _baseline_sentences(b) for b in briefs}
     flat = [s for b in briefs for s in sents[b]]
@@ -176,26 +196,39 @@ def latency(classifier, rows: list[dict], n: int = 60) -> tuple[float, float]:
         classifier.check(r["brief"], r["request"])
         times.append((time.perf_counter() - t0) * 1000)
     times.sort()
-    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
     return statistics.median(times), p95
 
 
 def cold_start(model_path: str | None = None, backend: str = "torch", onnx_path: str | None = None) -> float:
     """Seconds from a fresh process's start to its first scope answer."""
-    code = ("import time,sys; t0=float(sys.argv[1]);"
-            "from nlp.scope import load_classifier;"
-            "c=load_classifier(sys.argv[2] or None, backend=sys.argv[3], onnx_path=sys.argv[4] or None);"
-            "c.check('Design 3 logo concepts as SVG, 2 revisions, $300.','Could you also design business cards?');"
-            "print(time.time()-t0)")
+    code = (
+        "import time,sys; t0=float(sys.argv[1]);"
+        "from nlp.scope import load_classifier;"
+        "c=load_classifier(sys.argv[2] or None, backend=sys.argv[3], onnx_path=sys.argv[4] or None);"
+        "c.check('Design 3 logo concepts as SVG, 2 revisions, $300.','Could you also design business cards?');"
+        "print(time.time()-t0)"
+    )
     t0 = time.time()
-    out = subprocess.run([sys.executable, "-c", code, repr(t0), model_path or "", backend, onnx_path or ""],
-                         cwd=str(REPO),
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, repr(t0), model_path or "", backend, onnx_path or ""],
+        cwd=str(REPO),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def bench(classifier, rows: list[dict], model_path: str | None = None, cold: bool = True,
-          rounds: int = 3, backend: str = "torch", onnx_path: str | None = None) -> dict:
+def bench(
+    classifier,
+    rows: list[dict],
+    model_path: str | None = None,
+    cold: bool = True,
+    rounds: int = 3,
+    backend: str = "torch",
+    onnx_path: str | None = None,
+) -> dict:
     result = {"cases": len(rows), "backend": backend}
     if cold:
         result["cold_start_s"] = cold_start(model_path, backend, onnx_path)
@@ -203,7 +236,7 @@ def bench(classifier, rows: list[dict], model_path: str | None = None, cold: boo
     result["latency_p50_ms"], result["latency_p95_ms"] = p50, p95
     # interleaved rounds: on a shared 2-core machine a single pass of either is noisy
     ours, base = [], []
-    throughput(classifier, rows)          # first passes pay for allocator and kernel warm-up
+    throughput(classifier, rows)  # first passes pay for allocator and kernel warm-up
     baseline_rate(classifier.encoder, rows)
     for _ in range(rounds):
         ours.append(throughput(classifier, rows))

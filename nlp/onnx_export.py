@@ -4,6 +4,7 @@ if its vectors match it (cosine >= 0.999).
 
     python -m nlp.onnx_export [--out DIR] [--model-path DIR]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +28,7 @@ CHECK_TEXTS = [
 ]
 
 
-def export(out_dir: str | Path = DEFAULT_DIR, model_path: str | None = None,
-           check: bool = True) -> Path:
+def export(out_dir: str | Path = DEFAULT_DIR, model_path: str | None = None, check: bool = True) -> Path:
     """Export the transformer to ONNX (opset 17) next to its tokenizer; verify against torch."""
     _offline_env()
     import torch
@@ -42,8 +42,7 @@ def export(out_dir: str | Path = DEFAULT_DIR, model_path: str | None = None,
     tok = AutoTokenizer.from_pretrained(str(src))
     # eager attention exports as plain ops that ONNX Runtime can fuse into its Attention kernel
     model = AutoModel.from_pretrained(str(src), attn_implementation="eager").eval()
-    sample = tok(["a short sentence", "a somewhat longer sentence to export"], padding=True,
-                 return_tensors="pt")
+    sample = tok(["a short sentence", "a somewhat longer sentence to export"], padding=True, return_tensors="pt")
 
     class Hidden(torch.nn.Module):
         def __init__(self, m):
@@ -51,25 +50,35 @@ def export(out_dir: str | Path = DEFAULT_DIR, model_path: str | None = None,
             self.m = m
 
         def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.m(input_ids=input_ids, attention_mask=attention_mask,
-                          token_type_ids=token_type_ids).last_hidden_state
+            return self.m(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
 
-    axes = {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
-            "token_type_ids": {0: "batch", 1: "seq"}, "last_hidden_state": {0: "batch", 1: "seq"}}
+    axes = {
+        "input_ids": {0: "batch", 1: "seq"},
+        "attention_mask": {0: "batch", 1: "seq"},
+        "token_type_ids": {0: "batch", 1: "seq"},
+        "last_hidden_state": {0: "batch", 1: "seq"},
+    }
     with torch.inference_mode(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer notes about shapes the dynamic axes already cover
-        torch.onnx.export(Hidden(model),
-                          (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"]),
-                          str(out / ONNX_FILE), input_names=["input_ids", "attention_mask", "token_type_ids"],
-                          output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=17,
-                          dynamo=False)
+        torch.onnx.export(
+            Hidden(model),
+            (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"]),
+            str(out / ONNX_FILE),
+            input_names=["input_ids", "attention_mask", "token_type_ids"],
+            output_names=["last_hidden_state"],
+            dynamic_axes=axes,
+            opset_version=17,
+            dynamo=False,
+        )
     _fuse(out / ONNX_FILE, model.config)
-    for name in ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json",
-                 "config.json"):
+    for name in ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json", "config.json"):
         if (src / name).exists():
             shutil.copy(src / name, out / name)
     if check:
         from nlp.model import Encoder
+
         ref = Encoder(str(src)).embed(CHECK_TEXTS)
         got = OnnxEncoder(str(out)).embed(CHECK_TEXTS)
         cos = (ref * got).sum(1)
@@ -82,9 +91,9 @@ def _fuse(path: Path, config) -> None:
     """BERT graph fusion (attention, GELU, layer norms): about half the CPU time of the raw graph."""
     from onnxruntime.transformers import optimizer
 
-    fused = optimizer.optimize_model(str(path), model_type="bert",
-                                     num_heads=config.num_attention_heads,
-                                     hidden_size=config.hidden_size, opt_level=1)
+    fused = optimizer.optimize_model(
+        str(path), model_type="bert", num_heads=config.num_attention_heads, hidden_size=config.hidden_size, opt_level=1
+    )
     fused.save_model_to_file(str(path))
 
 
@@ -106,8 +115,7 @@ class OnnxEncoder(CachedEncoder):
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.path = str(folder)
-        self.session = ort.InferenceSession(str(folder / ONNX_FILE), opts,
-                                            providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(str(folder / ONNX_FILE), opts, providers=["CPUExecutionProvider"])
         self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
         self._inputs = {i.name for i in self.session.get_inputs()}
 

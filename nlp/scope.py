@@ -6,6 +6,7 @@ revision round, an earlier deadline, a wider licence) and the cues of in-scope m
 questions, fewer items), each with evidence a reason can cite. A small trained head combines
 those signals with the request's sentence vector, because wording alone decides little.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,40 +14,215 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
-
 from pathlib import Path
 
 from nlp.brief import MAX_CHARS as MAX_BRIEF_CHARS
 from nlp.brief import PLATFORMS, Brief, Requirement, _deadline, _norm_formats, _platforms, parse_brief
 from nlp.numbers import find_numbers, parse_number, tame_digit_runs
 
-STOP = set("""a an the and or but if of to in on at by for with from as is are was were be been
-being it its this that these those i we you he she they me us my our your their them his her
-can could would will shall should may might must do does did have has had not no so just also
-too very really please thanks thank hi hello hey there here what when which who how all any
-some each every more most other into about up out over then than only same one own get got
-like want wanted need needs make made let lets would'd i'm we're it's that's don't can't""".split())
+STOP = set(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "i",
+        "we",
+        "you",
+        "he",
+        "she",
+        "they",
+        "me",
+        "us",
+        "my",
+        "our",
+        "your",
+        "their",
+        "them",
+        "his",
+        "her",
+        "can",
+        "could",
+        "would",
+        "will",
+        "shall",
+        "should",
+        "may",
+        "might",
+        "must",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "not",
+        "no",
+        "so",
+        "just",
+        "also",
+        "too",
+        "very",
+        "really",
+        "please",
+        "thanks",
+        "thank",
+        "hi",
+        "hello",
+        "hey",
+        "there",
+        "here",
+        "what",
+        "when",
+        "which",
+        "who",
+        "how",
+        "all",
+        "any",
+        "some",
+        "each",
+        "every",
+        "more",
+        "most",
+        "other",
+        "into",
+        "about",
+        "up",
+        "out",
+        "over",
+        "then",
+        "than",
+        "only",
+        "same",
+        "one",
+        "own",
+        "get",
+        "got",
+        "like",
+        "want",
+        "wanted",
+        "need",
+        "needs",
+        "make",
+        "made",
+        "let",
+        "lets",
+        "would'd",
+        "i'm",
+        "we're",
+        "it's",
+        "that's",
+        "don't",
+        "can't",
+    ]
+)
 
 SYNONYMS = {
-    "photo": "photo", "picture": "photo", "pic": "photo", "shot": "photo", "image": "photo",
-    "photograph": "photo", "headshot": "photo", "render": "render", "song": "song",
-    "track": "song", "tune": "song", "page": "page", "screen": "screen", "post": "post",
-    "article": "post", "blog": "post", "video": "video", "episode": "video", "clip": "video",
-    "concept": "concept", "option": "concept", "record": "record", "row": "record",
-    "entry": "record", "listing": "listing", "product": "product", "item": "product",
-    "session": "session", "lesson": "session", "class": "session", "slide": "slide",
-    "word": "word", "hour": "hour", "minute": "minute", "second": "second", "prompt": "prompt",
-    "emoji": "emoji", "emojis": "emoji", "bug": "bug", "issue": "bug", "fix": "bug",
-    "problem": "bug", "keyword": "keyword", "term": "keyword", "link": "backlink",
-    "backlink": "backlink", "pin": "pin", "card": "card", "candle": "candle",
-    "transaction": "transaction", "account": "account", "competitor": "competitor",
-    "rival": "competitor", "hotel": "hotel", "module": "module", "variant": "variant",
-    "version": "variant", "spread": "spread", "animation": "animation", "citation": "citation",
-    "newsletter": "newsletter", "email": "email", "interview": "interview", "ring": "ring",
-    "lawyer": "person", "person": "person", "people": "person", "guest": "person",
-    "podcast": "podcast", "level": "level", "caterer": "caterer", "venue": "venue",
-    "renders": "render", "tunes": "song", "direction": "concept", "sketch": "concept",
-    "mockup": "concept", "mock-up": "concept", "spot": "illustration",
+    "photo": "photo",
+    "picture": "photo",
+    "pic": "photo",
+    "shot": "photo",
+    "image": "photo",
+    "photograph": "photo",
+    "headshot": "photo",
+    "render": "render",
+    "song": "song",
+    "track": "song",
+    "tune": "song",
+    "page": "page",
+    "screen": "screen",
+    "post": "post",
+    "article": "post",
+    "blog": "post",
+    "video": "video",
+    "episode": "video",
+    "clip": "video",
+    "concept": "concept",
+    "option": "concept",
+    "record": "record",
+    "row": "record",
+    "entry": "record",
+    "listing": "listing",
+    "product": "product",
+    "item": "product",
+    "session": "session",
+    "lesson": "session",
+    "class": "session",
+    "slide": "slide",
+    "word": "word",
+    "hour": "hour",
+    "minute": "minute",
+    "second": "second",
+    "prompt": "prompt",
+    "emoji": "emoji",
+    "emojis": "emoji",
+    "bug": "bug",
+    "issue": "bug",
+    "fix": "bug",
+    "problem": "bug",
+    "keyword": "keyword",
+    "term": "keyword",
+    "link": "backlink",
+    "backlink": "backlink",
+    "pin": "pin",
+    "card": "card",
+    "candle": "candle",
+    "transaction": "transaction",
+    "account": "account",
+    "competitor": "competitor",
+    "rival": "competitor",
+    "hotel": "hotel",
+    "module": "module",
+    "variant": "variant",
+    "version": "variant",
+    "spread": "spread",
+    "animation": "animation",
+    "citation": "citation",
+    "newsletter": "newsletter",
+    "email": "email",
+    "interview": "interview",
+    "ring": "ring",
+    "lawyer": "person",
+    "person": "person",
+    "people": "person",
+    "guest": "person",
+    "podcast": "podcast",
+    "level": "level",
+    "caterer": "caterer",
+    "venue": "venue",
+    "renders": "render",
+    "tunes": "song",
+    "direction": "concept",
+    "sketch": "concept",
+    "mockup": "concept",
+    "mock-up": "concept",
+    "spot": "illustration",
 }
 
 _MONEY_BEFORE = re.compile(r"(\$|€|£|usd|eur|gbp)\s*$", re.IGNORECASE)
@@ -54,8 +230,7 @@ _MONEY_BEFORE = re.compile(r"(\$|€|£|usd|eur|gbp)\s*$", re.IGNORECASE)
 
 def stem(word: str) -> str:
     w = word.lower().strip("'’.-")
-    for suf, rep in (("ies", "y"), ("sses", "ss"), ("ches", "ch"), ("shes", "sh"), ("xes", "x"),
-                     ("s", "")):
+    for suf, rep in (("ies", "y"), ("sses", "ss"), ("ches", "ch"), ("shes", "sh"), ("xes", "x"), ("s", "")):
         if w.endswith(suf) and len(w) > len(suf) + 2 and not w.endswith("ss"):
             w = w[: -len(suf)] + rep
             break
@@ -63,15 +238,16 @@ def stem(word: str) -> str:
 
 
 def content_words(text: str) -> list[str]:
-    return [stem(w) for w in re.findall(r"[A-Za-z][A-Za-z'’-]+", text) if w.lower() not in STOP
-            and len(w) > 2]
+    return [stem(w) for w in re.findall(r"[A-Za-z][A-Za-z'’-]+", text) if w.lower() not in STOP and len(w) > 2]
 
 
 # --- counted items -----------------------------------------------------------------------------
 
+
 @dataclass
 class Count:
     """A counted thing in the brief: '8 candles', '1,000 words each', 'up to 150 transactions'."""
+
     value: float
     heads: set[str]
     per_item: bool
@@ -103,14 +279,16 @@ class Mention:
     value: float
     head: str
     words: list[str]
-    old: bool           # the number being replaced ("not eight", "instead of 3")
-    text: str           # the number and what it counts, as written ("twelve candles")
+    old: bool  # the number being replaced ("not eight", "instead of 3")
+    text: str  # the number and what it counts, as written ("twelve candles")
     state: bool = False  # describes delivered work ("the chest is 5,200 tris") rather than asking
 
 
-_NEW_PIECE = re.compile(r"-(?:second|sec|minute|min)s?\s+(?:[a-z]+\s+)?(?:teaser|trailer|cut-?down|cutdown|promo|"
-                        r"snippet|clip|short|reel|sting|bumper|intro|outro|gif|loop|preview|highlight|"
-                        r"extended|radio edit|tiktok|story|stories)\b")
+_NEW_PIECE = re.compile(
+    r"-(?:second|sec|minute|min)s?\s+(?:[a-z]+\s+)?(?:teaser|trailer|cut-?down|cutdown|promo|"
+    r"snippet|clip|short|reel|sting|bumper|intro|outro|gif|loop|preview|highlight|"
+    r"extended|radio edit|tiktok|story|stories)\b"
+)
 
 
 def request_counts(text: str) -> list[Mention]:
@@ -118,9 +296,11 @@ def request_counts(text: str) -> list[Mention]:
     out = []
     low = text.lower()
     for n in find_numbers(text):
-        before = low[max(0, n.start - 16):n.start]
-        after = low[n.end:n.end + 40]
-        if _MONEY_BEFORE.search(before) or re.match(r"\s*(%|:|am\b|pm\b|st\b|nd\b|rd\b|th\b|x\d|px|dpi|k\b|p\b)", after):
+        before = low[max(0, n.start - 16) : n.start]
+        after = low[n.end : n.end + 40]
+        if _MONEY_BEFORE.search(before) or re.match(
+            r"\s*(%|:|am\b|pm\b|st\b|nd\b|rd\b|th\b|x\d|px|dpi|k\b|p\b)", after
+        ):
             continue
         if 1900 <= n.value <= 2100 and "," not in n.text:
             continue
@@ -128,7 +308,10 @@ def request_counts(text: str) -> list[Mention]:
         if _NEW_PIECE.match(after):
             continue
         words = re.findall(r"[a-z][a-z'-]*", after)[:5]
-        label = re.search(r"\b(round|pass|chapter|track|song|spread|page|step|feature|module|level|interview|prompt|post|pin|video|ep|episode|season|version|number|no\.?|#)\s*$", before)
+        label = re.search(
+            r"\b(round|pass|chapter|track|song|spread|page|step|feature|module|level|interview|prompt|post|pin|video|ep|episode|season|version|number|no\.?|#)\s*$",
+            before,
+        )
         if label and not re.match(r"\s+[a-z]+s\b", after):
             continue
         head, head_at = "", -1
@@ -140,13 +323,19 @@ def request_counts(text: str) -> list[Mention]:
             head, head_at = stem(w), i
             if w.endswith("s") or SYNONYMS.get(w.rstrip("s")) or SYNONYMS.get(w):
                 break
-        old = bool(re.search(r"(not|instead of|rather than|from|than|of the|out of|agreed|only)\s*(the\s*)?$", before)) \
-            or bool(re.match(r"\s+of\s+(the|them|those|these|our|your|my|its|their)\b", after))
-        state = bool(re.search(r"\b(is|are|was|were|comes? in at|came in at|came out at|spills? onto|only)\s*(only\s*|just\s*)?(about|around|roughly|nearly|almost|over|under|like)?\s*$", before))
+        old = bool(
+            re.search(r"(not|instead of|rather than|from|than|of the|out of|agreed|only)\s*(the\s*)?$", before)
+        ) or bool(re.match(r"\s+of\s+(the|them|those|these|our|your|my|its|their)\b", after))
+        state = bool(
+            re.search(
+                r"\b(is|are|was|were|comes? in at|came in at|came out at|spills? onto|only)\s*(only\s*|just\s*)?(about|around|roughly|nearly|almost|over|under|like)?\s*$",
+                before,
+            )
+        )
         value = n.value
         phrase = n.text
         if head_at >= 0:
-            tail = re.match(r"\s*(?:[\w'-]+\s+){0,%d}?%s\b" % (head_at, re.escape(words[head_at])), after)
+            tail = re.match(rf"\s*(?:[\w'-]+\s+){{0,{head_at}}}?{re.escape(words[head_at])}\b", after)
             if tail:
                 phrase = (n.text + tail.group(0).rstrip()).strip()
         if head in _SECONDS:
@@ -157,56 +346,94 @@ def request_counts(text: str) -> list[Mention]:
 
 # --- signal vocabularies -------------------------------------------------------------------------
 
-RX = {k: re.compile(v, re.IGNORECASE) for k, v in {
-    "also": r"\b(also|as well|too\b|while you'?re|in addition|on top of|besides|plus\b)",
-    "more": r"\b(more|another|additional|extra|expand|increase|bigger|longer|second|new)\b|\badd(ing|ed)?\b",
-    "instead": r"\b(instead|rather than|switch(ed)? to|move(d)? to|change(d)? to|prefer[s]? .* instead|replace)\b",
-    "correction": (r"\b(doesn'?t|don'?t|(?:isn'?t|aren'?t)(?!\s+(?:needed|necessary|required))|won'?t|wasn'?t|weren'?t|didn'?t|can'?t|not (working|loading|arriving|showing|reaching|coming|opening|matching)|"
-                   r"still|broken|missing|wrong|error|crash(es|ing)?|freez(es|ing)|bug|off by|corrupt(ed)?|typo|misspel|misread|"
-                   r"lost|empty|duplicate|repeated|swapped|fail(s|ed)?|cut(s)? off|blurry|low[- ]res|tilted|lean|drift|lag|"
-                   r"bounce|outdated|spills?|over (the|our)|under what|well under|below|than (we )?agreed|what we agreed|"
-                   r"we agreed|the agreed|as agreed|instead of the|came (out|through)|nothing came|goes nowhere|does nothing|"
-                   r"not the|rejected|sent it back|only went up|only had|wasn'?t done|hasn'?t|has no|have no|no bleed)\b"),
-    "delivered": r"\b(you sent|you delivered|the files?|i got|got the|arrived|delivered|came (out|through)|in the (demo|file|sheet|report|version|draft)|last (week|month)'?s|the (pdf|png|jpg|mp3|wav|mp4|sheet|report|video|draft|gallery|file|build|site|page)|we went live|since launch|after launch)\b",
-    "subset": (r"\b(only (need|want|have|do|use|launch|the)|just (the|need|do|four|three|two|five|six|seven|one|a)|skip|drop(ping|ped)?|leave out|"
-               r"no need|don'?t need|won'?t need|not needed|no longer|fewer|less (than|worried)|shorter|snappier|cancel(l?ed)?|"
-               r"remov(e|ed|ing)|(is|are|would be|will be|'s) (plenty|enough)|(will|'ll) (do|write|handle|keep) .{0,30}ourselves|ourselves|"
-               r"not (needed|necessary)|(isn'?t|aren'?t|is not|are not) (needed|necessary|required)|closed|scrap|deleted|discontinued|cut from|got cut|only \w+ now)\b"),
-    "deadline": (r"\b(tomorrow|tonight|today|this (morning|afternoon|evening|week|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
-                 r"by (monday|tuesday|wednesday|thursday|friday|saturday|sunday|noon|tonight|the end of (the )?(day|week))|next morning|first thing|"
-                 r"in (a few|two|three|\d+) (hours?|days)|within (a few|\d+) hours|asap|urgent(ly)?|rush|moved up|brought forward|"
-                 r"only (started|sent|signed|kicked|agreed|began|approved|uploaded|shipped)|kicked off|earlier|sooner|faster|"
-                 r"in the next hour|an hour|by \d{1,2}(am|pm)?\b|by next week|by the end of (the |this |next )?week|by the \d+|"
-                 r"by \d{4}-\d\d-\d\d|by (the )?\d{1,2}(st|nd|rd|th)?( of)? (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|"
-                 r"by (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}\b)"),
-    "usage": (r"\b(billboard|print (ad|campaign)|magazine|newspaper|press|tv\b|television|commercial(ly)?|broadcast|radio|national|"
-              r"ads?\b|advert|paid (ad|spot|advertising)|campaign|pre-?roll|merch(andise)?|t-?shirts?|mugs?|tote( bags?)?|posters?|tea towels?|hoodies?|phone cases?|sell|selling|resell|stock (site|photo)|"
-              r"catalog(ue)?|brochure|packaging|on the box|podcast|hulu|netflix|distributor|wholesal\w*|retail(er)?|partner|supermarket|"
-              r"third[- ]part|pass (them|it|the \w+) (on|to)|give (them|it) (to|the files)|share (them|it) with|reprint|anthology|udemy|"
-              r"other (companies|brands|clients)|their (website|brochure|catalog|ads?)|license|licence|rights|republish)\b"),
-    "permission": r"(that'?s (fine|ok|okay|covered|included)|is (that|it) (ok|okay|fine|covered|included|alright)|\bright\?|hope that'?s (fine|ok)|\bok\?|\bokay\?|covered by|included\?|can (we|i|they) (use|print|share|pass|give|send|put|sell|run|post|reuse)|just letting you know)",
-    "rev_more": (r"\b(another (round|pass|set|version|try|go|revision|change)|one more (round|pass|set|version|time|try|change|revision|mix|edit|tweak)|"
-                 r"(more|further|new|fresh|additional|extra) (changes|edits|tweaks|notes|feedback|revisions?|rounds?|set of changes)|again|"
-                 r"already (did|done|used|had|made|went|have)|(we'?ve|we have|we) (already )?used|after (the|your) (update|changes|edits|revision|re-?read)|"
-                 r"(thanks|thank you) for (the|making|updating|our|your) \w*\s*(update|changes|edits|revision|re-?read|round|cut|version)|"
-                 r"(did|done|used|had|made) .{0,25}(revisions?|rounds?|changes|retakes?|edits?) already|revision round is done|rounds? (are|is) (done|used)|used (both|all|the|our) \w*\s*(rounds?|revisions?|retakes?|edits?|changes))"),
-    "rev_first": (r"\b(our (one|only|single|first) (revision|retake|round|edit|pass|set|change|re-?read)|first (round|pass|set|batch|revision|notes|feedback)|"
-                  r"round (1|one)\b|for the (pick-?up|retake|revision) (session|round)|(that'?s|this is) (our|my) (one|feedback|revision|edit|only) ?\w*|for (our|the|my) (one )?(revision|retouch\w*|edit|feedback)|"
-                  r"(our|my) (one|feedback|revision|edit) (round|pass)|using (our|my) (one|the) \w+|here'?s our (round|revision)|this is our round|"
-                  r"(use|using) (the|our|my) (one |included |free )?(re-?take|revision|edit|round|pick-?up))"),
-    "change": (r"\b(change|tweak|adjust|swap|move|make (the|it|them) \w+er|bigger|smaller|brighter|darker|warmer|softer|lighter|thinner|thicker|"
-               r"trim|shorten|tighten|less|slower|faster|rework|redo|notes|feedback|comments)\b"),
-    "clarify": (r"^(quick q(uestion)?:?\s*)?(should|do|does|did|will|what|when|which|how|who|where|would it help|would you (rather|prefer|like)|"
-                r"is it better|any preference)\b|\b(work|be) better( for (you|us|me))?\s*\?|\b(just curious|just so i (know|can)|just want to know|either is (fine|okay))"),
-    "ensure": r"\b(make sure|ensure|remember to|don'?t forget|be sure)\b",
-}.items()}
+RX = {
+    k: re.compile(v, re.IGNORECASE)
+    for k, v in {
+        "also": r"\b(also|as well|too\b|while you'?re|in addition|on top of|besides|plus\b)",
+        "more": r"\b(more|another|additional|extra|expand|increase|bigger|longer|second|new)\b|\badd(ing|ed)?\b",
+        "instead": r"\b(instead|rather than|switch(ed)? to|move(d)? to|change(d)? to|prefer[s]? .* instead|replace)\b",
+        "correction": (
+            r"\b(doesn'?t|don'?t|(?:isn'?t|aren'?t)(?!\s+(?:needed|necessary|required))|won'?t|wasn'?t|weren'?t|didn'?t|can'?t|not (working|loading|arriving|showing|reaching|coming|opening|matching)|"
+            r"still|broken|missing|wrong|error|crash(es|ing)?|freez(es|ing)|bug|off by|corrupt(ed)?|typo|misspel|misread|"
+            r"lost|empty|duplicate|repeated|swapped|fail(s|ed)?|cut(s)? off|blurry|low[- ]res|tilted|lean|drift|lag|"
+            r"bounce|outdated|spills?|over (the|our)|under what|well under|below|than (we )?agreed|what we agreed|"
+            r"we agreed|the agreed|as agreed|instead of the|came (out|through)|nothing came|goes nowhere|does nothing|"
+            r"not the|rejected|sent it back|only went up|only had|wasn'?t done|hasn'?t|has no|have no|no bleed)\b"
+        ),
+        "delivered": r"\b(you sent|you delivered|the files?|i got|got the|arrived|delivered|came (out|through)|in the (demo|file|sheet|report|version|draft)|last (week|month)'?s|the (pdf|png|jpg|mp3|wav|mp4|sheet|report|video|draft|gallery|file|build|site|page)|we went live|since launch|after launch)\b",
+        "subset": (
+            r"\b(only (need|want|have|do|use|launch|the)|just (the|need|do|four|three|two|five|six|seven|one|a)|skip|drop(ping|ped)?|leave out|"
+            r"no need|don'?t need|won'?t need|not needed|no longer|fewer|less (than|worried)|shorter|snappier|cancel(l?ed)?|"
+            r"remov(e|ed|ing)|(is|are|would be|will be|'s) (plenty|enough)|(will|'ll) (do|write|handle|keep) .{0,30}ourselves|ourselves|"
+            r"not (needed|necessary)|(isn'?t|aren'?t|is not|are not) (needed|necessary|required)|closed|scrap|deleted|discontinued|cut from|got cut|only \w+ now)\b"
+        ),
+        "deadline": (
+            r"\b(tomorrow|tonight|today|this (morning|afternoon|evening|week|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+            r"by (monday|tuesday|wednesday|thursday|friday|saturday|sunday|noon|tonight|the end of (the )?(day|week))|next morning|first thing|"
+            r"in (a few|two|three|\d+) (hours?|days)|within (a few|\d+) hours|asap|urgent(ly)?|rush|moved up|brought forward|"
+            r"only (started|sent|signed|kicked|agreed|began|approved|uploaded|shipped)|kicked off|earlier|sooner|faster|"
+            r"in the next hour|an hour|by \d{1,2}(am|pm)?\b|by next week|by the end of (the |this |next )?week|by the \d+|"
+            r"by \d{4}-\d\d-\d\d|by (the )?\d{1,2}(st|nd|rd|th)?( of)? (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|"
+            r"by (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}\b)"
+        ),
+        "usage": (
+            r"\b(billboard|print (ad|campaign)|magazine|newspaper|press|tv\b|television|commercial(ly)?|broadcast|radio|national|"
+            r"ads?\b|advert|paid (ad|spot|advertising)|campaign|pre-?roll|merch(andise)?|t-?shirts?|mugs?|tote( bags?)?|posters?|tea towels?|hoodies?|phone cases?|sell|selling|resell|stock (site|photo)|"
+            r"catalog(ue)?|brochure|packaging|on the box|podcast|hulu|netflix|distributor|wholesal\w*|retail(er)?|partner|supermarket|"
+            r"third[- ]part|pass (them|it|the \w+) (on|to)|give (them|it) (to|the files)|share (them|it) with|reprint|anthology|udemy|"
+            r"other (companies|brands|clients)|their (website|brochure|catalog|ads?)|license|licence|rights|republish)\b"
+        ),
+        "permission": r"(that'?s (fine|ok|okay|covered|included)|is (that|it) (ok|okay|fine|covered|included|alright)|\bright\?|hope that'?s (fine|ok)|\bok\?|\bokay\?|covered by|included\?|can (we|i|they) (use|print|share|pass|give|send|put|sell|run|post|reuse)|just letting you know)",
+        "rev_more": (
+            r"\b(another (round|pass|set|version|try|go|revision|change)|one more (round|pass|set|version|time|try|change|revision|mix|edit|tweak)|"
+            r"(more|further|new|fresh|additional|extra) (changes|edits|tweaks|notes|feedback|revisions?|rounds?|set of changes)|again|"
+            r"already (did|done|used|had|made|went|have)|(we'?ve|we have|we) (already )?used|after (the|your) (update|changes|edits|revision|re-?read)|"
+            r"(thanks|thank you) for (the|making|updating|our|your) \w*\s*(update|changes|edits|revision|re-?read|round|cut|version)|"
+            r"(did|done|used|had|made) .{0,25}(revisions?|rounds?|changes|retakes?|edits?) already|revision round is done|rounds? (are|is) (done|used)|used (both|all|the|our) \w*\s*(rounds?|revisions?|retakes?|edits?|changes))"
+        ),
+        "rev_first": (
+            r"\b(our (one|only|single|first) (revision|retake|round|edit|pass|set|change|re-?read)|first (round|pass|set|batch|revision|notes|feedback)|"
+            r"round (1|one)\b|for the (pick-?up|retake|revision) (session|round)|(that'?s|this is) (our|my) (one|feedback|revision|edit|only) ?\w*|for (our|the|my) (one )?(revision|retouch\w*|edit|feedback)|"
+            r"(our|my) (one|feedback|revision|edit) (round|pass)|using (our|my) (one|the) \w+|here'?s our (round|revision)|this is our round|"
+            r"(use|using) (the|our|my) (one |included |free )?(re-?take|revision|edit|round|pick-?up))"
+        ),
+        "change": (
+            r"\b(change|tweak|adjust|swap|move|make (the|it|them) \w+er|bigger|smaller|brighter|darker|warmer|softer|lighter|thinner|thicker|"
+            r"trim|shorten|tighten|less|slower|faster|rework|redo|notes|feedback|comments)\b"
+        ),
+        "clarify": (
+            r"^(quick q(uestion)?:?\s*)?(should|do|does|did|will|what|when|which|how|who|where|would it help|would you (rather|prefer|like)|"
+            r"is it better|any preference)\b|\b(work|be) better( for (you|us|me))?\s*\?|\b(just curious|just so i (know|can)|just want to know|either is (fine|okay))"
+        ),
+        "ensure": r"\b(make sure|ensure|remember to|don'?t forget|be sure)\b",
+    }.items()
+}
 
 ORDINAL_ROUND = re.compile(
     r"\b(?:(first|second|third|fourth|fifth|sixth|1st|2nd|3rd|4th|5th)[\s-]+(?:(?:retake|revision|feedback|edit|pick-?up|change)s?\s+)?"
     r"(?:round|pass|set|batch|cut|version|revision|go|time|edit|retakes?|re-?record|pick-?ups?|list|notes)"
-    r"|(?:round|pass|revision|version|cut)\s+(one|two|three|four|five|six|\d))\b", re.IGNORECASE)
-_ORD = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "1st": 1, "2nd": 2,
-        "3rd": 3, "4th": 4, "5th": 5, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+    r"|(?:round|pass|revision|version|cut)\s+(one|two|three|four|five|six|\d))\b",
+    re.IGNORECASE,
+)
+_ORD = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "1st": 1,
+    "2nd": 2,
+    "3rd": 3,
+    "4th": 4,
+    "5th": 5,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+}
 
 _RES = {"480p": 480, "720p": 720, "1080p": 1080, "2k": 1440, "1440p": 1440, "4k": 2160, "2160p": 2160, "8k": 4320}
 
@@ -214,12 +441,13 @@ _RES = {"480p": 480, "720p": 720, "1080p": 1080, "2k": 1440, "1440p": 1440, "4k"
 @dataclass
 class Signals:
     """Rule findings for one request against one brief, with evidence for the reason."""
+
     values: dict[str, float] = field(default_factory=dict)
     evidence: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # name -> (detail, clause)
     extra_units: int | None = None  # how many more of a counted deliverable ("12" against "8": 4)
 
     def more_units(self, asked: float, agreed: float) -> None:
-        extra = int(round(asked - agreed))
+        extra = round(asked - agreed)
         if extra > 0 and extra > (self.extra_units or 0):
             self.extra_units = extra
 
@@ -230,18 +458,53 @@ class Signals:
 
 
 FEATURES = [
-    "qty_more", "qty_less", "len_more", "len_less", "qty_same", "num_unmatched", "also", "more",
-    "instead", "correction", "correction_n", "delivered", "subset", "deadline", "deadline_shorter",
-    "brief_deadline", "usage", "usage_new", "permission", "brief_usage", "plat_new", "fmt_new",
-    "res_up", "res_down", "excluded", "rev_more", "rev_first", "rev_over", "rev_within",
-    "brief_revisions", "change", "clarify", "asks_only", "wants_work", "question", "ensure",
-    "overlap", "sim_max", "sim_mean", "n_words", "num_state",
+    "qty_more",
+    "qty_less",
+    "len_more",
+    "len_less",
+    "qty_same",
+    "num_unmatched",
+    "also",
+    "more",
+    "instead",
+    "correction",
+    "correction_n",
+    "delivered",
+    "subset",
+    "deadline",
+    "deadline_shorter",
+    "brief_deadline",
+    "usage",
+    "usage_new",
+    "permission",
+    "brief_usage",
+    "plat_new",
+    "fmt_new",
+    "res_up",
+    "res_down",
+    "excluded",
+    "rev_more",
+    "rev_first",
+    "rev_over",
+    "rev_within",
+    "brief_revisions",
+    "change",
+    "clarify",
+    "asks_only",
+    "wants_work",
+    "question",
+    "ensure",
+    "overlap",
+    "sim_max",
+    "sim_mean",
+    "n_words",
+    "num_state",
 ]
 
 STRONG = ("qty_more", "len_more", "rev_over", "deadline_shorter", "usage_new", "excluded")
 
 
-def decide(probs: dict[str, float], sig: "Signals") -> tuple[bool, str, float]:
+def decide(probs: dict[str, float], sig: Signals) -> tuple[bool, str, float]:
     """Out of scope or not, the kind, and P(out of scope): the head's answer, overruled by a
     checkable fact when the brief's own numbers or terms settle it."""
     p_out = sum(v for k, v in probs.items() if k in OUT_KINDS)
@@ -265,13 +528,25 @@ def _clause_of(req: Requirement | None) -> str | None:
 def compute(brief: Brief, request: str, asks=None) -> Signals:
     """All rule signals for one request (the text with pleasantries removed)."""
     from nlp.asks import find_asks
+
     sig = Signals()
     low = request.lower()
     asks = find_asks(request) if asks is None else asks
     brief_low = brief.text.lower()
 
-    for name in ("also", "more", "instead", "delivered", "subset", "usage",
-                 "permission", "rev_more", "rev_first", "change", "ensure"):
+    for name in (
+        "also",
+        "more",
+        "instead",
+        "delivered",
+        "subset",
+        "usage",
+        "permission",
+        "rev_more",
+        "rev_first",
+        "change",
+        "ensure",
+    ):
         m = RX[name].search(request)
         if m:
             sig.set(name, 1.0, m.group(0))
@@ -279,9 +554,15 @@ def compute(brief: Brief, request: str, asks=None) -> Signals:
         # a date in "I'll send the invite tonight" is the client's own plan, not a delivery ask
         if a.asks_only or re.search(r"\b(i|we)('ll| will| am going to| are going to)\b", a.text, re.IGNORECASE):
             continue
-        if not (a.wants_work or a.question or re.search(r"\b(need|needs|want|wants|have to|must)\b", a.text, re.IGNORECASE)):
+        if not (
+            a.wants_work or a.question or re.search(r"\b(need|needs|want|wants|have to|must)\b", a.text, re.IGNORECASE)
+        ):
             continue
-        if re.search(r"\b(shipped|sent|uploaded|signed|started|dropped|posted|arrived|approved)\b[^.?!]{0,20}\b(today|this morning|yesterday)\b", a.text, re.IGNORECASE):
+        if re.search(
+            r"\b(shipped|sent|uploaded|signed|started|dropped|posted|arrived|approved)\b[^.?!]{0,20}\b(today|this morning|yesterday)\b",
+            a.text,
+            re.IGNORECASE,
+        ):
             continue
         m = RX["deadline"].search(a.text)
         if m:
@@ -338,13 +619,15 @@ def compute(brief: Brief, request: str, asks=None) -> Signals:
             sig.set("qty_same", 1.0, c.phrase, c.req.text)
 
     # "a fourth bug" when three were agreed
-    for m in re.finditer(r"\b(?:a|the)\s+(third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\s+(\w+)", low):
+    for m in re.finditer(
+        r"\b(?:a|the)\s+(third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\s+(\w+)", low
+    ):
         n = _ORD.get(m.group(1)) or parse_number(m.group(1)) or (int(re.sub(r"\D", "", m.group(1)) or 0))
         head = stem(m.group(2))
         matched = [c for c in counts if head in c.heads and not c.per_item]
         if not matched and head in ("thing", "one", "item") and len([c for c in counts if not c.per_item]) == 1:
             matched = [c for c in counts if not c.per_item]
-        onto = re.search(r"\b(onto|into|on to|over|is|are|has)\s*$", low[:m.start()])
+        onto = re.search(r"\b(onto|into|on to|over|is|are|has)\s*$", low[: m.start()])
         if matched and n and n > matched[0].value and not onto and not re.search(r"round|pass|revision", m.group(2)):
             c = matched[0]
             sig.set("qty_more", 1.0, f"a {m.group(1)} {m.group(2)}|{c.phrase}", c.req.text)
@@ -369,7 +652,9 @@ def compute(brief: Brief, request: str, asks=None) -> Signals:
         else:
             sig.set("rev_within", 1.0, f"{m.group(0)}|{allowance}", _clause_of(rev_req))
     if allowance is not None and sig.values.get("rev_more") and allowance <= 1:
-        sig.set("rev_over", 0.5, f"{sig.evidence.get('rev_more', ('another round',))[0]}|{allowance}", _clause_of(rev_req))
+        sig.set(
+            "rev_over", 0.5, f"{sig.evidence.get('rev_more', ('another round',))[0]}|{allowance}", _clause_of(rev_req)
+        )
 
     # deadline
     dl_req = next((r for r in brief.requirements if r.kind == "deadline"), None)
@@ -380,9 +665,13 @@ def compute(brief: Brief, request: str, asks=None) -> Signals:
         if days is not None and dl_req.deadline_days is not None and days < dl_req.deadline_days:
             sig.set("deadline_shorter", 1.0, sig.evidence["deadline"][0], dl_req.text)
         m = re.search(r"by the (\d{1,2})(?:st|nd|rd|th)", low)
-        if m and dl_req.deadline_date and dl_req.deadline_date.startswith("--"):
-            if int(m.group(1)) < int(dl_req.deadline_date[2:]):
-                sig.set("deadline_shorter", 1.0, m.group(0), dl_req.text)
+        if (
+            m
+            and dl_req.deadline_date
+            and dl_req.deadline_date.startswith("--")
+            and int(m.group(1)) < int(dl_req.deadline_date[2:])
+        ):
+            sig.set("deadline_shorter", 1.0, m.group(0), dl_req.text)
     brief_dates = [r for r in brief.requirements if r.kind == "deadline" and r.deadline_date]
     if sig.values.get("deadline") and brief_dates:
         for a in asks or []:
@@ -415,18 +704,31 @@ def compute(brief: Brief, request: str, asks=None) -> Signals:
     for key, val in PLATFORMS.items():
         if val in req_plats:
             continue
-        if re.search(r"(?<!\w)" + re.escape(key) + r"(?!\w)", low) and val not in brief_plats \
-                and key not in brief_low and key in ("web", "desktop", "ipad", "tablet", "radio", "tv", "podcast"):
+        if (
+            re.search(r"(?<!\w)" + re.escape(key) + r"(?!\w)", low)
+            and val not in brief_plats
+            and key not in brief_low
+            and key in ("web", "desktop", "ipad", "tablet", "radio", "tv", "podcast")
+        ):
             req_plats.append(val)
     req_plats = [p for p in req_plats if p not in negated]
-    req_plats += [w for w in re.findall(r"\b(iphone|android|ios|tablet|desktop|mac|windows|linux|web)\b", low)
-                  if w not in brief_low and w not in req_plats and w not in negated and not (w == "ios" and "iphone" in brief_low)
-                  and not (w == "iphone" and "ios" in brief_low)]
+    req_plats += [
+        w
+        for w in re.findall(r"\b(iphone|android|ios|tablet|desktop|mac|windows|linux|web)\b", low)
+        if w not in brief_low
+        and w not in req_plats
+        and w not in negated
+        and not (w == "ios" and "iphone" in brief_low)
+        and not (w == "iphone" and "ios" in brief_low)
+    ]
     if req_plats:
         sig.set("plat_new", 1.0, req_plats[0], None)
     brief_fmts = brief.formats | _brief_formats(brief.text)
     req_fmts = [f for f in _norm_formats(request) if f not in brief_fmts and f not in negated]
-    extra = re.findall(r"\b(vinyl|cassette|ddp|dolby atmos|scorm|dxf|latex|indesign|keynote|google slides|gif|webp|tiff|eps|obj|gltf|glb|stl|mov|html|epub|json|xml|sql|postgresql|database|template)\b", low)
+    extra = re.findall(
+        r"\b(vinyl|cassette|ddp|dolby atmos|scorm|dxf|latex|indesign|keynote|google slides|gif|webp|tiff|eps|obj|gltf|glb|stl|mov|html|epub|json|xml|sql|postgresql|database|template)\b",
+        low,
+    )
     req_fmts += [f for f in extra if f not in brief_low and f not in req_fmts and f not in negated]
     if req_fmts:
         sig.set("fmt_new", 1.0, req_fmts[0], next((r.text for r in brief.requirements if r.kind == "format"), None))
@@ -472,19 +774,29 @@ def _root(word: str) -> str:
     return stem(w)
 
 
-_PRODUCE = (r"write|rewrite|draft|create|make|shoot|take|design|schedule|publish|find|source|"
-            r"supply|provide|research|choose|pick|suggest|come up with|do|handle|prepare|record|film|"
-            r"photograph|translate|produce|buy|order|collect|gather")
+_PRODUCE = (
+    r"write|rewrite|draft|create|make|shoot|take|design|schedule|publish|find|source|"
+    r"supply|provide|research|choose|pick|suggest|come up with|do|handle|prepare|record|film|"
+    r"photograph|translate|produce|buy|order|collect|gather"
+)
 
 
 def _asks_to_produce(low: str, root: str, phrase: str) -> bool:
     """Work the brief leaves to the client is asked for only when the request has the
     freelancer make it ("could you write the text"), not when it merely mentions it."""
     if phrase.endswith("ing"):  # a task ("posting"): asked for when the freelancer is to do it
-        return bool(re.search(r"\b(you|u)\b[^.?!]{0,30}\b" + re.escape(root) + r"(?:s|ing)?\s+(?:them|it|this|these|those|for|on|to|the|every|each)\b", low)
-                    or re.search(r"\b(?:do|handle|take over|take care of)\s+(?:the\s+)?" + re.escape(root), low))
-    return bool(re.search(r"\b(?:" + _PRODUCE + r")\b(?:\s+[\w'-]+){0,4}?\s+" + re.escape(root), low)) and \
-        not re.search(r"\b(i|we)('ll| will| can| am going to| are going to)\s+(?:" + _PRODUCE + r")\b", low)
+        return bool(
+            re.search(
+                r"\b(you|u)\b[^.?!]{0,30}\b"
+                + re.escape(root)
+                + r"(?:s|ing)?\s+(?:them|it|this|these|those|for|on|to|the|every|each)\b",
+                low,
+            )
+            or re.search(r"\b(?:do|handle|take over|take care of)\s+(?:the\s+)?" + re.escape(root), low)
+        )
+    return bool(
+        re.search(r"\b(?:" + _PRODUCE + r")\b(?:\s+[\w'-]+){0,4}?\s+" + re.escape(root), low)
+    ) and not re.search(r"\b(i|we)('ll| will| can| am going to| are going to)\s+(?:" + _PRODUCE + r")\b", low)
 
 
 @lru_cache(maxsize=1024)
@@ -498,8 +810,11 @@ def _brief_formats(text: str) -> frozenset:
 
 
 _BY_THEN = re.compile(r"\b(by then|in time|before then|by that (time|day|date))\b", re.IGNORECASE)
-_OWN_EVENT = re.compile(r"\b(shipped|sent|uploaded|signed|started|dropped|posted|arrived|approved)\b[^.?!]{0,25}?"
-                        r"\b(today|this morning|yesterday|last night)\b", re.IGNORECASE)
+_OWN_EVENT = re.compile(
+    r"\b(shipped|sent|uploaded|signed|started|dropped|posted|arrived|approved)\b[^.?!]{0,25}?"
+    r"\b(today|this morning|yesterday|last night)\b",
+    re.IGNORECASE,
+)
 
 
 def _date_key(date: str) -> tuple[int | None, int | None, int]:
@@ -530,7 +845,9 @@ def _date_before(asked: str, agreed: str) -> bool:
 def _negated(low: str) -> set[str]:
     """Words the request rules out: 'not web jpgs', 'instead of a laptop', 'rather than PDF'."""
     out: set[str] = set()
-    for m in re.finditer(r"\b(?:not|no|instead of|rather than|never)\s+(?:an?\s+|the\s+|as\s+)?((?:[\w.-]+\s+){0,2}[\w.-]+)", low):
+    for m in re.finditer(
+        r"\b(?:not|no|instead of|rather than|never)\s+(?:an?\s+|the\s+|as\s+)?((?:[\w.-]+\s+){0,2}[\w.-]+)", low
+    ):
         for w in m.group(1).split():
             w = w.strip(".")
             out.add(w)
@@ -540,14 +857,20 @@ def _negated(low: str) -> set[str]:
 
 
 def _request_days(low: str) -> float | None:
-    if re.search(r"\b(tonight|today|this (morning|afternoon|evening)|in the next hour|in a few hours|an hour|within \d+ hours)\b", low):
+    if re.search(
+        r"\b(tonight|today|this (morning|afternoon|evening)|in the next hour|in a few hours|an hour|within \d+ hours)\b",
+        low,
+    ):
         return 0.25
     if re.search(r"\b(tomorrow|next morning|first thing)\b", low):
         return 1
     m = re.search(r"\bin (a few|two|three|four|five|\d+) days\b", low)
     if m:
         return parse_number(m.group(1)) or 3
-    if re.search(r"\bthis (week|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\bby (monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", low):
+    if re.search(
+        r"\bthis (week|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\bby (monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+        low,
+    ):
         return 4
     if re.search(r"\bnext week\b", low):
         return 7
@@ -567,8 +890,15 @@ def vector(sig: Signals) -> list[float]:
 # brief and the rule signals above, trained on Mediator's own labelled cases (nlp/data).
 # =============================================================================================
 
-OUT_KINDS = ("usage_rights", "deadline", "extra_revisions", "platform_or_format",
-             "new_deliverable", "quantity", "attribute")
+OUT_KINDS = (
+    "usage_rights",
+    "deadline",
+    "extra_revisions",
+    "platform_or_format",
+    "new_deliverable",
+    "quantity",
+    "attribute",
+)
 IN_KINDS = ("correction", "revision_within_allowance", "in_brief", "clarification", "subset")
 KINDS = OUT_KINDS + IN_KINDS
 MAX_REQUEST_CHARS = 2000
@@ -578,6 +908,7 @@ WEIGHTS = Path(__file__).parent / "weights" / "scope_head.npz"
 @dataclass
 class AskResult:
     """One ask of a message and the rule signals found in it."""
+
     text: str
     question: bool
     wants_work: bool
@@ -598,9 +929,14 @@ class ScopeResult:
 
     def to_json(self, id) -> dict:
         """The scope-check contract: exactly these six fields."""
-        return {"id": id, "out_of_scope": bool(self.out_of_scope),
-                "confidence": round(float(self.confidence), 4), "kind": self.kind,
-                "brief_match": self.brief_match, "reason": self.reason}
+        return {
+            "id": id,
+            "out_of_scope": bool(self.out_of_scope),
+            "confidence": round(float(self.confidence), 4),
+            "kind": self.kind,
+            "brief_match": self.brief_match,
+            "reason": self.reason,
+        }
 
 
 def clean_text(value, limit: int) -> tuple[str, list[str]]:
@@ -631,9 +967,71 @@ def clean_text(value, limit: int) -> tuple[str, list[str]]:
     return text, notes
 
 
-_EN_WORDS = set("""the a an and or to of in on for with you your we our i my it is are be can could
-would will please this that these those just also too as at by from not do does have has
-need want get more one two all so but if what when how should any make add send thanks""".split())
+_EN_WORDS = set(
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "to",
+        "of",
+        "in",
+        "on",
+        "for",
+        "with",
+        "you",
+        "your",
+        "we",
+        "our",
+        "i",
+        "my",
+        "it",
+        "is",
+        "are",
+        "be",
+        "can",
+        "could",
+        "would",
+        "will",
+        "please",
+        "this",
+        "that",
+        "these",
+        "those",
+        "just",
+        "also",
+        "too",
+        "as",
+        "at",
+        "by",
+        "from",
+        "not",
+        "do",
+        "does",
+        "have",
+        "has",
+        "need",
+        "want",
+        "get",
+        "more",
+        "one",
+        "two",
+        "all",
+        "so",
+        "but",
+        "if",
+        "what",
+        "when",
+        "how",
+        "should",
+        "any",
+        "make",
+        "add",
+        "send",
+        "thanks",
+    ]
+)
 
 
 def looks_english(text: str) -> bool:
@@ -686,12 +1084,13 @@ def _reason(kind: str, sig: Signals, brief: Brief, match: str | None, oos: bool)
         return f"Asks for less than agreed ({new} against {old}{quote}), which needs no extra work."
     if kind == "extra_revisions" and "rev_over" in ev:
         said, _, allowed = ev["rev_over"][0].partition("|")
-        return (f"Asks for another revision ('{said}') beyond the {allowed} round(s) the brief "
-                f"allows{quote}.")
+        return f"Asks for another revision ('{said}') beyond the {allowed} round(s) the brief allows{quote}."
     if kind == "revision_within_allowance":
         allowed = brief.revisions
-        return (f"A change to delivered work within the brief's revision allowance"
-                f"{f' of {allowed}' if allowed is not None else ''}{quote}.")
+        return (
+            f"A change to delivered work within the brief's revision allowance"
+            f"{f' of {allowed}' if allowed is not None else ''}{quote}."
+        )
     if kind == "deadline":
         said = ev.get("deadline_shorter", ev.get("deadline", ("an earlier date", None)))[0]
         return f"Asks for delivery earlier than agreed ('{said}'){'; the brief says' + quote if match else ''}."
@@ -729,6 +1128,7 @@ class ScopeClassifier:
 
     def __init__(self, encoder, weights: str | Path | None = None, brief_cache: int = 256):
         import numpy as np
+
         self.np = np
         self.encoder = encoder
         path = Path(weights) if weights else WEIGHTS
@@ -770,6 +1170,7 @@ class ScopeClassifier:
     def prepare(self, pairs):
         """Parse, clean and embed a batch: one encoder call for every new text."""
         from nlp.asks import core_text, find_asks
+
         items = []
         texts: list[str] = []
         for brief, request in pairs:
@@ -823,17 +1224,17 @@ class ScopeClassifier:
             return []
         items, vecs = self.prepare(pairs)
         rows, sigs, matches = [], [], []
-        for b, r_text, core, asks, notes in items:
+        for b, _r_text, core, asks, _notes in items:
             x, sig, match = self.featurize(b, core, asks, vecs)
             rows.append(x)
             sigs.append(sig)
             matches.append(match)
         P = self.predict_proba(rows)
-        return [self._result(p, *item, sig, match)
-                for p, item, sig, match in zip(P, items, sigs, matches)]
+        return [self._result(p, *item, sig, match) for p, item, sig, match in zip(P, items, sigs, matches)]
 
-    def _result(self, p, brief: Brief, r_text: str, core: str, asks, notes, sig: Signals,
-                match: str | None) -> ScopeResult:
+    def _result(
+        self, p, brief: Brief, r_text: str, core: str, asks, notes, sig: Signals, match: str | None
+    ) -> ScopeResult:
         probs = {k: float(v) for k, v in zip(self.kinds, p)}
         oos, kind, p_out = decide(probs, sig)
         confidence = p_out if oos else 1 - p_out
@@ -841,8 +1242,9 @@ class ScopeClassifier:
         brief_match = ev_clause or match
         if not r_text:
             notes.append("empty request")
-            return ScopeResult(False, 0.5, "clarification", None,
-                               "The request is empty, so it asks for nothing.", [], notes, probs)
+            return ScopeResult(
+                False, 0.5, "clarification", None, "The request is empty, so it asks for nothing.", [], notes, probs
+            )
         if not any(r.kind != "other" for r in brief.requirements):
             notes.append("the brief states no recognisable requirements")
             confidence = min(confidence, 0.55)
@@ -852,21 +1254,49 @@ class ScopeClassifier:
         reason = _reason(kind, sig, brief, brief_match, oos)
         if notes:
             reason = reason.rstrip(".") + " (" + "; ".join(notes) + ")."
-        ask_results = [AskResult(a.text, a.question, a.wants_work, _ask_signals(a, sig))
-                       for a in asks]
-        return ScopeResult(oos, round(float(confidence), 4), kind, brief_match, reason,
-                           ask_results, notes, probs, sig.extra_units if kind == "quantity" else None)
+        ask_results = [AskResult(a.text, a.question, a.wants_work, _ask_signals(a, sig)) for a in asks]
+        return ScopeResult(
+            oos,
+            round(float(confidence), 4),
+            kind,
+            brief_match,
+            reason,
+            ask_results,
+            notes,
+            probs,
+            sig.extra_units if kind == "quantity" else None,
+        )
 
 
 _KIND_SIGNALS = {
-    "quantity": ("qty_more",), "attribute": ("len_more",), "subset": ("qty_less", "len_less"),
-    "extra_revisions": ("rev_over",), "deadline": ("deadline_shorter",),
-    "usage_rights": ("usage_new",), "new_deliverable": ("excluded",),
-    "platform_or_format": ("fmt_new",), "revision_within_allowance": ("rev_within",),
+    "quantity": ("qty_more",),
+    "attribute": ("len_more",),
+    "subset": ("qty_less", "len_less"),
+    "extra_revisions": ("rev_over",),
+    "deadline": ("deadline_shorter",),
+    "usage_rights": ("usage_new",),
+    "new_deliverable": ("excluded",),
+    "platform_or_format": ("fmt_new",),
+    "revision_within_allowance": ("rev_within",),
 }
-_ASK_SIGNALS = {"qty_more", "qty_less", "len_more", "len_less", "excluded", "rev_over",
-                "rev_within", "deadline", "deadline_shorter", "usage_new", "plat_new", "fmt_new",
-                "correction", "subset", "clarify", "asks_only"}
+_ASK_SIGNALS = {
+    "qty_more",
+    "qty_less",
+    "len_more",
+    "len_less",
+    "excluded",
+    "rev_over",
+    "rev_within",
+    "deadline",
+    "deadline_shorter",
+    "usage_new",
+    "plat_new",
+    "fmt_new",
+    "correction",
+    "subset",
+    "clarify",
+    "asks_only",
+}
 
 
 def _ask_signals(ask, sig: Signals) -> list[str]:
@@ -877,14 +1307,16 @@ def _ask_signals(ask, sig: Signals) -> list[str]:
         if not sig.values.get(name):
             continue
         detail = sig.evidence.get(name, ("", None))[0].split("|")[0].strip().lower()
-        if (detail and detail in low) or name in ("clarify", "asks_only") and ask.asks_only:
+        if (detail and detail in low) or (name in ("clarify", "asks_only") and ask.asks_only):
             found.append(name)
     return found
 
 
-def load_classifier(model_path: str | None = None, weights: str | None = None,
-                    backend: str = "torch", onnx_path: str | None = None) -> ScopeClassifier:
+def load_classifier(
+    model_path: str | None = None, weights: str | None = None, backend: str = "torch", onnx_path: str | None = None
+) -> ScopeClassifier:
     """Encoder plus head, built once and shared by the caller. backend "onnx" runs the graph
     exported to onnx_path (see nlp.onnx_export); "torch" is the reference."""
     from nlp.model import load_encoder  # it refuses an unknown backend
+
     return ScopeClassifier(load_encoder(onnx_path if backend == "onnx" else model_path, backend), weights)

@@ -1,5 +1,6 @@
 """The scope classifier as a shared service: loaded once per process, on first use or in the
 background at start-up, so the first chat message does not pay the model's load time twice."""
+
 from __future__ import annotations
 
 import logging
@@ -20,11 +21,13 @@ class ScopeService:
         with self._lock:
             if self._classifier is None:
                 from .scope import load_classifier
+
                 self._classifier = load_classifier(self.model_path, backend=self.backend, onnx_path=self.onnx_path)
             return self._classifier
 
     def preload(self) -> threading.Thread:
         """Load in the background; a failure is logged once here and raised again on first use."""
+
         def load() -> None:
             try:
                 self.classifier()

@@ -6,6 +6,7 @@ optimisation, numpy only.
     python -m nlp.train --eval FILE.jsonl     # also score a labelled file the head never saw
     python -m nlp.train --cv FILE.jsonl       # grouped-by-brief cross-validation with FILE added
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,9 +40,16 @@ def load_cases(folder: Path = DATA) -> list[dict]:
                 kind = kind.strip()
                 if not sep or kind not in KINDS or brief is None:
                     raise ValueError(f"{path.name}:{n}: bad case line: {line[:60]}")
-                rows.append({"id": f"{path.stem}-{n}", "domain": domain, "brief": brief,
-                             "request": request.strip(), "kind": kind,
-                             "out_of_scope": kind in OUT_KINDS})
+                rows.append(
+                    {
+                        "id": f"{path.stem}-{n}",
+                        "domain": domain,
+                        "brief": brief,
+                        "request": request.strip(),
+                        "kind": kind,
+                        "out_of_scope": kind in OUT_KINDS,
+                    }
+                )
     return rows
 
 
@@ -68,8 +76,16 @@ def featurize(encoder, rows: list[dict]) -> tuple[np.ndarray, list]:
     return np.asarray([f[0] for f in feats], dtype=np.float32), [f[1] for f in feats]
 
 
-def fit(X: np.ndarray, kinds: list[str], emb_scale: float = 0.5, l2: float = 10.0,
-        steps: int = 1500, lr: float = 0.05, use_embedding: bool = True, seed: int = 0) -> dict:
+def fit(
+    X: np.ndarray,
+    kinds: list[str],
+    emb_scale: float = 0.5,
+    l2: float = 10.0,
+    steps: int = 1500,
+    lr: float = 0.05,
+    use_embedding: bool = True,
+    seed: int = 0,
+) -> dict:
     """Softmax regression with L2, out-of-scope and in-scope sides weighted equally."""
     rng = np.random.default_rng(seed)
     if not use_embedding:
@@ -99,13 +115,18 @@ def fit(X: np.ndarray, kinds: list[str], emb_scale: float = 0.5, l2: float = 10.
         gW = Z.T @ G + l2 * W / n
         gb = G.sum(0)
         m_W = 0.9 * m_W + 0.1 * gW
-        v_W = 0.999 * v_W + 0.001 * gW ** 2
+        v_W = 0.999 * v_W + 0.001 * gW**2
         m_b = 0.9 * m_b + 0.1 * gb
-        v_b = 0.999 * v_b + 0.001 * gb ** 2
-        W -= lr * (m_W / (1 - 0.9 ** t)) / (np.sqrt(v_W / (1 - 0.999 ** t)) + 1e-8)
-        b -= lr * (m_b / (1 - 0.9 ** t)) / (np.sqrt(v_b / (1 - 0.999 ** t)) + 1e-8)
-    return {"W": W.astype(np.float32), "b": b.astype(np.float32), "mu": mu.astype(np.float32),
-            "sd": sd.astype(np.float32), "use_embedding": use_embedding}
+        v_b = 0.999 * v_b + 0.001 * gb**2
+        W -= lr * (m_W / (1 - 0.9**t)) / (np.sqrt(v_W / (1 - 0.999**t)) + 1e-8)
+        b -= lr * (m_b / (1 - 0.9**t)) / (np.sqrt(v_b / (1 - 0.999**t)) + 1e-8)
+    return {
+        "W": W.astype(np.float32),
+        "b": b.astype(np.float32),
+        "mu": mu.astype(np.float32),
+        "sd": sd.astype(np.float32),
+        "use_embedding": use_embedding,
+    }
 
 
 def predict(head: dict, X: np.ndarray) -> np.ndarray:
@@ -126,14 +147,22 @@ def scores(rows: list[dict], P: np.ndarray, sigs: list) -> dict:
     dec = decisions(P, sigs)
     pred = np.array([d[0] for d in dec])
     y = np.array([bool(r["out_of_scope"]) for r in rows])
-    tp = int((pred & y).sum()); fp = int((pred & ~y).sum()); fn = int((~pred & y).sum())
+    tp = int((pred & y).sum())
+    fp = int((pred & ~y).sum())
+    fn = int((~pred & y).sum())
     prec = tp / (tp + fp) if tp + fp else 0.0
     rec = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
     kinds_pred = [d[1] for d in dec]
     kind_acc = float(np.mean([k == r["kind"] for k, r in zip(kinds_pred, rows)]))
-    return {"f1": f1, "precision": prec, "recall": rec, "accuracy": float((pred == y).mean()),
-            "kind_accuracy": kind_acc, "n": len(rows)}
+    return {
+        "f1": f1,
+        "precision": prec,
+        "recall": rec,
+        "accuracy": float((pred == y).mean()),
+        "kind_accuracy": kind_acc,
+        "n": len(rows),
+    }
 
 
 def grouped_cv(rows: list[dict], X: np.ndarray, sigs: list, folds: int = 5, **kw) -> tuple[dict, np.ndarray]:
@@ -152,9 +181,16 @@ def grouped_cv(rows: list[dict], X: np.ndarray, sigs: list, folds: int = 5, **kw
 
 def save(head: dict, path: Path = WEIGHTS) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(path, W=head["W"], b=head["b"], mu=head["mu"], sd=head["sd"],
-                        kinds=np.array(KINDS), features=np.array(FEATURES),
-                        use_embedding=np.array(head["use_embedding"]))
+    np.savez_compressed(
+        path,
+        W=head["W"],
+        b=head["b"],
+        mu=head["mu"],
+        sd=head["sd"],
+        kinds=np.array(KINDS),
+        features=np.array(FEATURES),
+        use_embedding=np.array(head["use_embedding"]),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -170,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from nlp.model import load_encoder
+
     encoder = load_encoder(args.model_path)
     rows = load_cases()
     X, sigs = featurize(encoder, rows)
@@ -185,8 +222,10 @@ def main(argv: list[str] | None = None) -> int:
         kw["emb_scale"], kw["l2"] = best[1], best[2]
         print(f"chosen emb_scale={kw['emb_scale']} l2={kw['l2']}")
     s, _ = grouped_cv(rows, X, sigs, **kw)
-    print(f"training cases: {len(rows)} from {len({r['brief'] for r in rows})} briefs; "
-          f"grouped 5-fold CV f1={s['f1']:.3f} accuracy={s['accuracy']:.3f} kind={s['kind_accuracy']:.3f}")
+    print(
+        f"training cases: {len(rows)} from {len({r['brief'] for r in rows})} briefs; "
+        f"grouped 5-fold CV f1={s['f1']:.3f} accuracy={s['accuracy']:.3f} kind={s['kind_accuracy']:.3f}"
+    )
     head = fit(X, [r["kind"] for r in rows], **kw)
     save(head, Path(args.out))
     print(f"wrote {args.out}")
@@ -194,15 +233,20 @@ def main(argv: list[str] | None = None) -> int:
         ev = load_jsonl(args.eval_file)
         Xe, se_ = featurize(encoder, ev)
         s = scores(ev, predict(head, Xe), se_)
-        print(f"{args.eval_file} (never trained on): " + " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in s.items()))
+        print(
+            f"{args.eval_file} (never trained on): "
+            + " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in s.items())
+        )
     if args.cv_file:
         ev = load_jsonl(args.cv_file)
         Xe, se_ = featurize(encoder, ev)
         allrows = rows + ev
         s, P = grouped_cv(allrows, np.vstack([X, Xe]), sigs + se_, **kw)
-        se = scores(ev, P[len(rows):], se_)
-        print(f"{args.cv_file} grouped-by-brief CV with it added to training: " +
-              " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in se.items()))
+        se = scores(ev, P[len(rows) :], se_)
+        print(
+            f"{args.cv_file} grouped-by-brief CV with it added to training: "
+            + " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in se.items())
+        )
     return 0
 
 

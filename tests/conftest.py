@@ -1,11 +1,12 @@
 """Shared fixtures: settings in a temp folder, both databases, and a chat through the memory adapter."""
+
 from __future__ import annotations
 
 import ipaddress
 import os
 import socket
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -42,8 +43,11 @@ def loopback_only(monkeypatch):
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     monkeypatch.setenv("PTB_TIMEDELTA", "1")  # python-telegram-bot's coming time type, without its notice
     attempts: list = []
-    real_connect, real_connect_ex, real_getaddrinfo = (socket.socket.connect, socket.socket.connect_ex,
-                                                       socket.getaddrinfo)
+    real_connect, real_connect_ex, real_getaddrinfo = (
+        socket.socket.connect,
+        socket.socket.connect_ex,
+        socket.getaddrinfo,
+    )
 
     def check(address):
         if isinstance(address, tuple) and not _loopback(address[0]):
@@ -72,7 +76,7 @@ def loopback_only(monkeypatch):
 
 
 PG_BASE = os.environ.get("MEDIATOR_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def _pg_up() -> bool:
@@ -91,6 +95,7 @@ def pg_url():
             pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432, and CI requires it")
         pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
     from sqlalchemy import create_engine, text
+
     schema = "t_" + uuid.uuid4().hex[:12]
     admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
@@ -127,8 +132,7 @@ SCOPE = ScopeService()  # the real model, loaded once for the whole test run, on
 
 def make_engine(settings: Settings, clock: FixedClock):
     """The real engine on the settings' database, sharing the test run's one model."""
-    return bootstrap(settings, clock=clock, store=Store.from_url(settings.database.url),
-                     services=Services(scope=SCOPE))
+    return bootstrap(settings, clock=clock, store=Store.from_url(settings.database.url), services=Services(scope=SCOPE))
 
 
 def make_chat(settings: Settings, clock: FixedClock, url: str | None = None) -> MemoryAdapter:

@@ -1,5 +1,6 @@
 """Fixtures for the Discord adapter tests: a fake Discord, the real discord.py client against it,
 and a guard that fails any test that tries to leave the machine."""
+
 from __future__ import annotations
 
 import re
@@ -13,13 +14,13 @@ from bot.adapters.discord import DiscordAdapter, build
 from bot.adapters.memory import MemoryAdapter
 from bot.hub import Hub
 from tests.conftest import make_engine
-from tests.fake_discord import (EPHEMERAL, GUILD_ID, MOD_CHANNEL_ID, MOD_ROLE_ID, FakeDiscord, Person)
+from tests.fake_discord import EPHEMERAL, GUILD_ID, MOD_CHANNEL_ID, MOD_ROLE_ID, FakeDiscord, Person
 
-MAYA = Person(1001, "maya")          # the freelancer
-CLARA = Person(1002, "clara")        # the client
+MAYA = Person(1001, "maya")  # the freelancer
+CLARA = Person(1002, "clara")  # the client
 STRANGER = Person(1003, "eve")
 MOD = Person(1004, "morgan", roles=[MOD_ROLE_ID])
-MEMBER = Person(1005, "sam")         # a server member without the moderator role
+MEMBER = Person(1005, "sam")  # a server member without the moderator role
 
 
 @pytest.fixture

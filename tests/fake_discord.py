@@ -5,6 +5,7 @@ so a test can press their buttons, numbers gateway events in sequence, and can d
 connection (the client then RESUMEs and gets the events it missed), answer 429 with retry-after, or
 refuse a route with an error status.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -20,7 +21,7 @@ from aiohttp import WSMsgType, web
 APP_ID = 900000000000000001
 BOT_ID = 900000000000000002
 GUILD_ID = 910000000000000001
-CHANNEL_ID = 920000000000000001      # where the parties talk
+CHANNEL_ID = 920000000000000001  # where the parties talk
 MOD_CHANNEL_ID = 920000000000000002  # the moderators' channel
 OTHER_CHANNEL_ID = 920000000000000003
 MOD_ROLE_ID = 930000000000000001
@@ -28,8 +29,14 @@ EPHEMERAL = 1 << 6
 
 
 def user(uid: int, name: str) -> dict:
-    return {"id": str(uid), "username": name, "global_name": name.capitalize(), "discriminator": "0",
-            "avatar": None, "bot": False}
+    return {
+        "id": str(uid),
+        "username": name,
+        "global_name": name.capitalize(),
+        "discriminator": "0",
+        "avatar": None,
+        "bot": False,
+    }
 
 
 @dataclass
@@ -54,8 +61,9 @@ class Person:
 
 def _json(data: Any, status: int = 200, headers: dict | None = None) -> web.Response:
     # discord.py reads JSON only when the content type is exactly application/json (no charset)
-    return web.Response(body=json.dumps(data).encode(), status=status,
-                        headers={"Content-Type": "application/json", **(headers or {})})
+    return web.Response(
+        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json", **(headers or {})}
+    )
 
 
 class FakeDiscord:
@@ -63,9 +71,9 @@ class FakeDiscord:
         self.ids = itertools.count(950000000000000001)
         self.calls: list[Call] = []
         self.messages: dict[str, dict] = {}
-        self.interactions: dict[str, dict] = {}     # interaction id -> payload
-        self.tokens: dict[str, str] = {}            # token -> interaction id
-        self.sent_at: dict[str, float] = {}         # interaction id -> when the event left the gateway
+        self.interactions: dict[str, dict] = {}  # interaction id -> payload
+        self.tokens: dict[str, str] = {}  # token -> interaction id
+        self.sent_at: dict[str, float] = {}  # interaction id -> when the event left the gateway
         self.commands: list[dict] = []
         self.files: dict[str, bytes] = {}
         self.gateway_ops: list[int] = []
@@ -78,7 +86,7 @@ class FakeDiscord:
         self.connected = asyncio.Event()
         self.accepting = asyncio.Event()  # cleared: new gateway connections wait (Discord is away)
         self.accepting.set()
-        self.replayed = 0                 # events a RESUME delivered late
+        self.replayed = 0  # events a RESUME delivered late
         self.heartbeat_ms = 1000
         self._rules: list[dict] = []
         self._changed = asyncio.Condition()
@@ -87,7 +95,7 @@ class FakeDiscord:
 
     # -- lifecycle
 
-    async def start(self) -> "FakeDiscord":
+    async def start(self) -> FakeDiscord:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self.gateway)
         app.router.add_get("/files/{name}", self.file)
@@ -117,16 +125,36 @@ class FakeDiscord:
 
     def rate_limit(self, method: str, path: str, retry_after: float, times: int = 1) -> None:
         """The next `times` calls to a path (regex) answer 429 with retry-after."""
-        self._rules.append({"method": method, "path": re.compile(path), "times": times, "status": 429,
-                            "body": {"message": "You are being rate limited.", "retry_after": retry_after,
-                                     "global": False},
-                            "headers": {"Retry-After": str(retry_after), "Via": "1.1 google",
-                                        "X-RateLimit-Scope": "user"}})
+        self._rules.append(
+            {
+                "method": method,
+                "path": re.compile(path),
+                "times": times,
+                "status": 429,
+                "body": {"message": "You are being rate limited.", "retry_after": retry_after, "global": False},
+                "headers": {"Retry-After": str(retry_after), "Via": "1.1 google", "X-RateLimit-Scope": "user"},
+            }
+        )
 
-    def refuse(self, method: str, path: str, status: int = 403, code: int = 50013,
-               message: str = "Missing Permissions", times: int = 1000) -> None:
-        self._rules.append({"method": method, "path": re.compile(path), "times": times, "status": status,
-                            "body": {"message": message, "code": code}, "headers": {}})
+    def refuse(
+        self,
+        method: str,
+        path: str,
+        status: int = 403,
+        code: int = 50013,
+        message: str = "Missing Permissions",
+        times: int = 1000,
+    ) -> None:
+        self._rules.append(
+            {
+                "method": method,
+                "path": re.compile(path),
+                "times": times,
+                "status": status,
+                "body": {"message": message, "code": code},
+                "headers": {},
+            }
+        )
 
     def _rule(self, method: str, path: str) -> dict | None:
         for r in self._rules:
@@ -157,25 +185,47 @@ class FakeDiscord:
         rule = self._rule(request.method, path)
         if rule:
             return _json(rule["body"], rule["status"], rule["headers"])
-        if request.headers.get("Authorization") != "Bot test-token" and not path.startswith("/interactions/") \
-                and not path.startswith("/webhooks/"):
+        if (
+            request.headers.get("Authorization") != "Bot test-token"
+            and not path.startswith("/interactions/")
+            and not path.startswith("/webhooks/")
+        ):
             return _json({"message": "401: Unauthorized", "code": 0}, 401)
         return self.route(request.method, path, call)
 
     def route(self, method: str, path: str, call: Call) -> web.Response:
         m = re.fullmatch
         if method == "GET" and path == "/users/@me":
-            return _json({**user(BOT_ID, "mediator"), "bot": True, "verified": True, "mfa_enabled": False,
-                          "flags": 0})
+            return _json({**user(BOT_ID, "mediator"), "bot": True, "verified": True, "mfa_enabled": False, "flags": 0})
         if method == "GET" and path == "/oauth2/applications/@me":
-            return _json({"id": str(APP_ID), "name": "Mediator", "description": "", "icon": None,
-                          "bot_public": True, "bot_require_code_grant": False, "verify_key": "00",
-                          "owner": user(1, "owner"), "flags": 0, "team": None})
-        if method == "PUT" and (m(rf"/applications/{APP_ID}/commands", path)
-                                or m(rf"/applications/{APP_ID}/guilds/\d+/commands", path)):
+            return _json(
+                {
+                    "id": str(APP_ID),
+                    "name": "Mediator",
+                    "description": "",
+                    "icon": None,
+                    "bot_public": True,
+                    "bot_require_code_grant": False,
+                    "verify_key": "00",
+                    "owner": user(1, "owner"),
+                    "flags": 0,
+                    "team": None,
+                }
+            )
+        if method == "PUT" and (
+            m(rf"/applications/{APP_ID}/commands", path) or m(rf"/applications/{APP_ID}/guilds/\d+/commands", path)
+        ):
             guild = re.search(r"guilds/(\d+)", path)
-            self.commands = [{**c, "id": str(next(self.ids)), "application_id": str(APP_ID), "version": "1",
-                              **({"guild_id": guild.group(1)} if guild else {})} for c in call.json]
+            self.commands = [
+                {
+                    **c,
+                    "id": str(next(self.ids)),
+                    "application_id": str(APP_ID),
+                    "version": "1",
+                    **({"guild_id": guild.group(1)} if guild else {}),
+                }
+                for c in call.json
+            ]
             return _json(self.commands)
         if method == "POST" and (hit := m(r"/interactions/(\d+)/([^/]+)/callback", path)):
             return self.callback(hit.group(1), call)
@@ -185,22 +235,38 @@ class FakeDiscord:
             return _json(self.store_message(hit.group(1), call.json or {}, call.files))
         if method == "POST" and path == "/users/@me/channels":
             rid = int(call.json["recipient_id"])
-            return _json({"id": str(rid + 7), "type": 1, "recipients": [user(rid, f"user{rid}")],
-                          "last_message_id": None})
+            return _json(
+                {"id": str(rid + 7), "type": 1, "recipients": [user(rid, f"user{rid}")], "last_message_id": None}
+            )
         return _json({"message": f"404: Not Found ({method} {path})", "code": 0}, 404)
 
-    def store_message(self, channel_id: str, body: dict, files: list[tuple[str, bytes]],
-                      interaction_id: str | None = None) -> dict:
+    def store_message(
+        self, channel_id: str, body: dict, files: list[tuple[str, bytes]], interaction_id: str | None = None
+    ) -> dict:
         mid = str(next(self.ids))
-        msg = {"id": mid, "channel_id": str(channel_id), "type": 0 if interaction_id is None else 20,
-               "content": body.get("content") or "", "embeds": body.get("embeds") or [],
-               "components": body.get("components") or [], "flags": body.get("flags") or 0,
-               "attachments": [{"id": str(i), "filename": n, "size": len(d), "url": f"http://x/{n}",
-                                "proxy_url": f"http://x/{n}"} for i, (n, d) in enumerate(files)],
-               "timestamp": "2026-03-02T09:00:00+00:00", "edited_timestamp": None, "author": {
-                   **user(BOT_ID, "mediator"), "bot": True}, "tts": False, "mention_everyone": False,
-               "mentions": [], "mention_roles": [], "pinned": False,
-               "allowed_mentions": body.get("allowed_mentions"), "_interaction": interaction_id}
+        msg = {
+            "id": mid,
+            "channel_id": str(channel_id),
+            "type": 0 if interaction_id is None else 20,
+            "content": body.get("content") or "",
+            "embeds": body.get("embeds") or [],
+            "components": body.get("components") or [],
+            "flags": body.get("flags") or 0,
+            "attachments": [
+                {"id": str(i), "filename": n, "size": len(d), "url": f"http://x/{n}", "proxy_url": f"http://x/{n}"}
+                for i, (n, d) in enumerate(files)
+            ],
+            "timestamp": "2026-03-02T09:00:00+00:00",
+            "edited_timestamp": None,
+            "author": {**user(BOT_ID, "mediator"), "bot": True},
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "pinned": False,
+            "allowed_mentions": body.get("allowed_mentions"),
+            "_interaction": interaction_id,
+        }
         self.messages[mid] = msg
         return msg
 
@@ -214,9 +280,12 @@ class FakeDiscord:
         body = call.json or {}
         kind = body.get("type")
         data = body.get("data") or {}
-        info = {"id": interaction_id, "type": inter["type"],
-                "response_message_loading": kind == 5,
-                "response_message_ephemeral": bool(data.get("flags", 0) & EPHEMERAL)}
+        info = {
+            "id": interaction_id,
+            "type": inter["type"],
+            "response_message_loading": kind == 5,
+            "response_message_ephemeral": bool(data.get("flags", 0) & EPHEMERAL),
+        }
         resource: dict = {"type": kind}
         if kind in (4, 5):
             msg = self.store_message(inter["channel_id"], data, call.files, interaction_id)
@@ -261,8 +330,7 @@ class FakeDiscord:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self.ws = ws
-        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": self.heartbeat_ms}, "s": None,
-                                      "t": None}))
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": self.heartbeat_ms}, "s": None, "t": None}))
         async for msg in ws:
             if msg.type is not WSMsgType.TEXT:
                 continue
@@ -276,10 +344,17 @@ class FakeDiscord:
                 self.session_id = f"gw-{self.identifies}"
                 self.seq = 0
                 self.events = []
-                await self._event("READY", {
-                    "v": 10, "user": {**user(BOT_ID, "mediator"), "bot": True}, "session_id": self.session_id,
-                    "resume_gateway_url": self.gateway_url, "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
-                    "application": {"id": str(APP_ID), "flags": 0}})
+                await self._event(
+                    "READY",
+                    {
+                        "v": 10,
+                        "user": {**user(BOT_ID, "mediator"), "bot": True},
+                        "session_id": self.session_id,
+                        "resume_gateway_url": self.gateway_url,
+                        "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+                        "application": {"id": str(APP_ID), "flags": 0},
+                    },
+                )
                 await self._event("GUILD_CREATE", self.guild())
                 self.connected.set()
             elif op == 6:
@@ -323,43 +398,120 @@ class FakeDiscord:
 
     def guild(self) -> dict:
         def role(rid: int, name: str, pos: int) -> dict:
-            return {"id": str(rid), "name": name, "permissions": "0", "position": pos, "color": 0,
-                    "hoist": False, "managed": False, "mentionable": False, "flags": 0}
+            return {
+                "id": str(rid),
+                "name": name,
+                "permissions": "0",
+                "position": pos,
+                "color": 0,
+                "hoist": False,
+                "managed": False,
+                "mentionable": False,
+                "flags": 0,
+            }
 
         def channel(cid: int, name: str, pos: int) -> dict:
-            return {"id": str(cid), "type": 0, "name": name, "position": pos, "permission_overwrites": [],
-                    "guild_id": str(GUILD_ID), "nsfw": False, "topic": None, "last_message_id": None}
-        return {"id": str(GUILD_ID), "name": "Makers", "owner_id": "1", "unavailable": False, "large": False,
-                "member_count": 5, "roles": [role(GUILD_ID, "@everyone", 0), role(MOD_ROLE_ID, "Moderator", 1)],
-                "channels": [channel(CHANNEL_ID, "deals", 0), channel(MOD_CHANNEL_ID, "mod-queue", 1),
-                             channel(OTHER_CHANNEL_ID, "other", 2)],
-                "members": [], "emojis": [], "stickers": [], "features": [], "threads": [], "voice_states": [],
-                "presences": [], "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
-                "premium_tier": 0, "preferred_locale": "en-US", "system_channel_flags": 0, "verification_level": 0,
-                "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0,
-                "nsfw_level": 0, "afk_timeout": 300, "icon": None, "splash": None, "banner": None,
-                "description": None, "vanity_url_code": None, "premium_subscription_count": 0,
-                "joined_at": "2026-01-01T00:00:00+00:00"}
+            return {
+                "id": str(cid),
+                "type": 0,
+                "name": name,
+                "position": pos,
+                "permission_overwrites": [],
+                "guild_id": str(GUILD_ID),
+                "nsfw": False,
+                "topic": None,
+                "last_message_id": None,
+            }
+
+        return {
+            "id": str(GUILD_ID),
+            "name": "Makers",
+            "owner_id": "1",
+            "unavailable": False,
+            "large": False,
+            "member_count": 5,
+            "roles": [role(GUILD_ID, "@everyone", 0), role(MOD_ROLE_ID, "Moderator", 1)],
+            "channels": [
+                channel(CHANNEL_ID, "deals", 0),
+                channel(MOD_CHANNEL_ID, "mod-queue", 1),
+                channel(OTHER_CHANNEL_ID, "other", 2),
+            ],
+            "members": [],
+            "emojis": [],
+            "stickers": [],
+            "features": [],
+            "threads": [],
+            "voice_states": [],
+            "presences": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "soundboard_sounds": [],
+            "premium_tier": 0,
+            "preferred_locale": "en-US",
+            "system_channel_flags": 0,
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "nsfw_level": 0,
+            "afk_timeout": 300,
+            "icon": None,
+            "splash": None,
+            "banner": None,
+            "description": None,
+            "vanity_url_code": None,
+            "premium_subscription_count": 0,
+            "joined_at": "2026-01-01T00:00:00+00:00",
+        }
 
     # -- people acting
 
     def _base(self, kind: int, who: Person, channel_id: int | None, data: dict) -> dict:
         iid = str(next(self.ids))
         token = f"token-{iid}"
-        payload = {"id": iid, "application_id": str(APP_ID), "type": kind, "data": data, "token": token,
-                   "version": 1, "locale": "en-US", "attachment_size_limit": 25 * 1024 * 1024,
-                   "entitlements": [], "authorizing_integration_owners": {"0": str(GUILD_ID)},
-                   "app_permissions": "2248473465835073"}
+        payload = {
+            "id": iid,
+            "application_id": str(APP_ID),
+            "type": kind,
+            "data": data,
+            "token": token,
+            "version": 1,
+            "locale": "en-US",
+            "attachment_size_limit": 25 * 1024 * 1024,
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(GUILD_ID)},
+            "app_permissions": "2248473465835073",
+        }
         if channel_id is None:  # a direct message with the bot
             dm = str(who.id + 7)
             payload.update(channel_id=dm, channel={"id": dm, "type": 1}, user=who.payload(), context=1)
         else:
-            payload.update(guild_id=str(GUILD_ID), channel_id=str(channel_id), guild_locale="en-US", context=0,
-                           channel={"id": str(channel_id), "type": 0, "guild_id": str(GUILD_ID), "name": "deals",
-                                    "position": 0, "permission_overwrites": [], "nsfw": False},
-                           member={"user": who.payload(), "roles": [str(r) for r in who.roles], "nick": None,
-                                   "joined_at": "2026-01-01T00:00:00+00:00", "deaf": False, "mute": False,
-                                   "flags": 0, "permissions": "2248473465835073", "pending": False})
+            payload.update(
+                guild_id=str(GUILD_ID),
+                channel_id=str(channel_id),
+                guild_locale="en-US",
+                context=0,
+                channel={
+                    "id": str(channel_id),
+                    "type": 0,
+                    "guild_id": str(GUILD_ID),
+                    "name": "deals",
+                    "position": 0,
+                    "permission_overwrites": [],
+                    "nsfw": False,
+                },
+                member={
+                    "user": who.payload(),
+                    "roles": [str(r) for r in who.roles],
+                    "nick": None,
+                    "joined_at": "2026-01-01T00:00:00+00:00",
+                    "deaf": False,
+                    "mute": False,
+                    "flags": 0,
+                    "permissions": "2248473465835073",
+                    "pending": False,
+                },
+            )
         self.interactions[iid] = payload
         self.tokens[token] = iid
         return payload
@@ -371,12 +523,18 @@ class FakeDiscord:
         """A file the user uploaded with a slash command; served from this fake."""
         self.files[name] = data
         aid = str(next(self.ids))
-        return {"id": aid, "filename": name, "size": len(data), "content_type": content_type,
-                "url": f"http://127.0.0.1:{self.port}/files/{name}",
-                "proxy_url": f"http://127.0.0.1:{self.port}/files/{name}"}
+        return {
+            "id": aid,
+            "filename": name,
+            "size": len(data),
+            "content_type": content_type,
+            "url": f"http://127.0.0.1:{self.port}/files/{name}",
+            "proxy_url": f"http://127.0.0.1:{self.port}/files/{name}",
+        }
 
-    async def slash(self, who: Person, command: str, channel_id: int | None = CHANNEL_ID,
-                    focused: str | None = None, **options: Any) -> str:
+    async def slash(
+        self, who: Person, command: str, channel_id: int | None = CHANNEL_ID, focused: str | None = None, **options: Any
+    ) -> str:
         """`who` runs `/command` ("case new", "brief agree", ...) with options; returns the interaction id."""
         names = command.split()
         opts, resolved = [], {}
@@ -401,8 +559,14 @@ class FakeDiscord:
         await self._event("INTERACTION_CREATE", payload)
         return payload["id"]
 
-    async def press(self, who: Person, message_id: str, label: str | None = None,
-                    custom_id: str | None = None, channel_id: int | None = None) -> str:
+    async def press(
+        self,
+        who: Person,
+        message_id: str,
+        label: str | None = None,
+        custom_id: str | None = None,
+        channel_id: int | None = None,
+    ) -> str:
         """`who` presses a button (by label) on a message the bot sent."""
         msg = self.messages[message_id]
         if custom_id is None:
@@ -419,23 +583,32 @@ class FakeDiscord:
     def answers(self, interaction_id: str) -> list[Call]:
         """The callback and webhook calls that answered one interaction, in order."""
         token = self.interactions[interaction_id]["token"]
-        return [c for c in self.calls if c.path.startswith(f"/interactions/{interaction_id}/")
-                or c.path.startswith(f"/webhooks/{APP_ID}/{token}")]
+        return [
+            c
+            for c in self.calls
+            if c.path.startswith(f"/interactions/{interaction_id}/") or c.path.startswith(f"/webhooks/{APP_ID}/{token}")
+        ]
 
     async def wait_for(self, predicate, timeout: float = 10.0) -> Any:
         """Waits until predicate() is truthy (checked whenever a call arrives) and returns its value."""
+
         async def loop():
             async with self._changed:
                 while not (value := predicate()):
                     await self._changed.wait()
                 return value
+
         return await asyncio.wait_for(loop(), timeout)
 
     async def settled(self, interaction_id: str, quiet: float = 0.15, timeout: float = 10.0) -> list[Call]:
         """The interaction's answers once it has been answered and nothing more came for `quiet` s."""
+
         def final() -> bool:  # a defer alone is not an answer yet
-            return any(not (c.path.endswith("/callback") and (c.json or {}).get("type") in (5, 6))
-                       for c in self.answers(interaction_id))
+            return any(
+                not (c.path.endswith("/callback") and (c.json or {}).get("type") in (5, 6))
+                for c in self.answers(interaction_id)
+            )
+
         await self.wait_for(final, timeout)
         while True:
             n = len(self.calls)

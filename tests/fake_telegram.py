@@ -3,6 +3,7 @@ serves files for `getFile` downloads, and can fail chosen calls the way Telegram
 
 The real python-telegram-bot talks to it over real HTTP, so the adapter is tested the way it runs.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -10,14 +11,23 @@ import hashlib
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from aiohttp import web
 
 # fields that python-telegram-bot sends as JSON text inside a form
-_JSON_FIELDS = {"reply_markup", "commands", "allowed_updates", "entities", "caption_entities", "scope",
-                "link_preview_options", "reply_parameters"}
+_JSON_FIELDS = {
+    "reply_markup",
+    "commands",
+    "allowed_updates",
+    "entities",
+    "caption_entities",
+    "scope",
+    "link_preview_options",
+    "reply_parameters",
+}
 
 
 @dataclass
@@ -57,21 +67,25 @@ class _Failure:
 class FakeTelegram:
     """One bot's view of Telegram. Ids: users are positive, groups negative, as on Telegram."""
 
-    def __init__(self, token: str = "123456:TEST-token", username: str = "MediatorTestBot",
-                 can_read_all_group_messages: bool = True):
+    def __init__(
+        self,
+        token: str = "123456:TEST-token",
+        username: str = "MediatorTestBot",
+        can_read_all_group_messages: bool = True,
+    ):
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
         self.username = username
         self.can_read_all = can_read_all_group_messages
         self.calls: list[Call] = []
-        self.files: dict[str, bytes] = {}        # file_id -> bytes
-        self._file_paths: dict[str, str] = {}    # file_path -> file_id
+        self.files: dict[str, bytes] = {}  # file_id -> bytes
+        self._file_paths: dict[str, str] = {}  # file_path -> file_id
         self._queue: list[dict] = []
         self._wake = asyncio.Event()
         self._changed = asyncio.Event()
         self._closing = False
         self._failures: list[_Failure] = []
-        self.forbidden: set[str] = set()         # private chats of users who never started the bot
+        self.forbidden: set[str] = set()  # private chats of users who never started the bot
         self.chats: dict[str, dict] = {}
         self._ids = itertools.count(1000)
         self._update_ids = itertools.count(500_000)
@@ -79,7 +93,7 @@ class FakeTelegram:
         self.port = 0
 
     # --- server --------------------------------------------------------------------------------
-    async def start(self) -> "FakeTelegram":
+    async def start(self) -> FakeTelegram:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._api)
         app.router.add_get("/file/bot{token}/{path:.*}", self._file)
@@ -182,9 +196,17 @@ class FakeTelegram:
 
     # --- Bot API methods ------------------------------------------------------------------------
     async def _m_getMe(self, params, files):
-        return self._ok({"id": self.bot_id, "is_bot": True, "first_name": "Mediator", "username": self.username,
-                         "can_join_groups": True, "can_read_all_group_messages": self.can_read_all,
-                         "supports_inline_queries": False})
+        return self._ok(
+            {
+                "id": self.bot_id,
+                "is_bot": True,
+                "first_name": "Mediator",
+                "username": self.username,
+                "can_join_groups": True,
+                "can_read_all_group_messages": self.can_read_all,
+                "supports_inline_queries": False,
+            }
+        )
 
     async def _m_deleteWebhook(self, params, files):
         return self._ok(True)
@@ -203,7 +225,7 @@ class FakeTelegram:
             self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), deadline - time.monotonic())
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 break
         if request.transport is None or request.transport.is_closing():
             return self._ok([])  # the poller went away (stopped): keep the updates for the next one
@@ -213,8 +235,12 @@ class FakeTelegram:
     def _message(self, params: dict, **content) -> dict:
         chat_id = str(params["chat_id"])
         chat = self.chats.get(chat_id) or {"id": int(chat_id), "type": "private" if int(chat_id) > 0 else "group"}
-        msg = {"message_id": next(self._ids), "date": int(time.time()), "chat": chat,
-               "from": {"id": self.bot_id, "is_bot": True, "first_name": "Mediator", "username": self.username}}
+        msg = {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": {"id": self.bot_id, "is_bot": True, "first_name": "Mediator", "username": self.username},
+        }
         msg.update(content)
         return msg
 
@@ -252,8 +278,9 @@ class FakeTelegram:
         if fid not in self.files:
             return self._error(400, "Bad Request: invalid file_id")
         path = next(p for p, f in self._file_paths.items() if f == fid)
-        return self._ok({"file_id": fid, "file_unique_id": "u" + fid, "file_size": len(self.files[fid]),
-                         "file_path": path})
+        return self._ok(
+            {"file_id": fid, "file_unique_id": "u" + fid, "file_size": len(self.files[fid]), "file_path": path}
+        )
 
     # --- what tests use -------------------------------------------------------------------------
     def add_file(self, data: bytes, ext: str = "bin") -> str:
@@ -262,8 +289,17 @@ class FakeTelegram:
         self._file_paths[f"documents/{fid}.{ext}"] = fid
         return fid
 
-    def fail(self, method: str, status: int, description: str, *, retry_after: int | None = None,
-             times: int = 1, match: Callable[[dict], bool] | None = None, migrate_to: int | None = None) -> None:
+    def fail(
+        self,
+        method: str,
+        status: int,
+        description: str,
+        *,
+        retry_after: int | None = None,
+        times: int = 1,
+        match: Callable[[dict], bool] | None = None,
+        migrate_to: int | None = None,
+    ) -> None:
         """The next `times` calls of `method` (matching `match`) fail as Telegram would answer."""
         self._failures.append(_Failure(method, status, description, retry_after, times, match, migrate_to))
 
@@ -281,18 +317,25 @@ class FakeTelegram:
         deadline = time.monotonic() + timeout
         while not predicate():
             if time.monotonic() > deadline:
-                raise AssertionError("timed out waiting; last calls: " +
-                                     "; ".join(f"{c.method} {c.chat_id} {c.text[:80]!r}" for c in self.calls[-8:]))
+                raise AssertionError(
+                    "timed out waiting; last calls: "
+                    + "; ".join(f"{c.method} {c.chat_id} {c.text[:80]!r}" for c in self.calls[-8:])
+                )
             self._changed.clear()
             try:
                 await asyncio.wait_for(self._changed.wait(), 0.05)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     def sent(self, chat_id: int | str | None = None, ok_only: bool = True) -> list[Call]:
         """Messages the bot sent (to a chat), in order."""
-        return [c for c in self.calls if c.method in ("sendMessage", "sendPhoto", "sendDocument")
-                and (chat_id is None or c.chat_id == str(chat_id)) and (c.status == 200 or not ok_only)]
+        return [
+            c
+            for c in self.calls
+            if c.method in ("sendMessage", "sendPhoto", "sendDocument")
+            and (chat_id is None or c.chat_id == str(chat_id))
+            and (c.status == 200 or not ok_only)
+        ]
 
     def methods(self, name: str) -> list[Call]:
         return [c for c in self.calls if c.method == name]
@@ -317,8 +360,9 @@ class FakeTelegram:
     def _update(self, kind: str, payload: dict) -> dict:
         return {"update_id": next(self._update_ids), kind: payload}
 
-    def message(self, chat: dict, user: dict | None, text: str | None = None, *, kind: str = "message",
-                **extra) -> dict:
+    def message(
+        self, chat: dict, user: dict | None, text: str | None = None, *, kind: str = "message", **extra
+    ) -> dict:
         msg: dict[str, Any] = {"message_id": next(self._ids), "date": int(time.time()), "chat": chat}
         if user is not None:
             msg["from"] = user
@@ -334,19 +378,40 @@ class FakeTelegram:
         photo = []
         for i, data in enumerate(sizes):
             fid = self.add_file(data, "jpg")
-            photo.append({"file_id": fid, "file_unique_id": "u" + fid, "width": 90 * (i + 1),
-                          "height": 90 * (i + 1), "file_size": len(data)})
+            photo.append(
+                {
+                    "file_id": fid,
+                    "file_unique_id": "u" + fid,
+                    "width": 90 * (i + 1),
+                    "height": 90 * (i + 1),
+                    "file_size": len(data),
+                }
+            )
         content: dict[str, Any] = {"photo": photo}
         if caption is not None:
             content["caption"] = caption
         content.update(extra)
         return self.message(chat, user, None, **content)
 
-    def document(self, chat: dict, user: dict, data: bytes, file_name: str, mime: str,
-                 caption: str | None = None, declared_size: int | None = None, **extra) -> dict:
+    def document(
+        self,
+        chat: dict,
+        user: dict,
+        data: bytes,
+        file_name: str,
+        mime: str,
+        caption: str | None = None,
+        declared_size: int | None = None,
+        **extra,
+    ) -> dict:
         fid = self.add_file(data, file_name.rsplit(".", 1)[-1])
-        doc = {"file_id": fid, "file_unique_id": "u" + fid, "file_name": file_name, "mime_type": mime,
-               "file_size": len(data) if declared_size is None else declared_size}
+        doc = {
+            "file_id": fid,
+            "file_unique_id": "u" + fid,
+            "file_name": file_name,
+            "mime_type": mime,
+            "file_size": len(data) if declared_size is None else declared_size,
+        }
         content: dict[str, Any] = {"document": doc}
         if caption is not None:
             content["caption"] = caption
@@ -355,9 +420,12 @@ class FakeTelegram:
 
     def callback(self, chat: dict | None, user: dict, data: str, message_id: int | None = None) -> dict:
         """A button press on a message the bot sent in `chat`."""
-        query: dict[str, Any] = {"id": str(next(self._ids) * 7919), "from": user, "chat_instance": "ci",
-                                 "data": data}
+        query: dict[str, Any] = {"id": str(next(self._ids) * 7919), "from": user, "chat_instance": "ci", "data": data}
         if chat is not None:
-            query["message"] = {"message_id": message_id or next(self._ids), "date": int(time.time()),
-                                "chat": chat, "text": "(buttons)"}
+            query["message"] = {
+                "message_id": message_id or next(self._ids),
+                "date": int(time.time()),
+                "chat": chat,
+                "text": "(buttons)",
+            }
         return self._update("callback_query", query)

@@ -2,6 +2,7 @@
 
 Every maker writes to the path given and returns it, so tests read like the delivery they build.
 """
+
 from __future__ import annotations
 
 import io
@@ -14,8 +15,15 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 
-def image(path: Path, size=(1080, 1080), fmt: str | None = None, mode: str = "RGB",
-          dpi: int | None = None, seed: int = 0, exif_orientation: int | None = None) -> Path:
+def image(
+    path: Path,
+    size=(1080, 1080),
+    fmt: str | None = None,
+    mode: str = "RGB",
+    dpi: int | None = None,
+    seed: int = 0,
+    exif_orientation: int | None = None,
+) -> Path:
     """A picture with some structure (not a flat colour), saved in `fmt` (default: from suffix)."""
     path = Path(path)
     w, h = size
@@ -26,9 +34,16 @@ def image(path: Path, size=(1080, 1080), fmt: str | None = None, mode: str = "RG
         draw.ellipse([x, y, x + w // 4, y + h // 4], fill=(40 * i % 255, 90, 200 - 20 * i))
     if mode != "RGB":
         img = img.convert(mode)
-    fmt = fmt or {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".gif": "GIF",
-                  ".webp": "WEBP", ".tif": "TIFF", ".tiff": "TIFF",
-                  ".bmp": "BMP"}.get(path.suffix.lower(), "PNG")
+    fmt = fmt or {
+        ".jpg": "JPEG",
+        ".jpeg": "JPEG",
+        ".png": "PNG",
+        ".gif": "GIF",
+        ".webp": "WEBP",
+        ".tif": "TIFF",
+        ".tiff": "TIFF",
+        ".bmp": "BMP",
+    }.get(path.suffix.lower(), "PNG")
     kwargs = {}
     if dpi:
         kwargs["dpi"] = (dpi, dpi)
@@ -60,11 +75,12 @@ def _pdf_bytes(pages: list[str]) -> bytes:
         stream = f"BT /F1 12 Tf 72 720 Td ({esc}) Tj ET".encode("latin-1")
         objs.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
         content_id = len(objs)
-        objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
-                    b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (content_id, font_id))
+        objs.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+            b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (content_id, font_id)
+        )
         kids.append(len(objs))
-    objs[1] = (b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids)
-               + b"] /Count %d >>" % len(kids))
+    objs[1] = b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) + b"] /Count %d >>" % len(kids)
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []
@@ -75,8 +91,7 @@ def _pdf_bytes(pages: list[str]) -> bytes:
     out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1))
     for off in offsets:
         out.write(b"%010d 00000 n \n" % off)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
-              % (len(objs) + 1, xref))
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref))
     return out.getvalue()
 
 
@@ -94,8 +109,7 @@ def docx_file(path: Path, paragraphs: list[str] | None = None, words: int | None
 
     doc = docx.Document()
     if words is not None:
-        paragraphs = [" ".join("lorem" for _ in range(min(100, words - i)))
-                      for i in range(0, words, 100)]
+        paragraphs = [" ".join("lorem" for _ in range(min(100, words - i))) for i in range(0, words, 100)]
     for p in paragraphs or ["Hello world"]:
         doc.add_paragraph(p)
     doc.save(str(path))
@@ -103,8 +117,7 @@ def docx_file(path: Path, paragraphs: list[str] | None = None, words: int | None
 
 
 def text(path: Path, content: str | None = None, words: int = 50) -> Path:
-    Path(path).write_text(content if content is not None else " ".join(["word"] * words),
-                          encoding="utf-8")
+    Path(path).write_text(content if content is not None else " ".join(["word"] * words), encoding="utf-8")
     return Path(path)
 
 
@@ -147,13 +160,13 @@ def zip_bomb(path: Path, unpacked_mb: int = 20) -> Path:
 
 def png_bomb(path: Path, width: int = 100_000, height: int = 100_000) -> Path:
     """A tiny PNG whose header claims a huge canvas (10 billion pixels by default)."""
+
     def chunk(tag: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body))
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     idat = zlib.compress(b"\x00" * 1024)
-    Path(path).write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat)
-                           + chunk(b"IEND", b""))
+    Path(path).write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
     return Path(path)
 
 
@@ -181,25 +194,39 @@ def sparse(path: Path, size: int) -> Path:
     return Path(path)
 
 
-def mp4(path: Path, seconds: float = 5.0, size: tuple[int, int] | None = (1920, 1080),
-        audio: bool = False) -> Path:
+def mp4(path: Path, seconds: float = 5.0, size: tuple[int, int] | None = (1920, 1080), audio: bool = False) -> Path:
     """A minimal MP4 container (ftyp + moov) stating a duration and, if `size`, a video track.
 
     It holds no frames: readers take the duration from 'mvhd'/'mdhd' and the frame size from
     'tkhd', which is all an inspection reads.
     """
+
     def box(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", 8 + len(body)) + kind + body
 
     scale = 1000
     dur = int(seconds * scale)
-    mvhd = box(b"mvhd", struct.pack(">B3xIIII", 0, 0, 0, scale, dur) + b"\x00\x01\x00\x00"
-               + b"\x01\x00" + b"\x00" * 10 + b"\x00" * 36 + b"\x00" * 24 + struct.pack(">I", 3))
+    mvhd = box(
+        b"mvhd",
+        struct.pack(">B3xIIII", 0, 0, 0, scale, dur)
+        + b"\x00\x01\x00\x00"
+        + b"\x01\x00"
+        + b"\x00" * 10
+        + b"\x00" * 36
+        + b"\x00" * 24
+        + struct.pack(">I", 3),
+    )
 
     def trak(handler: bytes, wh: tuple[int, int] | None, track_id: int) -> bytes:
         w, h = wh or (0, 0)
-        tkhd = box(b"tkhd", struct.pack(">B3sIIII4xI", 0, b"\x00\x00\x07", 0, 0, track_id, 0, dur)
-                   + b"\x00" * 8 + b"\x00" * 8 + b"\x00" * 36 + struct.pack(">II", w << 16, h << 16))
+        tkhd = box(
+            b"tkhd",
+            struct.pack(">B3sIIII4xI", 0, b"\x00\x00\x07", 0, 0, track_id, 0, dur)
+            + b"\x00" * 8
+            + b"\x00" * 8
+            + b"\x00" * 36
+            + struct.pack(">II", w << 16, h << 16),
+        )
         mdhd = box(b"mdhd", struct.pack(">B3xIIII", 0, 0, 0, scale, dur) + b"\x55\xc4\x00\x00")
         hdlr = box(b"hdlr", b"\x00" * 4 + b"\x00" * 4 + handler + b"\x00" * 12 + b"track\x00")
         return box(b"trak", tkhd + box(b"mdia", mdhd + hdlr))

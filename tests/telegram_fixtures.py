@@ -1,4 +1,5 @@
 """A running Telegram adapter (the real python-telegram-bot) over a real engine, against the fake Bot API."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from bot.hub import Hub
 from bot.messages import Incoming, Reply
 from tests.conftest import make_engine
 from tests.fake_telegram import FakeTelegram
+
 
 @dataclass
 class Rig:
@@ -53,6 +55,7 @@ def make_rig(settings, fake: FakeTelegram, hub: Hub) -> Rig:
         out = await dispatch(incoming)
         rig.dispatched.append((incoming, list(out)))
         return out
+
     hub.dispatch = recording
     return rig
 

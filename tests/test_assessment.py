@@ -1,24 +1,38 @@
 """Verdicts from real files: the founding story, and each kind of requirement met and missed."""
+
 from __future__ import annotations
 
 import asyncio
 import json
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mediation.assessment import (HUMAN, MET, NOT_MET, PARTLY, WEIGHTS, Assessment,
-                                  add_working_days, assess, assess_async, bench_assess,
-                                  deliverable_category, parse_deadline_date)
+from mediation.assessment import (
+    HUMAN,
+    MET,
+    NOT_MET,
+    PARTLY,
+    WEIGHTS,
+    Assessment,
+    add_working_days,
+    assess,
+    assess_async,
+    bench_assess,
+    deliverable_category,
+    parse_deadline_date,
+)
 from mediation.inspection import inspect_paths
 from nlp.brief import Requirement, parse_brief
 from tests import filemakers as fm
 
-STORY = ("Looking for a photographer for 8 product pictures of my handmade soaps for our Instagram "
-         "feed. Flat lay or plain surface, natural light, square 1080x1080 JPG. You send 2 samples "
-         "first for my approval, then the remaining 6. Budget $88, delivery within 1 week.")
-AGREED = datetime(2024, 3, 1, 10, 0, tzinfo=timezone.utc)
+STORY = (
+    "Looking for a photographer for 8 product pictures of my handmade soaps for our Instagram "
+    "feed. Flat lay or plain surface, natural light, square 1080x1080 JPG. You send 2 samples "
+    "first for my approval, then the remaining 6. Budget $88, delivery within 1 week."
+)
+AGREED = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
 
 
 def by_kind(result: Assessment, kind: str, n: int = 0):
@@ -31,11 +45,17 @@ def by_label(result: Assessment, text: str):
 
 def story(tmp_path, n=8, size=(1080, 1080), approvals=("2 samples",), delivered_days=5, **kw):
     files = inspect_paths(fm.photos(tmp_path / "delivery", n, size=size, **kw))
-    return assess(parse_brief(STORY), files, delivered_at=AGREED + timedelta(days=delivered_days),
-                  agreed_at=AGREED, approvals=approvals)
+    return assess(
+        parse_brief(STORY),
+        files,
+        delivered_at=AGREED + timedelta(days=delivered_days),
+        agreed_at=AGREED,
+        approvals=approvals,
+    )
 
 
 # ---------------------------------------------------------------- the founding story
+
 
 def test_founding_story_is_met(tmp_path):
     result = story(tmp_path)
@@ -89,8 +109,7 @@ def test_story_missing_pictures_weigh_more_than_colour_mode(tmp_path):
     folder = tmp_path / "b"
     fm.photos(folder, 7)
     fm.image(folder / "cmyk.jpg", mode="CMYK")
-    colour = assess(cmyk_brief, inspect_paths([folder]), AGREED + timedelta(days=1), AGREED,
-                    approvals=["2 samples"])
+    colour = assess(cmyk_brief, inspect_paths([folder]), AGREED + timedelta(days=1), AGREED, approvals=["2 samples"])
     rgb = by_label(colour, "RGB")
     assert rgb.verdict == PARTLY and "mode CMYK" in rgb.evidence
     assert colour.coverage > few.coverage
@@ -149,14 +168,16 @@ def test_empty_delivery(tmp_path):
 
 # ---------------------------------------------------------------- other kinds of work
 
+
 def test_blog_posts_words_and_working_days(tmp_path):
-    brief = ("Write 3 blog posts of 1000 words each as Word documents. Two rounds of revisions "
-             "included. Delivery within 5 business days.")
+    brief = (
+        "Write 3 blog posts of 1000 words each as Word documents. Two rounds of revisions "
+        "included. Delivery within 5 business days."
+    )
     for i, words in enumerate((1000, 1200, 600)):
         fm.docx_file(tmp_path / f"post{i}.docx", words=words)
-    agreed = datetime(2024, 3, 1, 9, tzinfo=timezone.utc)  # a Friday
-    result = assess(brief, inspect_paths([tmp_path]), datetime(2024, 3, 8, 18, tzinfo=timezone.utc),
-                    agreed)
+    agreed = datetime(2024, 3, 1, 9, tzinfo=UTC)  # a Friday
+    result = assess(brief, inspect_paths([tmp_path]), datetime(2024, 3, 8, 18, tzinfo=UTC), agreed)
     length = by_kind(result, "length")
     assert length.verdict == PARTLY and "2 of 3" in length.evidence and "600 words" in length.evidence
     assert by_kind(result, "deliverable").verdict == MET
@@ -201,8 +222,7 @@ def test_voiceover_max_length_and_content_exclusion(tmp_path):
 
 
 def test_logo_transparency_each_format_and_scope_exclusion(tmp_path):
-    brief = ("A logo as PNG with a transparent background and as PDF. Printing is not included. "
-             "Deadline: by March 15.")
+    brief = "A logo as PNG with a transparent background and as PDF. Printing is not included. Deadline: by March 15."
     fm.image(tmp_path / "logo.png", size=(500, 500), mode="RGB")
     result = assess(brief, inspect_paths([tmp_path]), datetime(2024, 3, 16, 9), AGREED)
     fmt = by_kind(result, "format")
@@ -223,8 +243,7 @@ def test_logo_transparency_each_format_and_scope_exclusion(tmp_path):
 
 def test_print_flyer_dpi_on_pdf_needs_a_person(tmp_path):
     fm.pdf(tmp_path / "flyer.pdf", ["Big sale"])
-    result = assess("Print flyer, CMYK, 300 dpi, PDF. Usage: print and website.",
-                    inspect_paths([tmp_path]))
+    result = assess("Print flyer, CMYK, 300 dpi, PDF. Usage: print and website.", inspect_paths([tmp_path]))
     assert by_kind(result, "dimensions").verdict == HUMAN
     assert by_label(result, "CMYK").verdict == HUMAN
     assert by_kind(result, "usage").verdict == MET and by_kind(result, "usage").weight == 0
@@ -253,8 +272,10 @@ def test_two_deliverables_share_files_without_double_counting(tmp_path):
 
 def test_deliverable_categories():
     def req(item, formats=()):
-        return Requirement(id=1, kind="deliverable", text=item, item=item, quantity=1,
-                           quantity_max=False, formats=list(formats))
+        return Requirement(
+            id=1, kind="deliverable", text=item, item=item, quantity=1, quantity_max=False, formats=list(formats)
+        )
+
     assert deliverable_category(req("product pictures")) == "image"
     assert deliverable_category(req("blog posts")) == "document"
     assert deliverable_category(req("instagram reels")) == "video"
@@ -266,11 +287,14 @@ def test_deliverable_categories():
 def test_hand_built_requirements_missing_fields(tmp_path):
     """Requirements built without the optional fields still assess (getattr defaults)."""
     from nlp.brief import Brief
+
     fm.photos(tmp_path, 2)
-    reqs = [Requirement(id=1, kind="deliverable", text="2 photos", item="photos", quantity=2),
-            Requirement(id=2, kind="quality", text="friendly tone", item="friendly tone"),
-            Requirement(id=3, kind="other", text="Please keep the labels readable."),
-            Requirement(id=4, kind="other", text="Thanks a lot!")]
+    reqs = [
+        Requirement(id=1, kind="deliverable", text="2 photos", item="photos", quantity=2),
+        Requirement(id=2, kind="quality", text="friendly tone", item="friendly tone"),
+        Requirement(id=3, kind="other", text="Please keep the labels readable."),
+        Requirement(id=4, kind="other", text="Thanks a lot!"),
+    ]
     result = assess(Brief(text="", clauses=[], requirements=reqs), inspect_paths([tmp_path]))
     assert [c.verdict for c in result.checks] == [MET, HUMAN, HUMAN]  # the thanks is no requirement
     assert [c.id for c in result.checks] == [1, 2, 3]
@@ -288,16 +312,17 @@ def test_deadline_without_dates_is_left_to_a_person(tmp_path):
     deadline = by_kind(result, "deadline")
     assert deadline.verdict == HUMAN and "not given" in deadline.evidence
     assert result.on_time is None
-    naive = assess(STORY, inspect_paths(fm.photos(tmp_path, 8)), datetime(2024, 3, 2),
-                   AGREED)  # naive taken as UTC, compared with an aware time
+    naive = assess(
+        STORY, inspect_paths(fm.photos(tmp_path, 8)), datetime(2024, 3, 2), AGREED
+    )  # naive taken as UTC, compared with an aware time
     assert naive.on_time is True
 
 
 def test_working_days_and_dates():
-    friday = datetime(2024, 3, 1, 10, tzinfo=timezone.utc)
+    friday = datetime(2024, 3, 1, 10, tzinfo=UTC)
     assert add_working_days(friday, 1).date().isoformat() == "2024-03-04"
     assert add_working_days(friday, 5).date().isoformat() == "2024-03-08"
-    saturday = datetime(2024, 3, 2, 10, tzinfo=timezone.utc)
+    saturday = datetime(2024, 3, 2, 10, tzinfo=UTC)
     assert add_working_days(saturday, 1).date().isoformat() == "2024-03-04"
     assert parse_deadline_date("03-15", friday).isoformat() == "2024-03-15"
     assert parse_deadline_date("01-10", friday).isoformat() == "2025-01-10"
@@ -313,6 +338,7 @@ def test_verdicts_leave_out_uncounted_terms(tmp_path):
 
 # ---------------------------------------------------------------- off the event loop
 
+
 async def test_assess_async_runs_in_a_thread_and_reports_progress(tmp_path):
     fm.photos(tmp_path, 8)
     seen: list[str] = []
@@ -326,8 +352,14 @@ async def test_assess_async_runs_in_a_thread_and_reports_progress(tmp_path):
             await asyncio.sleep(0.001)
 
     t = asyncio.create_task(ticker())
-    result = await assess_async(STORY, [tmp_path], delivered_at=AGREED + timedelta(days=3),
-                                agreed_at=AGREED, approvals=["2 samples"], progress=seen.append)
+    result = await assess_async(
+        STORY,
+        [tmp_path],
+        delivered_at=AGREED + timedelta(days=3),
+        agreed_at=AGREED,
+        approvals=["2 samples"],
+        progress=seen.append,
+    )
     t.cancel()
     assert seen == ["checking 8 files…"]
     assert result.coverage == 1.0 and result.on_time is True
@@ -347,12 +379,14 @@ async def test_assess_async_few_fast_files_no_progress(tmp_path):
 
 async def test_assess_async_slow_work_reports_progress(tmp_path, monkeypatch):
     import mediation.assessment as mod
+
     fm.photos(tmp_path, 1)
     monkeypatch.setattr(mod, "PROGRESS_AFTER_S", 0.05)
     real = mod.inspect_file
 
     def slow_one(path, limits=None, name=None):
         import time
+
         time.sleep(0.3)
         return real(path, limits, name=name)
 
@@ -372,8 +406,12 @@ def test_clause_formats_pick_the_files_measured(tmp_path):
     """A 60-second MP4 is judged on the video alone, not on the voice-over file beside it."""
     fm.mp4(tmp_path / "v.mp4", seconds=58)
     fm.wav(tmp_path / "vo.wav", seconds=58)
-    result = assess("A 60-second explainer video as MP4, 1920x1080. Delivery by 2024-04-02.",
-                    inspect_paths([tmp_path]), datetime(2024, 4, 3, 9), AGREED)
+    result = assess(
+        "A 60-second explainer video as MP4, 1920x1080. Delivery by 2024-04-02.",
+        inspect_paths([tmp_path]),
+        datetime(2024, 4, 3, 9),
+        AGREED,
+    )
     length = by_kind(result, "length")
     assert length.verdict == MET and length.evidence.startswith("v.mp4: 58 s")
     deadline = by_kind(result, "deadline")  # an ISO date the brief parser leaves as "other"
@@ -398,9 +436,13 @@ async def test_assess_async_keeps_the_senders_names(tmp_path):
 
 
 def test_deadlines_no_calendar_can_hold_are_said_plainly():
-    from datetime import datetime, timezone
-    now = datetime(2026, 3, 2, tzinfo=timezone.utc)
-    for brief in ["8 photos, JPG, delivery within 5000000 days.", "8 photos within 3000000 working days.",
-                  "8 photos within " + "9" * 400 + " days."]:
+    from datetime import datetime
+
+    now = datetime(2026, 3, 2, tzinfo=UTC)
+    for brief in [
+        "8 photos, JPG, delivery within 5000000 days.",
+        "8 photos within 3000000 working days.",
+        "8 photos within " + "9" * 400 + " days.",
+    ]:
         checks = [c for c in assess(brief, [], now, now).checks if c.kind == "deadline"]
         assert checks and "can be checked" in checks[0].evidence and checks[0].verdict == "needs_human"

@@ -1,19 +1,26 @@
 """Brief parsing on briefs as clients write them."""
+
 import pytest
 
 from nlp.brief import parse_brief, split_clauses
 
-SOAP = ("Looking for a photographer for 8 product pictures of my handmade soaps for our Instagram "
-        "feed. Flat lay or plain surface, natural light, square 1080x1080 JPG. You send 2 samples "
-        "first for my approval, then the remaining 6. Budget $88, delivery within 1 week.")
-CANDLES = ("Need product photos for our online candle shop: 8 candles, one photo each, shot in your "
-           "studio on a plain white background. Deliver edited JPGs, 3000px on the long side, within "
-           "10 days of receiving the products. Price $400, includes one round of retouching "
-           "revisions. Usage: our website and Etsy listings only.")
-BOOKS = ("Monthly bookkeeping for my landscaping business in QuickBooks Online: categorize "
-         "transactions for 1 business checking account and 1 credit card, reconcile both monthly, "
-         "and send a P&L and balance sheet by the 10th of each month. Up to 150 transactions/month. "
-         "$250/month. Payroll and tax filing not included.")
+SOAP = (
+    "Looking for a photographer for 8 product pictures of my handmade soaps for our Instagram "
+    "feed. Flat lay or plain surface, natural light, square 1080x1080 JPG. You send 2 samples "
+    "first for my approval, then the remaining 6. Budget $88, delivery within 1 week."
+)
+CANDLES = (
+    "Need product photos for our online candle shop: 8 candles, one photo each, shot in your "
+    "studio on a plain white background. Deliver edited JPGs, 3000px on the long side, within "
+    "10 days of receiving the products. Price $400, includes one round of retouching "
+    "revisions. Usage: our website and Etsy listings only."
+)
+BOOKS = (
+    "Monthly bookkeeping for my landscaping business in QuickBooks Online: categorize "
+    "transactions for 1 business checking account and 1 credit card, reconcile both monthly, "
+    "and send a P&L and balance sheet by the 10th of each month. Up to 150 transactions/month. "
+    "$250/month. Payroll and tax filing not included."
+)
 
 
 def kinds(brief, kind):
@@ -58,7 +65,7 @@ def test_candles_brief_usage_revisions_long_side():
 def test_exclusions_and_up_to_quantities():
     b = parse_brief(BOOKS)
     assert kinds(b, "exclusion")[0].excluded == ["payroll", "tax filing"]
-    tx = [r for r in kinds(b, "deliverable") if r.item == "transactions"][0]
+    tx = next(r for r in kinds(b, "deliverable") if r.item == "transactions")
     assert tx.quantity == 150 and tx.quantity_max
     assert kinds(b, "price")[0].per == "month"
     assert kinds(b, "deadline")[0].deadline_date == "--10"
@@ -66,8 +73,10 @@ def test_exclusions_and_up_to_quantities():
 
 
 def test_words_per_item_and_working_days():
-    b = parse_brief("Need 4 blog posts, 1,000 words each, SEO-friendly. Delivered as Word documents. "
-                    "1 revision per post. Translate it within 7 working days. $400 total.")
+    b = parse_brief(
+        "Need 4 blog posts, 1,000 words each, SEO-friendly. Delivered as Word documents. "
+        "1 revision per post. Translate it within 7 working days. $400 total."
+    )
     length = kinds(b, "length")[0]
     assert (length.length_value, length.length_unit, length.length_per_item) == (1000, "words", True)
     dl = kinds(b, "deadline")[0]
@@ -87,16 +96,20 @@ def test_number_words_and_no_revisions():
 
 
 def test_platform_and_format_of_app_and_asset():
-    b = parse_brief("Low-poly game asset: one fantasy treasure chest, under 3,000 tris, hand-painted "
-                    "2048x2048 textures. Deliver FBX for Unity. $300, 10 days.")
+    b = parse_brief(
+        "Low-poly game asset: one fantasy treasure chest, under 3,000 tris, hand-painted "
+        "2048x2048 textures. Deliver FBX for Unity. $300, 10 days."
+    )
     assert "fbx" in b.formats and "unity" in b.platforms
     assert b.deadline_days == 10
     assert kinds(b, "price")[0].amount == "300"
 
 
 def test_dpi_and_licence():
-    b = parse_brief("12 full-page color spreads plus a front cover, 300 dpi CMYK. Flat fee $3,600 "
-                    "includes print rights for the first edition (up to 5,000 copies).")
+    b = parse_brief(
+        "12 full-page color spreads plus a front cover, 300 dpi CMYK. Flat fee $3,600 "
+        "includes print rights for the first edition (up to 5,000 copies)."
+    )
     assert kinds(b, "dimensions")[0].dpi == 300
     assert "print" in kinds(b, "usage")[0].usage
     assert kinds(b, "price")[0].amount == "3600"
@@ -116,12 +129,15 @@ def test_bad_input_never_raises():
     assert parse_brief("🎉🎉🎉").requirements == []
 
 
-@pytest.mark.parametrize("text, item", [
-    ("A logo as PNG for my podcast, square 3000x3000 px.", "logo"),
-    ("Edit a 60-second explainer video for our app from supplied footage.", "explainer video"),
-    ("Record a voiceover for our training course.", "voiceover"),
-    ("Translate our 3,000-word employee handbook into Spanish.", "employee handbook"),
-])
+@pytest.mark.parametrize(
+    "text, item",
+    [
+        ("A logo as PNG for my podcast, square 3000x3000 px.", "logo"),
+        ("Edit a 60-second explainer video for our app from supplied footage.", "explainer video"),
+        ("Record a voiceover for our training course.", "voiceover"),
+        ("Translate our 3,000-word employee handbook into Spanish.", "employee handbook"),
+    ],
+)
 def test_single_item_without_a_number_is_one_deliverable(text, item):
     d = kinds(parse_brief(text), "deliverable")
     assert [(r.item, r.quantity) for r in d] == [(item, 1)]
@@ -146,12 +162,15 @@ def test_iso_dates_are_deadlines_but_event_dates_are_not():
     assert kinds(parse_brief("Party on 2025-07-12, 4 hours of coverage."), "deadline") == []
 
 
-@pytest.mark.parametrize("text, n", [
-    ("2 rounds of retakes included.", 2),
-    ("Includes one round of pick-ups for script changes.", 1),
-    ("Two free retakes.", 2),
-    ("3 revision rounds per song.", 3),
-])
+@pytest.mark.parametrize(
+    "text, n",
+    [
+        ("2 rounds of retakes included.", 2),
+        ("Includes one round of pick-ups for script changes.", 1),
+        ("Two free retakes.", 2),
+        ("3 revision rounds per song.", 3),
+    ],
+)
 def test_retakes_and_pick_ups_are_revision_allowances(text, n):
     assert parse_brief(text).revisions == n
 

@@ -1,4 +1,5 @@
 """The proposals chart: a readable PNG of money and score per outcome."""
+
 import io
 from decimal import Decimal
 
@@ -13,12 +14,20 @@ POLICIES = default_feedback_presets()
 
 
 def _proposals(comparison=True):
-    facts = CaseFacts(amount=Decimal("88"), currency="USD", coverage=1.0, on_time=True,
-                      approvals=["sample 1", "sample 2"],
-                      scope_flags=[ScopeFlag("attribute", "models at a location", "new attributes")],
-                      silent_party="client", silent_days=90, disputing_party="client")
-    return propose(facts, default_fee_presets()["marketplace"], POLICIES["fair"],
-                   POLICIES["marketplace"] if comparison else None)
+    facts = CaseFacts(
+        amount=Decimal("88"),
+        currency="USD",
+        coverage=1.0,
+        on_time=True,
+        approvals=["sample 1", "sample 2"],
+        scope_flags=[ScopeFlag("attribute", "models at a location", "new attributes")],
+        silent_party="client",
+        silent_days=90,
+        disputing_party="client",
+    )
+    return propose(
+        facts, default_fee_presets()["marketplace"], POLICIES["fair"], POLICIES["marketplace"] if comparison else None
+    )
 
 
 def _image(png: bytes) -> Image.Image:
@@ -34,7 +43,7 @@ def test_chart_is_an_800_by_450_png_with_content():
     img = _image(proposals_chart(_proposals()))
     assert img.size == (800, 450)
     pixels = _colours(img)
-    assert len(pixels) > 50                       # not a blank canvas
+    assert len(pixels) > 50  # not a blank canvas
     # The freelancer's net (orange) and the client's refund (blue) bars are drawn.
     assert (0xF5, 0x85, 0x18) in pixels and (0x4C, 0x78, 0xA8) in pixels
     # The marketplace refund lowers the score: its red bar is present.

@@ -1,4 +1,5 @@
 """`mediator assess` from the command line: checklist, JSON, and clear errors."""
+
 from __future__ import annotations
 
 import json
@@ -39,8 +40,19 @@ def run(app, *args):
 
 def test_checklist_text(app, delivery, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)  # no config.toml here: defaults
-    res = run(app, "--brief", STORY, "--delivery", str(delivery), "--agreed-at", "2024-03-01T10:00",
-              "--delivered-at", "2024-03-06", "--approved", "2 samples")
+    res = run(
+        app,
+        "--brief",
+        STORY,
+        "--delivery",
+        str(delivery),
+        "--agreed-at",
+        "2024-03-01T10:00",
+        "--delivered-at",
+        "2024-03-06",
+        "--approved",
+        "2 samples",
+    )
     assert res.exit_code == 0, res.output
     assert "100% covered" in res.stdout and "on time" in res.stdout
     assert "✓ 8 product pictures: 8 of 8 images delivered (8 JPEG 1080x1080)" in res.stdout
@@ -52,8 +64,7 @@ def test_json_and_brief_from_file(app, delivery, tmp_path, monkeypatch):
     brief = tmp_path / "brief.txt"
     brief.write_text(STORY, encoding="utf-8")
     extra = fm.image(tmp_path / "small.jpg", size=(800, 800))
-    res = run(app, "--brief", f"@{brief}", "--delivery", str(delivery), "--delivery", str(extra),
-              "--json")
+    res = run(app, "--brief", f"@{brief}", "--delivery", str(delivery), "--delivery", str(extra), "--json")
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     assert data["type"] == "assessment" and data["on_time"] is None
@@ -64,11 +75,14 @@ def test_json_and_brief_from_file(app, delivery, tmp_path, monkeypatch):
     assert len(data["files"]) == 9
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--delivery", "NOPE"], "not found: NOPE"),
-    (["--delivery", "{d}", "--agreed-at", "last tuesday"], "--agreed-at: not an ISO date"),
-    (["--delivery", "{d}", "--delivered-at", "2024-13-01"], "--delivered-at: not an ISO date"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--delivery", "NOPE"], "not found: NOPE"),
+        (["--delivery", "{d}", "--agreed-at", "last tuesday"], "--agreed-at: not an ISO date"),
+        (["--delivery", "{d}", "--delivered-at", "2024-13-01"], "--delivered-at: not an ISO date"),
+    ],
+)
 def test_bad_input_exits_2(app, delivery, tmp_path, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)
     args = [a.replace("{d}", str(delivery)) for a in args]
@@ -110,6 +124,7 @@ def test_hostile_files_do_not_crash(app, tmp_path, monkeypatch):
 def test_registered_on_the_main_command(delivery, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     from bot.cli import app as main_app
+
     res = runner.invoke(main_app, ["assess", "--brief", "8 photos, JPG.", "--delivery", str(delivery)])
     assert res.exit_code == 0, res.output
     assert "✓ 8 photos" in res.stdout

@@ -1,4 +1,5 @@
 """The scope-check contract and the eval and bench commands, through Typer."""
+
 import json
 
 import pytest
@@ -10,8 +11,10 @@ from nlp.scope import IN_KINDS, load_classifier
 
 pytestmark = pytest.mark.model
 
-BRIEF = ("Logo for a bike repair shop: 3 concepts, then refine the chosen one. Final files SVG and "
-         "PNG. Includes 2 rounds of revisions. $300, 2 weeks. Business cards not included.")
+BRIEF = (
+    "Logo for a bike repair shop: 3 concepts, then refine the chosen one. Final files SVG and "
+    "PNG. Includes 2 rounds of revisions. $300, 2 weeks. Business cards not included."
+)
 FIELDS = ["id", "out_of_scope", "confidence", "kind", "brief_match", "reason"]
 
 
@@ -28,6 +31,7 @@ def app(shared):
     @app.callback()
     def main():
         """Mediator."""
+
     return app
 
 
@@ -41,13 +45,16 @@ def lines(*rows):
 
 def test_scope_check_jsonl_reports_bad_lines_and_keeps_going(app, tmp_path):
     f = tmp_path / "in.jsonl"
-    f.write_text(lines(
-        {"id": "a", "brief": BRIEF, "request": "Could you also design our business cards?", "domain": "x"},
-        "{not json",
-        {"id": "b", "brief": BRIEF},
-        "",
-        {"id": "c", "brief": BRIEF, "request": "Do you want our old logo for reference?"},
-    ), encoding="utf-8")
+    f.write_text(
+        lines(
+            {"id": "a", "brief": BRIEF, "request": "Could you also design our business cards?", "domain": "x"},
+            "{not json",
+            {"id": "b", "brief": BRIEF},
+            "",
+            {"id": "c", "brief": BRIEF, "request": "Do you want our old logo for reference?"},
+        ),
+        encoding="utf-8",
+    )
     res = runner().invoke(app, ["scope-check", "--jsonl", str(f)])
     assert res.exit_code == 0, res.output
     out = [json.loads(line) for line in res.stdout.splitlines()]
@@ -86,11 +93,32 @@ def test_scope_check_missing_file(app, tmp_path):
 
 def test_scope_eval_prints_metrics_and_confusion(app, tmp_path):
     f = tmp_path / "lab.jsonl"
-    f.write_text(lines(
-        {"id": "1", "brief": BRIEF, "request": "Could you also design our business cards?", "out_of_scope": True, "kind": "new_deliverable"},
-        {"id": "2", "brief": BRIEF, "request": "Do you want our old logo for reference?", "out_of_scope": False, "kind": "clarification"},
-        {"id": "3", "brief": BRIEF, "request": "Can you send 5 concepts instead of 3?", "out_of_scope": True, "kind": "quantity"},
-    ), encoding="utf-8")
+    f.write_text(
+        lines(
+            {
+                "id": "1",
+                "brief": BRIEF,
+                "request": "Could you also design our business cards?",
+                "out_of_scope": True,
+                "kind": "new_deliverable",
+            },
+            {
+                "id": "2",
+                "brief": BRIEF,
+                "request": "Do you want our old logo for reference?",
+                "out_of_scope": False,
+                "kind": "clarification",
+            },
+            {
+                "id": "3",
+                "brief": BRIEF,
+                "request": "Can you send 5 concepts instead of 3?",
+                "out_of_scope": True,
+                "kind": "quantity",
+            },
+        ),
+        encoding="utf-8",
+    )
     res = runner().invoke(app, ["scope-eval", str(f)])
     assert res.exit_code == 0, res.output
     assert "F1 1.000" in res.stdout and "precision" in res.stdout and "requests/s" in res.stdout
@@ -102,8 +130,10 @@ def test_scope_eval_prints_metrics_and_confusion(app, tmp_path):
 
 def test_bench_json_on_a_small_file(app, tmp_path):
     f = tmp_path / "b.jsonl"
-    f.write_text(lines(*[{"id": str(i), "brief": BRIEF, "request": f"Could you make {i + 4} concepts?"} for i in range(12)]),
-                 encoding="utf-8")
+    f.write_text(
+        lines(*[{"id": str(i), "brief": BRIEF, "request": f"Could you make {i + 4} concepts?"} for i in range(12)]),
+        encoding="utf-8",
+    )
     res = runner().invoke(app, ["bench", "--file", str(f), "--json", "--no-cold"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
@@ -121,6 +151,7 @@ def test_config_model_path_missing_is_a_clear_error(tmp_path):
     @app.callback()
     def main():
         """Mediator."""
+
     res = runner().invoke(app, ["scope-check", "--brief", BRIEF, "--request", "hi", "--config", str(cfg)])
     assert res.exit_code == 2
     assert "no-model" in res.stderr
@@ -131,6 +162,7 @@ def test_model_export_onnx_matches_reference(app, tmp_path, shared):
     assert res.exit_code == 0, res.output
     assert (tmp_path / "onnx" / "model.onnx").exists()
     from nlp.onnx_export import OnnxEncoder
+
     texts = ["Could you also design our business cards?", "Do you want reference images?"]
     got = OnnxEncoder(str(tmp_path / "onnx")).embed(texts)
     ref = shared.encoder.embed(texts)
@@ -139,12 +171,16 @@ def test_model_export_onnx_matches_reference(app, tmp_path, shared):
 
 def test_one_unclassifiable_line_costs_the_others_nothing(app, tmp_path):
     f = tmp_path / "odd.jsonl"
-    f.write_text(lines({"id": "a", "brief": "8 photos, JPG", "request": "can you add 4 more photos?"},
-                       "{oops",
-                       {"id": "b", "brief": "8 photos", "request": "I need " + "9" * 400 + " photos"},
-                       {"id": "\ud800x", "brief": "8 photos", "request": "12 photos please"},
-                       {"id": True, "brief": "8 photos", "request": "12 photos"},
-                       {"id": "c", "brief": "8 photos", "request": "thanks!"}))
+    f.write_text(
+        lines(
+            {"id": "a", "brief": "8 photos, JPG", "request": "can you add 4 more photos?"},
+            "{oops",
+            {"id": "b", "brief": "8 photos", "request": "I need " + "9" * 400 + " photos"},
+            {"id": "\ud800x", "brief": "8 photos", "request": "12 photos please"},
+            {"id": True, "brief": "8 photos", "request": "12 photos"},
+            {"id": "c", "brief": "8 photos", "request": "thanks!"},
+        )
+    )
     res = runner().invoke(app, ["scope-check", "--jsonl", str(f)])
     assert res.exit_code == 0
     out = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
@@ -154,8 +190,13 @@ def test_one_unclassifiable_line_costs_the_others_nothing(app, tmp_path):
 
 def test_scope_eval_skips_bad_lines_with_their_numbers(app, tmp_path):
     f = tmp_path / "labelled.jsonl"
-    f.write_text(lines("{oops", "5", {"id": 1, "brief": "8 photos", "request": "12 photos", "out_of_scope": True,
-                                      "kind": "quantity"}))
+    f.write_text(
+        lines(
+            "{oops",
+            "5",
+            {"id": 1, "brief": "8 photos", "request": "12 photos", "out_of_scope": True, "kind": "quantity"},
+        )
+    )
     res = runner().invoke(app, ["scope-eval", str(f)])
     assert res.exit_code == 0 and "cases 1" in res.stdout
     assert "line 1: skipped" in res.stderr and "line 2: skipped" in res.stderr

@@ -1,4 +1,5 @@
 """Parsing command lines: keyword values run to the next known key, so nothing needs quoting."""
+
 from bot.commands import Spec, parse
 from bot.handlers import build_registry
 

@@ -1,4 +1,5 @@
 """The shipped config.toml documents exactly the defaults, and bad values are named."""
+
 from __future__ import annotations
 
 import tomllib
@@ -25,12 +26,15 @@ def test_environment_and_flag_override_the_database_url(tmp_path):
     assert load_settings(cfg, db_url="sqlite:///flag.db", env=env).database.url == "sqlite:///flag.db"
 
 
-@pytest.mark.parametrize("text,needle", [
-    ("[nlp]\nbackend = 'tensorflow'\n", "[nlp] backend"),
-    ("[telegram]\ntoken = 'abc'\n", "[telegram] token: unknown key"),
-    ("[storage]\nmax_attachment_mb = -1\n", "[storage] max_attachment_mb"),
-    ("not toml at all [", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "text,needle",
+    [
+        ("[nlp]\nbackend = 'tensorflow'\n", "[nlp] backend"),
+        ("[telegram]\ntoken = 'abc'\n", "[telegram] token: unknown key"),
+        ("[storage]\nmax_attachment_mb = -1\n", "[storage] max_attachment_mb"),
+        ("not toml at all [", "not valid TOML"),
+    ],
+)
 def test_bad_config_is_named(tmp_path, text, needle):
     cfg = tmp_path / "c.toml"
     cfg.write_text(text)

@@ -1,4 +1,5 @@
 """The console as a program drives it: a real `mediator console --json` process, line by line."""
+
 from __future__ import annotations
 
 import json
@@ -17,9 +18,15 @@ class Console:
 
     def __init__(self, tmp_path: Path, db: str, *extra: str):
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(MEDIATOR + ["console", "--json", "--db", db, *extra], cwd=tmp_path,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, env=env)
+        self.proc = subprocess.Popen(
+            MEDIATOR + ["console", "--json", "--db", db, *extra],
+            cwd=tmp_path,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         self.n = 0
 
     def say(self, line: str) -> list[dict]:
@@ -89,8 +96,9 @@ def test_console_attachments_are_file_tokens(tmp_path):
 def test_bad_config_names_the_key(tmp_path):
     cfg = tmp_path / "bad.toml"
     cfg.write_text('[database]\nurl = "sqlite:///x.db"\nauto_migrat = true\n[limits]\nmax_message_chars = "many"\n')
-    run = subprocess.run(MEDIATOR + ["console", "--json", "--config", str(cfg)], input="", capture_output=True,
-                         text=True, cwd=tmp_path)
+    run = subprocess.run(
+        MEDIATOR + ["console", "--json", "--config", str(cfg)], input="", capture_output=True, text=True, cwd=tmp_path
+    )
     assert run.returncode == 2
     assert "[database] auto_migrat: unknown key" in run.stderr
     assert "[limits] max_message_chars" in run.stderr
@@ -98,9 +106,13 @@ def test_bad_config_names_the_key(tmp_path):
 
 
 def test_unreachable_database_is_a_clear_error_without_the_password(tmp_path):
-    run = subprocess.run(MEDIATOR + ["console", "--json", "--db",
-                                     "postgresql+psycopg://someone:s3cret@127.0.0.1:1/none"],
-                         input="", capture_output=True, text=True, cwd=tmp_path)
+    run = subprocess.run(
+        MEDIATOR + ["console", "--json", "--db", "postgresql+psycopg://someone:s3cret@127.0.0.1:1/none"],
+        input="",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert run.returncode == 2
     assert "cannot open the database" in run.stderr and "s3cret" not in run.stderr
     assert "Traceback" not in run.stderr
@@ -113,8 +125,9 @@ def test_help_texts(args):
 
 
 def test_db_upgrade_and_demo(tmp_path):
-    up = subprocess.run(MEDIATOR + ["db", "upgrade", "--db", f"sqlite:///{tmp_path}/u.db"], capture_output=True,
-                        text=True, cwd=tmp_path)
+    up = subprocess.run(
+        MEDIATOR + ["db", "upgrade", "--db", f"sqlite:///{tmp_path}/u.db"], capture_output=True, text=True, cwd=tmp_path
+    )
     assert up.returncode == 0 and "latest schema" in up.stdout
     demo = subprocess.run(MEDIATOR + ["demo"], capture_output=True, text=True, cwd=tmp_path)
     assert demo.returncode == 0, demo.stderr

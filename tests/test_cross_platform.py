@@ -1,6 +1,7 @@
 """One case across two platforms: the client in a Telegram group, the freelancer in a Discord channel,
 a moderator in a private Telegram chat. The real python-telegram-bot and discord.py, each against its
 local fake over real HTTP and WebSocket, attached to one engine and one hub."""
+
 from __future__ import annotations
 
 import socket
@@ -13,18 +14,29 @@ from sqlmodel import select
 from bot.adapters.discord import DiscordAdapter
 from bot.hub import Hub
 from mediation.models import OutboxMessage
-from tests.discord_fixtures import (MAYA, Shown, ask, channel_posts, discord_settings, endpoints,  # noqa: F401
-                                    message_with_button, press, start_adapter)
+from tests.conftest import InternetUsed, make_engine
+from tests.discord_fixtures import (
+    MAYA,
+    Shown,
+    ask,
+    channel_posts,
+    discord_settings,
+    endpoints,  # noqa: F401
+    message_with_button,
+    press,
+    start_adapter,
+)
 from tests.fake_discord import CHANNEL_ID, MOD_CHANNEL_ID, FakeDiscord
 from tests.fake_telegram import FakeTelegram
-from tests.conftest import InternetUsed, make_engine
 from tests.telegram_fixtures import Rig, make_rig
 
-BRIEF = ("8 product pictures of handmade soaps for our Instagram feed, flat lay, natural light, square "
-         "1080x1080 JPG. 2 samples first for approval, then the remaining 6. Budget $88, delivery within 1 week.")
+BRIEF = (
+    "8 product pictures of handmade soaps for our Instagram feed, flat lay, natural light, square "
+    "1080x1080 JPG. 2 samples first for approval, then the remaining 6. Budget $88, delivery within 1 week."
+)
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00JFIF" + b"0" * 200
-CLARA_TG, MOD_TG = 222, 999   # Telegram users: the client, and a moderator listed in the settings
-GROUP = -4001                  # the client's Telegram group
+CLARA_TG, MOD_TG = 222, 999  # Telegram users: the client, and a moderator listed in the settings
+GROUP = -4001  # the client's Telegram group
 
 
 @dataclass
@@ -55,7 +67,7 @@ class Both:
 
 
 @pytest.fixture
-async def both(endpoints, settings, clock):  # noqa: F811 (the fixture restores discord.py's endpoints)
+async def both(endpoints, settings, clock):
     tg_fake = await FakeTelegram().start()
     dc_fake = await FakeDiscord().start()
     settings.moderators["telegram"] = [str(MOD_TG)]
@@ -122,8 +134,10 @@ async def test_each_side_sees_the_others_steps_in_its_own_chat(both):
     await w.tg_say("/case status")
     status = w.tg.data("case_status")
     assert status["case_id"] == cid and status["status"] == "active" and status["brief_agreed"]
-    assert status["parties"] == {"client": {"name": "Clara", "platform": "telegram"},
-                                 "freelancer": {"name": "Maya", "platform": "discord"}}
+    assert status["parties"] == {
+        "client": {"name": "Clara", "platform": "telegram"},
+        "freelancer": {"name": "Maya", "platform": "discord"},
+    }
     seen = await ask(d, MAYA, "case status")
     assert f"Case {cid}" in seen[0].text and "agreed (version 1)" in seen[0].text
     assert "client: Clara (telegram)" in seen[0].text and "freelancer: Maya (discord)" in seen[0].text
@@ -211,7 +225,8 @@ async def test_notices_for_discord_wait_in_the_outbox_while_it_is_down(both, set
     assert d.calls[since:] == []  # nothing reached Discord
     waiting = w.outbox()
     assert [(r.platform, r.chat_id, r.user_id, r.delivered_at) for r in waiting] == [
-        ("discord", str(CHANNEL_ID), None, None)] * 2
+        ("discord", str(CHANNEL_ID), None, None)
+    ] * 2
     assert [r.reply["data"]["type"] for r in waiting] == ["approval", "request"]
     assert waiting[0].reply["data"]["case_id"] == cid
 

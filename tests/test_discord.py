@@ -1,5 +1,6 @@
 """The Discord adapter end to end: the real discord.py over real HTTP and WebSocket to a local fake
 Discord, the real engine behind it. Conversations are slash commands and button presses."""
+
 from __future__ import annotations
 
 import asyncio
@@ -15,20 +16,42 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlmodel import func, select
 
-from bot.adapters.discord import (DESCRIPTION_MAX, EMBED_TOTAL_MAX, FIELD_VALUE_MAX, FIELDS_MAX, build, line,
-                                  message_payloads)
+from bot.adapters.discord import (
+    DESCRIPTION_MAX,
+    EMBED_TOTAL_MAX,
+    FIELD_VALUE_MAX,
+    FIELDS_MAX,
+    build,
+    line,
+    message_payloads,
+)
 from bot.commands import Spec
 from bot.hub import Hub
 from bot.messages import Address, Option, OutFile, Reply
 from mediation.models import AuditEntry, Delivery, DeliveryFile
-from tests.discord_fixtures import *  # noqa: F401,F403  (fixtures)
-from tests.discord_fixtures import (CLARA, MAYA, MEMBER, MOD, STRANGER, ask, channel_posts, discord_settings,
-                                    message_with_button, press, shown, start_adapter, unescape)
 from tests.conftest import make_engine
+from tests.discord_fixtures import *  # noqa: F403  (fixtures)
+from tests.discord_fixtures import (
+    CLARA,
+    MAYA,
+    MEMBER,
+    MOD,
+    STRANGER,
+    ask,
+    channel_posts,
+    discord_settings,
+    message_with_button,
+    press,
+    shown,
+    start_adapter,
+    unescape,
+)
 from tests.fake_discord import APP_ID, CHANNEL_ID, GUILD_ID, MOD_CHANNEL_ID, OTHER_CHANNEL_ID
 
-BRIEF = ("8 product pictures of handmade soaps for Instagram, flat lay, natural light, square 1080x1080 JPG. "
-         "2 samples first for approval, then the remaining 6. Budget $88, delivery within 1 week.")
+BRIEF = (
+    "8 product pictures of handmade soaps for Instagram, flat lay, natural light, square 1080x1080 JPG. "
+    "2 samples first for approval, then the remaining 6. Budget $88, delivery within 1 week."
+)
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00JFIF" + b"0" * 200
 
 
@@ -53,8 +76,10 @@ async def open_case(world, title="Soap photos") -> tuple[str, str]:
 async def test_start_up_logs_in_syncs_commands_and_identifies(world):
     fake = world.fake
     assert [(c.method, c.path) for c in fake.calls[:3]] == [
-        ("GET", "/users/@me"), ("GET", "/oauth2/applications/@me"),
-        ("PUT", f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands")]
+        ("GET", "/users/@me"),
+        ("GET", "/oauth2/applications/@me"),
+        ("PUT", f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands"),
+    ]
     names = {c["name"]: c for c in fake.commands}
     assert {"case", "brief", "deliver", "scope", "feedback", "mod", "escalate", "help"} <= set(names)
     subs = {o["name"] for o in names["brief"]["options"]}
@@ -127,8 +152,15 @@ async def test_the_founding_story_as_a_discord_conversation(world, tmp_path):
     case_file = await press(fake, MOD, post_msg, "Open case file")
     assert case_file[0].ephemeral and "2 samples for approval" in case_file[0].text
     since = len(fake.calls)
-    decided = await ask(fake, MOD, "mod decide", channel_id=MOD_CHANNEL_ID, case=cid, outcome="release_full",
-                        reason="8 of 8 delivered, samples approved")
+    decided = await ask(
+        fake,
+        MOD,
+        "mod decide",
+        channel_id=MOD_CHANNEL_ID,
+        case=cid,
+        outcome="release_full",
+        reason="8 of 8 delivered, samples approved",
+    )
     assert "release full" in decided[0].text
     [notice] = channel_posts(fake, CHANNEL_ID, since)
     assert "Moderator decision" in unescape(str(notice.json))
@@ -153,11 +185,14 @@ async def test_strangers_and_non_moderators_are_refused_privately(world):
 
 async def test_no_message_can_mention_anyone(world):
     fake = world.fake
-    cid, code = await open_case(world, title="@everyone look <@&930000000000000001>")
+    _cid, _code = await open_case(world, title="@everyone look <@&930000000000000001>")
     await ask(fake, CLARA, "brief propose", text="@here 8 pictures **bold** [link](http://x)")
     await world.adapter.send(Reply(text="@everyone", title="@everyone"), Address("discord", str(OTHER_CHANNEL_ID)))
-    bodies = [c.json.get("data", c.json) for c in fake.calls
-              if isinstance(c.json, dict) and ("embeds" in c.json or "embeds" in (c.json.get("data") or {}))]
+    bodies = [
+        c.json.get("data", c.json)
+        for c in fake.calls
+        if isinstance(c.json, dict) and ("embeds" in c.json or "embeds" in (c.json.get("data") or {}))
+    ]
     assert len(bodies) >= 4
     assert all(b["allowed_mentions"] == {"parse": []} for b in bodies)
     title_embed = next(e for b in bodies for e in b["embeds"] if "look" in (e.get("description") or ""))
@@ -194,8 +229,9 @@ async def test_unknown_commands_and_expired_interactions(world):
     assert gone[0].ephemeral and "not available any more" in gone[0].text
     await open_case(world)
     # the interaction expired before the answer: the answer goes to the channel instead of being lost
-    fake.refuse("POST", r"/interactions/\d+/[^/]+/callback", status=404, code=10062,
-                message="Unknown interaction", times=1)
+    fake.refuse(
+        "POST", r"/interactions/\d+/[^/]+/callback", status=404, code=10062, message="Unknown interaction", times=1
+    )
     since = len(fake.calls)
     await fake.slash(CLARA, "case status")
     await fake.wait_for(lambda: channel_posts(fake, CHANNEL_ID, since))
@@ -229,15 +265,19 @@ async def test_long_replies_are_split_within_discord_limits(world):
         for e in embeds:
             assert len(e.get("description") or "") <= DESCRIPTION_MAX and len(e.get("fields", [])) <= FIELDS_MAX
             assert all(len(f["value"]) <= FIELD_VALUE_MAX for f in e.get("fields", []))
-            total += len(e.get("title") or "") + len(e.get("description") or "") + sum(
-                len(f["name"]) + len(f["value"]) for f in e.get("fields", []))
+            total += (
+                len(e.get("title") or "")
+                + len(e.get("description") or "")
+                + sum(len(f["name"]) + len(f["value"]) for f in e.get("fields", []))
+            )
         assert total <= EMBED_TOTAL_MAX
     described = "\n".join(unescape(e["description"]) for p in posts for e in p.json["embeds"] if e.get("description"))
     assert described.split() == text.split()  # nothing lost, nothing cut inside an escape
     values = "".join(f["value"] for p in posts for e in p.json["embeds"] for f in e.get("fields", []))
     assert values == "v" * 1500 * 30
-    assert "components" in posts[-1].json and all("components" not in p.json or not p.json["components"]
-                                                   for p in posts[:-1])
+    assert "components" in posts[-1].json and all(
+        "components" not in p.json or not p.json["components"] for p in posts[:-1]
+    )
 
 
 def test_payloads_fit_for_any_reply():
@@ -248,8 +288,12 @@ def test_payloads_fit_for_any_reply():
         assert all(len(e) <= EMBED_TOTAL_MAX for p in payloads for e in p["embeds"])
         assert all(sum(len(e) for e in p["embeds"]) <= EMBED_TOTAL_MAX for p in payloads)
     assert message_payloads(Reply(text="")) == []
-    many = message_payloads(Reply(text="x", options=[Option(f"o{i}", f"/accept {i}") for i in range(30)]
-                                  + [Option("long", "/scope " + "y" * 200)]))
+    many = message_payloads(
+        Reply(
+            text="x",
+            options=[Option(f"o{i}", f"/accept {i}") for i in range(30)] + [Option("long", "/scope " + "y" * 200)],
+        )
+    )
     view = many[-1]["view"]
     assert len(view.children) == 25
     more = [f.value for e in many[-1]["embeds"] for f in e.fields if f.name == "More options"]
@@ -257,8 +301,11 @@ def test_payloads_fit_for_any_reply():
 
 
 @hypothesis_settings(max_examples=60, deadline=None)
-@given(text=st.text(max_size=9000), title=st.text(max_size=400),
-       fields=st.lists(st.tuples(st.text(max_size=300), st.text(max_size=2500)), max_size=30))
+@given(
+    text=st.text(max_size=9000),
+    title=st.text(max_size=400),
+    fields=st.lists(st.tuples(st.text(max_size=300), st.text(max_size=2500)), max_size=30),
+)
 def test_any_reply_fits_discord_limits(text, title, fields):
     payloads = message_payloads(Reply(text=text, title=title or None, fields=fields))
     for p in payloads:
@@ -271,11 +318,15 @@ def test_any_reply_fits_discord_limits(text, title, fields):
 
 
 def test_command_lines_are_what_a_person_would_type():
-    assert line("case new", "Logo  design", amount="300", currency="EUR", role="client") == \
-        "/case new Logo design amount=300 currency=EUR role=client"
+    assert (
+        line("case new", "Logo  design", amount="300", currency="EUR", role="client")
+        == "/case new Logo design amount=300 currency=EUR role=client"
+    )
     assert line("brief agree", case=None) == "/brief agree"
-    assert line("mod decide", "C1", "partial_refund", None, reason="two\nblurry") == \
-        "/mod decide C1 partial_refund reason=two blurry"
+    assert (
+        line("mod decide", "C1", "partial_refund", None, reason="two\nblurry")
+        == "/mod decide C1 partial_refund reason=two blurry"
+    )
 
 
 async def test_ad_hoc_scope_and_feedback_preview_defer_then_follow_up(world):
@@ -283,22 +334,32 @@ async def test_ad_hoc_scope_and_feedback_preview_defer_then_follow_up(world):
     fake = world.fake
     seen = []
     registry = world.hub.engine.registry
-    for word, keys in (("scope", ("brief", "request", "case")),
-                       ("feedback preview", ("outcome", "amount", "currency", "refund", "score", "case"))):
+    for word, keys in (
+        ("scope", ("brief", "request", "case")),
+        ("feedback preview", ("outcome", "amount", "currency", "refund", "score", "case")),
+    ):
+
         def slow(ctx, cmd):
             seen.append((cmd.word, dict(cmd.kv), cmd.text))
             time.sleep(0.3)
             return [Reply(text=f"checked {sorted(cmd.kv)}", title=cmd.word, data={"type": cmd.word})]
+
         registry.add(Spec(word, f"/{word}", "stand-in", slow, keys=keys))
-    iid = await fake.slash(STRANGER, "scope", channel_id=OTHER_CHANNEL_ID, brief="8 photos, JPG",
-                           request="can you add models at the beach?")
+    iid = await fake.slash(
+        STRANGER,
+        "scope",
+        channel_id=OTHER_CHANNEL_ID,
+        brief="8 photos, JPG",
+        request="can you add models at the beach?",
+    )
     calls = await fake.settled(iid)
     assert calls[0].json["type"] == 5  # deferred ("thinking") first
     assert calls[1].method == "PATCH" and "checked ['brief', 'request']" in shown(calls)[0].text
     assert not shown(calls)[0].ephemeral and len(calls) == 2
     assert seen[0] == ("scope", {"brief": "8 photos, JPG", "request": "can you add models at the beach?"}, "")
-    iid = await fake.slash(STRANGER, "feedback preview", channel_id=OTHER_CHANNEL_ID, outcome="full_refund",
-                           amount="88", score=92.0)
+    iid = await fake.slash(
+        STRANGER, "feedback preview", channel_id=OTHER_CHANNEL_ID, outcome="full_refund", amount="88", score=92.0
+    )
     calls = await fake.settled(iid)
     assert calls[0].json["type"] == 5 and "checked ['amount', 'outcome', 'score']" in shown(calls)[0].text
     assert seen[1][1] == {"outcome": "full_refund", "amount": "88", "score": "92"}
@@ -313,6 +374,7 @@ async def test_slow_commands_are_deferred_within_the_interaction_window(world):
     def slow(ctx, cmd):
         time.sleep(0.6)
         return original.fn(ctx, cmd)
+
     world.hub.engine.registry.add(Spec("help", original.usage, original.summary, slow))
     iid = await fake.slash(MAYA, "help")
     calls = await fake.settled(iid)
@@ -332,10 +394,13 @@ async def test_a_party_on_another_platform_reaches_the_discord_channel(world, me
     assert posts[1].json["components"][0]["components"][0]["custom_id"] == "mediator:/brief agree"
     # a private notice goes to the user's direct messages
     since = len(fake.calls)
-    await world.adapter.send(Reply(text="your offer is recorded", private=True),
-                             Address("discord", str(MAYA.id), str(MAYA.id)))
+    await world.adapter.send(
+        Reply(text="your offer is recorded", private=True), Address("discord", str(MAYA.id), str(MAYA.id))
+    )
     assert [(c.method, c.path) for c in fake.calls[since:]] == [
-        ("POST", "/users/@me/channels"), ("POST", f"/channels/{MAYA.id + 7}/messages")]
+        ("POST", "/users/@me/channels"),
+        ("POST", f"/channels/{MAYA.id + 7}/messages"),
+    ]
 
 
 async def test_missing_permissions_in_the_mod_channel_do_not_lose_the_answer(world, caplog):
@@ -361,8 +426,10 @@ async def test_oversized_attachments_are_refused_before_download(world):
 async def test_charts_attach_to_the_embed(world):
     fake = world.fake
     png = b"\x89PNG\r\n\x1a\n" + b"0" * 64
-    await world.adapter.send(Reply(text="scores", attachments=[OutFile("score chart.png", png, "image/png")]),
-                             Address("discord", str(OTHER_CHANNEL_ID)))
+    await world.adapter.send(
+        Reply(text="scores", attachments=[OutFile("score chart.png", png, "image/png")]),
+        Address("discord", str(OTHER_CHANNEL_ID)),
+    )
     [post] = channel_posts(fake, OTHER_CHANNEL_ID)
     assert post.files == [("score_chart.png", png)]
     assert post.json["embeds"][0]["image"]["url"] == "attachment://score_chart.png"
@@ -395,8 +462,10 @@ async def test_interaction_to_callback_latency(world, capsys):
             gaps.append(cb.at - sent)
     assert len(gaps) >= 7 and max(gaps) < 2.5
     with capsys.disabled():
-        print(f"\ninteraction -> callback: median {statistics.median(gaps) * 1000:.0f} ms, "
-              f"max {max(gaps) * 1000:.0f} ms over {len(gaps)} interactions")
+        print(
+            f"\ninteraction -> callback: median {statistics.median(gaps) * 1000:.0f} ms, "
+            f"max {max(gaps) * 1000:.0f} ms over {len(gaps)} interactions"
+        )
 
 
 async def test_a_wrong_token_fails_start_up_clearly(fake, settings, clock):
@@ -418,8 +487,11 @@ def test_the_network_guard_stops_outside_connections(loopback_only):
 
 async def test_an_escalation_from_another_platform_reaches_the_mod_channel(world, memory):
     fake = world.fake
-    created = [r for r in await memory.say("maya", "/case new Logo amount=300 currency=EUR role=freelancer",
-                                           chat="elsewhere") if r.data.get("type") == "case_created"][0]
+    created = next(
+        r
+        for r in await memory.say("maya", "/case new Logo amount=300 currency=EUR role=freelancer", chat="elsewhere")
+        if r.data.get("type") == "case_created"
+    )
     await memory.say("clara", f"/case join {created.data['invite_code']} role=client", chat="elsewhere")
     since = len(fake.calls)
     await memory.say("clara", "/escalate the freelancer stopped answering", chat="elsewhere")

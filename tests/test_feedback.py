@@ -1,16 +1,26 @@
 """Feedback policies: which outcomes count, who may leave feedback, what stays public."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from pydantic import ValidationError
 
-from mediation.feedback import (FeedbackConfig, FeedbackPolicy, OutcomeFacts, OutcomeRecord,
-                                default_feedback_presets, effect, flag_feedback_threat,
-                                history_from_score, settled_kind, success_score)
+from mediation.feedback import (
+    FeedbackConfig,
+    FeedbackPolicy,
+    OutcomeFacts,
+    OutcomeRecord,
+    default_feedback_presets,
+    effect,
+    flag_feedback_threat,
+    history_from_score,
+    settled_kind,
+    success_score,
+)
 
 D = Decimal
-NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
+NOW = datetime(2025, 6, 1, tzinfo=UTC)
 MARKET = default_feedback_presets()["marketplace"]
 FAIR = default_feedback_presets()["fair"]
 
@@ -19,7 +29,7 @@ def paid(role, value, days_ago, **kw):
     return OutcomeRecord(role, "release_full", D(value), NOW - timedelta(days=days_ago), **kw)
 
 
-FREELANCER = [paid("freelancer", 100, 30 * i) for i in range(1, 10)]   # 900 paid, no complaints
+FREELANCER = [paid("freelancer", 100, 30 * i) for i in range(1, 10)]  # 900 paid, no complaints
 CLIENT = [paid("client", 100, 40), paid("client", 100, 80)]
 
 
@@ -30,19 +40,26 @@ def run(kind, policy, refund=None, disputed=True):
 
 # --- the score ---------------------------------------------------------------------------
 
+
 def test_score_is_value_weighted_success_minus_negative():
-    hist = [paid("freelancer", 300, 1), paid("freelancer", 100, 2, negative=True),
-            OutcomeRecord("freelancer", "partial_refund", D(100), NOW, successful=False)]
-    assert success_score(hist, "freelancer", now=NOW) == 40.0   # (300 - 100) / 500
+    hist = [
+        paid("freelancer", 300, 1),
+        paid("freelancer", 100, 2, negative=True),
+        OutcomeRecord("freelancer", "partial_refund", D(100), NOW, successful=False),
+    ]
+    assert success_score(hist, "freelancer", now=NOW) == 40.0  # (300 - 100) / 500
 
 
 def test_score_window_role_and_uncounted():
-    hist = [paid("freelancer", 100, 10), paid("freelancer", 100, 800, negative=True),
-            paid("client", 100, 10, negative=True),
-            paid("freelancer", 500, 5, negative=True, counted=False)]
+    hist = [
+        paid("freelancer", 100, 10),
+        paid("freelancer", 100, 800, negative=True),
+        paid("client", 100, 10, negative=True),
+        paid("freelancer", 500, 5, negative=True, counted=False),
+    ]
     assert success_score(hist, "freelancer", now=NOW, window_days=730) == 100.0
     assert success_score(hist, "freelancer", now=NOW, window_days=1000) == 0.0
-    assert success_score(hist, "freelancer") == 0.0         # no clock: whole history
+    assert success_score(hist, "freelancer") == 0.0  # no clock: whole history
     assert success_score(hist, "client", now=NOW) == 0.0
     assert success_score([], "client", now=NOW) is None
 
@@ -68,10 +85,10 @@ RULES = [
     ("release_full", None, FAIR, True, True, (False, True), False),
     ("full_refund", None, MARKET, True, False, (True, True), True),
     ("full_refund", None, FAIR, False, False, (True, False), False),
-    ("partial_refund", "87.50", MARKET, True, False, (True, True), True),   # within $1 = full
+    ("partial_refund", "87.50", MARKET, True, False, (True, True), True),  # within $1 = full
     ("partial_refund", "87.50", FAIR, False, False, (True, False), False),
-    ("partial_refund", "44", MARKET, True, True, (True, True), True),      # neutral dilutes
-    ("partial_refund", "44", FAIR, True, True, (True, True), False),       # paid share succeeds
+    ("partial_refund", "44", MARKET, True, True, (True, True), True),  # neutral dilutes
+    ("partial_refund", "44", FAIR, True, True, (True, True), False),  # paid share succeeds
     ("mutual_cancel", None, MARKET, False, False, (True, True), False),
     ("mutual_cancel", None, FAIR, False, False, (True, True), False),
     ("change_order", None, FAIR, True, True, (False, True), False),
@@ -125,7 +142,7 @@ def test_no_dispute_no_loser():
 
 
 def test_settled_kind_tolerance():
-    f = lambda r: OutcomeFacts(D("88"), "USD", D(r))  # noqa: E731
+    f = lambda r: OutcomeFacts(D("88"), "USD", D(r))
     assert settled_kind("partial_refund", f("0"), MARKET) == "release_full"
     assert settled_kind("partial_refund", f("86.99"), MARKET) == "partial_refund"
     assert settled_kind("partial_refund", f("87.00"), MARKET) == "full_refund"
@@ -134,13 +151,12 @@ def test_settled_kind_tolerance():
 
 
 def test_escalate_spans_the_decisions():
-    m = effect("escalate", OutcomeFacts(D("88"), "USD", D("44"), True, NOW), MARKET,
-               CLIENT, FREELANCER)
+    m = effect("escalate", OutcomeFacts(D("88"), "USD", D("44"), True, NOW), MARKET, CLIENT, FREELANCER)
     assert m.freelancer_score_after is None
     lo, hi = m.freelancer_score_range
     assert lo == run("full_refund", MARKET).freelancer_score_worst
     assert hi == 100.0
-    assert m.feedback_public is None        # hidden on a refund, public on a release
+    assert m.feedback_public is None  # hidden on a refund, public on a release
     f = effect("escalate", OutcomeFacts(D("88"), "USD", None, True, NOW), FAIR, CLIENT, FREELANCER)
     assert f.feedback_allowed == {"client": None, "freelancer": None}
     assert "moderator" in f.explanation
@@ -152,6 +168,7 @@ def test_unknown_outcome():
 
 
 # --- config --------------------------------------------------------------------------------
+
 
 def test_config_defaults_and_unknown_policy_named():
     cfg = FeedbackConfig()
@@ -167,13 +184,16 @@ def test_config_defaults_and_unknown_policy_named():
 
 def test_config_custom_policy_from_toml():
     import tomllib
-    cfg = FeedbackConfig.model_validate(tomllib.loads("""
+
+    cfg = FeedbackConfig.model_validate(
+        tomllib.loads("""
 policy = "strict"
 [presets.strict]
 counts_refunds_in_score = false
 loser_may_leave_feedback = false
 double_blind_window_days = 7
-"""))
+""")
+    )
     assert cfg.active().name == "strict" and cfg.active().double_blind_window_days == 7
     assert "fair" in cfg.presets and "marketplace" in cfg.presets
     with pytest.raises(ValidationError):
@@ -181,32 +201,38 @@ double_blind_window_days = 7
 
 
 def test_policies_are_configuration_not_code():
-    custom = FeedbackPolicy(name="custom", counts_refunds_in_score=True,
-                            loser_may_leave_feedback=False)
+    custom = FeedbackPolicy(name="custom", counts_refunds_in_score=True, loser_may_leave_feedback=False)
     e = run("full_refund", custom)
     assert e.freelancer_score_after < 100 and e.feedback_allowed["freelancer"] is False
 
 
 # --- threats -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text", [
-    "Do the extra shots for free or I'll leave a bad review",
-    "Add the models at no extra cost, otherwise you get 1 star.",
-    "Unless you redo it with people, I am leaving negative feedback",
-    "You will get a one-star rating if you don't reshoot this today",
-    "Shoot five more for free and I will give you a good review",
-])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Do the extra shots for free or I'll leave a bad review",
+        "Add the models at no extra cost, otherwise you get 1 star.",
+        "Unless you redo it with people, I am leaving negative feedback",
+        "You will get a one-star rating if you don't reshoot this today",
+        "Shoot five more for free and I will give you a good review",
+    ],
+)
 def test_threats_are_flagged(text):
     assert flag_feedback_threat(text)
 
 
-@pytest.mark.parametrize("text", [
-    "I left a bad review yesterday.",
-    "Please leave a review when you are done!",
-    "Thanks, great work, 5 stars from me",
-    "The lighting is poor, can you fix it?",
-    "Or could we add ten reviews to the product page?",
-    "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I left a bad review yesterday.",
+        "Please leave a review when you are done!",
+        "Thanks, great work, 5 stars from me",
+        "The lighting is poor, can you fix it?",
+        "Or could we add ten reviews to the product page?",
+        "",
+    ],
+)
 def test_plain_messages_are_not_flagged(text):
     assert flag_feedback_threat(text) is None

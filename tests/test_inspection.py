@@ -1,4 +1,5 @@
 """File facts come from content: real files, lying names, broken and hostile input."""
+
 from __future__ import annotations
 
 import hashlib
@@ -8,13 +9,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mediation.inspection import Limits, inspect_bytes, inspect_file, inspect_paths, sniff, \
-    unsafe_member_name
+from mediation.inspection import Limits, inspect_bytes, inspect_file, inspect_paths, sniff, unsafe_member_name
 from tests import filemakers as fm
 
 
-@pytest.mark.parametrize("suffix,kind", [(".jpg", "jpeg"), (".png", "png"), (".gif", "gif"),
-                                          (".webp", "webp"), (".tif", "tiff"), (".bmp", "bmp")])
+@pytest.mark.parametrize(
+    "suffix,kind",
+    [(".jpg", "jpeg"), (".png", "png"), (".gif", "gif"), (".webp", "webp"), (".tif", "tiff"), (".bmp", "bmp")],
+)
 def test_image_formats_and_sizes(tmp_path, suffix, kind):
     path = fm.image(tmp_path / f"pic{suffix}", size=(640, 480))
     f = inspect_file(path)
@@ -101,9 +103,13 @@ def test_truncated_jpeg_is_corrupt(tmp_path):
 
 
 def test_garbage_behind_magic_bytes(tmp_path):
-    for name, magic in [("x.jpg", b"\xff\xd8\xff\xe0"), ("x.png", b"\x89PNG\r\n\x1a\n"),
-                        ("x.pdf", b"%PDF-1.4\n"), ("x.zip", b"PK\x03\x04"),
-                        ("x.mp3", b"ID3\x03\x00")]:
+    for name, magic in [
+        ("x.jpg", b"\xff\xd8\xff\xe0"),
+        ("x.png", b"\x89PNG\r\n\x1a\n"),
+        ("x.pdf", b"%PDF-1.4\n"),
+        ("x.zip", b"PK\x03\x04"),
+        ("x.mp3", b"ID3\x03\x00"),
+    ]:
         f = inspect_file(fm.garbage(tmp_path / name, magic))
         assert not f.readable or f.problems, name
         assert f.sha256
@@ -155,8 +161,15 @@ def test_executable_is_not_a_deliverable(tmp_path):
 
 def test_zip_members_are_inspected_in_memory(tmp_path):
     a = fm.image(tmp_path / "a.jpg")
-    z = fm.zip_of(tmp_path / "d.zip", {"photos/a.jpg": a, "photos/b.png": fm.image(tmp_path / "b.png"),
-                                        "__MACOSX/photos/._a.jpg": b"junk", "notes.txt": b"hello there"})
+    z = fm.zip_of(
+        tmp_path / "d.zip",
+        {
+            "photos/a.jpg": a,
+            "photos/b.png": fm.image(tmp_path / "b.png"),
+            "__MACOSX/photos/._a.jpg": b"junk",
+            "notes.txt": b"hello there",
+        },
+    )
     f = inspect_file(z)
     assert f.type == "zip"
     names = sorted(m.name for m in f.members)
@@ -167,8 +180,10 @@ def test_zip_members_are_inspected_in_memory(tmp_path):
 
 
 def test_zip_path_traversal_refused(tmp_path):
-    z = fm.zip_of(tmp_path / "t.zip", {"../../evil.sh": b"rm -rf /", "/etc/passwd": b"x",
-                                        "C:/boot.ini": b"x", "ok.txt": b"fine words"})
+    z = fm.zip_of(
+        tmp_path / "t.zip",
+        {"../../evil.sh": b"rm -rf /", "/etc/passwd": b"x", "C:/boot.ini": b"x", "ok.txt": b"fine words"},
+    )
     f = inspect_file(z)
     assert [m.name for m in f.members] == ["ok.txt"]
     assert any("path traversal" in p and "3 file name" in p for p in f.problems)
@@ -217,7 +232,7 @@ def test_corrupt_zip_member_does_not_stop_the_rest(tmp_path):
     with zipfile.ZipFile(z) as zf:
         info = zf.getinfo("a.jpg")
     start = info.header_offset + 30 + len(info.filename) + 40
-    data[start:start + 200] = b"\x00" * 200  # damage the compressed picture
+    data[start : start + 200] = b"\x00" * 200  # damage the compressed picture
     z.write_bytes(bytes(data))
     f = inspect_file(z)
     by = {m.name: m for m in f.members}
@@ -236,8 +251,7 @@ def test_sniff_table():
 
 def test_inspect_bytes_matches_file(tmp_path):
     path = fm.image(tmp_path / "a.png")
-    assert inspect_bytes("a.png", path.read_bytes()).short() == \
-        {k: v for k, v in inspect_file(path).short().items()}
+    assert inspect_bytes("a.png", path.read_bytes()).short() == {k: v for k, v in inspect_file(path).short().items()}
 
 
 def test_name_override_for_stored_files(tmp_path):
@@ -253,14 +267,31 @@ def test_limits_from_mapping():
         Limits.from_mapping({"max_file_bytes": "lots"})
 
 
-MAGICS = [b"", b"\xff\xd8\xff\xe0", b"\x89PNG\r\n\x1a\n", b"GIF89a", b"RIFF\x00\x00\x00\x00WEBP",
-          b"RIFF\x00\x00\x00\x00WAVE", b"II*\x00", b"%PDF-1.7\n", b"PK\x03\x04", b"ID3\x04\x00",
-          b"\x00\x00\x00\x18ftypisom", b"OggS", b"fLaC", b"{\\rtf1", b"\xef\xbb\xbf"]
+MAGICS = [
+    b"",
+    b"\xff\xd8\xff\xe0",
+    b"\x89PNG\r\n\x1a\n",
+    b"GIF89a",
+    b"RIFF\x00\x00\x00\x00WEBP",
+    b"RIFF\x00\x00\x00\x00WAVE",
+    b"II*\x00",
+    b"%PDF-1.7\n",
+    b"PK\x03\x04",
+    b"ID3\x04\x00",
+    b"\x00\x00\x00\x18ftypisom",
+    b"OggS",
+    b"fLaC",
+    b"{\\rtf1",
+    b"\xef\xbb\xbf",
+]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(magic=st.sampled_from(MAGICS), body=st.binary(max_size=2048),
-       name=st.sampled_from(["a.jpg", "a.png", "a.pdf", "a.zip", "a.mp3", "a.docx", "a", "a.txt"]))
+@given(
+    magic=st.sampled_from(MAGICS),
+    body=st.binary(max_size=2048),
+    name=st.sampled_from(["a.jpg", "a.png", "a.pdf", "a.zip", "a.mp3", "a.docx", "a", "a.txt"]),
+)
 def test_any_bytes_give_facts_never_an_exception(magic, body, name):
     f = inspect_bytes(name, magic + body, Limits())
     assert f.sha256 and f.type and f.size == len(magic + body)

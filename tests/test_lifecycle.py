@@ -1,4 +1,5 @@
 """The case lifecycle as conversations: the way people use the bot in a group chat."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,14 +8,17 @@ import pytest
 
 from tests.conftest import data
 
-BRIEF = ("Looking for a photographer for 8 product pictures of my handmade soaps for our Instagram feed. "
-         "Flat lay or plain surface, natural light, square 1080x1080 JPG. You send 2 samples first for my "
-         "approval, then the remaining 6. Budget $88, delivery within 1 week.")
+BRIEF = (
+    "Looking for a photographer for 8 product pictures of my handmade soaps for our Instagram feed. "
+    "Flat lay or plain surface, natural light, square 1080x1080 JPG. You send 2 samples first for my "
+    "approval, then the remaining 6. Budget $88, delivery within 1 week."
+)
 
 
 async def open_case(chat, agree=True):
-    created = data(await chat.say("maya", "/case new Soap photos amount=88 currency=USD role=freelancer"),
-                   "case_created")
+    created = data(
+        await chat.say("maya", "/case new Soap photos amount=88 currency=USD role=freelancer"), "case_created"
+    )
     joined = await chat.say("clara", f"/case join {created['invite_code']} role=client")
     assert data(joined, "case_status")["parties"]["client"]["name"] == "Clara"
     if agree:
@@ -76,7 +80,9 @@ async def test_full_lifecycle_to_a_moderator_decision(chat, clock, tmp_path):
     req = data(await chat.say("clara", "/request can you redo them with models at the beach?"), "request")
     assert req["text"].startswith("can you redo")
     clock.advance(timedelta(days=90))
-    assert data(await chat.say("maya", "/escalate the client went silent"), "escalated")["case_id"] == created["case_id"]
+    assert (
+        data(await chat.say("maya", "/escalate the client went silent"), "escalated")["case_id"] == created["case_id"]
+    )
     queue = data(await chat.say("mod", "/mod queue"), "mod_queue")["items"]
     assert [i["case_id"] for i in queue] == [created["case_id"]]
     cid = created["case_id"]
@@ -85,8 +91,9 @@ async def test_full_lifecycle_to_a_moderator_decision(chat, clock, tmp_path):
     assert [d["note"] for d in file["deliveries"]] == ["2 samples for approval", "all 8 pictures"]
     assert file["approvals"][0]["what"] == "2 samples"
     assert "case.escalated" in [e["action"] for e in file["timeline"]]
-    decision = data(await chat.say("mod", f"/mod decide {cid} release_full reason=8 of 8 delivered, samples approved"),
-                    "decision")
+    decision = data(
+        await chat.say("mod", f"/mod decide {cid} release_full reason=8 of 8 delivered, samples approved"), "decision"
+    )
     assert decision["outcome"] == "release_full" and decision["client_refund"] == "0.00"
     status = data(await chat.say("clara", "/case status"), "case_status")
     assert status["status"] == "decided"
@@ -94,20 +101,25 @@ async def test_full_lifecycle_to_a_moderator_decision(chat, clock, tmp_path):
     assert data(await chat.say("maya", "/deliver one more"), "error")["code"] == "case_closed"
 
 
-@pytest.mark.parametrize("who,line,code", [
-    ("stranger", "/brief agree case={cid}", "not_a_party"),
-    ("stranger", "/deliver here you go case={cid}", "not_a_party"),
-    ("clara", "/deliver I deliver myself", "wrong_role"),
-    ("maya", "/approve everything", "wrong_role"),
-    ("maya", "/request more please", "wrong_role"),
-    ("maya", "/mod queue", "not_moderator"),
-    ("stranger", "/case status {cid}", "not_a_party"),
-])
+@pytest.mark.parametrize(
+    "who,line,code",
+    [
+        ("stranger", "/brief agree case={cid}", "not_a_party"),
+        ("stranger", "/deliver here you go case={cid}", "not_a_party"),
+        ("clara", "/deliver I deliver myself", "wrong_role"),
+        ("maya", "/approve everything", "wrong_role"),
+        ("maya", "/request more please", "wrong_role"),
+        ("maya", "/mod queue", "not_moderator"),
+        ("stranger", "/case status {cid}", "not_a_party"),
+    ],
+)
 async def test_authorization_refuses_and_changes_nothing(chat, who, line, code):
     created = await open_case(chat)
     before = data(await chat.say("maya", "/case status"), "case_status")
-    refused = data(await chat.say(who, line.format(cid=created["case_id"]), chat="elsewhere"
-                                  if who == "stranger" else "chat"), "error")
+    refused = data(
+        await chat.say(who, line.format(cid=created["case_id"]), chat="elsewhere" if who == "stranger" else "chat"),
+        "error",
+    )
     assert refused["code"] == code
     after = data(await chat.say("maya", "/case status"), "case_status")
     assert after == before
@@ -130,34 +142,40 @@ async def test_only_the_moderator_who_took_a_case_decides(chat, settings):
     assert data(await chat.say("mod2", f"/mod take {cid}"), "error")["code"] == "taken_by_other"
     assert data(await chat.say("mod2", f"/mod decide {cid} full_refund reason=x"), "error")["code"] == "not_assigned"
     assert data(await chat.say("mod", f"/mod decide {cid} full_refund"), "error")["code"] == "missing_reason"
-    assert data(await chat.say("mod", f"/mod decide {cid} partial_refund 100 reason=x"), "error")["code"] == "bad_amount"
-    d = data(await chat.say("mod", f"/mod decide {cid} partial_refund 20.50 reason=two pictures were blurry"),
-             "decision")
+    assert (
+        data(await chat.say("mod", f"/mod decide {cid} partial_refund 100 reason=x"), "error")["code"] == "bad_amount"
+    )
+    d = data(
+        await chat.say("mod", f"/mod decide {cid} partial_refund 20.50 reason=two pictures were blurry"), "decision"
+    )
     assert d["client_refund"] == "20.50"
 
 
-@pytest.mark.parametrize("line,code", [
-    ("/frobnicate", "unknown_command"),
-    ("/case", "unknown_command"),
-    ("/case new amount=88 currency=USD role=client", "missing_argument"),
-    ("/case new Logo amount=abc currency=USD role=client", "bad_amount"),
-    ("/case new Logo amount=-5 currency=USD role=client", "bad_amount"),
-    ("/case new Logo amount=10.001 currency=USD role=client", "bad_amount"),
-    ("/case new Logo amount=99999999 currency=USD role=client", "bad_amount"),
-    ("/case new Logo amount=10 currency=XYZ role=client", "unknown_currency"),
-    ("/case new Logo amount=10 currency=USD role=boss", "bad_role"),
-    ("/case join ABCDE-FGHJK role=client", "bad_invite"),
-    ("/case status CNOPE1", "unknown_case"),
-    ("/brief agree", "no_case"),
-    ("/clock advance 3d", "unknown_command"),  # console only
-    ("/scope is this in scope?", "no_case"),
-    ("/scope brief=8 photos request=", "missing_argument"),
-    ("/dispute the work is bad", "no_case"),
-    ("/feedback preview", "missing_argument"),
-    ("/feedback preview outcome=full_refund amount=-3", "bad_amount"),
-    ("/feedback preview outcome=teleport amount=30", "unknown_outcome"),
-    ("/feedback preview outcome=full_refund amount=30 score=140", "bad_argument"),
-])
+@pytest.mark.parametrize(
+    "line,code",
+    [
+        ("/frobnicate", "unknown_command"),
+        ("/case", "unknown_command"),
+        ("/case new amount=88 currency=USD role=client", "missing_argument"),
+        ("/case new Logo amount=abc currency=USD role=client", "bad_amount"),
+        ("/case new Logo amount=-5 currency=USD role=client", "bad_amount"),
+        ("/case new Logo amount=10.001 currency=USD role=client", "bad_amount"),
+        ("/case new Logo amount=99999999 currency=USD role=client", "bad_amount"),
+        ("/case new Logo amount=10 currency=XYZ role=client", "unknown_currency"),
+        ("/case new Logo amount=10 currency=USD role=boss", "bad_role"),
+        ("/case join ABCDE-FGHJK role=client", "bad_invite"),
+        ("/case status CNOPE1", "unknown_case"),
+        ("/brief agree", "no_case"),
+        ("/clock advance 3d", "unknown_command"),  # console only
+        ("/scope is this in scope?", "no_case"),
+        ("/scope brief=8 photos request=", "missing_argument"),
+        ("/dispute the work is bad", "no_case"),
+        ("/feedback preview", "missing_argument"),
+        ("/feedback preview outcome=full_refund amount=-3", "bad_amount"),
+        ("/feedback preview outcome=teleport amount=30", "unknown_outcome"),
+        ("/feedback preview outcome=full_refund amount=30 score=140", "bad_argument"),
+    ],
+)
 async def test_bad_input_gets_a_clear_error(chat, line, code):
     replies = await chat.say("maya", line)
     err = data(replies, "error")
@@ -193,8 +211,10 @@ async def test_oversized_attachment_is_refused(chat, settings, tmp_path):
 
 
 async def test_parties_on_other_chats_are_notified(chat):
-    created = data(await chat.say("maya", "/case new Logo amount=300 currency=EUR role=freelancer", chat="tg-group"),
-                   "case_created")
+    created = data(
+        await chat.say("maya", "/case new Logo amount=300 currency=EUR role=freelancer", chat="tg-group"),
+        "case_created",
+    )
     await chat.say("clara", f"/case join {created['invite_code']} role=client", chat="dc-channel")
     # maya's chat heard that clara joined
     assert any(r.data.get("type") == "case_status" for r in chat.inbox("tg-group")[1:])
@@ -232,7 +252,10 @@ async def test_guessing_invite_codes_is_stopped(chat, clock):
     created = await chat.say("maya", "/case new Logo amount=300 currency=EUR role=freelancer")
     code = data(created, "case_created")["invite_code"]
     for n in range(5):
-        assert data(await chat.say("eve", f"/case join AAAAA-BBBB{n} role=client", chat="x"), "error")["code"] == "bad_invite"
+        assert (
+            data(await chat.say("eve", f"/case join AAAAA-BBBB{n} role=client", chat="x"), "error")["code"]
+            == "bad_invite"
+        )
     blocked = data(await chat.say("eve", f"/case join {code} role=client", chat="x"), "error")
     assert blocked["code"] == "too_many_attempts"
     clock.advance(timedelta(hours=2))
@@ -250,5 +273,7 @@ async def test_the_same_approval_twice_is_recorded_once(chat):
 async def test_the_same_request_twice_is_recorded_once(chat):
     await open_case(chat)
     assert data(await chat.say("clara", "/request add a caption to each picture"), "request")
-    assert data(await chat.say("clara", "/request add a caption to each picture"), "error")["code"] == "already_requested"
+    assert (
+        data(await chat.say("clara", "/request add a caption to each picture"), "error")["code"] == "already_requested"
+    )
     assert data(await chat.say("maya", "/case status"), "case_status")["requests"] == 1

@@ -1,4 +1,5 @@
 """Negotiation to an end: accepting proposals, blind offers, deadlines, moderators and appeals."""
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,10 @@ async def test_settle_by_accepting_the_same_proposal(chat, tmp_path):
     vote = data(await chat.say("clara", f"/accept {first}"), "proposal_vote")
     assert vote["role"] == "client" and vote["accepted"] is True
     assert data(await chat.say("clara", f"/accept {first}"), "error")["code"] == "already_accepted"
-    assert data(await chat.say("stranger", f"/accept {first} case={created['case_id']}", chat="x"),
-                "error")["code"] == "not_a_party"
+    assert (
+        data(await chat.say("stranger", f"/accept {first} case={created['case_id']}", chat="x"), "error")["code"]
+        == "not_a_party"
+    )
     settled = data(await chat.say("maya", f"/accept {first}"), "case_status")
     assert settled["status"] == "settled"
     assert settled["agreement"]["kind"] == items[0]["kind"]
@@ -52,7 +55,10 @@ async def test_accepting_different_proposals_binds_nothing_and_old_rounds_are_su
     assert data(await chat.say("maya", "/case status"), "case_status")["status"] == "disputed"
     votes = data(await chat.say("mod", f"/mod case {created['case_id']}"), "case_file")["votes"]
     assert {(v["role"], v["proposal"], v["accepted"]) for v in votes} == {
-        ("client", items[1]["id"], True), ("freelancer", items[1]["id"], False), ("freelancer", items[0]["id"], True)}
+        ("client", items[1]["id"], True),
+        ("freelancer", items[1]["id"], False),
+        ("freelancer", items[0]["id"], True),
+    }
     again = data(await chat.say("maya", "/dispute new round please"), "proposals")["items"]
     assert not {i["id"] for i in again} & {i["id"] for i in items}  # new ids for the new round
     assert data(await chat.say("clara", f"/accept {items[0]['id']}"), "error")["code"] == "superseded"
@@ -102,10 +108,16 @@ async def test_blind_offers_that_do_not_meet_reveal_nothing(chat, tmp_path, sett
     assert {(o["role"], o["amount"]) for o in offers} >= {("client", "70.00"), ("freelancer", "10.50")}
 
 
-@pytest.mark.parametrize("who,amount,code", [
-    ("stranger", "10", "not_a_party"), ("clara", "-5", "bad_amount"), ("clara", "100", "bad_amount"),
-    ("clara", "", "missing_argument"), ("clara", "ten", "bad_amount"),
-])
+@pytest.mark.parametrize(
+    "who,amount,code",
+    [
+        ("stranger", "10", "not_a_party"),
+        ("clara", "-5", "bad_amount"),
+        ("clara", "100", "bad_amount"),
+        ("clara", "", "missing_argument"),
+        ("clara", "ten", "bad_amount"),
+    ],
+)
 async def test_bad_offers_are_refused(chat, tmp_path, who, amount, code):
     created, _ = await disputed_case(chat, tmp_path)
     line = f"/offer {amount} case={created['case_id']}"
@@ -124,8 +136,13 @@ async def test_client_silent_after_objecting_goes_to_a_moderator(chat, clock, tm
     assert [r.data["action"] for r in fired] == ["escalated"]
     assert data(await chat.say("maya", "/case status"), "case_status")["status"] == "escalated"
     await chat.say("mod", f"/mod take {cid}")
-    decision = data(await chat.say("mod", f"/mod decide {cid} release_full reason=8 of 8 delivered as briefed; "
-                                          "the new request was outside the brief"), "decision")
+    decision = data(
+        await chat.say(
+            "mod",
+            f"/mod decide {cid} release_full reason=8 of 8 delivered as briefed; the new request was outside the brief",
+        ),
+        "decision",
+    )
     by_policy = {e["policy"]: e["feedback_allowed"] for e in decision["feedback"]}
     assert by_policy["fair"]["client"] is False  # the losing side cannot leave revenge feedback
     assert by_policy["marketplace"]["client"] is True
@@ -204,8 +221,10 @@ async def test_a_case_across_two_platforms(settings, clock, tmp_path):
     chat = make_chat(settings, clock)
     telegram = MemoryAdapter(chat.hub, platform="telegram")
     discord = MemoryAdapter(chat.hub, platform="discord")
-    created = data(await telegram.say("clara", "/case new Logo amount=300 currency=EUR role=client", chat="tg-group"),
-                   "case_created")
+    created = data(
+        await telegram.say("clara", "/case new Logo amount=300 currency=EUR role=client", chat="tg-group"),
+        "case_created",
+    )
     await discord.say("maya", f"/case join {created['invite_code']} role=freelancer", chat="dc-channel")
     assert any(r.data.get("type") == "case_status" for r in telegram.inbox("tg-group"))
     await telegram.say("clara", "/brief 3 logo concepts as SVG, 2 revision rounds, within 10 days.", chat="tg-group")
@@ -228,8 +247,12 @@ async def test_audit_verify_and_export_cli(settings, clock, tmp_path):
     created = await delivered_case(chat, tmp_path)
     cid = created["case_id"]
     url = settings.database.url
-    run = lambda *a: subprocess.run([sys.executable, "-m", "bot", *a, "--db", url],  # noqa: E731
-                                    capture_output=True, text=True, cwd=tmp_path)
+    run = lambda *a: subprocess.run(
+        [sys.executable, "-m", "bot", *a, "--db", url],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     ok = run("audit", "verify", cid)
     assert ok.returncode == 0 and "intact" in ok.stdout
     exported = run("export", cid, "--out", str(tmp_path / "out"))
@@ -247,8 +270,12 @@ async def test_audit_verify_and_export_cli(settings, clock, tmp_path):
     assert bad.returncode == 1 and "changed" in bad.stdout
     with chat.hub.engine.store.engine.begin() as c:  # removing the newest entries also shows
         c.execute(text("UPDATE auditentry SET actor = 'memory:maya' WHERE chain = :c AND seq = 2"), {"c": cid})
-        c.execute(text("DELETE FROM auditentry WHERE chain = :c AND seq = (SELECT MAX(seq) FROM auditentry "
-                       "WHERE chain = :c)"), {"c": cid})
+        c.execute(
+            text(
+                "DELETE FROM auditentry WHERE chain = :c AND seq = (SELECT MAX(seq) FROM auditentry WHERE chain = :c)"
+            ),
+            {"c": cid},
+        )
     truncated = run("audit", "verify", cid)
     assert truncated.returncode == 1 and "removed" in truncated.stdout
     chat.hub.engine.store.close()
@@ -256,8 +283,9 @@ async def test_audit_verify_and_export_cli(settings, clock, tmp_path):
 
 async def test_feedback_threats_are_flagged_and_kept(chat, tmp_path):
     created = await delivered_case(chat, tmp_path)
-    flagged = data(await chat.say("clara", "Redo them all with models for free or I'll leave a 1-star review."),
-                   "feedback_threat")
+    flagged = data(
+        await chat.say("clara", "Redo them all with models for free or I'll leave a 1-star review."), "feedback_threat"
+    )
     assert flagged["case_id"] == created["case_id"] and flagged["reason"]
     file = data(await chat.say("mod", f"/mod case {created['case_id']}"), "case_file")
     assert "feedback.threat" in [e["action"] for e in file["timeline"]]
@@ -271,14 +299,16 @@ async def test_assessing_many_files_says_so_first(chat, tmp_path):
     notes = [r for _, r in chat.sent[before:] if r.data.get("type") == "progress"]
     assert [r.text for r in notes] == ["checking 8 files…"]
     assert chat.sent.index((notes[0].to, notes[0])) < chat.sent.index(
-        next((to, r) for to, r in chat.sent if r.data is assessment))
+        next((to, r) for to, r in chat.sent if r.data is assessment)
+    )
 
 
 async def test_a_notice_that_never_goes_through_stops_blocking_the_outbox(settings, clock):
     chat = make_chat(settings, clock)
     other = MemoryAdapter(chat.hub, platform="telegram")
-    created = data(await other.say("clara", "/case new Logo amount=300 currency=EUR role=client", chat="g"),
-                   "case_created")
+    created = data(
+        await other.say("clara", "/case new Logo amount=300 currency=EUR role=client", chat="g"), "case_created"
+    )
     await chat.say("maya", f"/case join {created['invite_code']} role=freelancer")
     real_send, failing = other.send, {"g"}
 
@@ -384,8 +414,9 @@ async def test_the_comparison_policy_counts_history_its_own_way(settings, clock,
     await chat.say("clara", "/escalate no good")
     await chat.say("mod", f"/mod take {first['case_id']}")
     await chat.say("mod", f"/mod decide {first['case_id']} full_refund reason=nothing usable")
-    created = data(await chat.say("maya", "/case new Next job amount=88 currency=USD role=freelancer", chat="c2"),
-                   "case_created")
+    created = data(
+        await chat.say("maya", "/case new Next job amount=88 currency=USD role=freelancer", chat="c2"), "case_created"
+    )
     await chat.say("clara", f"/case join {created['invite_code']} role=client", chat="c2")
     await chat.say("clara", f"/brief {BRIEF}", chat="c2")
     await chat.say("maya", "/brief agree", chat="c2")
@@ -398,8 +429,9 @@ async def test_the_comparison_policy_counts_history_its_own_way(settings, clock,
 async def test_a_case_can_be_handed_to_a_moderator_known_by_role(chat, tmp_path):
     created, _ = await disputed_case(chat, tmp_path)
     cid = created["case_id"]
-    other = data(await chat.say("maya", "/case new Other amount=50 currency=USD role=freelancer", chat="o"),
-                 "case_created")
+    other = data(
+        await chat.say("maya", "/case new Other amount=50 currency=USD role=freelancer", chat="o"), "case_created"
+    )
     await chat.say("clara", f"/case join {other['invite_code']} role=client", chat="o")
     await chat.say("clara", "/escalate other case stuck", chat="o")
     await chat.say("rolemod", f"/mod take {other['case_id']}", moderator=True)  # a moderator by platform role

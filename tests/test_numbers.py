@@ -1,20 +1,37 @@
 """Numbers as clients write them: digits, words, dozens and thousands."""
+
 import pytest
 
 from nlp.numbers import find_numbers, find_ordinal, parse_number, words_to_number
 
 
-@pytest.mark.parametrize("text,value", [
-    ("twelve", 12), ("two hundred fifty", 250), ("two hundred and fifty", 250),
-    ("twenty-one", 21), ("a dozen", 12), ("one thousand two hundred", 1200), ("eight", 8),
-])
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("twelve", 12),
+        ("two hundred fifty", 250),
+        ("two hundred and fifty", 250),
+        ("twenty-one", 21),
+        ("a dozen", 12),
+        ("one thousand two hundred", 1200),
+        ("eight", 8),
+    ],
+)
 def test_words_to_number(text, value):
     assert words_to_number(text) == value
 
 
-@pytest.mark.parametrize("text,value", [
-    ("1,000", 1000), ("2k", 2000), ("0.10", 0.1), ("45", 45), ("fifty", 50), ("third", 3),
-])
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("1,000", 1000),
+        ("2k", 2000),
+        ("0.10", 0.1),
+        ("45", 45),
+        ("fifty", 50),
+        ("third", 3),
+    ],
+)
 def test_parse_number(text, value):
     assert parse_number(text) == pytest.approx(value)
 

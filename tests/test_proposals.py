@@ -1,7 +1,8 @@
 """Proposals: the founding story, ranking from facts only, money and score per outcome."""
+
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,37 +11,60 @@ from mediation.currency import MoneyError
 from mediation.errors import MediationError
 from mediation.feedback import FeedbackConfig, OutcomeRecord, default_feedback_presets
 from mediation.fees import FeesConfig, default_fee_presets
-from mediation.proposals import (CaseFacts, ScopeFlag, Verdict, coverage_of, feedback_preview,
-                                 merit, propose, proposals_data, swap_disputing_party)
+from mediation.proposals import (
+    CaseFacts,
+    ScopeFlag,
+    Verdict,
+    coverage_of,
+    feedback_preview,
+    merit,
+    proposals_data,
+    propose,
+    swap_disputing_party,
+)
 
 D = Decimal
-NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
+NOW = datetime(2025, 6, 1, tzinfo=UTC)
 MARKET = default_feedback_presets()["marketplace"]
 FAIR = default_feedback_presets()["fair"]
 FEES = default_fee_presets()["marketplace"]
 
 
 def history(role, n, value=100, negatives=0):
-    return [OutcomeRecord(role, "release_full", D(value), NOW - timedelta(days=20 * (i + 1)),
-                          negative=i < negatives) for i in range(n)]
+    return [
+        OutcomeRecord(role, "release_full", D(value), NOW - timedelta(days=20 * (i + 1)), negative=i < negatives)
+        for i in range(n)
+    ]
 
 
 def story(**changes) -> CaseFacts:
     """The photographer: 8 product pictures for $88, 2 samples approved, all 8 delivered on
     time; the client then wanted people (models, a location), went silent 90 days, disputes."""
     facts = CaseFacts(
-        amount=D("88"), currency="USD", coverage=1.0,
-        verdicts=[(f"product picture {i} for the Instagram feed", "deliverable", "met")
-                  for i in range(1, 9)],
-        on_time=True, approvals=["sample 1: lipstick flat lay", "sample 2: palette close-up"],
-        scope_flags=[ScopeFlag("attribute", "I want pictures with people in them, models at "
-                               "an outdoor location", "new attributes: people, models, location",
-                               "8 product pictures for an Instagram feed")],
-        revisions_used=1, revisions_allowed=2, silent_party="client", silent_days=90,
-        disputing_party="client", agreed_quantity=8,
-        history_client=history("client", 3), history_freelancer=history("freelancer", 12,
-                                                                         negatives=1),
-        now=NOW)
+        amount=D("88"),
+        currency="USD",
+        coverage=1.0,
+        verdicts=[(f"product picture {i} for the Instagram feed", "deliverable", "met") for i in range(1, 9)],
+        on_time=True,
+        approvals=["sample 1: lipstick flat lay", "sample 2: palette close-up"],
+        scope_flags=[
+            ScopeFlag(
+                "attribute",
+                "I want pictures with people in them, models at an outdoor location",
+                "new attributes: people, models, location",
+                "8 product pictures for an Instagram feed",
+            )
+        ],
+        revisions_used=1,
+        revisions_allowed=2,
+        silent_party="client",
+        silent_days=90,
+        disputing_party="client",
+        agreed_quantity=8,
+        history_client=history("client", 3),
+        history_freelancer=history("freelancer", 12, negatives=1),
+        now=NOW,
+    )
     return replace(facts, **changes) if changes else facts
 
 
@@ -52,8 +76,14 @@ def test_story_ranks_release_and_change_order_first():
     ps = propose(story(), FEES, FAIR, MARKET)
     assert {ps[0].kind, ps[1].kind} == {"release_full", "change_order"}
     assert [p.id for p in ps] == [f"P{i}" for i in range(1, len(ps) + 1)]
-    assert {p.kind for p in ps} == {"release_full", "change_order", "partial_refund",
-                                    "full_refund", "mutual_cancel", "escalate"}
+    assert {p.kind for p in ps} == {
+        "release_full",
+        "change_order",
+        "partial_refund",
+        "full_refund",
+        "mutual_cancel",
+        "escalate",
+    }
     release = by_kind(ps, "release_full")
     assert release.client_refund == D("0.00")
     assert "8 of 8 brief requirements met" in release.rationale
@@ -106,11 +136,28 @@ def test_deterministic_and_json_ready():
     assert json.loads(json.dumps(one)) == one
     assert one["type"] == "proposals"
     item = one["items"][0]
-    assert set(item) >= {"id", "kind", "client_refund", "freelancer_net", "fees", "feedback",
-                         "comparison_policy", "rationale", "title", "money"}
+    assert set(item) >= {
+        "id",
+        "kind",
+        "client_refund",
+        "freelancer_net",
+        "fees",
+        "feedback",
+        "comparison_policy",
+        "rationale",
+        "title",
+        "money",
+    }
     assert set(item["feedback"]) >= {
-        "policy", "freelancer_score_before", "freelancer_score_after", "client_score_before",
-        "client_score_after", "feedback_allowed", "feedback_public", "counts_in_score"}
+        "policy",
+        "freelancer_score_before",
+        "freelancer_score_after",
+        "client_score_before",
+        "client_score_after",
+        "feedback_allowed",
+        "feedback_public",
+        "counts_in_score",
+    }
     assert set(item["comparison_policy"]) >= set(item["feedback"])
     assert item["money"]["amount"] == "88.00" and isinstance(item["client_refund"], str)
 
@@ -126,8 +173,7 @@ def test_money_under_each_policy():
     for p in ps:
         if p.money is not None:
             m = p.money
-            assert m.client_paid_total == (m.client_refund + m.client_fee_refund
-                                           + m.freelancer_net + m.platform_total)
+            assert m.client_paid_total == (m.client_refund + m.client_fee_refund + m.freelancer_net + m.platform_total)
 
 
 def test_escalation_shows_a_range():
@@ -141,26 +187,31 @@ def test_escalation_shows_a_range():
 
 
 def test_partial_refund_from_unmet_share():
-    verdicts = [Verdict("6 photos", "quantity", "met"), ("white background", "attribute", "met"),
-                ("square crop", "format", "unmet"), ("retouched", "attribute", "partly")]
-    facts = story(coverage=None, verdicts=verdicts, scope_flags=[], approvals=[],
-                  silent_party=None, silent_days=0, on_time=None)
+    verdicts = [
+        Verdict("6 photos", "quantity", "met"),
+        ("white background", "attribute", "met"),
+        ("square crop", "format", "unmet"),
+        ("retouched", "attribute", "partly"),
+    ]
+    facts = story(
+        coverage=None, verdicts=verdicts, scope_flags=[], approvals=[], silent_party=None, silent_days=0, on_time=None
+    )
     assert coverage_of(facts) == pytest.approx(0.625)
     ps = propose(facts, FEES, FAIR, MARKET)
     partial = by_kind(ps, "partial_refund")
-    assert partial.client_refund == D("33.00")          # (1 - 0.625) x 88
+    assert partial.client_refund == D("33.00")  # (1 - 0.625) x 88
     assert "'square crop'" in partial.rationale and "38%" in partial.rationale
     assert ps[0].kind == "partial_refund"
     assert not any(p.kind == "change_order" for p in ps)
 
 
 def test_quantity_creep_is_priced_per_unit():
-    flag = ScopeFlag("quantity", "can you send 4 more pictures", "more items than agreed",
-                     "8 product pictures", extra_units=4)
+    flag = ScopeFlag(
+        "quantity", "can you send 4 more pictures", "more items than agreed", "8 product pictures", extra_units=4
+    )
     ps = propose(story(scope_flags=[flag]), FEES, FAIR, MARKET)
     order = by_kind(ps, "change_order").change_order
-    assert (order.basis, order.units, order.unit_price, order.price) == \
-        ("per_unit", 4, D("11.00"), D("44.00"))
+    assert (order.basis, order.units, order.unit_price, order.price) == ("per_unit", 4, D("11.00"), D("44.00"))
     assert "4 x $11.00 = $44.00" in by_kind(ps, "change_order").rationale
     quoted = ScopeFlag("attribute", "add models", "new attribute", None, quote=D("500"))
     order = by_kind(propose(story(scope_flags=[quoted]), FEES, FAIR), "change_order")
@@ -169,13 +220,21 @@ def test_quantity_creep_is_priced_per_unit():
 
 
 def test_ranking_follows_the_facts():
-    bad = story(coverage=0.0, verdicts=[("8 photos", "quantity", "unmet")], approvals=[],
-                on_time=False, silent_party="freelancer", silent_days=30, scope_flags=[])
+    bad = story(
+        coverage=0.0,
+        verdicts=[("8 photos", "quantity", "unmet")],
+        approvals=[],
+        on_time=False,
+        silent_party="freelancer",
+        silent_days=30,
+        scope_flags=[],
+    )
     ps = propose(bad, FEES, FAIR, MARKET)
     assert ps[0].kind == "full_refund"
     assert merit(bad) == 0.0 and merit(story()) == 1.0
-    unknown = story(coverage=None, verdicts=[], approvals=[], on_time=None, silent_party=None,
-                    silent_days=0, scope_flags=[])
+    unknown = story(
+        coverage=None, verdicts=[], approvals=[], on_time=None, silent_party=None, silent_days=0, scope_flags=[]
+    )
     assert propose(unknown, FEES, FAIR)[0].kind == "escalate"
 
 
@@ -189,11 +248,17 @@ def test_other_currencies_and_fee_presets():
     assert by_kind(propose(jpy, FEES, MARKET), "partial_refund").client_refund == D("4400")
 
 
-@pytest.mark.parametrize("changes,error", [
-    ({"amount": D("0")}, MoneyError), ({"amount": D("-5")}, MoneyError),
-    ({"currency": "ABC"}, MoneyError), ({"coverage": 1.5}, MediationError),
-    ({"silent_party": "moderator"}, MediationError), ({"silent_days": -1}, MediationError),
-])
+@pytest.mark.parametrize(
+    "changes,error",
+    [
+        ({"amount": D("0")}, MoneyError),
+        ({"amount": D("-5")}, MoneyError),
+        ({"currency": "ABC"}, MoneyError),
+        ({"coverage": 1.5}, MediationError),
+        ({"silent_party": "moderator"}, MediationError),
+        ({"silent_days": -1}, MediationError),
+    ],
+)
 def test_bad_facts_are_rejected(changes, error):
     with pytest.raises(error):
         story(**changes)
@@ -201,11 +266,19 @@ def test_bad_facts_are_rejected(changes, error):
 
 # --- what-if -------------------------------------------------------------------------------
 
+
 def test_feedback_preview_ad_hoc_with_a_score():
     cfg = FeedbackConfig()
-    out = feedback_preview("full_refund", "88", "USD", freelancer_score=92,
-                           policy=cfg.active(), comparison=cfg.comparison(),
-                           fees=FeesConfig().schedule(), now=NOW)
+    out = feedback_preview(
+        "full_refund",
+        "88",
+        "USD",
+        freelancer_score=92,
+        policy=cfg.active(),
+        comparison=cfg.comparison(),
+        fees=FeesConfig().schedule(),
+        now=NOW,
+    )
     assert out["type"] == "feedback_preview" and out["client_refund"] == "88.00"
     assert out["feedback"]["freelancer_score_before"] == 92.0
     assert out["feedback"]["freelancer_score_after"] == 92.0
@@ -225,17 +298,19 @@ def test_feedback_preview_partial_and_escalate():
     assert esc["money"] is None and esc["money_range"]["client_refund"] == ["0.00", "88.00"]
 
 
-@pytest.mark.parametrize("kwargs,code", [
-    ({"outcome": "refund_all", "amount": "88"}, "unknown_outcome"),
-    ({"outcome": "full_refund", "amount": "-88"}, "bad_amount"),
-    ({"outcome": "full_refund", "amount": "1e9"}, "bad_amount"),
-    ({"outcome": "full_refund", "amount": "99999999"}, "bad_amount"),
-    ({"outcome": "partial_refund", "amount": "88", "client_refund": "100"}, "bad_amount"),
-    ({"outcome": "full_refund", "amount": "88", "currency": "XXX"}, "unknown_currency"),
-])
+@pytest.mark.parametrize(
+    "kwargs,code",
+    [
+        ({"outcome": "refund_all", "amount": "88"}, "unknown_outcome"),
+        ({"outcome": "full_refund", "amount": "-88"}, "bad_amount"),
+        ({"outcome": "full_refund", "amount": "1e9"}, "bad_amount"),
+        ({"outcome": "full_refund", "amount": "99999999"}, "bad_amount"),
+        ({"outcome": "partial_refund", "amount": "88", "client_refund": "100"}, "bad_amount"),
+        ({"outcome": "full_refund", "amount": "88", "currency": "XXX"}, "unknown_currency"),
+    ],
+)
 def test_feedback_preview_bad_input(kwargs, code):
     kwargs = {"currency": "USD", **kwargs}
     with pytest.raises(MediationError) as err:
-        feedback_preview(kwargs.pop("outcome"), kwargs.pop("amount"), kwargs.pop("currency"),
-                         policy=FAIR, **kwargs)
+        feedback_preview(kwargs.pop("outcome"), kwargs.pop("amount"), kwargs.pop("currency"), policy=FAIR, **kwargs)
     assert err.value.code == code

@@ -1,4 +1,5 @@
 """Scope classification on briefs and chat messages as clients write them."""
+
 import json
 
 import numpy as np
@@ -9,14 +10,20 @@ from nlp.brief import parse_brief
 from nlp.model import Encoder, ModelNotFound
 from nlp.scope import IN_KINDS, OUT_KINDS, ScopeClassifier, compute, load_classifier
 
-SOAP = ("Looking for a photographer for 8 product pictures of my handmade soaps for our Instagram "
-        "feed. Flat lay or plain surface, natural light, square 1080x1080 JPG. You send 2 samples "
-        "first for my approval, then the remaining 6. Budget $88, delivery within 1 week.")
-CANDLES = ("Product photos for my candle shop: 8 candles, one photo each, on a plain white "
-           "background. Edited JPGs, within 10 days. $400, includes one round of retouching "
-           "revisions. Usage: our website and Etsy listings only.")
-LOGO = ("Logo for a bike repair shop: 3 concepts, then refine the chosen one. Final files SVG and "
-        "PNG. Includes 2 rounds of revisions. $300, 2 weeks. Business cards not included.")
+SOAP = (
+    "Looking for a photographer for 8 product pictures of my handmade soaps for our Instagram "
+    "feed. Flat lay or plain surface, natural light, square 1080x1080 JPG. You send 2 samples "
+    "first for my approval, then the remaining 6. Budget $88, delivery within 1 week."
+)
+CANDLES = (
+    "Product photos for my candle shop: 8 candles, one photo each, on a plain white "
+    "background. Edited JPGs, within 10 days. $400, includes one round of retouching "
+    "revisions. Usage: our website and Etsy listings only."
+)
+LOGO = (
+    "Logo for a bike repair shop: 3 concepts, then refine the chosen one. Final files SVG and "
+    "PNG. Includes 2 rounds of revisions. $300, 2 weeks. Business cards not included."
+)
 
 
 @pytest.fixture(scope="session")
@@ -28,17 +35,22 @@ pytestmark = pytest.mark.model
 
 
 def test_founding_case_is_out_of_scope_attribute(clf):
-    res = clf.check(SOAP, "Hi, I got all 8, they are ok but honestly I wanted pictures with people "
-                          "in them. Like a model holding the soap, outside somewhere pretty. Can you "
-                          "redo them like that?")
+    res = clf.check(
+        SOAP,
+        "Hi, I got all 8, they are ok but honestly I wanted pictures with people "
+        "in them. Like a model holding the soap, outside somewhere pretty. Can you "
+        "redo them like that?",
+    )
     assert res.out_of_scope and res.kind == "attribute"
     assert res.brief_match in parse_brief(SOAP).clauses
     assert 0.5 <= res.confidence <= 1
 
 
 def test_more_units_in_words_is_quantity_with_a_checkable_reason(clf):
-    res = clf.check(CANDLES, "Hello dear! We make new scents so I am need photos for twelve candles, "
-                             "not eight. Same background is ok yes?")
+    res = clf.check(
+        CANDLES,
+        "Hello dear! We make new scents so I am need photos for twelve candles, not eight. Same background is ok yes?",
+    )
     assert res.out_of_scope and res.kind == "quantity"
     assert "twelve candles" in res.reason and "8 candles" in res.reason
     assert "8 candles" in res.brief_match
@@ -66,11 +78,14 @@ def test_wider_licence_question_is_usage_rights(clf):
     assert res.out_of_scope and res.kind == "usage_rights"
 
 
-@pytest.mark.parametrize("request_text,kind", [
-    ("One photo came out greyish instead of the clean white background. Could you fix it?", "correction"),
-    ("Does the turnaround start when the parcel reaches you, or from today?", "clarification"),
-    ("One jar broke in the post, so please shoot just the seven that arrived.", "subset"),
-])
+@pytest.mark.parametrize(
+    "request_text,kind",
+    [
+        ("One photo came out greyish instead of the clean white background. Could you fix it?", "correction"),
+        ("Does the turnaround start when the parcel reaches you, or from today?", "clarification"),
+        ("One jar broke in the post, so please shoot just the seven that arrived.", "subset"),
+    ],
+)
 def test_in_scope_kinds(clf, request_text, kind):
     res = clf.check(CANDLES, request_text)
     assert not res.out_of_scope
@@ -87,8 +102,11 @@ def test_to_json_has_exactly_the_contract_fields(clf):
 
 
 def test_check_many_matches_single_checks(clf):
-    pairs = [(SOAP, "Can you make 12 pictures instead of 8?"), (LOGO, "Do you want our old logo as a reference?"),
-             (CANDLES, "Please also photograph our 5 diffusers.")]
+    pairs = [
+        (SOAP, "Can you make 12 pictures instead of 8?"),
+        (LOGO, "Do you want our old logo as a reference?"),
+        (CANDLES, "Please also photograph our 5 diffusers."),
+    ]
     batch = clf.check_many(pairs)
     single = [clf.check(b, r) for b, r in pairs]
     assert [(r.out_of_scope, r.kind) for r in batch] == [(r.out_of_scope, r.kind) for r in single]
@@ -185,8 +203,9 @@ def test_surrogate_escaped_bytes_are_replaced_with_a_note(clf):
 
 
 def test_rules_compare_dates_retakes_and_client_kept_work():
-    site = parse_brief("Build a 5-page WordPress site. Client supplies all text and photos. "
-                       "Launch by 2025-09-30. $1,800.")
+    site = parse_brief(
+        "Build a 5-page WordPress site. Client supplies all text and photos. Launch by 2025-09-30. $1,800."
+    )
     assert compute(site, "Can the site be live by 2025-09-12 instead?").values.get("deadline_shorter")
     assert not compute(site, "Can the site be live by 2025-09-30?").values.get("deadline_shorter")
     assert compute(site, "Could you also write the text for the About page?").values.get("excluded")
@@ -214,10 +233,14 @@ def test_rules_ignore_ruled_out_formats_and_partial_counts():
 
 def test_absurd_numbers_neither_crash_nor_stall(clf):
     import time
+
     started = time.perf_counter()
-    for brief, request in [("8 photos, JPG", "I need " + "9" * 400 + " photos"),
-                           ("up to " + "9" * 430 + " revisions; 8 photos", "another round please"),
-                           ("1" * 6000, "ok?"), ("the " + "1" * 5000 + "th photo", "more photos?")]:
+    for brief, request in [
+        ("8 photos, JPG", "I need " + "9" * 400 + " photos"),
+        ("up to " + "9" * 430 + " revisions; 8 photos", "another round please"),
+        ("1" * 6000, "ok?"),
+        ("the " + "1" * 5000 + "th photo", "more photos?"),
+    ]:
         result = clf.check(brief, request)
         assert result.kind and 0 <= result.confidence <= 1
     assert time.perf_counter() - started < 5
@@ -225,7 +248,9 @@ def test_absurd_numbers_neither_crash_nor_stall(clf):
 
 def test_the_brief_cache_is_safe_across_threads(clf):
     from concurrent.futures import ThreadPoolExecutor
+
     from nlp.scope import ScopeClassifier
+
     small = ScopeClassifier(clf.encoder)
     small._brief_cache = 4
     briefs = [f"{n} product photos, JPG, within {n} days." for n in range(2, 40)]

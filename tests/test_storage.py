@@ -1,4 +1,5 @@
 """Storage contract: the same tests on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 from sqlalchemy import text
@@ -60,8 +61,10 @@ async def test_audit_chain_detects_edits_and_deletions(settings, clock, db_url):
         assert entries[-1].action == "refused" and entries[-1].detail["code"] == "not_a_party"
         assert audit.verify(s, cid) == []
     with store.engine.begin() as c:  # someone edits history behind the bot's back
-        c.execute(text("UPDATE auditentry SET detail = :d WHERE chain = :c AND seq = 1"),
-                  {"d": '{"title": "other", "amount": "1", "currency": "USD", "role": "client"}', "c": cid})
+        c.execute(
+            text("UPDATE auditentry SET detail = :d WHERE chain = :c AND seq = 1"),
+            {"d": '{"title": "other", "amount": "1", "currency": "USD", "role": "client"}', "c": cid},
+        )
     with store.transaction() as s:
         problems = audit.verify(s, cid)
         assert [(p.seq, p.problem) for p in problems] == [(1, "content was changed after it was written")]
@@ -100,7 +103,8 @@ async def test_two_commands_on_one_case_at_once_both_apply(settings, clock, db_u
         results = await asyncio.gather(
             engine.handle(say("maya", f"/deliver part {round_} case={cid}", "a")),
             engine.handle(say("clara", f"/approve part {round_} case={cid}", "b")),
-            engine.handle(say("clara", f"/request tweak {round_} case={cid}", "c")))
+            engine.handle(say("clara", f"/request tweak {round_} case={cid}", "c")),
+        )
         assert all(r and r[0].data["type"] != "error" for r in results), [r[0].data for r in results]
     with engine.store.transaction() as s:
         assert audit.verify(s, cid) == []

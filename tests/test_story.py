@@ -1,4 +1,5 @@
 """The founding story, end to end as a group chat: the bot must get this case right."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,13 +8,16 @@ from tests import filemakers
 from tests.conftest import data
 from tests.test_lifecycle import BRIEF
 
-CREEP = ("Hi, I got all 8, they are ok but honestly I wanted pictures with people in them. Like a model "
-         "holding the soap, outside somewhere pretty, maybe a garden or beach. Can you redo them like that?")
+CREEP = (
+    "Hi, I got all 8, they are ok but honestly I wanted pictures with people in them. Like a model "
+    "holding the soap, outside somewhere pretty, maybe a garden or beach. Can you redo them like that?"
+)
 
 
 async def play_story(chat, clock, tmp_path, disputer: str):
-    created = data(await chat.say("maya", "/case new Soap photos amount=88 currency=USD role=freelancer"),
-                   "case_created")
+    created = data(
+        await chat.say("maya", "/case new Soap photos amount=88 currency=USD role=freelancer"), "case_created"
+    )
     await chat.say("clara", f"/case join {created['invite_code']} role=client")
     await chat.say("clara", f"/brief {BRIEF}")
     await chat.say("maya", "/brief agree")
@@ -32,7 +36,7 @@ async def play_story(chat, clock, tmp_path, disputer: str):
 
 
 async def test_the_founding_story(chat, clock, tmp_path):
-    created, flag, replies = await play_story(chat, clock, tmp_path, "freelancer")
+    _created, flag, replies = await play_story(chat, clock, tmp_path, "freelancer")
     scope = data(flag, "scope")
     assert scope["out_of_scope"] is True and scope["kind"] == "attribute"
     assert "8 product pictures" in (scope["brief_match"] or "") or "plain surface" in (scope["brief_match"] or "")
@@ -65,7 +69,7 @@ async def test_the_founding_story(chat, clock, tmp_path):
 
 
 async def test_the_ranking_does_not_depend_on_who_complains(settings, clock, tmp_path):
-    from tests.conftest import make_chat, START
+    from tests.conftest import START, make_chat
 
     rankings = []
     for who in ("freelancer", "client"):
@@ -84,16 +88,19 @@ async def test_feedback_preview_in_a_case_and_ad_hoc(chat, clock, tmp_path):
     preview = data(await chat.say("maya", "/feedback preview full_refund"), "feedback_preview")
     assert preview["client_refund"] == "88.00" and preview["case_id"] == created["case_id"]
     assert preview["comparison_policy"]["counts_in_score"] is True
-    adhoc = data(await chat.say("someone", "/feedback preview outcome=full_refund amount=88 score=92",
-                                chat="community"), "feedback_preview")
+    adhoc = data(
+        await chat.say("someone", "/feedback preview outcome=full_refund amount=88 score=92", chat="community"),
+        "feedback_preview",
+    )
     assert adhoc["feedback"]["freelancer_score_before"] == 92
     assert adhoc["comparison_policy"]["freelancer_score_after"] < 92  # marketplace: still counts
     assert adhoc["feedback"]["freelancer_score_after"] == 92  # fair: does not count
 
 
 async def test_assess_in_chat_and_what_is_missing(chat, clock, tmp_path):
-    created = data(await chat.say("maya", "/case new Soap photos amount=88 currency=USD role=freelancer"),
-                   "case_created")
+    created = data(
+        await chat.say("maya", "/case new Soap photos amount=88 currency=USD role=freelancer"), "case_created"
+    )
     await chat.say("clara", f"/case join {created['invite_code']} role=client")
     assert data(await chat.say("clara", "/assess"), "error")["code"] == "no_agreed_brief"
     assert data(await chat.say("clara", "/dispute nothing works"), "error")["code"] == "no_agreed_brief"
@@ -111,7 +118,7 @@ async def test_assess_in_chat_and_what_is_missing(chat, clock, tmp_path):
 
 
 async def test_a_change_order_is_quoted_then_accepted(chat, clock, tmp_path):
-    created, _, replies = await play_story(chat, clock, tmp_path, "freelancer")
+    _created, _, replies = await play_story(chat, clock, tmp_path, "freelancer")
     order = data(replies, "proposals")["items"][1]
     assert order["kind"] == "change_order" and order["change_order"]["basis"] == "to_quote"
     assert f"/quote {order['id']} <price>" in next(r.text for r in replies if r.data.get("type") == "proposals")
@@ -128,14 +135,17 @@ async def test_a_change_order_is_quoted_then_accepted(chat, clock, tmp_path):
 
 
 async def test_quantity_creep_is_priced_per_unit(chat, clock, tmp_path):
-    created = data(await chat.say("maya", "/case new Candles amount=400 currency=USD role=freelancer"),
-                   "case_created")
+    created = data(await chat.say("maya", "/case new Candles amount=400 currency=USD role=freelancer"), "case_created")
     await chat.say("clara", f"/case join {created['invite_code']} role=client")
-    await chat.say("clara", "/brief Product photos for our candle shop: 8 candles, one photo each, plain white "
-                            "background, edited JPGs within 10 days. Price $400.")
+    await chat.say(
+        "clara",
+        "/brief Product photos for our candle shop: 8 candles, one photo each, plain white "
+        "background, edited JPGs within 10 days. Price $400.",
+    )
     await chat.say("maya", "/brief agree")
-    flagged = data(await chat.say("clara", "/request we have new scents, I need photos for twelve candles, "
-                                           "not eight"), "request")
+    flagged = data(
+        await chat.say("clara", "/request we have new scents, I need photos for twelve candles, not eight"), "request"
+    )
     assert flagged["scope"]["kind"] == "quantity" and flagged["scope"]["extra_units"] == 4
     items = data(await chat.say("clara", "/dispute pricing of the extra candles"), "proposals")["items"]
     order = next(i for i in items if i["kind"] == "change_order")["change_order"]
@@ -157,8 +167,12 @@ async def test_revision_rounds_asked_for_are_counted(chat, clock, tmp_path):
     await chat.say("maya", "/deliver 3 concepts")
     first = data(await chat.say("clara", "/request For our one round of revisions: make the blue darker."), "request")
     assert first["scope"]["kind"] == "revision_within_allowance"
-    second = data(await chat.say("clara", "/request I know we already did the one revision, but round two: "
-                                          "can you try a serif font?"), "request")
+    second = data(
+        await chat.say(
+            "clara", "/request I know we already did the one revision, but round two: can you try a serif font?"
+        ),
+        "request",
+    )
     assert second["scope"]["kind"] == "extra_revisions"
     items = data(await chat.say("maya", "/dispute the client wants a second round"), "proposals")["items"]
     assert "2 of 1 revision" in items[0]["rationale"] or "2 revisions" in items[0]["rationale"]

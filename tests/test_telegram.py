@@ -1,9 +1,10 @@
 """The Telegram adapter as conversations: the real python-telegram-bot against a fake Bot API on 127.0.0.1."""
+
 from __future__ import annotations
 
 import asyncio
-import io
 import hashlib
+import io
 import logging
 import os
 import re
@@ -19,13 +20,15 @@ import pytest
 from bot.adapters.telegram import CALLBACK_DATA_LIMIT, MESSAGE_LIMIT, TelegramAdapter
 from bot.messages import Address, Option, OutFile, Reply
 from bot.render import render
-from tests.fake_telegram import FakeTelegram
 from tests.conftest import InternetUsed
+from tests.fake_telegram import FakeTelegram
 from tests.telegram_fixtures import start_rig  # noqa: F401 (fixture)
 
-BRIEF = ("Looking for a photographer for 8 product pictures of my handmade soaps for our Instagram feed. "
-         "Flat lay or plain surface, natural light, square 1080x1080 JPG. You send 2 samples first for my "
-         "approval, then the remaining 6. Budget $88, delivery within 1 week.")
+BRIEF = (
+    "Looking for a photographer for 8 product pictures of my handmade soaps for our Instagram feed. "
+    "Flat lay or plain surface, natural light, square 1080x1080 JPG. You send 2 samples first for my "
+    "approval, then the remaining 6. Budget $88, delivery within 1 week."
+)
 MAYA, CLARA, MOD = 111, 222, 999
 GROUP = -4001
 
@@ -33,8 +36,13 @@ GROUP = -4001
 @pytest.fixture
 def people():
     def make(fake):
-        return (fake.user(MAYA, "Maya", "maya_ph"), fake.user(CLARA, "Clara"), fake.user(MOD, "Mo", "mod_mo"),
-                fake.group(GROUP, "Soap photos"))
+        return (
+            fake.user(MAYA, "Maya", "maya_ph"),
+            fake.user(CLARA, "Clara"),
+            fake.user(MOD, "Mo", "mod_mo"),
+            fake.group(GROUP, "Soap photos"),
+        )
+
     return make
 
 
@@ -106,12 +114,15 @@ async def test_a_case_in_a_group_from_opening_to_a_moderator_decision(start_rig,
 
     # an album: three photos sent together, the caption on the first, make one delivery
     album = [jpeg(4, b"a"), jpeg(5, b"b"), jpeg(6, b"c")]
-    ups = [f.photo(group, maya, [data], caption="/deliver all 8 pictures" if i == 0 else None, media_group_id="77")
-           for i, data in enumerate(album)]
+    ups = [
+        f.photo(group, maya, [data], caption="/deliver all 8 pictures" if i == 0 else None, media_group_id="77")
+        for i, data in enumerate(album)
+    ]
     deliveries_before = sum(1 for _, out in rig.dispatched for r in out if r.type == "delivery")
     await rig.say(*ups)
-    await f.wait_for(lambda: sum(1 for _, out in rig.dispatched for r in out if r.type == "delivery")
-                     > deliveries_before)
+    await f.wait_for(
+        lambda: sum(1 for _, out in rig.dispatched for r in out if r.type == "delivery") > deliveries_before
+    )
     delivery = rig.data("delivery")
     assert sorted(x["sha256"] for x in delivery["files"]) == sorted(hashlib.sha256(d).hexdigest() for d in album)
 
@@ -250,17 +261,26 @@ async def test_updates_without_a_person_or_a_message_do_not_break_the_loop(start
     channel = {"id": -1009999, "type": "channel", "title": "News"}
     odd = [
         f.message(channel, None, "/case new Spam amount=1 currency=USD role=client", kind="channel_post"),
-        f.message(group, maya, "/case new Edited amount=1 currency=USD role=client", kind="edited_message",
-                  edit_date=int(time.time())),
-        f.message(group, maya, None, new_chat_members=[clara]),        # a service message
+        f.message(
+            group,
+            maya,
+            "/case new Edited amount=1 currency=USD role=client",
+            kind="edited_message",
+            edit_date=int(time.time()),
+        ),
+        f.message(group, maya, None, new_chat_members=[clara]),  # a service message
         f.message(group, maya, None, left_chat_member=clara),
         f.message(group, anon, "/case new Anon amount=1 currency=USD role=client", sender_chat=group),
-        f.message(group, maya, "/case new Fwd amount=1 currency=USD role=client",
-                  forward_origin={"type": "user", "date": int(time.time()), "sender_user": clara}),
+        f.message(
+            group,
+            maya,
+            "/case new Fwd amount=1 currency=USD role=client",
+            forward_origin={"type": "user", "date": int(time.time()), "sender_user": clara},
+        ),
         f.message(group, maya, "/start@SomeOtherBot"),
-        f.message(group, maya, "/weather"),                               # another bot's command
-        f.callback(None, maya, "/case status"),                           # a press with no message
-        f.callback(group, maya, "k:no-such-key"),                         # a key from before a restart
+        f.message(group, maya, "/weather"),  # another bot's command
+        f.callback(None, maya, "/case status"),  # a press with no message
+        f.callback(group, maya, "k:no-such-key"),  # a key from before a restart
         f.message(group, maya, "just chatting"),
     ]
     await rig.say(*odd)
@@ -270,7 +290,7 @@ async def test_updates_without_a_person_or_a_message_do_not_break_the_loop(start
     await rig.say(f.message(group, clara, "/help"))
     assert "Mediator commands" in f.sent(GROUP)[-1].text
     reached = {inc.text: inc for inc, _ in rig.dispatched}
-    assert sorted(reached) == ["/case status", "/help", "just chatting"]   # nothing else reached the engine
+    assert sorted(reached) == ["/case status", "/help", "just chatting"]  # nothing else reached the engine
     assert reached["/case status"].private is True and reached["/case status"].chat_id == str(MAYA)
     assert any("Remain anonymous" in c.text for c in f.sent(GROUP))
     assert any("expired" in c.params.get("text", "") for c in f.methods("answerCallbackQuery"))
@@ -295,8 +315,7 @@ async def test_files_over_the_cap_are_refused_before_download(start_rig, setting
     assert "sly.pdf is" in f.sent(GROUP)[-1].text and len(f.methods("getFile")) == 1
     assert f.methods("download") == []
     # an over-long caption is refused by the engine without downloading anything
-    await rig.say(f.document(group, maya, b"%PDF small", "s.pdf", "application/pdf",
-                             caption="/deliver " + "x" * 5000))
+    await rig.say(f.document(group, maya, b"%PDF small", "s.pdf", "application/pdf", caption="/deliver " + "x" * 5000))
     assert rig.data("error")["code"] == "too_long" and f.methods("download") == []
     await rig.say(f.message(group, maya, "/case status"))
     assert rig.data("case_status")["deliveries"] == 0
@@ -316,15 +335,17 @@ async def test_a_burst_of_500_updates_is_answered_once_each_in_order(start_rig, 
     await f.wait_for(lambda: sum(len(f.sent(g["id"])) - marks[g["id"]] for g in groups) >= 500, 30)
     elapsed = time.perf_counter() - t0
     for g in groups:
-        answers = [c.text for c in f.sent(g["id"])[marks[g["id"]]:]]
+        answers = [c.text for c in f.sent(g["id"])[marks[g["id"]] :]]
         numbers = [int(m.group(1)) for a in answers if (m := re.search(r"change number (\d+)", a))]
         assert numbers == list(range(100)), f"group {g['id']}"  # every one, once, in order
         ids = [int(re.search(r"Change request (\d+)", a).group(1)) for a in answers]
         assert ids == sorted(set(ids))
     assert len(rig.dispatched) == 5 * 2 + 500 and rig.adapter.stats["errors"] == 0
     with capsys.disabled():
-        print(f"\n[telegram] burst of 500 updates over 5 groups answered in {elapsed:.2f} s "
-              f"({500 / elapsed:.0f} updates/s)")
+        print(
+            f"\n[telegram] burst of 500 updates over 5 groups answered in {elapsed:.2f} s "
+            f"({500 / elapsed:.0f} updates/s)"
+        )
 
 
 async def test_commands_are_published_and_privacy_mode_is_logged(start_rig, caplog):
@@ -332,8 +353,24 @@ async def test_commands_are_published_and_privacy_mode_is_logged(start_rig, capl
     rig = await start_rig(sees_all_messages=False)
     published = rig.fake.methods("setMyCommands")[-1].params["commands"]
     names = [c["command"] for c in published]
-    assert {"help", "case", "brief", "deliver", "approve", "request", "scope", "assess", "dispute", "proposals",
-            "accept", "reject", "offer", "escalate", "feedback", "mod"} <= set(names)
+    assert {
+        "help",
+        "case",
+        "brief",
+        "deliver",
+        "approve",
+        "request",
+        "scope",
+        "assess",
+        "dispute",
+        "proposals",
+        "accept",
+        "reject",
+        "offer",
+        "escalate",
+        "feedback",
+        "mod",
+    } <= set(names)
     assert "clock" not in names and len(names) == len(set(names))
     assert all(re.fullmatch(r"[a-z0-9_]{1,32}", n) for n in names)
     assert all(0 < len(c["description"]) <= 256 for c in published)
@@ -349,8 +386,10 @@ async def test_long_button_commands_get_short_keys(start_rig, people):
     f = rig.fake
     maya, _, _, group = people(f)
     long_command = "/case status " + "C" + "9" * 80
-    await rig.adapter.send(Reply(text="Pick one", options=[Option("Status", long_command), Option("Help", "/help")]),
-                           Address("telegram", str(GROUP)))
+    await rig.adapter.send(
+        Reply(text="Pick one", options=[Option("Status", long_command), Option("Help", "/help")]),
+        Address("telegram", str(GROUP)),
+    )
     buttons = f.sent(GROUP)[-1].buttons
     assert buttons[1]["callback_data"] == "/help"
     key = buttons[0]["callback_data"]
@@ -382,8 +421,11 @@ async def test_webhook_mode_checks_the_secret_on_every_request(start_rig, settin
         for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
             async with http.post(url, json=rig.fake.message(group, maya, "/help"), headers=headers) as r:
                 assert r.status == 403
-        async with http.post(url, json=rig.fake.message(group, maya, "/help"),
-                             headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret_token-1"}) as r:
+        async with http.post(
+            url,
+            json=rig.fake.message(group, maya, "/help"),
+            headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret_token-1"},
+        ) as r:
             assert r.status == 200
     await rig.fake.wait_for(lambda: rig.fake.sent(GROUP))
     assert "Mediator commands" in rig.fake.sent(GROUP)[-1].text
@@ -394,13 +436,15 @@ async def test_reply_charts_are_sent_as_photos(start_rig, people):
     rig = await start_rig()
     f = rig.fake
     png = b"\x89PNG\r\n\x1a\n" + b"c" * 500
-    await rig.adapter.send(Reply(text="Money split", title="<Outcome>", attachments=[OutFile("split.png", png,
-                                                                                            "image/png")]),
-                           Address("telegram", str(GROUP)))
+    await rig.adapter.send(
+        Reply(text="Money split", title="<Outcome>", attachments=[OutFile("split.png", png, "image/png")]),
+        Address("telegram", str(GROUP)),
+    )
     photo = f.methods("sendPhoto")[-1]
     assert photo.files["photo"] == png and photo.params["caption"] == "<b>&lt;Outcome&gt;</b>\nMoney split"
-    await rig.adapter.send(Reply(text="x\n" * 700, attachments=[OutFile("split.png", png, "image/png")]),
-                           Address("telegram", str(GROUP)))
+    await rig.adapter.send(
+        Reply(text="x\n" * 700, attachments=[OutFile("split.png", png, "image/png")]), Address("telegram", str(GROUP))
+    )
     assert f.calls[-2].method == "sendMessage" and f.calls[-1].method == "sendPhoto"
     assert "caption" not in f.calls[-1].params
 
@@ -434,9 +478,19 @@ file_base_url = "{fake.file_base_url}"
         env = {k: v for k, v in os.environ.items() if k != "MEDIATOR_DATABASE_URL"}
         env.update(TELEGRAM_BOT_TOKEN=fake.token, NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--platform", "telegram", "--config", str(cfg),
-            cwd=Path(__file__).resolve().parents[1], env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--platform",
+            "telegram",
+            "--config",
+            str(cfg),
+            cwd=Path(__file__).resolve().parents[1],
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         try:
             await fake.wait_for(lambda: fake.methods("getUpdates"), timeout=30)
             group = fake.group(GROUP)
@@ -470,8 +524,7 @@ async def test_a_group_that_became_a_supergroup_still_gets_its_reply(start_rig, 
     rig = await start_rig()
     f = rig.fake
     maya, _, _, group = people(f)
-    f.fail("sendMessage", 400, "Bad Request: group chat was upgraded to a supergroup chat",
-           migrate_to=-1001234567890)
+    f.fail("sendMessage", 400, "Bad Request: group chat was upgraded to a supergroup chat", migrate_to=-1001234567890)
     await rig.say(f.message(group, maya, "/help"))
     tries = [c for c in f.calls if c.method == "sendMessage"]
     assert [(c.chat_id, c.status) for c in tries] == [(str(GROUP), 400), ("-1001234567890", 200)]
@@ -480,6 +533,7 @@ async def test_a_group_that_became_a_supergroup_still_gets_its_reply(start_rig, 
 def real_jpeg(n: int) -> bytes:
     """A real 1080x1080 JPEG, different for each n."""
     from PIL import Image
+
     out = io.BytesIO()
     Image.new("RGB", (1080, 1080), (120 + n * 10, 150, 170)).save(out, "JPEG", quality=80)
     return out.getvalue()
@@ -491,18 +545,28 @@ async def test_the_founding_story_settles_with_proposal_buttons(start_rig, peopl
     maya, clara, _, group = people(f)
     created = await open_case(rig, maya, clara, group)
     pictures = [real_jpeg(i) for i in range(8)]
-    await rig.say(f.photo(group, maya, [pictures[0]], caption="/deliver sample 1", media_group_id="s"),
-                  f.photo(group, maya, [pictures[1]], media_group_id="s"))
+    await rig.say(
+        f.photo(group, maya, [pictures[0]], caption="/deliver sample 1", media_group_id="s"),
+        f.photo(group, maya, [pictures[1]], media_group_id="s"),
+    )
     await f.wait_for(lambda: any(r.type == "delivery" for _, out in rig.dispatched for r in out))
     await rig.say(f.message(group, clara, "/approve 2 samples"))
-    rest = [f.photo(group, maya, [p], caption="/deliver the remaining 6" if i == 0 else None, media_group_id="r")
-            for i, p in enumerate(pictures[2:])]
+    rest = [
+        f.photo(group, maya, [p], caption="/deliver the remaining 6" if i == 0 else None, media_group_id="r")
+        for i, p in enumerate(pictures[2:])
+    ]
     await rig.say(*rest)
     await f.wait_for(lambda: sum(r.type == "delivery" for _, out in rig.dispatched for r in out) >= 2)
 
     # a plain group message from the client is read and flagged as beyond the brief
-    await rig.say(f.message(group, clara, "Got all 8, but honestly I wanted pictures with people in them, a model "
-                                          "holding the soap outside in a garden. Can you redo them like that?"))
+    await rig.say(
+        f.message(
+            group,
+            clara,
+            "Got all 8, but honestly I wanted pictures with people in them, a model "
+            "holding the soap outside in a garden. Can you redo them like that?",
+        )
+    )
     flag = rig.data("scope")
     assert flag["out_of_scope"] is True and flag["kind"] == "attribute"
     assert "goes beyond the brief" in f.sent(GROUP)[-1].text
@@ -541,10 +605,14 @@ async def test_with_privacy_mode_on_the_group_is_told_once_how_to_enable_scannin
 async def test_a_private_notice_for_someone_who_never_started_the_bot_waits_for_them(start_rig, people):
     rig = await start_rig()
     f = rig.fake
-    _, _, mod, _ = people(f)
+    _, _, _mod, _ = people(f)
     f.forbidden.add(str(MOD))
-    notice = Reply(text="Reminder: case C12345 waits for a decision.", private=True,
-                   data={"type": "deadline"}, to=Address("telegram", str(MOD), str(MOD)))
+    notice = Reply(
+        text="Reminder: case C12345 waits for a decision.",
+        private=True,
+        data={"type": "deadline"},
+        to=Address("telegram", str(MOD), str(MOD)),
+    )
     await rig.hub.deliver(notice)
     assert not any("waits for a decision" in m.text for m in f.sent(MOD))
     f.forbidden.clear()  # the moderator presses Start

@@ -1,4 +1,5 @@
 """What every adapter offers the hub: start, stop, and send a neutral reply to an address."""
+
 from __future__ import annotations
 
 from typing import Protocol

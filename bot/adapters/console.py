@@ -4,6 +4,7 @@
 With `json_mode` each reply is one JSON line and `{"done": n}` closes the turn of input line n, so
 another program can drive a conversation line by line.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -24,8 +25,16 @@ class ConsoleAdapter:
     platform = "console"
     caps = Capabilities(max_length=1_000_000, buttons=False)
 
-    def __init__(self, hub: Hub, user: str = "you", chat_id: str = "console", json_mode: bool = False,
-                 stdin: TextIO | None = None, stdout: TextIO | None = None, out_dir: str = "var/out"):
+    def __init__(
+        self,
+        hub: Hub,
+        user: str = "you",
+        chat_id: str = "console",
+        json_mode: bool = False,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+        out_dir: str = "var/out",
+    ):
         self.hub = hub
         self.user = user
         self.chat_id = chat_id

@@ -5,9 +5,11 @@ Every interaction becomes one neutral `Incoming` whose text is the command line 
 A button carries its command in its custom id and is dispatched by pattern, so buttons keep working
 after a restart. Errors and private replies are ephemeral; no message ever pings anyone.
 """
+
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 import re
@@ -15,18 +17,17 @@ import shutil
 import tempfile
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Literal, Optional
+from typing import Any, Literal
 
 import aiohttp
 import discord
 import yarl
 from discord import app_commands
-from sqlmodel import select
 
-from mediation import moderation
+from mediation import cases, moderation
 from mediation.config import Settings
-from mediation.models import Case, CaseMember, Identity
 
 from ..hub import Hub
 from ..messages import Address, Attachment, Incoming, Option, Reply
@@ -73,6 +74,7 @@ Score = app_commands.Range[float, 0, 100]
 
 # ---------------------------------------------------------------- endpoints
 
+
 def configure_endpoints(api_base_url: str, gateway_url: str) -> Callable[[], None]:
     """Point discord.py at other REST and gateway bases (a local fake in tests); returns the undo.
 
@@ -88,10 +90,12 @@ def configure_endpoints(api_base_url: str, gateway_url: str) -> Callable[[], Non
 
     def restore() -> None:
         route.BASE, gateway.DEFAULT_GATEWAY = old_base, old_gateway
+
     return restore
 
 
 # ---------------------------------------------------------------- rendering
+
 
 def _escaped_chunks(text: str, limit: int) -> list[str]:
     """Markdown-escaped pieces of at most `limit` characters; escaping happens after the cut, so an
@@ -117,13 +121,19 @@ class CommandButton(discord.ui.DynamicItem[discord.ui.Button], template=r"mediat
     """A button whose custom id is the command it sends; matched by pattern, so it outlives restarts."""
 
     def __init__(self, command: str, label: str = "Go") -> None:
-        super().__init__(discord.ui.Button(label=(label or command)[:LABEL_MAX], style=discord.ButtonStyle.primary,
-                                           custom_id=BUTTON_PREFIX + command))
+        super().__init__(
+            discord.ui.Button(
+                label=(label or command)[:LABEL_MAX],
+                style=discord.ButtonStyle.primary,
+                custom_id=BUTTON_PREFIX + command,
+            )
+        )
         self.command = command
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
-                             match: re.Match[str]) -> "CommandButton":
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> CommandButton:
         return cls(match["command"], item.label or "")
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -173,8 +183,11 @@ def message_payloads(reply: Reply, max_file_bytes: int = 25 * 1024 * 1024) -> li
                 current = fresh()
             current.description = value
         else:
-            if (current is None or len(current.fields) >= FIELDS_MAX
-                    or len(current) + len(name) + len(value) > EMBED_TOTAL_MAX):
+            if (
+                current is None
+                or len(current.fields) >= FIELDS_MAX
+                or len(current) + len(name) + len(value) > EMBED_TOTAL_MAX
+            ):
                 current = fresh()
             current.add_field(name=name, value=value, inline=False)
 
@@ -223,6 +236,7 @@ def message_payloads(reply: Reply, max_file_bytes: int = 25 * 1024 * 1024) -> li
 
 # ---------------------------------------------------------------- command lines
 
+
 def _clean(value: Any) -> str:
     return " ".join(str(value).split()) if value is not None else ""
 
@@ -237,13 +251,8 @@ def line(word: str, *free: Any, **kv: Any) -> str:
 def _case_choices(store, platform: str, user_id: str, current: str) -> list[tuple[str, str]]:
     """(label, case id) for the user's cases, open ones first; runs in a worker thread."""
     with store.transaction() as s:
-        ident = s.exec(select(Identity).where(Identity.platform == platform, Identity.user_id == user_id)).first()
-        if ident is None:
-            return []
-        rows = s.exec(select(Case).join(CaseMember, CaseMember.case_id == Case.id)
-                      .where(CaseMember.party_id == ident.party_id)).all()
-        found = [(c.id, c.title, c.status) for c in rows]
-    return _filter(sorted(found, key=lambda r: (r[2] in ("settled", "decided", "cancelled"), r[0])), current)
+        found = cases.cases_of_user(s, platform, user_id)
+    return _filter(sorted(found, key=lambda r: (r[2] in cases.CLOSED, r[0])), current)
 
 
 def _queue_choices(store, now, current: str) -> list[tuple[str, str]]:
@@ -254,19 +263,23 @@ def _queue_choices(store, now, current: str) -> list[tuple[str, str]]:
 
 def _filter(rows: list[tuple[str, str, str]], current: str) -> list[tuple[str, str]]:
     cur = (current or "").strip().lower()
-    out = [(f"{cid} · {title} ({status})"[:100], cid) for cid, title, status in rows
-           if not cur or cur in cid.lower() or cur in title.lower()]
+    out = [
+        (f"{cid} · {title} ({status})"[:100], cid)
+        for cid, title, status in rows
+        if not cur or cur in cid.lower() or cur in title.lower()
+    ]
     return out[:CHOICES_MAX]
 
 
 # ---------------------------------------------------------------- the adapter
+
 
 class _Refused(Exception):
     """Input the adapter itself turns away (before the engine), with the message to show."""
 
 
 class _Client(discord.Client):
-    def __init__(self, adapter: "DiscordAdapter", **options: Any):
+    def __init__(self, adapter: DiscordAdapter, **options: Any):
         # Mediator never joins voice: the missing voice libraries are not worth a warning
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = options.pop("intents", None) or discord.Intents.none()
@@ -298,8 +311,13 @@ class DiscordAdapter:
         self.config = settings.discord
         self.token = token
         self.max_file_bytes = int(settings.storage.max_attachment_mb * 1e6)
-        self.caps = Capabilities(max_length=CONTENT_MAX, buttons=True, private_messages=True, markup="markdown",
-                                 max_file_bytes=self.max_file_bytes)
+        self.caps = Capabilities(
+            max_length=CONTENT_MAX,
+            buttons=True,
+            private_messages=True,
+            markup="markdown",
+            max_file_bytes=self.max_file_bytes,
+        )
         self.client_options = client_options
         self.defer_after = 1.0  # seconds; Discord drops interactions not answered within 3
         self.ready_timeout = 60.0
@@ -321,8 +339,9 @@ class DiscordAdapter:
         self.client = _Client(self, **self.client_options)
         self._task = asyncio.create_task(self.client.start(self.token), name="discord-client")
         waiter = asyncio.create_task(self.ready.wait())
-        done, _ = await asyncio.wait({self._task, waiter}, timeout=self.ready_timeout,
-                                     return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {self._task, waiter}, timeout=self.ready_timeout, return_when=asyncio.FIRST_COMPLETED
+        )
         if waiter not in done:
             waiter.cancel()
             exc = self._task.exception() if self._task in done else None
@@ -343,10 +362,8 @@ class DiscordAdapter:
         if self.client is not None and not self.client.is_closed():
             await self.client.close()
         if self._task is not None:
-            try:
+            with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._task, timeout=10)
-            except Exception:
-                pass
         if self._restore is not None:
             self._restore()
             self._restore = None
@@ -381,13 +398,21 @@ class DiscordAdapter:
         roles = {r.id for r in user.roles} | set(getattr(user, "_roles", ()))
         return bool(roles & set(self.config.moderator_role_ids))
 
-    def incoming(self, interaction: discord.Interaction, text: str,
-                 attachments: list[Attachment] | None = None) -> Incoming:
+    def incoming(
+        self, interaction: discord.Interaction, text: str, attachments: list[Attachment] | None = None
+    ) -> Incoming:
         user = interaction.user
-        return Incoming(platform=self.platform, chat_id=str(interaction.channel_id or user.id), user_id=str(user.id),
-                        user_name=getattr(user, "display_name", None) or user.name, text=text,
-                        attachments=attachments or [], private=interaction.guild_id is None,
-                        message_id=str(interaction.id), moderator=self.is_moderator(user))
+        return Incoming(
+            platform=self.platform,
+            chat_id=str(interaction.channel_id or user.id),
+            user_id=str(user.id),
+            user_name=getattr(user, "display_name", None) or user.name,
+            text=text,
+            attachments=attachments or [],
+            private=interaction.guild_id is None,
+            message_id=str(interaction.id),
+            moderator=self.is_moderator(user),
+        )
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Buttons this version does not know (an old message, a stale id) get a clear answer."""
@@ -398,8 +423,9 @@ class DiscordAdapter:
             return
         if not self._claim(interaction.id):
             return
-        await self._refuse(interaction, "This button no longer works. Type the command instead (/help lists them).",
-                           deferred=False)
+        await self._refuse(
+            interaction, "This button no longer works. Type the command instead (/help lists them).", deferred=False
+        )
 
     async def on_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         log.warning("slash command failed: %s", error)
@@ -410,8 +436,9 @@ class DiscordAdapter:
             text = "That command works in a server channel, not in direct messages."
         await self._refuse(interaction, text, deferred=interaction.response.is_done())
 
-    async def run(self, interaction: discord.Interaction, text: str,
-                  files: list[discord.Attachment] | None = None) -> None:
+    async def run(
+        self, interaction: discord.Interaction, text: str, files: list[discord.Attachment] | None = None
+    ) -> None:
         """One interaction: the engine answers (deferring when it is slow), replies go out."""
         if not self._claim(interaction.id):
             return
@@ -426,8 +453,9 @@ class DiscordAdapter:
             too_big = [f for f in files if f.size > self.max_file_bytes]
             if too_big:
                 f = too_big[0]
-                raise _Refused(f"{f.filename} is {f.size / 1e6:.1f} MB; the limit is "
-                               f"{self.max_file_bytes / 1e6:.1f} MB.")
+                raise _Refused(
+                    f"{f.filename} is {f.size / 1e6:.1f} MB; the limit is {self.max_file_bytes / 1e6:.1f} MB."
+                )
             if files or word in SLOW_WORDS:
                 deferred = await self._defer(interaction)
             attachments = []
@@ -446,8 +474,11 @@ class DiscordAdapter:
             await self._refuse(interaction, str(exc), deferred)
         except Exception:
             log.exception("interaction %s (%s) failed", interaction.id, word)
-            text = ("Your command was applied, but showing the answer failed; /case status shows where things stand."
-                    if applied else "Something went wrong on our side; nothing was changed. Please try again.")
+            text = (
+                "Your command was applied, but showing the answer failed; /case status shows where things stand."
+                if applied
+                else "Something went wrong on our side; nothing was changed. Please try again."
+            )
             await self._refuse(interaction, text, deferred)
         finally:
             if tmp:  # off the event loop: a delivery may be many megabytes
@@ -473,8 +504,7 @@ class DiscordAdapter:
                 await f.save(path)
             except (discord.HTTPException, OSError) as exc:
                 raise _Refused(f"Could not download {f.filename}: {exc}") from None
-            out.append(Attachment(name=f.filename, path=str(path), size=path.stat().st_size,
-                                  mime=f.content_type or ""))
+            out.append(Attachment(name=f.filename, path=str(path), size=path.stat().st_size, mime=f.content_type or ""))
         return out
 
     # -- answering
@@ -503,8 +533,9 @@ class DiscordAdapter:
             items = [(True, p, Reply(text="")) for p in message_payloads(Reply(text="That was already done."))]
         await self._deliver(interaction, items, deferred)
 
-    async def _deliver(self, interaction: discord.Interaction, items: list[tuple[bool, dict, Reply]],
-                       deferred: bool) -> None:
+    async def _deliver(
+        self, interaction: discord.Interaction, items: list[tuple[bool, dict, Reply]], deferred: bool
+    ) -> None:
         """The first message answers the interaction, the rest follow up; if the interaction has
         expired, public messages go to the channel and private ones to a direct message."""
         items = list(items)
@@ -525,17 +556,19 @@ class DiscordAdapter:
                     items.pop(public)
             while items:
                 ephemeral, payload, _ = items[0]
-                await interaction.followup.send(ephemeral=ephemeral, allowed_mentions=NO_MENTIONS, wait=True,
-                                                **payload)
+                await interaction.followup.send(ephemeral=ephemeral, allowed_mentions=NO_MENTIONS, wait=True, **payload)
                 items.pop(0)
         except discord.HTTPException as exc:
             if getattr(exc, "code", 0) == 40060:  # already acknowledged: a redelivered event, answered before
                 log.info("interaction %s was already answered", interaction.id)
                 return
             log.warning("answering interaction %s failed (%s); posting instead", interaction.id, exc)
-            for ephemeral, payload, reply in items:
-                to = (Address(self.platform, str(interaction.user.id), str(interaction.user.id)) if ephemeral
-                      else Address(self.platform, str(interaction.channel_id)))
+            for ephemeral, payload, _reply in items:
+                to = (
+                    Address(self.platform, str(interaction.user.id), str(interaction.user.id))
+                    if ephemeral
+                    else Address(self.platform, str(interaction.channel_id))
+                )
                 await self._post(to, [payload])
 
     async def _refuse(self, interaction: discord.Interaction, text: str, deferred: bool) -> None:
@@ -563,7 +596,7 @@ class DiscordAdapter:
             log.warning("not a Discord id: %s", to)
         except discord.Forbidden as exc:
             log.warning("no permission to post to %s (%s)", to, exc.text or exc.status)
-        except (discord.DiscordServerError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, discord.DiscordServerError, aiohttp.ClientError) as exc:
             if keep_failures:
                 raise
             log.warning("posting to %s failed: %s", to, exc)
@@ -582,11 +615,15 @@ class DiscordAdapter:
         key = (case_id, reply.data.get("reason"))
         if key in self._escalations:
             return
-        post = Reply(text=reply.text, title=f"Escalation: case {case_id}",
-                     options=[Option("Take", f"/mod take {case_id}"), Option("Open case file", f"/mod case {case_id}")],
-                     data={"type": "mod_escalation", "case_id": case_id})
-        await self._post(Address(self.platform, str(self.config.mod_channel_id)), message_payloads(post),
-                         keep_failures=True)
+        post = Reply(
+            text=reply.text,
+            title=f"Escalation: case {case_id}",
+            options=[Option("Take", f"/mod take {case_id}"), Option("Open case file", f"/mod case {case_id}")],
+            data={"type": "mod_escalation", "case_id": case_id},
+        )
+        await self._post(
+            Address(self.platform, str(self.config.mod_channel_id)), message_payloads(post), keep_failures=True
+        )
         self._escalations[key] = None  # only once it is posted
         while len(self._escalations) > 1024:
             self._escalations.popitem(last=False)
@@ -594,16 +631,16 @@ class DiscordAdapter:
     # -- autocomplete
 
     async def case_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        rows = await asyncio.to_thread(_case_choices, self.hub.engine.store, self.platform,
-                                       str(interaction.user.id), current)
+        rows = await asyncio.to_thread(
+            _case_choices, self.hub.engine.store, self.platform, str(interaction.user.id), current
+        )
         return [app_commands.Choice(name=n, value=v) for n, v in rows]
 
     async def queue_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         rows = await asyncio.to_thread(_queue_choices, self.hub.engine.store, self.hub.engine.clock.now(), current)
         return [app_commands.Choice(name=n, value=v) for n, v in rows]
 
-    async def outcome_choices(self, interaction: discord.Interaction,
-                              current: str) -> list[app_commands.Choice[str]]:
+    async def outcome_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         cur = (current or "").lower()
         return [app_commands.Choice(name=o.replace("_", " "), value=o) for o in OUTCOMES if cur in o][:CHOICES_MAX]
 
@@ -618,16 +655,19 @@ class DiscordAdapter:
         @app_commands.command(name="help", description="What Mediator can do here")
         async def help_(i: discord.Interaction) -> None:
             await run(i, "/help")
+
         out.append(help_)
 
         case = app_commands.Group(name="case", description="Open, join and follow a case")
 
         @case.command(name="new", description="Open a case; you get its id and an invite code for the other party")
-        @app_commands.describe(title="What the contract is about", amount="Contract amount, e.g. 88 or 88.50",
-                               currency="Currency code, e.g. USD or EUR", role="Your side in the contract")
-        async def case_new(i: discord.Interaction, title: Text,
-                           amount: Short, currency: Currency,
-                           role: Role) -> None:
+        @app_commands.describe(
+            title="What the contract is about",
+            amount="Contract amount, e.g. 88 or 88.50",
+            currency="Currency code, e.g. USD or EUR",
+            role="Your side in the contract",
+        )
+        async def case_new(i: discord.Interaction, title: Text, amount: Short, currency: Currency, role: Role) -> None:
             await run(i, line("case new", title, amount=amount, currency=currency, role=role))
 
         @case.command(name="join", description="Join a case with its invite code")
@@ -638,118 +678,180 @@ class DiscordAdapter:
         @case.command(name="status", description="Where a case stands")
         @app_commands.describe(case="The case id (default: this channel's case)")
         @app_commands.autocomplete(case=cases_ac)
-        async def case_status(i: discord.Interaction, case: Optional[str] = None) -> None:
+        async def case_status(i: discord.Interaction, case: str | None = None) -> None:
             await run(i, line("case status", case))
+
         out.append(case)
 
         brief = app_commands.Group(name="brief", description="The agreed brief of a case")
 
         @brief.command(name="propose", description="Propose or amend the brief")
-        @app_commands.describe(text="The brief: what is delivered, in what form, by when, for how much",
-                               case="The case id (default: this channel's case)")
+        @app_commands.describe(
+            text="The brief: what is delivered, in what form, by when, for how much",
+            case="The case id (default: this channel's case)",
+        )
         @app_commands.autocomplete(case=cases_ac)
-        async def brief_propose(i: discord.Interaction, text: LongText,
-                                case: Optional[str] = None) -> None:
+        async def brief_propose(i: discord.Interaction, text: LongText, case: str | None = None) -> None:
             await run(i, line("brief", text, case=case))
 
         @brief.command(name="agree", description="Accept the brief as it stands (both parties must)")
         @app_commands.describe(case="The case id (default: this channel's case)")
         @app_commands.autocomplete(case=cases_ac)
-        async def brief_agree(i: discord.Interaction, case: Optional[str] = None) -> None:
+        async def brief_agree(i: discord.Interaction, case: str | None = None) -> None:
             await run(i, line("brief agree", case=case))
 
         @brief.command(name="show", description="Show the current brief")
         @app_commands.describe(case="The case id (default: this channel's case)")
         @app_commands.autocomplete(case=cases_ac)
-        async def brief_show(i: discord.Interaction, case: Optional[str] = None) -> None:
+        async def brief_show(i: discord.Interaction, case: str | None = None) -> None:
             await run(i, line("brief", case=case))
+
         out.append(brief)
 
         @app_commands.command(name="deliver", description="Hand in work (the freelancer), with files")
-        @app_commands.describe(note="What you deliver", file1="A delivered file", file2="Another file",
-                               file3="Another file", case="The case id (default: this channel's case)")
+        @app_commands.describe(
+            note="What you deliver",
+            file1="A delivered file",
+            file2="Another file",
+            file3="Another file",
+            case="The case id (default: this channel's case)",
+        )
         @app_commands.autocomplete(case=cases_ac)
-        async def deliver(i: discord.Interaction, note: Text,
-                          file1: Optional[discord.Attachment] = None, file2: Optional[discord.Attachment] = None,
-                          file3: Optional[discord.Attachment] = None, case: Optional[str] = None) -> None:
+        async def deliver(
+            i: discord.Interaction,
+            note: Text,
+            file1: discord.Attachment | None = None,
+            file2: discord.Attachment | None = None,
+            file3: discord.Attachment | None = None,
+            case: str | None = None,
+        ) -> None:
             await run(i, line("deliver", note, case=case), [file1, file2, file3])
+
         out.append(deliver)
 
         def simple(word: str, description: str, arg: str, arg_description: str, short: bool = False):
             """A command with one free-text argument and an optional case."""
-            async def handler(i: discord.Interaction, text: Text, case: Optional[str] = None) -> None:
+
+            async def handler(i: discord.Interaction, text: Text, case: str | None = None) -> None:
                 await run(i, line(word, text, case=case))
+
             handler.__annotations__["text"] = "Short" if short else "Text"
             handler = app_commands.autocomplete(case=cases_ac)(handler)
             handler = app_commands.rename(text=arg)(handler)
-            handler = app_commands.describe(text=arg_description,
-                                            case="The case id (default: this channel's case)")(handler)
+            handler = app_commands.describe(text=arg_description, case="The case id (default: this channel's case)")(
+                handler
+            )
             return app_commands.command(name=word, description=description)(handler)
 
         out += [
-            simple("approve", "Approve a sample or milestone (the client); kept as evidence", "what",
-                   "What you approve, e.g. 2 samples"),
+            simple(
+                "approve",
+                "Approve a sample or milestone (the client); kept as evidence",
+                "what",
+                "What you approve, e.g. 2 samples",
+            ),
             simple("request", "Ask for a change (the client)", "text", "The change you would like"),
             simple("dispute", "Open mediation: assessment and ranked proposals", "reason", "Why you dispute"),
             simple("escalate", "Send the case to a human moderator", "reason", "Why a moderator is needed"),
             simple("accept", "Accept a proposal", "proposal", "The proposal id", short=True),
             simple("reject", "Reject a proposal", "proposal", "The proposal id", short=True),
-            simple("offer", "A blind offer, sent privately; revealed only when the offers cross", "amount",
-                   "The amount you offer", short=True),
-            simple("appeal", "Appeal a moderator's decision once, to a different moderator", "reason",
-                   "Why the decision should be looked at again"),
+            simple(
+                "offer",
+                "A blind offer, sent privately; revealed only when the offers cross",
+                "amount",
+                "The amount you offer",
+                short=True,
+            ),
+            simple(
+                "appeal",
+                "Appeal a moderator's decision once, to a different moderator",
+                "reason",
+                "Why the decision should be looked at again",
+            ),
         ]
 
         @app_commands.command(name="quote", description="Price a change order for new work (the freelancer)")
-        @app_commands.describe(proposal="The change order's proposal id", price="Your price for the new work",
-                               case="The case id (default: this channel's case)")
+        @app_commands.describe(
+            proposal="The change order's proposal id",
+            price="Your price for the new work",
+            case="The case id (default: this channel's case)",
+        )
         @app_commands.autocomplete(case=cases_ac)
-        async def quote(i: discord.Interaction, proposal: Short, price: Short, case: Optional[str] = None) -> None:
+        async def quote(i: discord.Interaction, proposal: Short, price: Short, case: str | None = None) -> None:
             await run(i, line("quote", proposal, price, case=case))
+
         out.append(quote)
 
         def case_only(word: str, description: str):
             @app_commands.command(name=word, description=description)
             @app_commands.describe(case="The case id (default: this channel's case)")
             @app_commands.autocomplete(case=cases_ac)
-            async def handler(i: discord.Interaction, case: Optional[str] = None) -> None:
+            async def handler(i: discord.Interaction, case: str | None = None) -> None:
                 await run(i, line(word, case=case))
+
             return handler
 
-        out += [case_only("assess", "Deliveries against the brief, requirement by requirement"),
-                case_only("proposals", "The current proposals")]
+        out += [
+            case_only("assess", "Deliveries against the brief, requirement by requirement"),
+            case_only("proposals", "The current proposals"),
+        ]
 
         @app_commands.command(name="scope", description="Is a request inside the brief? In a case, or ad hoc")
-        @app_commands.describe(text="The request, checked against this case's brief",
-                               brief="Ad hoc: the brief as agreed", request="Ad hoc: what is being asked now",
-                               case="The case id (default: this channel's case)")
+        @app_commands.describe(
+            text="The request, checked against this case's brief",
+            brief="Ad hoc: the brief as agreed",
+            request="Ad hoc: what is being asked now",
+            case="The case id (default: this channel's case)",
+        )
         @app_commands.autocomplete(case=cases_ac)
-        async def scope(i: discord.Interaction, text: Optional[Text] = None,
-                        brief: Optional[Text] = None,
-                        request: Optional[Text] = None,
-                        case: Optional[str] = None) -> None:
+        async def scope(
+            i: discord.Interaction,
+            text: Text | None = None,
+            brief: Text | None = None,
+            request: Text | None = None,
+            case: str | None = None,
+        ) -> None:
             if brief or request:
                 await run(i, line("scope", brief=brief, request=request or text))
             else:
                 await run(i, line("scope", text, case=case))
+
         out.append(scope)
 
         feedback = app_commands.Group(name="feedback", description="Feedback and reputation")
 
         @feedback.command(name="preview", description="What an outcome does to money and scores")
-        @app_commands.describe(outcome="The outcome", amount="Ad hoc: the contract amount (no case needed)",
-                               currency="Ad hoc: currency code (default USD)", refund="Refund for a partial refund",
-                               score="Ad hoc: the freelancer's score now, 0-100",
-                               case="The case id (default: this channel's case)")
+        @app_commands.describe(
+            outcome="The outcome",
+            amount="Ad hoc: the contract amount (no case needed)",
+            currency="Ad hoc: currency code (default USD)",
+            refund="Refund for a partial refund",
+            score="Ad hoc: the freelancer's score now, 0-100",
+            case="The case id (default: this channel's case)",
+        )
         @app_commands.autocomplete(outcome=outcome_ac, case=cases_ac)
-        async def feedback_preview(i: discord.Interaction, outcome: Short,
-                                   amount: Optional[Short] = None,
-                                   currency: Optional[Currency] = None,
-                                   refund: Optional[Short] = None,
-                                   score: Optional[Score] = None,
-                                   case: Optional[str] = None) -> None:
-            await run(i, line("feedback preview", outcome=outcome, amount=amount, currency=currency, refund=refund,
-                              score=None if score is None else f"{score:g}", case=case))
+        async def feedback_preview(
+            i: discord.Interaction,
+            outcome: Short,
+            amount: Short | None = None,
+            currency: Currency | None = None,
+            refund: Short | None = None,
+            score: Score | None = None,
+            case: str | None = None,
+        ) -> None:
+            await run(
+                i,
+                line(
+                    "feedback preview",
+                    outcome=outcome,
+                    amount=amount,
+                    currency=currency,
+                    refund=refund,
+                    score=None if score is None else f"{score:g}",
+                    case=case,
+                ),
+            )
+
         out.append(feedback)
 
         mod = app_commands.Group(name="mod", description="Moderators: escalated cases", guild_only=True)
@@ -771,12 +873,16 @@ class DiscordAdapter:
             await run(i, line("mod case", case))
 
         @mod.command(name="decide", description="Decide an escalated case you took")
-        @app_commands.describe(case="The case id", outcome="The decision", reason="Why; both parties read it",
-                               amount="Refund to the client, for a partial refund")
+        @app_commands.describe(
+            case="The case id",
+            outcome="The decision",
+            reason="Why; both parties read it",
+            amount="Refund to the client, for a partial refund",
+        )
         @app_commands.autocomplete(case=queue_ac, outcome=outcome_ac)
-        async def mod_decide(i: discord.Interaction, case: Short,
-                             outcome: Short, reason: Text,
-                             amount: Optional[Short] = None) -> None:
+        async def mod_decide(
+            i: discord.Interaction, case: Short, outcome: Short, reason: Text, amount: Short | None = None
+        ) -> None:
             await run(i, line("mod decide", case, outcome, amount, reason=reason))
 
         @mod.command(name="release", description="Give a case you took back to the queue")
@@ -796,6 +902,7 @@ class DiscordAdapter:
         @app_commands.autocomplete(case=queue_ac)
         async def mod_note(i: discord.Interaction, case: Short, text: Text) -> None:
             await run(i, line("mod note", case, text))
+
         out.append(mod)
         return out
 

@@ -1,4 +1,5 @@
 """An in-memory adapter: every command is a conversation a test can read, with no network."""
+
 from __future__ import annotations
 
 from ..hub import Hub
@@ -24,14 +25,29 @@ class MemoryAdapter:
     async def send(self, reply: Reply, to: Address) -> None:
         self.sent.append((to, reply))
 
-    async def say(self, user: str, text: str, chat: str = "chat", private: bool = False,
-                  files: list[str] | None = None, event_id: str | None = None,
-                  moderator: bool = False) -> list[Reply]:
+    async def say(
+        self,
+        user: str,
+        text: str,
+        chat: str = "chat",
+        private: bool = False,
+        files: list[str] | None = None,
+        event_id: str | None = None,
+        moderator: bool = False,
+    ) -> list[Reply]:
         """`user` speaks in `chat`; returns the replies for this platform (also kept in `sent`)."""
         attachments = [Attachment(name=p.rsplit("/", 1)[-1], path=p) for p in files or []]
-        incoming = Incoming(platform=self.platform, chat_id=user if private else chat, user_id=user,
-                            user_name=user.capitalize(), text=text, attachments=attachments, private=private,
-                            message_id=event_id, moderator=moderator)
+        incoming = Incoming(
+            platform=self.platform,
+            chat_id=user if private else chat,
+            user_id=user,
+            user_name=user.capitalize(),
+            text=text,
+            attachments=attachments,
+            private=private,
+            message_id=event_id,
+            moderator=moderator,
+        )
         replies = await self.hub.dispatch(incoming)
         for r in replies:
             self.sent.append((r.to, r))

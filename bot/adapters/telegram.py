@@ -25,6 +25,7 @@ neutral reply becomes Telegram messages. No mediation rule lives here.
 - Private replies (blind offers, case files) go to the user's private chat; a user who never
   started the bot gets, in the group, a link to start it, and none of the private content.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -38,16 +39,25 @@ import shutil
 import tempfile
 import warnings
 from collections import Counter, OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 from urllib.parse import urlparse
 
-from telegram import (BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update)
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ChatType, ParseMode
-from telegram.error import (BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter,
-                            TelegramError, TimedOut)
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, TypeHandler
 
 from mediation.config import ENV_TELEGRAM_SECRET, Settings
@@ -59,14 +69,14 @@ from ..render import Capabilities, render, split
 
 log = logging.getLogger("mediator.telegram")
 
-MESSAGE_LIMIT = 4096          # characters in one text message
-CAPTION_LIMIT = 1024          # characters in a photo caption
-CALLBACK_DATA_LIMIT = 64      # bytes of callback data
-DOWNLOAD_LIMIT = 20 * 10**6   # the Bot API serves files up to 20 MB to bots
+MESSAGE_LIMIT = 4096  # characters in one text message
+CAPTION_LIMIT = 1024  # characters in a photo caption
+CALLBACK_DATA_LIMIT = 64  # bytes of callback data
+DOWNLOAD_LIMIT = 20 * 10**6  # the Bot API serves files up to 20 MB to bots
 UPLOAD_LIMIT = 50 * 10**6
-PHOTO_LIMIT = 10 * 10**6      # larger pictures go as documents
+PHOTO_LIMIT = 10 * 10**6  # larger pictures go as documents
 ALLOWED_UPDATES = ["message", "callback_query"]
-FILE_COMMANDS = {"deliver"}   # commands whose message files become attachments
+FILE_COMMANDS = {"deliver"}  # commands whose message files become attachments
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 _TAG = re.compile(r"<[^>]+>")
 
@@ -174,38 +184,53 @@ class _Album:
     task: asyncio.Task | None = None
 
 
-PRIVACY_NOTE = ("Note: in this group I only see commands, so the client's plain messages are not checked "
-                "against the brief. To have them checked, turn off privacy mode for me (BotFather → "
-                "/setprivacy) or make me an admin; commands work either way.")
+PRIVACY_NOTE = (
+    "Note: in this group I only see commands, so the client's plain messages are not checked "
+    "against the brief. To have them checked, turn off privacy mode for me (BotFather → "
+    "/setprivacy) or make me an admin; commands work either way."
+)
 
 
 class TelegramAdapter:
     platform = "telegram"
 
-    def __init__(self, hub: Hub, settings: Settings, token: str, *, poll_timeout: float | None = None,
-                 concurrency: int | None = None, album_wait: float | None = None):
+    def __init__(
+        self,
+        hub: Hub,
+        settings: Settings,
+        token: str,
+        *,
+        poll_timeout: float | None = None,
+        concurrency: int | None = None,
+        album_wait: float | None = None,
+    ):
         cfg = settings.telegram
         self.hub = hub
         self.settings = settings
         self.max_file_bytes = min(int(settings.storage.max_attachment_mb * 1e6), DOWNLOAD_LIMIT)
-        self.caps = Capabilities(max_length=MESSAGE_LIMIT, buttons=True, private_messages=True, markup="html",
-                                 max_file_bytes=UPLOAD_LIMIT)
+        self.caps = Capabilities(
+            max_length=MESSAGE_LIMIT, buttons=True, private_messages=True, markup="html", max_file_bytes=UPLOAD_LIMIT
+        )
         self.poll_timeout = float(poll_timeout if poll_timeout is not None else cfg.poll_timeout)
         self.album_wait = float(album_wait if album_wait is not None else cfg.album_wait_seconds)
         self.retries = cfg.send_retries
         self.max_retry_wait = float(cfg.max_retry_wait_seconds)
         self.bot_id = token.split(":", 1)[0]
-        self.stats: Counter[str] = Counter()   # updates, handled, ignored, duplicates, errors, retries
+        self.stats: Counter[str] = Counter()  # updates, handled, ignored, duplicates, errors, retries
         self._recent: OrderedDict[int, None] = OrderedDict()
         self._keys: OrderedDict[str, str] = OrderedDict()
         self._albums: dict[tuple[int, str], _Album] = {}
         self._started = False
         limit = concurrency if concurrency is not None else cfg.concurrent_updates
         self.app: Application = (
-            ApplicationBuilder().token(token).base_url(cfg.api_base_url).base_file_url(cfg.file_base_url)
+            ApplicationBuilder()
+            .token(token)
+            .base_url(cfg.api_base_url)
+            .base_file_url(cfg.file_base_url)
             .concurrent_updates(ChatOrder(max(1, limit)))
             .get_updates_read_timeout(self.poll_timeout + 10)
-            .build())
+            .build()
+        )
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)
         hub.attach(self)
@@ -218,8 +243,9 @@ class TelegramAdapter:
             await self._start()
         except InvalidToken:
             await self._abort()
-            raise RuntimeError("Telegram rejected the bot token: check TELEGRAM_BOT_TOKEN "
-                               "(the token @BotFather gave).") from None
+            raise RuntimeError(
+                "Telegram rejected the bot token: check TELEGRAM_BOT_TOKEN (the token @BotFather gave)."
+            ) from None
         except TelegramError as exc:
             await self._abort()
             raise RuntimeError(f"cannot start the Telegram bot ({cfg.api_base_url}): {exc}") from None
@@ -240,29 +266,40 @@ class TelegramAdapter:
         if bot.can_read_all_group_messages:
             log.info("@%s sees all group messages: plain messages are scanned for scope creep", bot.username)
         else:
-            log.info("@%s has privacy mode on: in groups it sees commands only, so plain messages are not "
-                     "scanned for scope creep (turn privacy mode off in BotFather to enable it)", bot.username)
+            log.info(
+                "@%s has privacy mode on: in groups it sees commands only, so plain messages are not "
+                "scanned for scope creep (turn privacy mode off in BotFather to enable it)",
+                bot.username,
+            )
         await self.app.start()
         cfg = self.settings.telegram
         if cfg.webhook_url:
             secret = os.environ.get(ENV_TELEGRAM_SECRET, "")
             if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
                 await self._abort()
-                raise RuntimeError(f"{ENV_TELEGRAM_SECRET} must be set (1-256 of A-Z, a-z, 0-9, _ and -) "
-                                   "for webhook mode: Telegram sends it with every update.")
+                raise RuntimeError(
+                    f"{ENV_TELEGRAM_SECRET} must be set (1-256 of A-Z, a-z, 0-9, _ and -) "
+                    "for webhook mode: Telegram sends it with every update."
+                )
             host, _, port = cfg.listen.rpartition(":")
             if not port.isdigit():
                 await self._abort()
                 raise RuntimeError(f"[telegram] listen must be host:port, not {cfg.listen!r}")
             await self.app.updater.start_webhook(
-                listen=host.strip("[]") or "127.0.0.1", port=int(port),
-                url_path=urlparse(cfg.webhook_url).path.lstrip("/"), webhook_url=cfg.webhook_url,
-                secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+                listen=host.strip("[]") or "127.0.0.1",
+                port=int(port),
+                url_path=urlparse(cfg.webhook_url).path.lstrip("/"),
+                webhook_url=cfg.webhook_url,
+                secret_token=secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
             log.info("receiving Telegram updates by webhook on %s", cfg.listen)
         else:
-            await self.app.updater.start_polling(timeout=timedelta(seconds=self.poll_timeout),
-                                                 allowed_updates=ALLOWED_UPDATES,
-                                                 error_callback=self._polling_error)
+            await self.app.updater.start_polling(
+                timeout=timedelta(seconds=self.poll_timeout),
+                allowed_updates=ALLOWED_UPDATES,
+                error_callback=self._polling_error,
+            )
             log.info("polling Telegram for updates")
         self._started = True
 
@@ -333,17 +370,25 @@ class TelegramAdapter:
         user = msg.from_user
         raw = msg.text or msg.caption or ""
         if msg.migrate_to_chat_id:
-            log.warning("group %s became supergroup %s; its case must be moved to the new chat id",
-                        msg.chat.id, msg.migrate_to_chat_id)
+            log.warning(
+                "group %s became supergroup %s; its case must be moved to the new chat id",
+                msg.chat.id,
+                msg.migrate_to_chat_id,
+            )
         if msg.forward_origin is not None or msg.is_automatic_forward:
             self.stats["ignored"] += 1  # forwarded words are not the sender's own
             return
         if msg.sender_chat is not None or user is None:
             self.stats["ignored"] += 1
             if raw.startswith("/") and msg.chat.type != ChatType.CHANNEL:
-                await self._send(msg.chat.id, replies.error(
-                    "anonymous", "I cannot tell who sent that: commands sent anonymously or on behalf of a "
-                                 "channel are not accepted. Turn off 'Remain anonymous' and send it again."))
+                await self._send(
+                    msg.chat.id,
+                    replies.error(
+                        "anonymous",
+                        "I cannot tell who sent that: commands sent anonymously or on behalf of a "
+                        "channel are not accepted. Turn off 'Remain anonymous' and send it again.",
+                    ),
+                )
             return
         if user.is_bot:
             self.stats["ignored"] += 1
@@ -396,10 +441,16 @@ class TelegramAdapter:
                 except TooLarge as exc:
                     await self._send(chat.id, replies.error("file_too_large", f"{exc} Nothing was delivered."))
                     return
-            incoming = Incoming(platform=self.platform, chat_id=str(chat.id), user_id=str(user.id),
-                                user_name=user.full_name or user.username or str(user.id), text=text,
-                                attachments=attachments, private=chat.type == ChatType.PRIVATE,
-                                message_id=event_id)
+            incoming = Incoming(
+                platform=self.platform,
+                chat_id=str(chat.id),
+                user_id=str(user.id),
+                user_name=user.full_name or user.username or str(user.id),
+                text=text,
+                attachments=attachments,
+                private=chat.type == ChatType.PRIVATE,
+                message_id=event_id,
+            )
             await self._dispatch(incoming)
         finally:
             if folder is not None:  # off the event loop: a delivery may be many megabytes
@@ -417,9 +468,15 @@ class TelegramAdapter:
         msg = query.message
         chat_id = msg.chat.id if msg is not None else user.id
         private = msg is None or msg.chat.type == ChatType.PRIVATE
-        incoming = Incoming(platform=self.platform, chat_id=str(chat_id), user_id=str(user.id),
-                            user_name=user.full_name or user.username or str(user.id), text=command,
-                            private=private, message_id=f"cq:{query.id}")
+        incoming = Incoming(
+            platform=self.platform,
+            chat_id=str(chat_id),
+            user_id=str(user.id),
+            user_name=user.full_name or user.username or str(user.id),
+            text=command,
+            private=private,
+            message_id=f"cq:{query.id}",
+        )
         out = await self.hub.dispatch(incoming)
         error = next((r for r in out if r.type == "error"), None)
         await self._answer(query, error.text[:200] if error else None)
@@ -439,15 +496,20 @@ class TelegramAdapter:
         for kind in ("document", "video", "audio", "voice", "animation"):
             obj = getattr(msg, kind)
             if obj is not None:
-                return obj, _safe_name(getattr(obj, "file_name", None), f"{kind}-{obj.file_unique_id}"), \
-                    obj.mime_type or ""
+                return (
+                    obj,
+                    _safe_name(getattr(obj, "file_name", None), f"{kind}-{obj.file_unique_id}"),
+                    obj.mime_type or "",
+                )
         return None
 
     def _too_large(self, name: str, size: int) -> TooLarge:
         limit = self.max_file_bytes / 1e6
         if size > DOWNLOAD_LIMIT and self.max_file_bytes == DOWNLOAD_LIMIT:
-            return TooLarge(f"{name} is {size / 1e6:.1f} MB; Telegram lets bots download files up to "
-                            f"{limit:.0f} MB. Share a link to it in /deliver instead.")
+            return TooLarge(
+                f"{name} is {size / 1e6:.1f} MB; Telegram lets bots download files up to "
+                f"{limit:.0f} MB. Share a link to it in /deliver instead."
+            )
         return TooLarge(f"{name} is {size / 1e6:.1f} MB; the limit is {limit:g} MB.")
 
     async def _download(self, msg: Message, folder: Path) -> list[Attachment]:
@@ -474,11 +536,24 @@ class TelegramAdapter:
 
     async def _dispatch(self, incoming: Incoming) -> list[Reply]:
         out = await self.hub.dispatch(incoming)
-        if not incoming.private and not self.app.bot.can_read_all_group_messages and any(
-                r.type in ("case_created", "case_status") and r.data.get("brief_agreed") is not True
-                and r.to == Address(self.platform, incoming.chat_id) for r in out if r.type != "error"):
-            out.append(Reply(text=PRIVACY_NOTE, data={"type": "notice", "about": "privacy_mode"},
-                             to=Address(self.platform, incoming.chat_id)))
+        if (
+            not incoming.private
+            and not self.app.bot.can_read_all_group_messages
+            and any(
+                r.type in ("case_created", "case_status")
+                and r.data.get("brief_agreed") is not True
+                and r.to == Address(self.platform, incoming.chat_id)
+                for r in out
+                if r.type != "error"
+            )
+        ):
+            out.append(
+                Reply(
+                    text=PRIVACY_NOTE,
+                    data={"type": "notice", "about": "privacy_mode"},
+                    to=Address(self.platform, incoming.chat_id),
+                )
+            )
         await self._deliver_all(out, incoming)
         return out
 
@@ -513,12 +588,19 @@ class TelegramAdapter:
         """The private content stays private: the group only learns how to open the private chat."""
         bot = self.app.bot.username
         name = html.escape(incoming.user_name, quote=False)
-        text = (f"{name}, I have a private message for you, but Telegram does not let me write to you first. "
-                f"Open a private chat with @{bot}, press Start, then send the command again.")
+        text = (
+            f"{name}, I have a private message for you, but Telegram does not let me write to you first. "
+            f"Open a private chat with @{bot}, press Start, then send the command again."
+        )
         start = InlineKeyboardButton("Start a private chat", url=f"https://t.me/{bot}?start=hello")
         markup = InlineKeyboardMarkup([[start]])
-        await self._call(self.app.bot.send_message, chat_id=incoming.chat_id, text=text, parse_mode=ParseMode.HTML,
-                         reply_markup=markup)
+        await self._call(
+            self.app.bot.send_message,
+            chat_id=incoming.chat_id,
+            text=text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+        )
 
     def _keyboard(self, reply: Reply) -> InlineKeyboardMarkup | None:
         if not reply.options:
@@ -553,8 +635,9 @@ class TelegramAdapter:
 
     async def _send_text(self, chat_id, text: str, markup) -> None:
         try:
-            await self._call(self.app.bot.send_message, chat_id=chat_id, text=text, parse_mode=ParseMode.HTML,
-                             reply_markup=markup)
+            await self._call(
+                self.app.bot.send_message, chat_id=chat_id, text=text, parse_mode=ParseMode.HTML, reply_markup=markup
+            )
         except BadRequest as exc:
             if "parse" not in str(exc).lower():
                 raise
@@ -568,11 +651,23 @@ class TelegramAdapter:
     async def _send_file(self, chat_id, f: OutFile, caption: str, markup) -> None:
         upload = InputFile(f.data, filename=f.name)
         if self._is_photo(f):
-            await self._call(self.app.bot.send_photo, chat_id=chat_id, photo=upload, caption=caption or None,
-                             parse_mode=ParseMode.HTML, reply_markup=markup)
+            await self._call(
+                self.app.bot.send_photo,
+                chat_id=chat_id,
+                photo=upload,
+                caption=caption or None,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )
         else:
-            await self._call(self.app.bot.send_document, chat_id=chat_id, document=upload,
-                             caption=caption or None, parse_mode=ParseMode.HTML, reply_markup=markup)
+            await self._call(
+                self.app.bot.send_document,
+                chat_id=chat_id,
+                document=upload,
+                caption=caption or None,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )
 
     async def _call(self, fn: Callable[..., Awaitable[Any]], *args, **kwargs) -> Any:
         """One Bot API call: waits out flood limits (429), retries network failures with backoff,
@@ -617,8 +712,10 @@ class TelegramAdapter:
             return
         with contextlib.suppress(TelegramError):
             await self.app.bot.send_message(
-                chat_id=chat.id, text="Sorry, I could not finish answering that. "
-                                      "Send /case status to see where things stand, then try again.")
+                chat_id=chat.id,
+                text="Sorry, I could not finish answering that. "
+                "Send /case status to see where things stand, then try again.",
+            )
 
 
 def build(hub: Hub, settings: Settings, token: str) -> TelegramAdapter:

@@ -1,4 +1,5 @@
 """/brief: propose, amend, show, and agree the brief of a case."""
+
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -24,11 +25,21 @@ def brief_reply(ctx: Ctx, case: Case, version: BriefVersion, headline: str) -> R
     elif waiting:
         lines.append(f"\nWaiting for the {' and '.join(waiting)} to agree: /brief agree")
     options = [] if agreed else [Option("Agree this brief", "/brief agree")]
-    return Reply(text="\n".join(lines), title=f"Brief of case {case.id}, version {version.version}",
-                 options=options,
-                 data={"type": "brief", "case_id": case.id, "version": version.version, "text": version.text,
-                       "agreed": agreed, "client_agreed": version.client_agreed_at is not None,
-                       "freelancer_agreed": version.freelancer_agreed_at is not None, "requirements": reqs})
+    return Reply(
+        text="\n".join(lines),
+        title=f"Brief of case {case.id}, version {version.version}",
+        options=options,
+        data={
+            "type": "brief",
+            "case_id": case.id,
+            "version": version.version,
+            "text": version.text,
+            "agreed": agreed,
+            "client_agreed": version.client_agreed_at is not None,
+            "freelancer_agreed": version.freelancer_agreed_at is not None,
+            "requirements": reqs,
+        },
+    )
 
 
 @command("brief", "/brief <text>", "propose or amend the brief (or show it, with no text)", keys=("case",))
@@ -38,14 +49,19 @@ def brief(ctx: Ctx, cmd: Command) -> list[Reply]:
         cases.require_party(ctx.s, case, ctx.party, action="see the brief")
         version = cases.latest_brief(ctx.s, case)
         if version is None:
-            return [Reply(text=f"Case {case.id} has no brief yet: propose one with /brief <text>.",
-                          data={"type": "brief", "case_id": case.id, "version": None})]
+            return [
+                Reply(
+                    text=f"Case {case.id} has no brief yet: propose one with /brief <text>.",
+                    data={"type": "brief", "case_id": case.id, "version": None},
+                )
+            ]
         return [brief_reply(ctx, case, version, f"The current brief of case {case.id}:")]
     version = cases.propose_brief(ctx.s, ctx.actor, ctx.party, case, cmd.text, ctx.now)
     role = cases.role_of(ctx.s, case, ctx.party)
     headline = f"The {role} proposed version {version.version} of the brief."
     return [brief_reply(ctx, case, version, headline)] + ctx.notify_others(
-        case, lambda: brief_reply(ctx, case, version, headline))
+        case, lambda: brief_reply(ctx, case, version, headline)
+    )
 
 
 @command("brief agree", "/brief agree", "accept the brief as it stands (both parties must)", keys=("case",))
@@ -54,7 +70,11 @@ def brief_agree(ctx: Ctx, cmd: Command) -> list[Reply]:
     version = cases.agree_brief(ctx.s, ctx.actor, ctx.party, case, ctx.now)
     role = cases.role_of(ctx.s, case, ctx.party)
     done = case.agreed_brief_id == version.id
-    headline = (f"The brief is agreed (version {version.version}). The freelancer can deliver with /deliver."
-                if done else f"The {role} agreed version {version.version}.")
+    headline = (
+        f"The brief is agreed (version {version.version}). The freelancer can deliver with /deliver."
+        if done
+        else f"The {role} agreed version {version.version}."
+    )
     return [brief_reply(ctx, case, version, headline)] + ctx.notify_others(
-        case, lambda: brief_reply(ctx, case, version, headline))
+        case, lambda: brief_reply(ctx, case, version, headline)
+    )

@@ -1,4 +1,5 @@
 """/help and /case new|join|status."""
+
 from __future__ import annotations
 
 from mediation import cases
@@ -16,16 +17,23 @@ def help_(ctx: Ctx, cmd: Command) -> list[Reply]:
     return [replies.help_reply(ctx.registry, ctx.actor.platform, ctx.is_moderator())]
 
 
-@command("case new", "/case new <title> amount=<n> currency=<code> role=<client|freelancer>",
-         "open a case; you get its id and an invite code for the other party", keys=("amount", "currency", "role"))
+@command(
+    "case new",
+    "/case new <title> amount=<n> currency=<code> role=<client|freelancer>",
+    "open a case; you get its id and an invite code for the other party",
+    keys=("amount", "currency", "role"),
+)
 def case_new(ctx: Ctx, cmd: Command) -> list[Reply]:
     title = cmd.text.strip()
     missing = [k for k in ("amount", "currency", "role") if not cmd.kv.get(k)]
     if not title:
         missing.insert(0, "title")
     if missing:
-        raise MediationError("missing_argument", "Missing " + ", ".join(missing) + ". Usage: /case new <title> "
-                             "amount=<n> currency=<code> role=<client|freelancer>")
+        raise MediationError(
+            "missing_argument",
+            "Missing " + ", ".join(missing) + ". Usage: /case new <title> "
+            "amount=<n> currency=<code> role=<client|freelancer>",
+        )
     limit = ctx.settings.limits.max_title_chars
     if len(title) > limit:
         raise MediationError("too_long", f"The title is {len(title)} characters; keep it under {limit}.")
@@ -37,16 +45,19 @@ def case_new(ctx: Ctx, cmd: Command) -> list[Reply]:
     return [replies.case_created(status, case.invite_code, case.invite_role)]
 
 
-@command("case join", "/case join <invite-code> role=<client|freelancer>", "join a case with its invite code",
-         keys=("role",))
+@command(
+    "case join", "/case join <invite-code> role=<client|freelancer>", "join a case with its invite code", keys=("role",)
+)
 def case_join(ctx: Ctx, cmd: Command) -> list[Reply]:
     if not cmd.args or not cmd.kv.get("role"):
         raise MediationError("missing_argument", "Usage: /case join <invite-code> role=<client|freelancer>")
     role = cases.check_role(cmd.kv["role"])
     case = cases.join_case(ctx.s, ctx.actor, ctx.party, cmd.args[0], role, ctx.now)
     status = cases.status_data(ctx.s, case)
-    headline = (f"{ctx.actor.name} joined case {case.id} as the {role}. "
-                f"Next: agree the brief (/brief <text> to propose, /brief agree to accept).")
+    headline = (
+        f"{ctx.actor.name} joined case {case.id} as the {role}. "
+        f"Next: agree the brief (/brief <text> to propose, /brief agree to accept)."
+    )
     out = [replies.case_status(status, headline)]
     out += ctx.notify_others(case, lambda: replies.case_status(status, headline))
     return out

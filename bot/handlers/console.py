@@ -1,4 +1,5 @@
 """/clock: console-only control of the engine's clock, so a story can be played over months."""
+
 from __future__ import annotations
 
 from datetime import datetime

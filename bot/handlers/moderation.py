@@ -1,4 +1,5 @@
 """/mod queue|take|case|decide: moderators work escalated cases from a queue."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -28,11 +29,21 @@ def _case_arg(ctx: Ctx, cmd: Command):
 def mod_queue(ctx: Ctx, cmd: Command) -> list[Reply]:
     _require_moderator(ctx)
     items = moderation.queue(ctx.s, ctx.now)
-    lines = [f"{i['case_id']}  {i['age_days']}d  {i['amount']} {i['currency']}  {i['status']}"
-             f"{' by ' + i['moderator'] if i['moderator'] else ''}  {i['title']}: {i['reason']}" for i in items]
+    lines = [
+        f"{i['case_id']}  {i['age_days']}d  {i['amount']} {i['currency']}  {i['status']}"
+        f"{' by ' + i['moderator'] if i['moderator'] else ''}  {i['title']}: {i['reason']}"
+        for i in items
+    ]
     options = [Option(f"Take {i['case_id']}", f"/mod take {i['case_id']}") for i in items if i["status"] == "queued"]
-    return [Reply(text="\n".join(lines) or "The queue is empty.", title="Moderation queue", options=options[:5],
-                  private=True, data={"type": "mod_queue", "items": items})]
+    return [
+        Reply(
+            text="\n".join(lines) or "The queue is empty.",
+            title="Moderation queue",
+            options=options[:5],
+            private=True,
+            data={"type": "mod_queue", "items": items},
+        )
+    ]
 
 
 @command("mod take", "/mod take <case>", "take an escalated case", moderator=True)
@@ -45,6 +56,7 @@ def mod_take(ctx: Ctx, cmd: Command) -> list[Reply]:
 
     def make() -> Reply:
         return replies.notice("mod_taken", text, case_id=case.id)
+
     return out + ctx.notify_others(case, make)
 
 
@@ -61,10 +73,15 @@ def mod_case(ctx: Ctx, cmd: Command) -> list[Reply]:
         lines.append(f"Delivery {d['id']} at {d['at']}: {d['note']} ({len(d['files'])} files)")
     lines += [f"Approved: {a['what']}" for a in data["approvals"]]
     lines += [f"Request: {r['text']}" for r in data["requests"]]
-    lines += [f"Proposal {p['id']} (round {p['round']}{', superseded' if p['superseded'] else ''}): {p['title']}"
-              for p in data["proposals"]]
-    lines += [f"{v['role']} {'accepted' if v['accepted'] else 'rejected'} {v['proposal']}"
-              f"{': ' + v['reason'] if v['reason'] and not v['accepted'] else ''}" for v in data["votes"]]
+    lines += [
+        f"Proposal {p['id']} (round {p['round']}{', superseded' if p['superseded'] else ''}): {p['title']}"
+        for p in data["proposals"]
+    ]
+    lines += [
+        f"{v['role']} {'accepted' if v['accepted'] else 'rejected'} {v['proposal']}"
+        f"{': ' + v['reason'] if v['reason'] and not v['accepted'] else ''}"
+        for v in data["votes"]
+    ]
     lines += [f"Note by {n['by']}: {n['text']}" for n in data["notes"]]
     if data["offers"] is not None:
         lines += [f"Offer round {o['round']} by the {o['role']}: {o['amount']}" for o in data["offers"]]
@@ -72,8 +89,13 @@ def mod_case(ctx: Ctx, cmd: Command) -> list[Reply]:
     return [Reply(text="\n".join(lines), title=f"Case file {case.id}: {case.title}", private=True, data=data)]
 
 
-@command("mod decide", "/mod decide <case> <outcome> [amount] reason=<text>",
-         "decide an escalated case you took", keys=("reason",), moderator=True)
+@command(
+    "mod decide",
+    "/mod decide <case> <outcome> [amount] reason=<text>",
+    "decide an escalated case you took",
+    keys=("reason",),
+    moderator=True,
+)
 def mod_decide(ctx: Ctx, cmd: Command) -> list[Reply]:
     _require_moderator(ctx)
     if len(cmd.args) < 2:
@@ -84,20 +106,32 @@ def mod_decide(ctx: Ctx, cmd: Command) -> list[Reply]:
     decision = moderation.decide(ctx.s, ctx.actor, case, outcome, amount, cmd.kv.get("reason", ""), ctx.now)
     refund = format_money(Decimal(decision.amount), case.currency)
     effects = moderation.decision_effects(case, decision, ctx.settings)
-    lines = [f"Moderator decision on case {case.id}: {outcome.replace('_', ' ')}; refund to the client {refund}.",
-             f"Reasons: {decision.reason}"]
+    lines = [
+        f"Moderator decision on case {case.id}: {outcome.replace('_', ' ')}; refund to the client {refund}.",
+        f"Reasons: {decision.reason}",
+    ]
     for e in effects:
         allowed = e["feedback_allowed"]
-        lines.append(f"Under the {e['policy']} policy: the client {'may' if allowed['client'] else 'may not'} and "
-                     f"the freelancer {'may' if allowed['freelancer'] else 'may not'} leave feedback on this contract.")
+        lines.append(
+            f"Under the {e['policy']} policy: the client {'may' if allowed['client'] else 'may not'} and "
+            f"the freelancer {'may' if allowed['freelancer'] else 'may not'} leave feedback on this contract."
+        )
     days = ctx.settings.negotiation.appeal_days
     if days:
         lines.append(f"Either party may appeal once within {days:g} days: /appeal <reason>.")
     text = "\n".join(lines)
 
     def make() -> Reply:
-        return replies.notice("decision", text, case_id=case.id, outcome=outcome, client_refund=decision.amount,
-                              reason=decision.reason, feedback=effects)
+        return replies.notice(
+            "decision",
+            text,
+            case_id=case.id,
+            outcome=outcome,
+            client_refund=decision.amount,
+            reason=decision.reason,
+            feedback=effects,
+        )
+
     return [make()] + ctx.notify_others(case, make)
 
 
@@ -109,8 +143,9 @@ def mod_release(ctx: Ctx, cmd: Command) -> list[Reply]:
     return [replies.notice("mod_released", f"Case {case.id} is back in the queue.", case_id=case.id)]
 
 
-@command("mod transfer", "/mod transfer <case> <moderator id>", "hand a case you took to another moderator",
-         moderator=True)
+@command(
+    "mod transfer", "/mod transfer <case> <moderator id>", "hand a case you took to another moderator", moderator=True
+)
 def mod_transfer(ctx: Ctx, cmd: Command) -> list[Reply]:
     _require_moderator(ctx)
     case = _case_arg(ctx, cmd)
@@ -120,11 +155,19 @@ def mod_transfer(ctx: Ctx, cmd: Command) -> list[Reply]:
     platform, _, uid = target.rpartition(":")
     platform = platform or ctx.actor.platform
     if uid not in ctx.settings.moderators.get(platform, []) and not moderation.has_moderated(ctx.s, platform, uid):
-        raise MediationError("not_moderator", f"{target} is not a moderator on {platform} "
-                                              "(listed in the config, or one who has taken cases before).")
+        raise MediationError(
+            "not_moderator",
+            f"{target} is not a moderator on {platform} (listed in the config, or one who has taken cases before).",
+        )
     moderation.release(ctx.s, ctx.actor, case, ctx.now, to=(platform, uid))
-    return [replies.notice("mod_transferred", f"Case {case.id} is now with moderator {uid} ({platform}).",
-                           case_id=case.id, to=f"{platform}:{uid}")]
+    return [
+        replies.notice(
+            "mod_transferred",
+            f"Case {case.id} is now with moderator {uid} ({platform}).",
+            case_id=case.id,
+            to=f"{platform}:{uid}",
+        )
+    ]
 
 
 @command("mod note", "/mod note <case> <text>", "a private note on the case file", moderator=True)
@@ -137,8 +180,7 @@ def mod_note(ctx: Ctx, cmd: Command) -> list[Reply]:
     return [reply]
 
 
-@command("appeal", "/appeal <reason>", "appeal a moderator's decision once, to a different moderator",
-         keys=("case",))
+@command("appeal", "/appeal <reason>", "appeal a moderator's decision once, to a different moderator", keys=("case",))
 def appeal(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = ctx.case(cmd)
     esc = moderation.appeal(ctx.s, ctx.actor, ctx.party, case, cmd.text, ctx.settings.negotiation.appeal_days, ctx.now)
@@ -146,4 +188,5 @@ def appeal(ctx: Ctx, cmd: Command) -> list[Reply]:
 
     def make() -> Reply:
         return replies.notice("escalated", text, case_id=case.id, reason=esc.reason, appeal=True)
+
     return [make()] + ctx.notify_others(case, make)

@@ -1,4 +1,5 @@
 """/scope, scope flags on /request, and scanning a client's plain messages for scope creep."""
+
 from __future__ import annotations
 
 import logging
@@ -48,8 +49,12 @@ def scope_reply(data: dict, request: str, case_id: str | None = None, propose: b
     if data["out_of_scope"] and propose:
         lines.append("This can be handled as a change order: the freelancer quotes it as new work.")
         options.append(Option("Make it a change order", f"/request {request}"[:300]))
-    return Reply(text="\n".join(lines), title="Scope check",
-                 options=options, data={"type": "scope", "case_id": case_id, "request": request, **data})
+    return Reply(
+        text="\n".join(lines),
+        title="Scope check",
+        options=options,
+        data={"type": "scope", "case_id": case_id, "request": request, **data},
+    )
 
 
 def agreed_or_latest_brief(ctx: Ctx, case: Case) -> str:
@@ -59,8 +64,12 @@ def agreed_or_latest_brief(ctx: Ctx, case: Case) -> str:
     return brief.text
 
 
-@command("scope", "/scope <text>", "is a request inside the brief? (ad hoc: /scope brief=… request=…)",
-         keys=("brief", "request", "case"))
+@command(
+    "scope",
+    "/scope <text>",
+    "is a request inside the brief? (ad hoc: /scope brief=… request=…)",
+    keys=("brief", "request", "case"),
+)
 def scope(ctx: Ctx, cmd: Command) -> list[Reply]:
     if "brief" in cmd.kv or "request" in cmd.kv:
         brief, request = cmd.kv.get("brief", ""), cmd.kv.get("request", "")
@@ -86,17 +95,25 @@ def scan_chat(ctx: Ctx) -> list[Reply]:
     text = ctx.incoming.text.strip()
     threat = flag_feedback_threat(text) if ctx.settings.feedback.active().flag_threats else None
     brief = cases.agreed_brief(ctx.s, binding_case)
-    scan = (not threat and role == "client" and brief is not None and ctx.settings.nlp.scan_chat
-            and ctx.services.scope is not None)
+    scan = (
+        not threat
+        and role == "client"
+        and brief is not None
+        and ctx.settings.nlp.scan_chat
+        and ctx.services.scope is not None
+    )
     data = try_check(ctx, brief.text, text) if scan else {}  # the model runs before anything is written
     audit.record(ctx.s, binding_case.id, ctx.actor.tag, "message", {"role": role, "text": text}, ctx.now)
     if threat:
-        audit.record(ctx.s, binding_case.id, ctx.actor.tag, "feedback.threat", {"role": role, "reason": threat},
-                     ctx.now)
-        warn = lambda: Reply(  # noqa: E731
+        audit.record(
+            ctx.s, binding_case.id, ctx.actor.tag, "feedback.threat", {"role": role, "reason": threat}, ctx.now
+        )
+        warn = lambda: Reply(
             text=f"Flagged: {threat}. Feedback may not be used as leverage for work outside the brief; "
-                 "this message is kept on the case file.", title="Feedback threat",
-            data={"type": "feedback_threat", "case_id": binding_case.id, "reason": threat, "role": role})
+            "this message is kept on the case file.",
+            title="Feedback threat",
+            data={"type": "feedback_threat", "case_id": binding_case.id, "reason": threat, "role": role},
+        )
         return [warn()] + ctx.notify_others(binding_case, warn)
     if not data or not data["out_of_scope"] or data["confidence"] < FLAG_CONFIDENCE:
         return []
@@ -104,8 +121,11 @@ def scan_chat(ctx: Ctx) -> list[Reply]:
 
     def make() -> Reply:
         reply = scope_reply(data, text, binding_case.id)
-        reply.text = (f"Heads-up: {reply.text}\nKept as change request {req.id}: the freelancer can quote it as "
-                      "new work, and it appears as a change order in /dispute proposals.")
+        reply.text = (
+            f"Heads-up: {reply.text}\nKept as change request {req.id}: the freelancer can quote it as "
+            "new work, and it appears as a change order in /dispute proposals."
+        )
         reply.data["request_id"] = req.id
         return reply
+
     return [make()] + ctx.notify_others(binding_case, make)

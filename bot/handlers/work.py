@@ -1,4 +1,5 @@
 """/deliver, /approve, /request, /escalate: the work and what each side says about it."""
+
 from __future__ import annotations
 
 from mediation import cases
@@ -25,13 +26,20 @@ def deliver(ctx: Ctx, cmd: Command) -> list[Reply]:
     text = f"Delivery {delivery.id} received for case {case.id}: {cmd.text or '(no note)'}{listing}"
 
     def make() -> Reply:
-        return replies.notice("delivery", text, [Option("Approve", "/approve delivery"), Option("Assess", "/assess")],
-                              case_id=case.id, delivery_id=delivery.id, note=cmd.text, files=files)
+        return replies.notice(
+            "delivery",
+            text,
+            [Option("Approve", "/approve delivery"), Option("Assess", "/assess")],
+            case_id=case.id,
+            delivery_id=delivery.id,
+            note=cmd.text,
+            files=files,
+        )
+
     return [make()] + ctx.notify_others(case, make)
 
 
-@command("approve", "/approve <what>", "approve a sample or milestone (the client); kept as evidence",
-         keys=("case",))
+@command("approve", "/approve <what>", "approve a sample or milestone (the client); kept as evidence", keys=("case",))
 def approve(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = ctx.case(cmd)
     approval = cases.approve(ctx.s, ctx.actor, ctx.party, case, cmd.text, ctx.now)
@@ -39,6 +47,7 @@ def approve(ctx: Ctx, cmd: Command) -> list[Reply]:
 
     def make() -> Reply:
         return replies.notice("approval", text, case_id=case.id, what=approval.what, approval_id=approval.id)
+
     return [make()] + ctx.notify_others(case, make)
 
 
@@ -57,6 +66,7 @@ def request(ctx: Ctx, cmd: Command) -> list[Reply]:
 
     def make() -> Reply:
         return replies.notice("request", text, case_id=case.id, request_id=req.id, text=req.text, scope=scope or None)
+
     return [make()] + ctx.notify_others(case, make)
 
 
@@ -64,9 +74,12 @@ def request(ctx: Ctx, cmd: Command) -> list[Reply]:
 def escalate(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = ctx.case(cmd)
     esc = cases.escalate(ctx.s, ctx.actor, ctx.party, case, cmd.text, ctx.now)
-    text = (f"Case {case.id} is now in the moderators' queue. Reason: {esc.reason}\n"
-            "A moderator will read the case file and decide; both parties will be told here.")
+    text = (
+        f"Case {case.id} is now in the moderators' queue. Reason: {esc.reason}\n"
+        "A moderator will read the case file and decide; both parties will be told here."
+    )
 
     def make() -> Reply:
         return replies.notice("escalated", text, case_id=case.id, reason=esc.reason)
+
     return [make()] + ctx.notify_others(case, make)

@@ -1,4 +1,5 @@
 """Alembic environment: runs on the connection handed in by `mediation.db.upgrade`."""
+
 from alembic import context
 from sqlmodel import SQLModel
 
@@ -20,8 +21,9 @@ def run() -> None:
 
 
 def _migrate(connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=connection.dialect.name == "sqlite")
+    context.configure(
+        connection=connection, target_metadata=target_metadata, render_as_batch=connection.dialect.name == "sqlite"
+    )
     with context.begin_transaction():
         context.run_migrations()
 
