@@ -64,6 +64,13 @@ def photos(folder: Path, n: int, size=(1080, 1080), suffix=".jpg", prefix="photo
     return [image(folder / f"{prefix}{i + 1}{suffix}", size=size, seed=i) for i in range(n)]
 
 
+def jpeg_bytes(n: int, size=(1080, 1080)) -> bytes:
+    """A real JPEG in memory (an upload), different for each n up to 30."""
+    out = io.BytesIO()
+    Image.new("RGB", size, (100 + 5 * n, 150, 170)).save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
 def _pdf_bytes(pages: list[str]) -> bytes:
     """A minimal valid PDF with one line of text per page (Helvetica), built by hand."""
     objs: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
