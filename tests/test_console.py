@@ -9,6 +9,7 @@ import pytest
 from tests.kit.console import MEDIATOR, ConsoleDriver
 
 
+@pytest.mark.model  # the process loads the model at start-up
 def test_console_drives_a_case_line_by_line_and_survives_a_restart(tmp_path):
     db = f"sqlite:///{tmp_path}/m.db"
     c = ConsoleDriver(tmp_path, db)
@@ -32,6 +33,7 @@ def test_console_drives_a_case_line_by_line_and_survives_a_restart(tmp_path):
     again.close()
 
 
+@pytest.mark.model  # the process loads the model at start-up
 def test_console_attachments_are_file_tokens(tmp_path):
     c = ConsoleDriver(tmp_path, f"sqlite:///{tmp_path}/m.db")
     created = c.line("@maya /case new Photos amount=88 currency=USD role=freelancer").expect("case_created")
@@ -80,6 +82,7 @@ def test_help_texts(args):
     assert run.returncode == 0 and "Usage" in run.stdout
 
 
+@pytest.mark.model  # the process loads the model at start-up
 def test_db_upgrade_and_demo(tmp_path):
     up = subprocess.run(
         MEDIATOR + ["db", "upgrade", "--db", f"sqlite:///{tmp_path}/u.db"], capture_output=True, text=True, cwd=tmp_path

@@ -422,6 +422,7 @@ async def test_no_test_here_can_reach_the_internet(loopback_only):
     loopback_only.clear()  # seen and refused: the guard works
 
 
+@pytest.mark.model  # `mediator run` loads the model in its process
 async def test_mediator_run_platform_telegram_serves_until_interrupted(tmp_path):
     """The command line as an operator runs it: token from the environment, API base from the config."""
     fake = await FakeTelegram(can_read_all_group_messages=False).start()

@@ -24,6 +24,9 @@ PG_BASE = os.environ.get("MEDIATOR_TEST_PG", "postgresql+psycopg://postgres@127.
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SCOPE = ScopeService()  # the real model, loaded once for the whole test run, on first use
 
+# fixtures that hand a test an engine with the real model, or the model itself: `model` by use
+MODEL_FIXTURES = {"chat", "new_chat", "start_rig", "world", "both", "clf"}
+
 
 def _pg_up() -> bool:
     try:
