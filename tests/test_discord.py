@@ -3,7 +3,6 @@ Discord, the real engine behind it. Conversations are slash commands and button 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import socket
@@ -29,7 +28,7 @@ from bot.commands import Spec
 from bot.hub import Hub
 from bot.messages import Address, Option, OutFile, Reply
 from mediation.models import AuditEntry, Delivery, DeliveryFile
-from tests.kit import JPEG_STUB, SOAP_BRIEF, case_at, filemakers
+from tests.kit import JPEG_STUB, SOAP_BRIEF, case_at, filemakers, quiet
 from tests.kit.discord import (
     CLARA,
     MAYA,
@@ -88,7 +87,7 @@ async def test_the_founding_story_as_a_discord_conversation(world, tmp_path):
     await fake.drop()
     agree_msg = message_with_button(fake, "Agree this brief")
     iid = await fake.press(MAYA, agree_msg, "Agree this brief")  # queued: nobody is connected
-    await asyncio.sleep(0.2)
+    await quiet(lambda: len(fake.calls), until=lambda: fake.answers(iid), period=0.2)
     assert not fake.answers(iid)
     fake.accepting.set()
     agreed = shown(await fake.settled(iid))
@@ -98,7 +97,7 @@ async def test_the_founding_story_as_a_discord_conversation(world, tmp_path):
     # the same event delivered again changes nothing and is not answered twice
     n = len(fake.calls)
     await fake.replay(iid)
-    await asyncio.sleep(0.3)
+    await quiet(lambda: len(fake.calls), until=lambda: len(fake.calls) > n, period=0.3)
     assert len(fake.calls) == n
     with world.hub.engine.store.transaction() as s:
         agreements = s.exec(select(AuditEntry).where(AuditEntry.action == "brief.agreed")).all()
