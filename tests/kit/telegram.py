@@ -69,7 +69,7 @@ def make_driver(settings, fake: FakeTelegram, hub: Hub) -> TelegramDriver:
     settings.telegram.file_base_url = fake.file_base_url
     adapter = TelegramAdapter(hub, settings, fake.token, poll_timeout=1, album_wait=0.3)
     driver = TelegramDriver(fake, hub, adapter, settings)
-    driver.record(hub)
+    driver.record(hub, "telegram")
     return driver
 
 
