@@ -72,7 +72,7 @@ async def case_at(
         assert (await step(freelancer, "/brief agree", "brief"))["agreed"] is True
     if reached >= STAGES.index("delivered"):
         tokens = "".join(f" file={p}" for p in files)
-        assert (await step(freelancer, f"/deliver {note}{tokens}", "delivery"))["files"] is not None
+        assert len((await step(freelancer, f"/deliver {note}{tokens}", "delivery"))["files"]) == len(files)
     if reached >= STAGES.index("disputed"):
         case.proposals = (await step(client, f"/dispute {dispute}", "proposals"))["items"]
     if stage == "settled":
