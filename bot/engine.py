@@ -2,6 +2,9 @@
 
 Each incoming message is one transaction in a worker thread (database and model work never runs on
 the event loop). A refused command changes nothing; the refusal itself is kept in the audit trail.
+Delivered files are never read inside that transaction: a command that needs them asks for them
+(`FilesToInspect`), the transaction is rolled back, the files are read in sandboxed workers with
+no transaction open, and the command runs again with their facts (`Ctx.inspected`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
-from mediation import audit, cases, timers
+from mediation import audit, cases, settlement, timers
 from mediation.cases import Actor
 from mediation.clock import Clock
 from mediation.config import Settings
@@ -55,7 +58,15 @@ class Ctx:
     services: Services
     registry: Registry
     progress: Callable[[str], None] = lambda text: None  # a "working on it" note, sent at once
+    inspected: dict = dataclasses.field(default_factory=dict)  # file facts by SHA-256, read before the transaction
+    staged: list = dataclasses.field(default_factory=list)  # copies kept only if the command commits
     _party: Party | None = None
+
+    def store_file(self, path: str, name: str | None = None):
+        """Copy a delivered file into the evidence store; kept only if this command commits."""
+        staged = self.services.files.stage(path, name)
+        self.staged.append(staged)
+        return staged.stored
 
     @property
     def party(self) -> Party:
@@ -137,25 +148,48 @@ class Engine:
         progress: Callable[[str], None] | None = None,
     ) -> list[Reply]:
         """One message, one transaction: applied once, deadlines brought in line, all or nothing.
-        A transaction that lost a race with another (same event, same new row) is run again."""
-        for attempt in range(1, ATTEMPTS + 1):
+        A transaction that lost a race with another (same event, same new row) is run again, and so
+        is one that needed delivered files read first (read here, with no transaction open)."""
+        inspected: dict = {}
+        attempt = rounds = 0
+        while True:
+            staged: list = []
             try:
                 with self.store.transaction() as s:
                     if self._seen(s, incoming):
                         return []
                     ctx = self._ctx(s, actor, incoming)
+                    ctx.inspected, ctx.staged = inspected, staged
                     if progress is not None:
                         ctx.progress = progress
                     out = fn(ctx)
                     self._sync_deadlines(s, ctx.now)
                     self._mark_seen(s, incoming)
+                    # files go in just before the commit: if it fails, an unreferenced copy may be
+                    # left under its hash (harmless); a refused command never gets this far
+                    while staged:
+                        self.services.files.keep_staged(staged.pop())
                     return out
+            except settlement.FilesToInspect as need:
+                rounds += 1
+                if rounds > ATTEMPTS:  # files delivered faster than they can be read: give up, say so
+                    raise
+                self._inspect(need.files, inspected, progress)
             except (IntegrityError, OperationalError) as exc:
-                if attempt == ATTEMPTS:
+                attempt += 1
+                if attempt >= ATTEMPTS:
                     raise
                 log.info("transaction conflict (%s); trying again", exc.__class__.__name__)
                 time.sleep(0.01 * attempt)
-        raise AssertionError("unreachable")
+            finally:
+                for leftover in staged:  # the command was refused or failed: its copies go
+                    self.services.files.discard(leftover)
+
+    def _inspect(self, files: list, into: dict, progress: Callable[[str], None] | None) -> None:
+        """Read delivered files in sandboxed workers; called with no transaction (and no lock) held."""
+        if progress is not None and len(files) > settlement.PROGRESS_FILES:
+            progress(f"checking {len(files)} files…")
+        into.update(settlement.inspect_stored(files, self.settings))
 
     def _chat(self, incoming: Incoming) -> list[Reply]:
         """Plain messages: hooks (scope scanning) may answer; nothing else does."""

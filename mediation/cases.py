@@ -306,15 +306,20 @@ class StoredFile:
     stored_path: str
 
 
-def deliver(
-    s: Session, actor: Actor, party: Party, case: Case, note: str, files: list[StoredFile], now: datetime
-) -> Delivery:
+def check_delivery(s: Session, case: Case, party: Party, note: str, has_files: bool) -> None:
+    """Why this party may not deliver on this case now, as a MediationError; None if it may."""
     require_party(s, case, party, role="freelancer", action="deliver")
     require_open(case)
     if not case.agreed_brief_id:
         raise MediationError("no_agreed_brief", "Agree the brief with /brief agree before delivering.")
-    if not note and not files:
+    if not note and not has_files:
         raise MediationError("empty_delivery", "A delivery needs a note or at least one file.")
+
+
+def deliver(
+    s: Session, actor: Actor, party: Party, case: Case, note: str, files: list[StoredFile], now: datetime
+) -> Delivery:
+    check_delivery(s, case, party, note, bool(files))
     delivery = Delivery(case_id=case.id, party_id=party.id, note=note, created_at=now)
     s.add(delivery)
     s.flush()

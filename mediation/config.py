@@ -10,7 +10,7 @@ import os
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .feedback import FeedbackConfig
 from .fees import FeesConfig
@@ -48,6 +48,21 @@ class InspectionConfig(Section):
     max_zip_total_bytes: int = Field(default=500 * 1024 * 1024, gt=0)
     max_zip_ratio: float = Field(default=100.0, gt=1)
     max_image_pixels: int = Field(default=80_000_000, gt=0)
+    # each file is read in a worker process (mediation.sandbox) under these limits; a file over
+    # one is reported "could not be checked (too costly)" and left to a person
+    cpu_seconds: float = Field(default=5.0, gt=0, le=3600)
+    wall_seconds: float = Field(default=10.0, gt=0, le=3600)
+    memory_mb: int = Field(default=512, ge=128, le=65536)
+    workers: int = Field(default=2, ge=1, le=64)
+
+    @model_validator(mode="after")
+    def _wall_covers_cpu(self) -> InspectionConfig:
+        if self.wall_seconds < self.cpu_seconds:
+            raise ValueError(
+                f"wall_seconds ({self.wall_seconds:g}) must be at least cpu_seconds ({self.cpu_seconds:g}): "
+                "a file cannot use more CPU time than the time it is given"
+            )
+        return self
 
 
 class LimitsConfig(Section):

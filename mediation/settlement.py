@@ -18,9 +18,10 @@ from .clock import as_utc
 from .config import Settings
 from .errors import MediationError
 from .feedback import FeedbackPolicy, OutcomeFacts, OutcomeRecord, outcome_record
-from .inspection import Limits, inspect_file
+from .inspection import FileFacts, Limits
 from .models import Agreement, Case, CaseMember, Decision, Identity, Party, Proposal
 from .proposals import CaseFacts, ScopeFlag, propose
+from .sandbox import SandboxLimits, inspect_files
 
 SILENCE_MIN_DAYS = 1
 _REACTIONS = {"refused", "dispute.opened", "proposals.made", "case.escalated"}
@@ -28,6 +29,28 @@ _REACTIONS = {"refused", "dispute.opened", "proposals.made", "case.escalated"}
 
 def limits(settings: Settings) -> Limits:
     return Limits.from_mapping(settings.inspection.model_dump())
+
+
+def sandbox_limits(settings: Settings) -> SandboxLimits:
+    return SandboxLimits.from_mapping(settings.inspection.model_dump())
+
+
+class FilesToInspect(Exception):
+    """Raised inside a command's transaction when delivered files must be read first.
+
+    Reading a file may take seconds (up to the [inspection] limits), and no database transaction
+    may stay open that long: the caller rolls back, calls `inspect_stored` with no transaction
+    open, and runs the command again with the facts."""
+
+    def __init__(self, files: list[tuple[str, str, str]]):
+        super().__init__(f"{len(files)} file(s) to inspect")
+        self.files = files  # (sha256, stored path, name given by the sender)
+
+
+def inspect_stored(files: list[tuple[str, str, str]], settings: Settings) -> dict[str, FileFacts]:
+    """Facts for stored files, by SHA-256, each read in a sandboxed worker (see mediation.sandbox)."""
+    facts = inspect_files([(path, name) for _, path, name in files], limits(settings), sandbox_limits(settings))
+    return {sha: f for (sha, _, _), f in zip(files, facts)}
 
 
 def require_agreed_brief(s: Session, case: Case, what: str):
@@ -45,18 +68,32 @@ PROGRESS_FILES = 4
 
 
 def case_assessment(
-    s: Session, case: Case, settings: Settings, progress: Callable[[str], None] = lambda text: None
+    s: Session,
+    case: Case,
+    settings: Settings,
+    progress: Callable[[str], None] = lambda text: None,
+    inspected: dict[str, FileFacts] | None = None,
 ) -> Assessment:
     """Every file delivered on the case (each distinct file once) against the agreed brief.
-    `progress` hears "checking N files…" first when there are more than a few."""
+
+    With `inspected` (facts by SHA-256, filled by the caller outside any transaction), a file not
+    in it raises `FilesToInspect` instead of being read here. Without it the files are read now
+    (for callers that hold no transaction open), and `progress` hears "checking N files…" first
+    when there are more than a few."""
     brief = require_agreed_brief(s, case, "assess")
     delivered = cases.deliveries(s, case)
     if not delivered:
         raise MediationError("no_delivery", f"Nothing has been delivered on case {case.id} yet.")
     unique = {f.sha256: f for _, files in delivered for f in files}  # a sample sent again counts once
-    if len(unique) > PROGRESS_FILES:
-        progress(f"checking {len(unique)} files…")
-    facts = [inspect_file(f.stored_path, limits(settings), name=f.name) for f in unique.values()]
+    wanted = [(sha, f.stored_path, f.name) for sha, f in unique.items()]
+    if inspected is None:
+        if len(unique) > PROGRESS_FILES:
+            progress(f"checking {len(unique)} files…")
+        inspected = inspect_stored(wanted, settings)
+    missing = [w for w in wanted if w[0] not in inspected]
+    if missing:
+        raise FilesToInspect(missing)
+    facts = [_named(inspected[sha], name) for sha, _, name in wanted]
     agreed_at = max(as_utc(t) for t in (brief.client_agreed_at, brief.freelancer_agreed_at) if t)
     last = delivered[-1][0]
     return assess(
@@ -67,6 +104,15 @@ def case_assessment(
         approvals=[a.what for a in cases.approvals(s, case)],
         note=last.note,
     )
+
+
+def _named(facts: FileFacts, name: str) -> FileFacts:
+    """The facts of a file under the name this delivery gave it (the same bytes may come twice)."""
+    if facts.name == name:
+        return facts
+    from dataclasses import replace
+
+    return replace(facts, name=name)
 
 
 def _last_activity(s: Session, case: Case) -> dict[str, datetime]:

@@ -25,7 +25,9 @@ def assessment_reply(case_id: str, assessment) -> Reply:
 def assess(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = ctx.case(cmd)
     cases.require_party(ctx.s, case, ctx.party, action="assess its deliveries")
-    return [assessment_reply(case.id, settlement.case_assessment(ctx.s, case, ctx.settings, ctx.progress))]
+    return [
+        assessment_reply(case.id, settlement.case_assessment(ctx.s, case, ctx.settings, ctx.progress, ctx.inspected))
+    ]
 
 
 def _money(value: str | None, currency: str) -> str:
@@ -88,7 +90,9 @@ def proposals_reply(case, items: list[dict], headline: str = "", chart: bytes | 
 
 def assess_if_delivered(ctx: Ctx, case):
     return (
-        settlement.case_assessment(ctx.s, case, ctx.settings, ctx.progress) if cases.deliveries(ctx.s, case) else None
+        settlement.case_assessment(ctx.s, case, ctx.settings, ctx.progress, ctx.inspected)
+        if cases.deliveries(ctx.s, case)
+        else None
     )
 
 

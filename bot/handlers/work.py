@@ -15,11 +15,10 @@ from .scope import scope_reply, try_check
 @command("deliver", "/deliver <note> [attachments]", "hand in work (the freelancer), with files", keys=("case",))
 def deliver(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = ctx.case(cmd)
-    cases.require_party(ctx.s, case, ctx.party, role="freelancer", action="deliver")
-    store = ctx.services.files
     paths = list(cmd.files) + [a.path for a in ctx.incoming.attachments]
     names = [None] * len(cmd.files) + [a.name for a in ctx.incoming.attachments]
-    stored = [store.keep(p, n) for p, n in zip(paths, names)]
+    cases.check_delivery(ctx.s, case, ctx.party, cmd.text, bool(paths))  # refused before any copying
+    stored = [ctx.store_file(p, n) for p, n in zip(paths, names)]  # kept only if the delivery commits
     delivery = cases.deliver(ctx.s, ctx.actor, ctx.party, case, cmd.text, stored, ctx.now)
     files = [{"name": f.name, "size": f.size, "mime": f.mime, "sha256": f.sha256} for f in stored]
     listing = "".join(f"\n- {f['name']} ({f['size']} bytes, sha256 {f['sha256'][:12]}…)" for f in files)
