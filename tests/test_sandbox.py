@@ -78,7 +78,7 @@ async def test_a_too_costly_deliverable_is_left_to_a_person_not_failed(settings,
         assert data(await chat.say("maya", f"/deliver all 8 {files}"), "delivery")
         t0 = time.monotonic()
         result = data(await chat.say("clara", "/assess"), "assessment")
-        assert time.monotonic() - t0 < 3 + 3
+        assert time.monotonic() - t0 < 3 + 6  # the wall limit, plus reading 8 photos on a busy machine
         pdf = next(f for f in result["files"] if f["name"] == "catalogue.pdf")
         assert any(p.startswith(TOO_COSTLY) for p in _problems(pdf))
         deliverable = next(r for r in result["requirements"] if r["kind"] == "deliverable" and "8" in r["label"])
