@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from . import audit
 from .errors import MediationError
@@ -28,9 +28,18 @@ from .models import (
     Identity,
     Party,
 )
+from .vocabulary import (
+    BRIEF_FROZEN,
+    CLOSED,
+    ESCALATION_PENDING,
+    ROLES,
+    CaseEvent,
+    ReplyKind,
+    Role,
+    is_local,
+    next_state,
+)
 
-ROLES = ("client", "freelancer")
-CLOSED = {"settled", "decided", "cancelled"}
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
@@ -64,15 +73,24 @@ def _code(n: int) -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(n))
 
 
-def other_role(role: str) -> str:
-    return "freelancer" if role == "client" else "client"
+def other_role(role: str) -> Role:
+    return Role(role).other
 
 
-def check_role(role: str | None) -> str:
+def check_role(role: str | None) -> Role:
     role = (role or "").strip().lower()
     if role not in ROLES:
         raise MediationError("bad_role", "role must be client or freelancer (role=client or role=freelancer)")
-    return role
+    return Role(role)
+
+
+def advance(case: Case, event: CaseEvent) -> bool:
+    """Move the case along the lifecycle table; an event that does not apply changes nothing."""
+    to = next_state(case.status, event)
+    if to is None:
+        return False
+    case.status = to
+    return True
 
 
 def party_for(s: Session, actor: Actor, now: datetime) -> Party:
@@ -132,7 +150,7 @@ def require_open(case: Case) -> None:
 
 
 def bind_chat(s: Session, actor: Actor, case: Case) -> None:
-    if actor.private and actor.platform != "console":
+    if actor.private and not is_local(actor.platform):
         return
     binding = s.get(ChatBinding, (actor.platform, actor.chat_id))
     if binding:
@@ -225,7 +243,7 @@ def join_case(s: Session, actor: Actor, party: Party, code: str, role: str, now:
         raise MediationError("wrong_role", f"This invitation is for the {case.invite_role} of case {case.id}.")
     require_open(case)
     case.invite_used_at = now
-    case.status = "briefing"
+    advance(case, CaseEvent.JOINED)
     s.add(case)
     s.add(
         CaseMember(
@@ -253,7 +271,7 @@ def agreed_brief(s: Session, case: Case) -> BriefVersion | None:
 def propose_brief(s: Session, actor: Actor, party: Party, case: Case, text: str, now: datetime) -> BriefVersion:
     role = require_party(s, case, party, action="propose the brief")
     require_open(case)
-    if case.status in {"disputed", "escalated"}:
+    if case.status in BRIEF_FROZEN:
         raise MediationError("case_disputed", "The brief cannot change while the case is in dispute.")
     last = latest_brief(s, case)
     version = BriefVersion(
@@ -262,7 +280,9 @@ def propose_brief(s: Session, actor: Actor, party: Party, case: Case, text: str,
     setattr(version, f"{role}_agreed_at", now)  # proposing a text is agreeing to it
     s.add(version)
     if case.agreed_brief_id is not None:
-        case.status = "briefing"  # an amendment needs a new agreement; the old one stays pinned until then
+        advance(
+            case, CaseEvent.BRIEF_AMENDED
+        )  # an amendment needs a new agreement; the old one stays pinned until then
         s.add(case)
     s.flush()
     audit.record(s, case.id, actor.tag, "brief.proposed", {"version": version.version, "text": text}, now)
@@ -285,8 +305,8 @@ def agree_brief(s: Session, actor: Actor, party: Party, case: Case, now: datetim
     s.add(last)
     if last.client_agreed_at and last.freelancer_agreed_at:
         case.agreed_brief_id = last.id
-        if case.status in {"open", "briefing"}:
-            case.status = "delivered" if deliveries(s, case) else "active"
+        if advance(case, CaseEvent.BRIEF_AGREED) and deliveries(s, case):
+            advance(case, CaseEvent.DELIVERED)
         s.add(case)
     audit.record(s, case.id, actor.tag, "brief.agreed", {"version": last.version, "role": role}, now)
     return last
@@ -309,7 +329,7 @@ class StoredFile:
 def deliver(
     s: Session, actor: Actor, party: Party, case: Case, note: str, files: list[StoredFile], now: datetime
 ) -> Delivery:
-    require_party(s, case, party, role="freelancer", action="deliver")
+    require_party(s, case, party, role=Role.FREELANCER, action="deliver")
     require_open(case)
     if not case.agreed_brief_id:
         raise MediationError("no_agreed_brief", "Agree the brief with /brief agree before delivering.")
@@ -329,8 +349,7 @@ def deliver(
                 stored_path=f.stored_path,
             )
         )
-    if case.status in {"active", "briefing"}:
-        case.status = "delivered"
+    if advance(case, CaseEvent.DELIVERED):
         s.add(case)
     audit.record(
         s,
@@ -357,7 +376,7 @@ def deliveries(s: Session, case: Case) -> list[tuple[Delivery, list[DeliveryFile
 
 
 def approve(s: Session, actor: Actor, party: Party, case: Case, what: str, now: datetime) -> Approval:
-    require_party(s, case, party, role="client", action="approve work")
+    require_party(s, case, party, role=Role.CLIENT, action="approve work")
     require_open(case)
     if not what:
         raise MediationError("missing_argument", "Say what you approve, e.g. /approve 2 samples")
@@ -392,7 +411,7 @@ def add_request(
     source: str = "command",
     scope: dict | None = None,
 ) -> ChangeRequest:
-    require_party(s, case, party, role="client", action="raise a change request")
+    require_party(s, case, party, role=Role.CLIENT, action="raise a change request")
     require_open(case)
     latest = s.exec(
         select(ChangeRequest).where(ChangeRequest.case_id == case.id).order_by(ChangeRequest.id.desc())
@@ -437,7 +456,7 @@ def queue_for_moderators(
         case_id=case.id, party_id=party.id if party else None, reason=reason, created_at=now, appeal_of=appeal_of
     )
     s.add(esc)
-    case.status = "escalated"
+    advance(case, CaseEvent.APPEALED if appeal_of else CaseEvent.ESCALATED)
     s.add(case)
     s.flush()
     audit.record(
@@ -454,7 +473,7 @@ def queue_for_moderators(
 def active_escalation(s: Session, case: Case) -> Escalation | None:
     return s.exec(
         select(Escalation)
-        .where(Escalation.case_id == case.id, Escalation.status.in_(("queued", "taken")))
+        .where(Escalation.case_id == case.id, col(Escalation.status).in_(ESCALATION_PENDING))
         .order_by(Escalation.id.desc())
     ).first()
 
@@ -471,7 +490,7 @@ def status_data(s: Session, case: Case) -> dict:
             parties[role] = None
     last = latest_brief(s, case)
     return {
-        "type": "case_status",
+        "type": ReplyKind.CASE_STATUS,
         "case_id": case.id,
         "title": case.title,
         "status": case.status,

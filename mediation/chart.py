@@ -10,14 +10,15 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from mediation.proposals import Proposal
+from mediation.vocabulary import Outcome
 
 _SHORT = {
-    "release_full": "Release in full",
-    "change_order": "Change order",
-    "partial_refund": "Partial refund",
-    "full_refund": "Full refund",
-    "mutual_cancel": "Mutual cancel",
-    "escalate": "Moderator",
+    Outcome.RELEASE_FULL: "Release in full",
+    Outcome.CHANGE_ORDER: "Change order",
+    Outcome.PARTIAL_REFUND: "Partial refund",
+    Outcome.FULL_REFUND: "Full refund",
+    Outcome.MUTUAL_CANCEL: "Mutual cancel",
+    Outcome.ESCALATE: "Moderator",
 }
 _CLIENT, _FREELANCER, _PLATFORM = "#4C78A8", "#F58518", "#BAB0AC"
 _ACTIVE, _COMPARED = "#54A24B", "#E45756"

@@ -22,6 +22,7 @@ from .feedback import OutcomeFacts, effect
 from .fees import split
 from .models import Agreement, Case, Offer, Party, Proposal, ProposalVote
 from .proposals import fees_under
+from .vocabulary import ROLES, CaseEvent, CaseState, EscalationStatus, Outcome, Role, outcome_for_refund
 
 CLAUSES = ("reflect", "waive")  # feedback reflects the outcome, or both waive feedback on the contract
 
@@ -48,6 +49,7 @@ def _votes(s: Session, proposal: Proposal) -> dict[str, ProposalVote]:
 
 def terms(
     case: Case,
+    *,
     kind: str,
     client_refund: Decimal,
     settings: Settings,
@@ -63,7 +65,7 @@ def terms(
     eff = shown or effect(kind, OutcomeFacts(amount, case.currency, client_refund, disputed=disputed), policy).to_data()
     allowed = dict(eff["feedback_allowed"])
     if clause == "waive":
-        allowed = {"client": False, "freelancer": False}
+        allowed = dict.fromkeys(ROLES, False)
     return {
         "kind": kind,
         "client_refund": str(client_refund),
@@ -86,28 +88,38 @@ def settle(
     s: Session,
     actor: Actor,
     case: Case,
+    *,
     kind: str,
     client_refund: Decimal,
+    how: str,
     settings: Settings,
     now: datetime,
-    proposal: Proposal | None,
-    clause: str,
-    how: str,
+    proposal: Proposal | None = None,
+    clause: str = "reflect",
     disputed: bool = True,
 ) -> Agreement:
-    """Close the case on agreed terms; a pending escalation is withdrawn (the parties settled first)."""
+    """Close the case on agreed terms; a pending escalation is withdrawn (the parties settled first).
+    `how` says in words how the parties got there; `proposal` is the one both accepted, if any."""
     shown = proposal.data.get("feedback") if proposal is not None else None
-    agreed = terms(case, kind, quantize(client_refund, case.currency), settings, clause, shown, disputed)
+    agreed = terms(
+        case,
+        kind=kind,
+        client_refund=quantize(client_refund, case.currency),
+        settings=settings,
+        clause=clause,
+        shown=shown,
+        disputed=disputed,
+    )
     agreed["how"] = how
     agreement = Agreement(
         case_id=case.id, proposal_id=proposal.id if proposal else None, kind=kind, terms=agreed, created_at=now
     )
     s.add(agreement)
-    case.status = "settled"
+    cases.advance(case, CaseEvent.SETTLED)
     s.add(case)
     esc = cases.active_escalation(s, case)
     if esc is not None:
-        esc.status = "withdrawn"
+        esc.status = EscalationStatus.WITHDRAWN
         s.add(esc)
     s.flush()
     audit.record(s, case.id, actor.tag, "case.settled", {"agreement": agreement.id, **agreed}, now)
@@ -154,7 +166,7 @@ def accept(
     other = votes.get(cases.other_role(role))
     if not (other and other.accepted):
         return VoteResult(proposal, role, None)
-    if proposal.kind == "escalate":
+    if proposal.kind == Outcome.ESCALATE:
         return VoteResult(proposal, role, None, escalate=True)
     both_waive = clause == "waive" and other.reason == "feedback=waive"
     refund = Decimal(proposal.data.get("client_refund") or "0")
@@ -162,13 +174,13 @@ def accept(
         s,
         actor,
         case,
-        proposal.kind,
-        refund,
-        settings,
-        now,
-        proposal,
-        "waive" if both_waive else "reflect",
-        f"both accepted {proposal.label}",
+        kind=proposal.kind,
+        client_refund=refund,
+        how=f"both accepted {proposal.label}",
+        settings=settings,
+        now=now,
+        proposal=proposal,
+        clause="waive" if both_waive else "reflect",
     )
     return VoteResult(proposal, role, agreement)
 
@@ -228,7 +240,7 @@ def offer(
 ) -> OfferResult:
     role = cases.require_party(s, case, party, action="make an offer")
     cases.require_open(case)
-    if case.status == "escalated":
+    if case.status == CaseState.ESCALATED:
         raise MediationError("case_escalated", "The case is with a moderator; offers are closed.")
     if not amount_text:
         raise MediationError(
@@ -261,14 +273,21 @@ def offer(
     ).first()
     if theirs is None:
         return OfferResult(rnd, role, waiting=True, rounds_left=rounds - rnd)
-    client_min = Decimal(mine.amount if role == "client" else theirs.amount)
-    freelancer_max = Decimal(theirs.amount if role == "client" else mine.amount)
+    client_min = Decimal(mine.amount if role == Role.CLIENT else theirs.amount)
+    freelancer_max = Decimal(theirs.amount if role == Role.CLIENT else mine.amount)
     gap = Decimal(str(settings.negotiation.offer_gap)) * Decimal(case.amount)
     if client_min - freelancer_max <= gap:
         refund = quantize((client_min + freelancer_max) / 2, case.currency)
-        kind = "release_full" if refund == 0 else "full_refund" if refund == Decimal(case.amount) else "partial_refund"
+        kind = outcome_for_refund(refund, Decimal(case.amount))
         agreement = settle(
-            s, actor, case, kind, refund, settings, now, None, "reflect", f"blind offers met in round {rnd}"
+            s,
+            actor,
+            case,
+            kind=kind,
+            client_refund=refund,
+            how=f"blind offers met in round {rnd}",
+            settings=settings,
+            now=now,
         )
         return OfferResult(rnd, role, waiting=False, agreement=agreement)
     audit.record(s, case.id, actor.tag, "offers.not_met", {"round": rnd}, now)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from . import audit, cases
 from .assessment import Assessment, assess
@@ -21,6 +21,7 @@ from .feedback import FeedbackPolicy, OutcomeFacts, OutcomeRecord, outcome_recor
 from .inspection import Limits, inspect_file
 from .models import Agreement, Case, CaseMember, Decision, Identity, Party, Proposal
 from .proposals import CaseFacts, ScopeFlag, propose
+from .vocabulary import CLOSED, CaseEvent, Outcome, Role
 
 SILENCE_MIN_DAYS = 1
 _REACTIONS = {"refused", "dispute.opened", "proposals.made", "case.escalated"}
@@ -89,7 +90,7 @@ def silence(s: Session, case: Case, now: datetime) -> tuple[str | None, int]:
     Disputes, escalations and proposals are reactions to silence, not activity, so the answer is
     the same whoever complains."""
     last = _last_activity(s, case)
-    if len(last) < 2 or last["client"] == last["freelancer"]:
+    if len(last) < 2 or last[Role.CLIENT] == last[Role.FREELANCER]:
         return None, 0
     role = min(last, key=last.get)
     days = (now - last[role]).days
@@ -116,7 +117,7 @@ def history(
         select(Case)
         .join(CaseMember, CaseMember.case_id == Case.id)
         .where(CaseMember.party_id == party_id, CaseMember.role == role, Case.id != exclude)
-        .where(Case.status.in_(tuple(cases.CLOSED)))
+        .where(col(Case.status).in_(tuple(CLOSED)))
     )
     for case in rows:
         ended = outcome_of(s, case)
@@ -191,8 +192,8 @@ def case_facts(
         silent_party=silent,
         silent_days=days,
         disputing_party=disputing,
-        history_client=hist.get("client", []),
-        history_freelancer=hist.get("freelancer", []),
+        history_client=hist.get(Role.CLIENT, []),
+        history_freelancer=hist.get(Role.FREELANCER, []),
         agreed_quantity=quantity,
         now=now,
         window_days=settings.feedback.score_window_days,
@@ -218,7 +219,7 @@ def make_proposals(
         settings.fees.schedule(),
         settings.feedback.active(),
         comparison,
-        comparison_histories=(other.get("client", []), other.get("freelancer", [])),
+        comparison_histories=(other.get(Role.CLIENT, []), other.get(Role.FREELANCER, [])),
     )
     earlier = list(s.exec(select(Proposal).where(Proposal.case_id == case.id)))
     for p in earlier:
@@ -259,8 +260,7 @@ def open_dispute(s: Session, actor: cases.Actor, party: Party, case: Case, reaso
     if not reason.strip():
         raise MediationError("missing_argument", "Say what the dispute is about: /dispute <reason>")
     require_agreed_brief(s, case, "mediate")
-    if case.status not in {"escalated"}:
-        case.status = "disputed"
+    if cases.advance(case, CaseEvent.DISPUTE_OPENED):  # a case with a moderator stays there
         s.add(case)
     audit.record(s, case.id, actor.tag, "dispute.opened", {"reason": reason, "role": role}, now)
     return role
@@ -280,10 +280,10 @@ def quote_change_order(
     from .currency import parse_amount
     from .negotiation import current_proposal
 
-    cases.require_party(s, case, party, role="freelancer", action="quote a change order")
+    cases.require_party(s, case, party, role=Role.FREELANCER, action="quote a change order")
     cases.require_open(case)
     proposal = current_proposal(s, case, label)
-    order = proposal.data.get("change_order") if proposal.kind == "change_order" else None
+    order = proposal.data.get("change_order") if proposal.kind == Outcome.CHANGE_ORDER else None
     if not order:
         raise MediationError("not_a_change_order", f"{proposal.label} is not a change order; see /proposals.")
     if not amount_text:

@@ -9,6 +9,7 @@ from mediation.chart import proposals_chart
 from mediation.currency import format_money
 from mediation.errors import MediationError
 from mediation.proposals import feedback_preview
+from mediation.vocabulary import ReplyKind
 
 from ..commands import Command, command
 from ..engine import Ctx
@@ -79,7 +80,7 @@ def proposals_reply(case, items: list[dict], headline: str = "", chart: bytes | 
         lines.append(f"   why: {p['rationale']}")
     options = [Option(f"Accept {p['id']}", f"/accept {p['id']}") for p in items[:3]]
     options += [Option(f"Reject {p['id']}", f"/reject {p['id']}") for p in items[:1]]
-    data = {"type": "proposals", "case_id": case.id, "items": items}
+    data = {"type": ReplyKind.PROPOSALS, "case_id": case.id, "items": items}
     files = [OutFile("proposals.png", chart, "image/png")] if chart else []
     return Reply(
         text="\n".join(lines), title=f"Proposals for case {case.id}", options=options, attachments=files, data=data
