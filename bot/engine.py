@@ -22,7 +22,7 @@ from mediation import audit, cases, timers
 from mediation.cases import Actor
 from mediation.clock import Clock
 from mediation.config import Settings
-from mediation.db import Store
+from mediation.db import Store, UnitOfWork
 from mediation.errors import MediationError
 from mediation.models import Case, Party, SeenEvent, Timer
 from mediation.vocabulary import DeadlineAction, ReplyKind, TimerState, is_local
@@ -172,8 +172,8 @@ class Engine:
             log.exception("chat scanning failed")
             return []
 
-    def _sync_deadlines(self, s: Session, now: datetime) -> None:
-        for case_id in s.info.pop("touched_cases", ()):
+    def _sync_deadlines(self, s: UnitOfWork, now: datetime) -> None:
+        for case_id in s.changes.take_cases():
             case = s.get(Case, case_id)
             if case is not None:
                 timers.sync(s, case, self.settings, now)

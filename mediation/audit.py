@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from .clock import as_utc
+from .db import changes_of
 from .models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
@@ -51,7 +52,9 @@ def record(session: Session, case_id: str | None, actor: str, action: str, detai
         head = AuditHead(chain=chain, seq=seq, hash=entry.hash)
     head.seq, head.hash = seq, entry.hash
     session.add(head)
-    session.info.setdefault("touched_cases", set()).add(chain)  # deadlines follow state changes
+    changes = changes_of(session)
+    if changes is not None and case_id:
+        changes.touch(chain)  # deadlines follow state changes
     return entry
 
 
