@@ -185,7 +185,7 @@ def resolve_case(s: Session, actor: Actor, party: Party, case_id: str | None = N
 
 
 def create_case(
-    s: Session, actor: Actor, party: Party, title: str, amount: str, currency: str, role: str, now: datetime
+    s: Session, actor: Actor, party: Party, *, title: str, amount: str, currency: str, role: str, now: datetime
 ) -> Case:
     while True:
         case_id = "C" + _code(5)
@@ -446,11 +446,18 @@ def escalate(s: Session, actor: Actor, party: Party | None, case: Case, reason: 
         raise MediationError("missing_argument", "Say why, e.g. /escalate the client stopped answering")
     if active_escalation(s, case):
         raise MediationError("already_escalated", f"Case {case.id} is already with the moderators.")
-    return queue_for_moderators(s, actor, party, case, reason, now)
+    return queue_for_moderators(s, actor, party, case, reason=reason, now=now)
 
 
 def queue_for_moderators(
-    s: Session, actor: Actor, party: Party | None, case: Case, reason: str, now: datetime, appeal_of: int | None = None
+    s: Session,
+    actor: Actor,
+    party: Party | None,
+    case: Case,
+    *,
+    reason: str,
+    now: datetime,
+    appeal_of: int | None = None,
 ) -> Escalation:
     esc = Escalation(
         case_id=case.id, party_id=party.id if party else None, reason=reason, created_at=now, appeal_of=appeal_of

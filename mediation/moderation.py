@@ -133,7 +133,9 @@ def add_note(s: Session, mod: Actor, case: Case, text: str, now: datetime) -> Mo
     return note
 
 
-def appeal(s: Session, actor: Actor, party, case: Case, reason: str, appeal_days: float, now: datetime) -> Escalation:
+def appeal(
+    s: Session, actor: Actor, party: Party, case: Case, *, reason: str, appeal_days: float, now: datetime
+) -> Escalation:
     """One appeal per case, by a party, within the window, to a different moderator."""
     cases.require_party(s, case, party, action="appeal its decision")
     decision = s.exec(select(Decision).where(Decision.case_id == case.id).order_by(Decision.id.desc())).first()
@@ -148,7 +150,9 @@ def appeal(s: Session, actor: Actor, party, case: Case, reason: str, appeal_days
         )
     if not reason.strip():
         raise MediationError("missing_argument", "Say why you appeal: /appeal <reason>")
-    return cases.queue_for_moderators(s, actor, party, case, f"appeal: {reason}", now, appeal_of=decision.escalation_id)
+    return cases.queue_for_moderators(
+        s, actor, party, case, reason=f"appeal: {reason}", now=now, appeal_of=decision.escalation_id
+    )
 
 
 def has_moderated(s: Session, platform: str, user_id: str) -> bool:
@@ -241,8 +245,9 @@ def case_file(s: Session, case: Case, settings=None) -> dict:
 
 
 def decide(
-    s: Session, mod: Actor, case: Case, outcome: str, amount: Decimal | None, reason: str, now: datetime
+    s: Session, mod: Actor, case: Case, *, outcome: str, amount: Decimal | None, reason: str, now: datetime
 ) -> Decision:
+    """The taken case's decision: `amount` is the client's refund, for a partial refund only."""
     cases.require_open(case)
     esc = _escalation(s, case)
     require_not_party(s, case, mod, now)

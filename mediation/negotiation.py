@@ -135,7 +135,7 @@ class VoteResult:
 
 
 def accept(
-    s: Session, actor: Actor, party: Party, case: Case, label: str, clause: str, settings: Settings, now: datetime
+    s: Session, actor: Actor, party: Party, case: Case, *, label: str, clause: str, settings: Settings, now: datetime
 ) -> VoteResult:
     role = cases.require_party(s, case, party, action="accept a proposal")
     cases.require_open(case)
@@ -236,7 +236,7 @@ def current_round(s: Session, case: Case) -> int:
 
 
 def offer(
-    s: Session, actor: Actor, party: Party, case: Case, amount_text: str, settings: Settings, now: datetime
+    s: Session, actor: Actor, party: Party, case: Case, *, amount_text: str, settings: Settings, now: datetime
 ) -> OfferResult:
     role = cases.require_party(s, case, party, action="make an offer")
     cases.require_open(case)

@@ -110,7 +110,9 @@ def mod_decide(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = cases.get_case(ctx.s, cmd.args[0])
     outcome = cmd.args[1].lower()
     amount = parse_amount(cmd.args[2], case.currency, max_amount=None) if len(cmd.args) > 2 else None
-    decision = moderation.decide(ctx.s, ctx.actor, case, outcome, amount, cmd.kv.get("reason", ""), ctx.now)
+    decision = moderation.decide(
+        ctx.s, ctx.actor, case, outcome=outcome, amount=amount, reason=cmd.kv.get("reason", ""), now=ctx.now
+    )
     refund = format_money(Decimal(decision.amount), case.currency)
     effects = moderation.decision_effects(case, decision, ctx.settings)
     lines = [
@@ -190,7 +192,15 @@ def mod_note(ctx: Ctx, cmd: Command) -> list[Reply]:
 @command("appeal", "/appeal <reason>", "appeal a moderator's decision once, to a different moderator", keys=("case",))
 def appeal(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = ctx.case(cmd)
-    esc = moderation.appeal(ctx.s, ctx.actor, ctx.party, case, cmd.text, ctx.settings.negotiation.appeal_days, ctx.now)
+    esc = moderation.appeal(
+        ctx.s,
+        ctx.actor,
+        ctx.party,
+        case,
+        reason=cmd.text,
+        appeal_days=ctx.settings.negotiation.appeal_days,
+        now=ctx.now,
+    )
     text = f"The decision on case {case.id} is appealed; a different moderator will decide. {esc.reason}"
 
     def make() -> Reply:

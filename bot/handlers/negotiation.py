@@ -35,7 +35,14 @@ def accept(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = ctx.case(cmd)
     label = cmd.args[0] if cmd.args else ""
     result = negotiation.accept(
-        ctx.s, ctx.actor, ctx.party, case, label, cmd.kv.get("feedback", "reflect"), ctx.settings, ctx.now
+        ctx.s,
+        ctx.actor,
+        ctx.party,
+        case,
+        label=label,
+        clause=cmd.kv.get("feedback", "reflect"),
+        settings=ctx.settings,
+        now=ctx.now,
     )
     if result.agreement is not None:
         make = lambda: settled_reply(ctx, case, result.agreement)
@@ -95,7 +102,9 @@ def reject(ctx: Ctx, cmd: Command) -> list[Reply]:
 def offer(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = ctx.case(cmd)
     amount = cmd.args[0] if cmd.args else ""
-    result = negotiation.offer(ctx.s, ctx.actor, ctx.party, case, amount, ctx.settings, ctx.now)
+    result = negotiation.offer(
+        ctx.s, ctx.actor, ctx.party, case, amount_text=amount, settings=ctx.settings, now=ctx.now
+    )
     if result.agreement is not None:
         make = lambda: settled_reply(ctx, case, result.agreement)
         return [make()] + ctx.notify_others(case, make)

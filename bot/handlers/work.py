@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mediation import cases
 from mediation.errors import MediationError
-from mediation.vocabulary import ReplyKind
+from mediation.vocabulary import ReplyKind, Role
 
 from .. import replies
 from ..commands import Command, command
@@ -16,7 +16,7 @@ from .scope import scope_reply, try_check
 @command("deliver", "/deliver <note> [attachments]", "hand in work (the freelancer), with files", keys=("case",))
 def deliver(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = ctx.case(cmd)
-    cases.require_party(ctx.s, case, ctx.party, role="freelancer", action="deliver")
+    cases.require_party(ctx.s, case, ctx.party, role=Role.FREELANCER, action="deliver")
     store = ctx.services.files
     paths = list(cmd.files) + [a.path for a in ctx.incoming.attachments]
     names = [None] * len(cmd.files) + [a.name for a in ctx.incoming.attachments]
@@ -57,7 +57,7 @@ def request(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = ctx.case(cmd)
     if not cmd.text:
         raise MediationError("missing_argument", "Say what you would like changed: /request <text>")
-    cases.require_party(ctx.s, case, ctx.party, role="client", action="raise a change request")
+    cases.require_party(ctx.s, case, ctx.party, role=Role.CLIENT, action="raise a change request")
     brief = cases.agreed_brief(ctx.s, case)
     scope = try_check(ctx, brief.text, cmd.text) if brief and ctx.services.scope is not None else {}
     req = cases.add_request(ctx.s, ctx.actor, ctx.party, case, cmd.text, ctx.now, scope=scope)
