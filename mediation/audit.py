@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from .clock import as_utc
 from .db import changes_of
@@ -31,7 +31,7 @@ def _digest(chain: str, seq: int, at: datetime, actor: str, action: str, detail:
 def record(session: Session, case_id: str | None, actor: str, action: str, detail: dict, at: datetime) -> AuditEntry:
     chain = case_id or NO_CASE
     last = session.exec(
-        select(AuditEntry).where(AuditEntry.chain == chain).order_by(AuditEntry.seq.desc()).limit(1)
+        select(AuditEntry).where(AuditEntry.chain == chain).order_by(col(AuditEntry.seq).desc()).limit(1)
     ).first()
     seq = last.seq + 1 if last else 1
     prev = last.hash if last else GENESIS
@@ -67,7 +67,7 @@ class AuditProblem:
 
 def verify(session: Session, case_id: str | None = None) -> list[AuditProblem]:
     """Recompute every chain (or one case's); an empty list means intact."""
-    query = select(AuditEntry).order_by(AuditEntry.chain, AuditEntry.seq)
+    query = select(AuditEntry).order_by(col(AuditEntry.chain), col(AuditEntry.seq))
     if case_id:
         query = query.where(AuditEntry.chain == case_id)
     problems: list[AuditProblem] = []
@@ -93,4 +93,4 @@ def verify(session: Session, case_id: str | None = None) -> list[AuditProblem]:
 
 
 def entries(session: Session, case_id: str) -> list[AuditEntry]:
-    return list(session.exec(select(AuditEntry).where(AuditEntry.chain == case_id).order_by(AuditEntry.seq)))
+    return list(session.exec(select(AuditEntry).where(AuditEntry.chain == case_id).order_by(col(AuditEntry.seq))))

@@ -27,6 +27,8 @@ from .models import (
     Escalation,
     Identity,
     Party,
+    get_row,
+    key,
 )
 from .vocabulary import (
     BRIEF_FROZEN,
@@ -49,7 +51,7 @@ def cases_of_user(s: Session, platform: str, user_id: str) -> list[tuple[str, st
     if ident is None:
         return []
     rows = s.exec(
-        select(Case).join(CaseMember, CaseMember.case_id == Case.id).where(CaseMember.party_id == ident.party_id)
+        select(Case).join(CaseMember, col(CaseMember.case_id) == Case.id).where(CaseMember.party_id == ident.party_id)
     ).all()
     return [(c.id, c.title, c.status) for c in rows]
 
@@ -101,13 +103,16 @@ def party_for(s: Session, actor: Actor, now: datetime) -> Party:
         if actor.name and ident.display_name != actor.name:
             ident.display_name = actor.name
             s.add(ident)
-        return s.get(Party, ident.party_id)
+        return get_row(s, Party, ident.party_id)
     party = Party(display_name=actor.name or actor.user_id, created_at=now)
     s.add(party)
     s.flush()
     s.add(
         Identity(
-            party_id=party.id, platform=actor.platform, user_id=actor.user_id, display_name=actor.name or actor.user_id
+            party_id=key(party.id),
+            platform=actor.platform,
+            user_id=actor.user_id,
+            display_name=actor.name or actor.user_id,
         )
     )
     return party
@@ -173,7 +178,7 @@ def resolve_case(s: Session, actor: Actor, party: Party, case_id: str | None = N
     if bound:
         return bound
     mine = s.exec(
-        select(Case).join(CaseMember, CaseMember.case_id == Case.id).where(CaseMember.party_id == party.id)
+        select(Case).join(CaseMember, col(CaseMember.case_id) == Case.id).where(CaseMember.party_id == party.id)
     ).all()
     open_ = [c for c in mine if c.status not in CLOSED]
     if len(open_) == 1:
@@ -197,7 +202,7 @@ def create_case(
         amount=amount,
         currency=currency,
         created_at=now,
-        created_by=party.id,
+        created_by=key(party.id),
         invite_code=f"{_code(5)}-{_code(5)}",
         invite_role=other_role(role),
     )
@@ -205,7 +210,12 @@ def create_case(
     s.flush()
     s.add(
         CaseMember(
-            case_id=case.id, party_id=party.id, role=role, platform=actor.platform, chat_id=actor.chat_id, joined_at=now
+            case_id=case.id,
+            party_id=key(party.id),
+            role=role,
+            platform=actor.platform,
+            chat_id=actor.chat_id,
+            joined_at=now,
         )
     )
     bind_chat(s, actor, case)
@@ -247,7 +257,12 @@ def join_case(s: Session, actor: Actor, party: Party, code: str, role: str, now:
     s.add(case)
     s.add(
         CaseMember(
-            case_id=case.id, party_id=party.id, role=role, platform=actor.platform, chat_id=actor.chat_id, joined_at=now
+            case_id=case.id,
+            party_id=key(party.id),
+            role=role,
+            platform=actor.platform,
+            chat_id=actor.chat_id,
+            joined_at=now,
         )
     )
     bind_chat(s, actor, case)
@@ -256,7 +271,7 @@ def join_case(s: Session, actor: Actor, party: Party, code: str, role: str, now:
 
 
 def briefs(s: Session, case: Case) -> list[BriefVersion]:
-    return list(s.exec(select(BriefVersion).where(BriefVersion.case_id == case.id).order_by(BriefVersion.version)))
+    return list(s.exec(select(BriefVersion).where(BriefVersion.case_id == case.id).order_by(col(BriefVersion.version))))
 
 
 def latest_brief(s: Session, case: Case) -> BriefVersion | None:
@@ -275,7 +290,7 @@ def propose_brief(s: Session, actor: Actor, party: Party, case: Case, text: str,
         raise MediationError("case_disputed", "The brief cannot change while the case is in dispute.")
     last = latest_brief(s, case)
     version = BriefVersion(
-        case_id=case.id, version=(last.version + 1) if last else 1, text=text, proposed_by=party.id, created_at=now
+        case_id=case.id, version=(last.version + 1) if last else 1, text=text, proposed_by=key(party.id), created_at=now
     )
     setattr(version, f"{role}_agreed_at", now)  # proposing a text is agreeing to it
     s.add(version)
@@ -335,13 +350,13 @@ def deliver(
         raise MediationError("no_agreed_brief", "Agree the brief with /brief agree before delivering.")
     if not note and not files:
         raise MediationError("empty_delivery", "A delivery needs a note or at least one file.")
-    delivery = Delivery(case_id=case.id, party_id=party.id, note=note, created_at=now)
+    delivery = Delivery(case_id=case.id, party_id=key(party.id), note=note, created_at=now)
     s.add(delivery)
     s.flush()
     for f in files:
         s.add(
             DeliveryFile(
-                delivery_id=delivery.id,
+                delivery_id=key(delivery.id),
                 name=f.name,
                 size=f.size,
                 mime=f.mime,
@@ -368,9 +383,14 @@ def deliver(
 
 def deliveries(s: Session, case: Case) -> list[tuple[Delivery, list[DeliveryFile]]]:
     out = []
-    for d in s.exec(select(Delivery).where(Delivery.case_id == case.id).order_by(Delivery.id)):
+    for d in s.exec(select(Delivery).where(Delivery.case_id == case.id).order_by(col(Delivery.id))):
         out.append(
-            (d, list(s.exec(select(DeliveryFile).where(DeliveryFile.delivery_id == d.id).order_by(DeliveryFile.id))))
+            (
+                d,
+                list(
+                    s.exec(select(DeliveryFile).where(DeliveryFile.delivery_id == d.id).order_by(col(DeliveryFile.id)))
+                ),
+            )
         )
     return out
 
@@ -380,7 +400,7 @@ def approve(s: Session, actor: Actor, party: Party, case: Case, what: str, now: 
     require_open(case)
     if not what:
         raise MediationError("missing_argument", "Say what you approve, e.g. /approve 2 samples")
-    last = s.exec(select(Delivery).where(Delivery.case_id == case.id).order_by(Delivery.id.desc())).first()
+    last = s.exec(select(Delivery).where(Delivery.case_id == case.id).order_by(col(Delivery.id).desc())).first()
     same = s.exec(
         select(Approval).where(
             Approval.case_id == case.id, Approval.what == what, Approval.delivery_id == (last.id if last else None)
@@ -389,7 +409,7 @@ def approve(s: Session, actor: Actor, party: Party, case: Case, what: str, now: 
     if same is not None:  # a second press of the same button, or the same words again
         raise MediationError("already_approved", f"“{what}” is already approved on case {case.id}.")
     approval = Approval(
-        case_id=case.id, party_id=party.id, what=what, created_at=now, delivery_id=last.id if last else None
+        case_id=case.id, party_id=key(party.id), what=what, created_at=now, delivery_id=last.id if last else None
     )
     s.add(approval)
     s.flush()
@@ -398,7 +418,7 @@ def approve(s: Session, actor: Actor, party: Party, case: Case, what: str, now: 
 
 
 def approvals(s: Session, case: Case) -> list[Approval]:
-    return list(s.exec(select(Approval).where(Approval.case_id == case.id).order_by(Approval.id)))
+    return list(s.exec(select(Approval).where(Approval.case_id == case.id).order_by(col(Approval.id))))
 
 
 def add_request(
@@ -414,13 +434,15 @@ def add_request(
     require_party(s, case, party, role=Role.CLIENT, action="raise a change request")
     require_open(case)
     latest = s.exec(
-        select(ChangeRequest).where(ChangeRequest.case_id == case.id).order_by(ChangeRequest.id.desc())
+        select(ChangeRequest).where(ChangeRequest.case_id == case.id).order_by(col(ChangeRequest.id).desc())
     ).first()
     if latest is not None and latest.text.strip() == text.strip():  # a second press, or the same words again
         raise MediationError(
             "already_requested", f"That request is already recorded on case {case.id} (change request {latest.id})."
         )
-    req = ChangeRequest(case_id=case.id, party_id=party.id, text=text, source=source, scope=scope or {}, created_at=now)
+    req = ChangeRequest(
+        case_id=case.id, party_id=key(party.id), text=text, source=source, scope=scope or {}, created_at=now
+    )
     s.add(req)
     s.flush()
     audit.record(
@@ -435,7 +457,7 @@ def add_request(
 
 
 def requests(s: Session, case: Case) -> list[ChangeRequest]:
-    return list(s.exec(select(ChangeRequest).where(ChangeRequest.case_id == case.id).order_by(ChangeRequest.id)))
+    return list(s.exec(select(ChangeRequest).where(ChangeRequest.case_id == case.id).order_by(col(ChangeRequest.id))))
 
 
 def escalate(s: Session, actor: Actor, party: Party | None, case: Case, reason: str, now: datetime) -> Escalation:
@@ -481,17 +503,17 @@ def active_escalation(s: Session, case: Case) -> Escalation | None:
     return s.exec(
         select(Escalation)
         .where(Escalation.case_id == case.id, col(Escalation.status).in_(ESCALATION_PENDING))
-        .order_by(Escalation.id.desc())
+        .order_by(col(Escalation.id).desc())
     ).first()
 
 
 def status_data(s: Session, case: Case) -> dict:
     ms = members(s, case)
-    parties = {}
+    parties: dict[str, dict[str, str] | None] = {}
     for role in ROLES:
         m = ms.get(role)
         if m:
-            p = s.get(Party, m.party_id)
+            p = get_row(s, Party, m.party_id)
             parties[role] = {"name": p.display_name, "platform": m.platform}
         else:
             parties[role] = None
@@ -505,7 +527,7 @@ def status_data(s: Session, case: Case) -> dict:
         "currency": case.currency,
         "brief_agreed": brief_is_agreed(s, case),
         "brief_version": last.version if last else None,
-        "agreed_version": agreed_brief(s, case).version if case.agreed_brief_id else None,
+        "agreed_version": agreed.version if (agreed := agreed_brief(s, case)) else None,
         "parties": parties,
         "deliveries": len(deliveries(s, case)),
         "approvals": len(approvals(s, case)),

@@ -22,7 +22,7 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         memory = not u.database or u.database == ":memory:"
-        if not memory:
+        if not memory and u.database:
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
         # an in-memory database exists once per connection: keep exactly one
         extra = {"poolclass": StaticPool} if memory else {}

@@ -15,6 +15,7 @@ against the freelancer, and neutral otherwise (a neutral outcome still dilutes t
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -153,12 +154,13 @@ def success_score(
 ) -> float | None:
     """The party's score in `role`, 0..100 to one decimal; None with nothing counted yet.
     Without `now` the whole history counts (no clock, no window)."""
-    since = None if now is None else _aware(now) - timedelta(days=window_days)
+    until = None if now is None else _aware(now)
+    since = None if until is None else until - timedelta(days=window_days)
     total = good = bad = Decimal(0)
     for r in history:
         if r.party_role != role or not r.counted:
             continue
-        if since is not None and not (since <= _aware(r.at) <= _aware(now)):
+        if since is not None and until is not None and not (since <= _aware(r.at) <= until):
             continue
         value = Decimal(r.value)
         total += value
@@ -220,7 +222,7 @@ class FeedbackEffect:
     client_score_worst: float | None
     freelancer_score_range: tuple[float | None, float | None]
     client_score_range: tuple[float | None, float | None]
-    feedback_allowed: dict[str, bool | None]
+    feedback_allowed: Mapping[Role, bool | None]
     feedback_public: bool | None
     counts_in_score: bool | None
     double_blind_days: int

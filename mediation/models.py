@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel
 
 from .vocabulary import CaseState, EscalationStatus, TimerState
 
@@ -17,6 +17,25 @@ def _ts(index: bool = False, **kw) -> Any:
 
 def _json() -> Any:
     return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+def key(row_id: int | None) -> int:
+    """A written row's id. SQLModel types an autoincrement key as optional because it is None until
+    the row is flushed; this says the row has been."""
+    if row_id is None:
+        raise ValueError("the row has no id yet: flush the session first")
+    return row_id
+
+
+Row = TypeVar("Row", bound=SQLModel)
+
+
+def get_row(s: Session, model: type[Row], ident: Any, **kw: Any) -> Row:
+    """A row that must exist (one a foreign key or a claimed timer points to)."""
+    row = s.get(model, ident, **kw)
+    if row is None:
+        raise LookupError(f"no {model.__name__} {ident!r}")
+    return row
 
 
 class Party(SQLModel, table=True):

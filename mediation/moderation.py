@@ -13,7 +13,7 @@ from .clock import as_utc
 from .currency import quantize
 from .errors import MediationError
 from .feedback import OutcomeFacts, effect
-from .models import Case, Decision, Escalation, Identity, ModeratorNote, Party, Proposal
+from .models import Case, Decision, Escalation, Identity, ModeratorNote, Party, Proposal, get_row, key
 from .vocabulary import (
     DECISIONS,
     ESCALATION_PENDING,
@@ -35,7 +35,7 @@ def queue(s: Session, now: datetime) -> list[dict]:
     )
     out = []
     for e in rows:
-        case = s.get(Case, e.case_id)
+        case = get_row(s, Case, e.case_id)
         age = now - as_utc(e.created_at)
         out.append(
             {
@@ -111,7 +111,7 @@ def release(s: Session, mod: Actor, case: Case, now: datetime, to: tuple[str, st
         if _decided_by(s, esc.appeal_of) == to:
             raise MediationError("own_decision", "An appeal goes to a different moderator than the one who decided.")
         target = s.exec(select(Identity).where(Identity.platform == to[0], Identity.user_id == to[1])).first()
-        if target is not None and cases.role_of(s, case, s.get(Party, target.party_id)) is not None:
+        if target is not None and cases.role_of(s, case, get_row(s, Party, target.party_id)) is not None:
             raise MediationError("conflict_of_interest", "A party of the case cannot moderate it.")
         esc.moderator_platform, esc.moderator_user_id, esc.taken_at = to[0], to[1], now
         audit.record(
@@ -138,7 +138,7 @@ def appeal(
 ) -> Escalation:
     """One appeal per case, by a party, within the window, to a different moderator."""
     cases.require_party(s, case, party, action="appeal its decision")
-    decision = s.exec(select(Decision).where(Decision.case_id == case.id).order_by(Decision.id.desc())).first()
+    decision = s.exec(select(Decision).where(Decision.case_id == case.id).order_by(col(Decision.id).desc())).first()
     if decision is None or case.status != CaseState.DECIDED:
         raise MediationError("nothing_to_appeal", f"Case {case.id} has no moderator decision to appeal.")
     if s.exec(select(Escalation).where(Escalation.case_id == case.id, Escalation.appeal_of != None)).first():  # noqa: E711
@@ -165,7 +165,7 @@ def has_moderated(s: Session, platform: str, user_id: str) -> bool:
             select(AuditEntry.id)
             .where(
                 AuditEntry.actor == f"{platform}:{user_id}",
-                AuditEntry.action.in_(("moderation.taken", "moderation.decided")),
+                col(AuditEntry.action).in_(("moderation.taken", "moderation.decided")),
             )
             .limit(1)
         ).first()
@@ -219,7 +219,7 @@ def case_file(s: Session, case: Case, settings=None) -> dict:
         ],
         "proposals": [
             {"id": p.label, "round": p.round, "kind": p.kind, "superseded": p.superseded, "title": p.data.get("title")}
-            for p in s.exec(select(Proposal).where(Proposal.case_id == case.id).order_by(Proposal.id))
+            for p in s.exec(select(Proposal).where(Proposal.case_id == case.id).order_by(col(Proposal.id)))
         ],
         "votes": votes_of(s, case),
         "notes": [
@@ -228,7 +228,9 @@ def case_file(s: Session, case: Case, settings=None) -> dict:
                 "text": n.text,
                 "at": as_utc(n.created_at).isoformat(),
             }
-            for n in s.exec(select(ModeratorNote).where(ModeratorNote.case_id == case.id).order_by(ModeratorNote.id))
+            for n in s.exec(
+                select(ModeratorNote).where(ModeratorNote.case_id == case.id).order_by(col(ModeratorNote.id))
+            )
         ],
         "offers": offers_for_moderator(s, case, settings, decided) if settings else None,
         "decisions": [
@@ -239,7 +241,7 @@ def case_file(s: Session, case: Case, settings=None) -> dict:
                 "by": f"{d.moderator_platform}:{d.moderator_user_id}",
                 "at": as_utc(d.created_at).isoformat(),
             }
-            for d in s.exec(select(Decision).where(Decision.case_id == case.id).order_by(Decision.id))
+            for d in s.exec(select(Decision).where(Decision.case_id == case.id).order_by(col(Decision.id)))
         ],
     }
 
@@ -275,7 +277,7 @@ def decide(
     refund = quantize(implied, case.currency)
     decision = Decision(
         case_id=case.id,
-        escalation_id=esc.id,
+        escalation_id=key(esc.id),
         moderator_platform=mod.platform,
         moderator_user_id=mod.user_id,
         outcome=outcome,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from . import audit, cases
 from .cases import Actor
@@ -20,7 +20,7 @@ from .currency import parse_amount, quantize
 from .errors import MediationError
 from .feedback import OutcomeFacts, effect
 from .fees import split
-from .models import Agreement, Case, Offer, Party, Proposal, ProposalVote
+from .models import Agreement, Case, Offer, Party, Proposal, ProposalVote, key
 from .proposals import fees_under
 from .vocabulary import ROLES, CaseEvent, CaseState, EscalationStatus, Outcome, Role, outcome_for_refund
 
@@ -33,7 +33,9 @@ def current_proposal(s: Session, case: Case, label: str) -> Proposal:
         raise MediationError("missing_argument", "Say which proposal, e.g. /accept P1")
     rows = list(
         s.exec(
-            select(Proposal).where(Proposal.case_id == case.id, Proposal.label == label).order_by(Proposal.round.desc())
+            select(Proposal)
+            .where(Proposal.case_id == case.id, Proposal.label == label)
+            .order_by(col(Proposal.round).desc())
         )
     )
     if not rows:
@@ -148,7 +150,7 @@ def accept(
         raise MediationError("already_accepted", f"You already accepted {proposal.label}; waiting for the other party.")
     for other_vote in s.exec(
         select(ProposalVote)
-        .join(Proposal, Proposal.id == ProposalVote.proposal_id)
+        .join(Proposal, col(Proposal.id) == ProposalVote.proposal_id)
         .where(
             Proposal.case_id == case.id,
             Proposal.round == proposal.round,
@@ -159,7 +161,7 @@ def accept(
     ):
         other_vote.accepted, other_vote.reason = False, f"withdrawn for {proposal.label}"  # one choice at a time
         s.add(other_vote)
-    vote = votes.get(role) or ProposalVote(proposal_id=proposal.id, role=role, accepted=True, created_at=now)
+    vote = votes.get(role) or ProposalVote(proposal_id=key(proposal.id), role=role, accepted=True, created_at=now)
     vote.accepted, vote.reason, vote.created_at = True, f"feedback={clause}", now
     s.add(vote)
     audit.record(s, case.id, actor.tag, "proposal.accepted", {"proposal": proposal.label, "clause": clause}, now)
@@ -190,7 +192,7 @@ def reject(s: Session, actor: Actor, party: Party, case: Case, label: str, reaso
     cases.require_open(case)
     proposal = current_proposal(s, case, label)
     votes = _votes(s, proposal)
-    vote = votes.get(role) or ProposalVote(proposal_id=proposal.id, role=role, accepted=False, created_at=now)
+    vote = votes.get(role) or ProposalVote(proposal_id=key(proposal.id), role=role, accepted=False, created_at=now)
     vote.accepted, vote.reason, vote.created_at = False, reason, now
     s.add(vote)
     audit.record(s, case.id, actor.tag, "proposal.rejected", {"proposal": proposal.label, "reason": reason}, now)
@@ -200,7 +202,7 @@ def reject(s: Session, actor: Actor, party: Party, case: Case, label: str, reaso
 def votes_of(s: Session, case: Case) -> list[dict]:
     """Who accepted or rejected what, for the case file."""
     out = []
-    for p in s.exec(select(Proposal).where(Proposal.case_id == case.id).order_by(Proposal.id)):
+    for p in s.exec(select(Proposal).where(Proposal.case_id == case.id).order_by(col(Proposal.id))):
         for v in _votes(s, p).values():
             out.append(
                 {
@@ -228,7 +230,7 @@ class OfferResult:
 
 
 def current_round(s: Session, case: Case) -> int:
-    last = s.exec(select(Offer).where(Offer.case_id == case.id).order_by(Offer.round.desc())).first()
+    last = s.exec(select(Offer).where(Offer.case_id == case.id).order_by(col(Offer.round).desc())).first()
     if last is None:
         return 1
     both = s.exec(select(Offer).where(Offer.case_id == case.id, Offer.round == last.round)).all()
@@ -300,5 +302,5 @@ def offers_for_moderator(s: Session, case: Case, settings: Settings, decided: bo
         return None
     return [
         {"round": o.round, "role": o.role, "amount": o.amount}
-        for o in s.exec(select(Offer).where(Offer.case_id == case.id).order_by(Offer.round, Offer.role))
+        for o in s.exec(select(Offer).where(Offer.case_id == case.id).order_by(col(Offer.round), col(Offer.role)))
     ]

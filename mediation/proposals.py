@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from mediation.currency import MoneyError, currency_code, format_money, parse_amount, quantize
 from mediation.errors import MediationError
@@ -287,9 +287,7 @@ def _facts_summary(facts: CaseFacts) -> list[str]:
 
 
 def _unmet_clauses(facts: CaseFacts) -> list[str]:
-    return [
-        _quote(v.requirement, 60) for v in facts.verdicts if _verdict_score(v) is not None and _verdict_score(v) < 1
-    ]
+    return [_quote(v.requirement, 60) for v in facts.verdicts if (sc := _verdict_score(v)) is not None and sc < 1]
 
 
 def _met_clauses(facts: CaseFacts) -> list[str]:
@@ -384,7 +382,7 @@ def _drafts(facts: CaseFacts, compromise_share: Decimal) -> list[_Draft]:
         )
 
     derived = None if cov is None else quantize((1 - Decimal(str(cov))) * amount, code)
-    if derived is not None and 0 < derived < amount:
+    if cov is not None and derived is not None and 0 < derived < amount:
         pct = round((1 - cov) * 100)
         unmet_text = f" Not met: {', '.join(unmet[:4])}." if unmet else ""
         drafts.append(
@@ -563,7 +561,7 @@ def feedback_preview(
     if outcome not in OUTCOMES:
         raise MediationError("unknown_outcome", f"unknown outcome {outcome!r} (known: {', '.join(OUTCOMES)})")
     code = currency_code(currency)
-    kwargs = {} if max_amount is None else {"max_amount": max_amount}
+    kwargs: dict[str, Any] = {} if max_amount is None else {"max_amount": max_amount}
     value = parse_amount(amount if not isinstance(amount, float) else str(amount), code, **kwargs)
     notes = []
     refund = refund_for(outcome, value)  # None: the outcome leaves the amount open
@@ -583,7 +581,7 @@ def feedback_preview(
         hist_c = history_from_score(client_score, Role.CLIENT, prior, at)
         notes.append(f"client score {client_score:g} over {format_money(prior, code)} of past contracts")
     facts = OutcomeFacts(value, code, refund, disputed, now, window_days)
-    data = {
+    data: dict[str, Any] = {
         "type": ReplyKind.FEEDBACK_PREVIEW,
         "outcome": outcome,
         "settles_as": settled_kind(outcome, facts, policy) if outcome != Outcome.ESCALATE else None,
@@ -602,13 +600,13 @@ def feedback_preview(
                 k: [str(v) for v in sorted(getattr(s, k) for s in ends)]
                 for k in ("client_refund", "freelancer_net", "client_net_cost")
             }
-        else:
+        elif refund is not None:  # every other outcome fixes its refund, or one was assumed above
             data["money"] = split(value, code, refund, schedule).to_data()
     data["comparison_policy"] = None
     if comparison is not None:
         comp_c, comp_f = comparison_histories if comparison_histories is not None else (hist_c, hist_f)
         comp = effect(outcome, facts, comparison, list(comp_c), list(comp_f)).to_data()
-        if fees is not None and outcome != Outcome.ESCALATE:
+        if fees is not None and outcome != Outcome.ESCALATE and refund is not None:
             cm = split(value, code, refund, fees_under(fees, comparison))
             comp["freelancer_net"], comp["client_net_cost"] = str(cm.freelancer_net), str(cm.client_net_cost)
         data["comparison_policy"] = comp

@@ -20,7 +20,7 @@ from .errors import MediationError
 from .feedback import FeedbackPolicy, OutcomeFacts, OutcomeRecord, outcome_record
 from .inspection import Limits, inspect_file
 from .models import Agreement, Case, CaseMember, Decision, Identity, Party, Proposal
-from .proposals import CaseFacts, ScopeFlag, propose
+from .proposals import CaseFacts, ScopeFlag, Verdict, propose
 from .vocabulary import CLOSED, CaseEvent, Outcome, Role
 
 SILENCE_MIN_DAYS = 1
@@ -72,15 +72,15 @@ def case_assessment(
 
 def _last_activity(s: Session, case: Case) -> dict[str, datetime]:
     """When each side last did anything on the case, from the audit trail."""
-    tags = {}
+    tags: dict[str, str] = {}
     for role, m in cases.members(s, case).items():
         for ident in s.exec(select(Identity).where(Identity.party_id == m.party_id)):
             tags[f"{ident.platform}:{ident.user_id}"] = role
     last: dict[str, datetime] = {}
     for e in audit.entries(s, case.id):
-        role = tags.get(e.actor)
-        if role and e.action not in _REACTIONS:
-            last[role] = as_utc(e.at)
+        who = tags.get(e.actor)
+        if who and e.action not in _REACTIONS:
+            last[who] = as_utc(e.at)
     return last
 
 
@@ -92,14 +92,14 @@ def silence(s: Session, case: Case, now: datetime) -> tuple[str | None, int]:
     last = _last_activity(s, case)
     if len(last) < 2 or last[Role.CLIENT] == last[Role.FREELANCER]:
         return None, 0
-    role = min(last, key=last.get)
+    role = min(last, key=last.__getitem__)
     days = (now - last[role]).days
     return (role, days) if days >= SILENCE_MIN_DAYS else (None, 0)
 
 
 def outcome_of(s: Session, case: Case) -> tuple[str, Decimal, datetime] | None:
     """How a closed case ended: (outcome kind, client refund, when)."""
-    decision = s.exec(select(Decision).where(Decision.case_id == case.id).order_by(Decision.id.desc())).first()
+    decision = s.exec(select(Decision).where(Decision.case_id == case.id).order_by(col(Decision.id).desc())).first()
     if decision:
         return decision.outcome, Decimal(decision.amount or 0), as_utc(decision.created_at)
     agreement = s.exec(select(Agreement).where(Agreement.case_id == case.id)).first()
@@ -115,7 +115,7 @@ def history(
     out = []
     rows = s.exec(
         select(Case)
-        .join(CaseMember, CaseMember.case_id == Case.id)
+        .join(CaseMember, col(CaseMember.case_id) == Case.id)
         .where(CaseMember.party_id == party_id, CaseMember.role == role, Case.id != exclude)
         .where(col(Case.status).in_(tuple(CLOSED)))
     )
@@ -131,7 +131,7 @@ def history(
             now=at,
             window_days=settings.feedback.score_window_days,
         )
-        rec = outcome_record(kind, role, facts, policy)
+        rec = outcome_record(kind, Role(role), facts, policy)
         if rec is not None:
             out.append(rec)
     return out
@@ -179,7 +179,7 @@ def case_facts(
         amount=Decimal(case.amount),
         currency=case.currency,
         coverage=assessment.coverage if assessment else None,
-        verdicts=list(assessment.verdicts()) if assessment else [],
+        verdicts=[Verdict(*v) for v in assessment.verdicts()] if assessment else [],
         on_time=assessment.on_time if assessment else None,
         approvals=[a.what for a in cases.approvals(s, case)],
         scope_flags=scope_flags(s, case),
@@ -229,11 +229,13 @@ def make_proposals(
             s.add(p)
     round_ = max((p.round for p in earlier), default=0) + 1
     items = []
-    for n, p in enumerate(ranked, start=len(earlier) + 1):  # ids never repeat, so an old button stays old
-        item = p.to_data()
+    for n, ranked_one in enumerate(ranked, start=len(earlier) + 1):  # ids never repeat: an old button stays old
+        item = ranked_one.to_data()
         item["id"] = f"P{n}"
         items.append(item)
-        s.add(Proposal(case_id=case.id, label=item["id"], round=round_, kind=p.kind, data=item, created_at=now))
+        s.add(
+            Proposal(case_id=case.id, label=item["id"], round=round_, kind=ranked_one.kind, data=item, created_at=now)
+        )
     audit.record(
         s,
         case.id,
@@ -250,7 +252,7 @@ def current_proposals(s: Session, case: Case) -> list[Proposal]:
         s.exec(
             select(Proposal)
             .where(Proposal.case_id == case.id, Proposal.superseded == False)  # noqa: E712
-            .order_by(Proposal.id)
+            .order_by(col(Proposal.id))
         )
     )
 

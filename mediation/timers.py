@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from . import audit, cases
 from .clock import as_utc
 from .config import Settings
-from .models import AuditEntry, Case, Delivery, Offer, Timer
+from .models import AuditEntry, Case, Delivery, Offer, Timer, get_row
 from .vocabulary import (
     CLOSED,
     CaseEvent,
@@ -31,7 +31,7 @@ from .vocabulary import (
 )
 
 K = TimerKind
-WHAT = {
+WHAT: dict[str, str] = {
     K.BRIEF_AGREEMENT: "agree the brief",
     K.REVIEW: "review the delivery (approve, ask for changes or dispute)",
     K.DISPUTE_ANSWER: "answer the dispute (accept or reject a proposal, or make an offer)",
@@ -44,7 +44,7 @@ def _latest_action(s: Session, case: Case, action: str) -> datetime | None:
     e = s.exec(
         select(AuditEntry)
         .where(AuditEntry.chain == case.id, AuditEntry.action == action)
-        .order_by(AuditEntry.seq.desc())
+        .order_by(col(AuditEntry.seq).desc())
     ).first()
     return as_utc(e.at) if e else None
 
@@ -77,14 +77,16 @@ def desired(s: Session, case: Case, settings: Settings) -> dict[TimerKind, datet
         moves = [t for t in (_latest_action(s, case, a) for a in _DISPUTE_MOVES) if t is not None]
         if moves:  # each step of the negotiation gives the parties time again
             out[K.DISPUTE_ANSWER] = max(moves) + days(d.dispute_answer_days)
-        offers = list(s.exec(select(Offer).where(Offer.case_id == case.id).order_by(Offer.round.desc(), Offer.id)))
+        offers = list(
+            s.exec(select(Offer).where(Offer.case_id == case.id).order_by(col(Offer.round).desc(), col(Offer.id)))
+        )
         if offers:
             last_round = [o for o in offers if o.round == offers[0].round]
             if len(last_round) == 1:  # one side waits for the other
                 out[K.OFFER_ROUND] = as_utc(last_round[0].created_at) + days(d.offer_round_days)
                 out.pop(K.DISPUTE_ANSWER, None)
         return out
-    last = s.exec(select(Delivery).where(Delivery.case_id == case.id).order_by(Delivery.id.desc())).first()
+    last = s.exec(select(Delivery).where(Delivery.case_id == case.id).order_by(col(Delivery.id).desc())).first()
     if last is not None:
         return {K.REVIEW: as_utc(last.created_at) + days(d.review_days)}
     return {}
@@ -97,10 +99,10 @@ def sync(s: Session, case: Case, settings: Settings, now: datetime) -> None:
         t.kind: t for t in s.exec(select(Timer).where(Timer.case_id == case.id, Timer.state == TimerState.PENDING))
     }
     before = timedelta(days=settings.deadlines.remind_before_days)
-    for kind, timer in pending.items():
+    for kind, stale in pending.items():
         if kind not in want:
-            timer.state = TimerState.CANCELLED
-            s.add(timer)
+            stale.state = TimerState.CANCELLED
+            s.add(stale)
     fired = {
         (t.kind, as_utc(t.due_at))
         for t in s.exec(select(Timer).where(Timer.case_id == case.id, Timer.state == TimerState.FIRED))
@@ -139,7 +141,7 @@ class Fired:
 
 
 def fire(s: Session, timer: Timer, settings: Settings, now: datetime) -> Fired:
-    case = s.get(Case, timer.case_id, with_for_update=True)
+    case = get_row(s, Case, timer.case_id, with_for_update=True)
     actor = cases.Actor(Platform.SYSTEM, "clock", "Mediator", "-")
     if as_utc(timer.due_at) > now:  # only the reminder is due
         timer.reminded = True
@@ -199,35 +201,39 @@ def fire(s: Session, timer: Timer, settings: Settings, now: datetime) -> Fired:
             DeadlineAction.MODERATORS_REMINDED,
             f"No moderator decision on case {case.id} after {days:g} days: the moderators have been reminded.",
         )
-    reason = {
+    reasons: dict[str, str] = {
         K.REVIEW: f"the client objected to the delivery and then said nothing for {days:g} days",
         K.DISPUTE_ANSWER: f"nobody moved the dispute forward (an answer, an offer or a settlement) for {days:g} days",
         K.OFFER_ROUND: f"a blind offer was not answered within {days:g} days",
-    }[timer.kind]
+    }
+    reason = reasons[timer.kind]
     cases.escalate(s, actor, None, case, reason, now)
     return Fired(case.id, timer.kind, DeadlineAction.ESCALATED, f"Case {case.id} goes to a moderator: {reason}.")
 
 
 def _days(timer: Timer, settings: Settings) -> float:
     d = settings.deadlines
-    return {
+    per_kind: dict[str, float] = {
         K.BRIEF_AGREEMENT: d.brief_agreement_days,
         K.REVIEW: d.review_days,
         K.DISPUTE_ANSWER: d.dispute_answer_days,
         K.OFFER_ROUND: d.offer_round_days,
         K.MODERATOR_DECISION: d.moderator_decision_days,
-    }[timer.kind]
+    }
+    return per_kind[timer.kind]
 
 
 def _client_objected(s: Session, case: Case) -> bool:
     """Whether the client spoke up after the last delivery (a change request, or anything said in the
     case chat) without approving: then the client was not silent, and a person should look."""
-    last = s.exec(select(Delivery).where(Delivery.case_id == case.id).order_by(Delivery.id.desc())).first()
+    last = s.exec(select(Delivery).where(Delivery.case_id == case.id).order_by(col(Delivery.id).desc())).first()
     if last is None:
         return False
     spoke = approved = False
     for e in s.exec(
-        select(AuditEntry).where(AuditEntry.chain == case.id, AuditEntry.at >= last.created_at).order_by(AuditEntry.seq)
+        select(AuditEntry)
+        .where(AuditEntry.chain == case.id, AuditEntry.at >= last.created_at)
+        .order_by(col(AuditEntry.seq))
     ):
         if e.action == "request.added" or (e.action == "message" and e.detail.get("role") == Role.CLIENT):
             spoke, approved = True, False
