@@ -184,9 +184,9 @@ def history_from_score(score: float, role: Role, total_value: Decimal, at: datet
         raise ValueError("past contract value must be more than zero")
     s = Decimal(str(score)) / 100
     good = total * (1 + s) / 2
-    records = [OutcomeRecord(role, "release_full", good, at)]
+    records = [OutcomeRecord(role, Outcome.RELEASE_FULL, good, at)]
     if total - good > 0:
-        records.append(OutcomeRecord(role, "full_refund", total - good, at, negative=True))
+        records.append(OutcomeRecord(role, Outcome.FULL_REFUND, total - good, at, negative=True))
     return records
 
 
