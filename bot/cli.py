@@ -8,6 +8,7 @@ import sys
 import typer
 
 from mediation.config import ConfigError, Settings, load_settings
+from mediation.vocabulary import Platform
 
 app = typer.Typer(
     help="Mediator: a chat bot that mediates disputes between clients and freelancers.",
@@ -91,11 +92,11 @@ def run(
 
     settings = settings_or_exit(config, db)
     names = [p.strip().lower() for p in platform.split(",") if p.strip()]
-    unknown = [p for p in names if p not in {"console", "telegram", "discord"}]
+    unknown = [p for p in names if p not in {Platform.CONSOLE, Platform.TELEGRAM, Platform.DISCORD}]
     if unknown or not names:
         typer.echo(f"unknown platform: {', '.join(unknown) or '(none)'}; use console, telegram or discord", err=True)
         raise typer.Exit(2)
-    setup_logging(settings, quiet=names == ["console"])
+    setup_logging(settings, quiet=names == [Platform.CONSOLE])
     try:
         asyncio.run(run_platforms(_engine(settings), settings, names))
     except KeyboardInterrupt:

@@ -25,9 +25,10 @@ from mediation import audit, cases, settlement, timers
 from mediation.cases import Actor
 from mediation.clock import Clock
 from mediation.config import Settings
-from mediation.db import Store
+from mediation.db import Store, UnitOfWork
 from mediation.errors import MediationError
 from mediation.models import Case, Party, SeenEvent, Timer
+from mediation.vocabulary import DeadlineAction, ReplyKind, TimerState, is_local
 
 from . import replies
 from .commands import Command, Registry, parse
@@ -120,7 +121,7 @@ class Engine:
         if not text.startswith("/"):
             return self._chat(incoming) if text else []
         spec, rest = self.registry.lookup(text)
-        if spec is None or (spec.console_only and incoming.platform != "console"):
+        if spec is None or (spec.console_only and not is_local(incoming.platform)):
             return [replies.unknown_command(text, self.registry)]
         cmd = parse(spec, rest)
         actor = self._actor(incoming)
@@ -205,8 +206,8 @@ class Engine:
             log.exception("chat scanning failed")
             return []
 
-    def _sync_deadlines(self, s: Session, now: datetime) -> None:
-        for case_id in s.info.pop("touched_cases", ()):
+    def _sync_deadlines(self, s: UnitOfWork, now: datetime) -> None:
+        for case_id in s.changes.take_cases():
             case = s.get(Case, case_id)
             if case is not None:
                 timers.sync(s, case, self.settings, now)
@@ -221,20 +222,20 @@ class Engine:
             try:
                 with self.store.transaction() as s:
                     timer = s.get(Timer, timer_id)
-                    if timer is None or timer.state != "pending":
+                    if timer is None or timer.state != TimerState.PENDING:
                         continue
                     fired = timers.fire(s, timer, self.settings, now)
                     case = s.get(Case, fired.case_id)
                     # an escalation by deadline is an escalation like any other (moderators' channels hear it)
-                    kind = "escalated" if fired.action == "escalated" else "deadline"
+                    kind = ReplyKind.ESCALATED if fired.action == DeadlineAction.ESCALATED else ReplyKind.DEADLINE
                     notice = replies.notice(
                         kind, fired.text, case_id=fired.case_id, kind=fired.kind, action=fired.action, reason=fired.text
                     )
                     out += [dataclasses.replace(notice, to=to) for to in party_chats(s, case)]
-                    if fired.action == "moderators_reminded":
+                    if fired.action == DeadlineAction.MODERATORS_REMINDED:
                         out += self._to_moderators(
                             replies.notice(
-                                "deadline", fired.text, case_id=case.id, kind=fired.kind, action=fired.action
+                                ReplyKind.DEADLINE, fired.text, case_id=case.id, kind=fired.kind, action=fired.action
                             )
                         )
                     self._sync_deadlines(s, now)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from mediation.vocabulary import ReplyKind, is_local
+
 from .commands import Registry
 from .messages import Option, Reply
 
 
 def error(code: str, message: str) -> Reply:
-    return Reply(text=message, data={"type": "error", "code": code, "message": message})
+    return Reply(text=message, data={"type": ReplyKind.ERROR, "code": code, "message": message})
 
 
 def unknown_command(line: str, registry: Registry) -> Reply:
@@ -24,12 +26,12 @@ def help_reply(registry: Registry, platform: str, is_moderator: bool) -> Reply:
     shown = [
         spec
         for spec in registry.specs.values()
-        if not (spec.console_only and platform != "console") and not (spec.moderator and not is_moderator)
+        if not (spec.console_only and not is_local(platform)) and not (spec.moderator and not is_moderator)
     ]
     return Reply(
         text="\n".join(f"{spec.usage} — {spec.summary}" for spec in shown),
         title="Mediator commands",
-        data={"type": "help", "commands": [spec.word for spec in shown]},
+        data={"type": ReplyKind.HELP, "commands": [spec.word for spec in shown]},
     )
 
 
@@ -44,7 +46,7 @@ def case_created(status: dict, invite_code: str, invite_role: str) -> Reply:
     return Reply(
         text=text,
         title=f"Case {cid}",
-        data={"type": "case_created", "case_id": cid, "invite_code": invite_code, "invite_role": invite_role},
+        data={"type": ReplyKind.CASE_CREATED, "case_id": cid, "invite_code": invite_code, "invite_role": invite_role},
     )
 
 

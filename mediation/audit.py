@@ -7,9 +7,10 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from .clock import as_utc
+from .db import changes_of
 from .models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
@@ -30,7 +31,7 @@ def _digest(chain: str, seq: int, at: datetime, actor: str, action: str, detail:
 def record(session: Session, case_id: str | None, actor: str, action: str, detail: dict, at: datetime) -> AuditEntry:
     chain = case_id or NO_CASE
     last = session.exec(
-        select(AuditEntry).where(AuditEntry.chain == chain).order_by(AuditEntry.seq.desc()).limit(1)
+        select(AuditEntry).where(AuditEntry.chain == chain).order_by(col(AuditEntry.seq).desc()).limit(1)
     ).first()
     seq = last.seq + 1 if last else 1
     prev = last.hash if last else GENESIS
@@ -51,7 +52,9 @@ def record(session: Session, case_id: str | None, actor: str, action: str, detai
         head = AuditHead(chain=chain, seq=seq, hash=entry.hash)
     head.seq, head.hash = seq, entry.hash
     session.add(head)
-    session.info.setdefault("touched_cases", set()).add(chain)  # deadlines follow state changes
+    changes = changes_of(session)
+    if changes is not None and case_id:
+        changes.touch(chain)  # deadlines follow state changes
     return entry
 
 
@@ -64,7 +67,7 @@ class AuditProblem:
 
 def verify(session: Session, case_id: str | None = None) -> list[AuditProblem]:
     """Recompute every chain (or one case's); an empty list means intact."""
-    query = select(AuditEntry).order_by(AuditEntry.chain, AuditEntry.seq)
+    query = select(AuditEntry).order_by(col(AuditEntry.chain), col(AuditEntry.seq))
     if case_id:
         query = query.where(AuditEntry.chain == case_id)
     problems: list[AuditProblem] = []
@@ -90,4 +93,4 @@ def verify(session: Session, case_id: str | None = None) -> list[AuditProblem]:
 
 
 def entries(session: Session, case_id: str) -> list[AuditEntry]:
-    return list(session.exec(select(AuditEntry).where(AuditEntry.chain == case_id).order_by(AuditEntry.seq)))
+    return list(session.exec(select(AuditEntry).where(AuditEntry.chain == case_id).order_by(col(AuditEntry.seq))))

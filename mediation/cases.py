@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from . import audit
 from .errors import MediationError
@@ -27,10 +27,21 @@ from .models import (
     Escalation,
     Identity,
     Party,
+    get_row,
+    key,
+)
+from .vocabulary import (
+    BRIEF_FROZEN,
+    CLOSED,
+    ESCALATION_PENDING,
+    ROLES,
+    CaseEvent,
+    ReplyKind,
+    Role,
+    is_local,
+    next_state,
 )
 
-ROLES = ("client", "freelancer")
-CLOSED = {"settled", "decided", "cancelled"}
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
@@ -40,7 +51,7 @@ def cases_of_user(s: Session, platform: str, user_id: str) -> list[tuple[str, st
     if ident is None:
         return []
     rows = s.exec(
-        select(Case).join(CaseMember, CaseMember.case_id == Case.id).where(CaseMember.party_id == ident.party_id)
+        select(Case).join(CaseMember, col(CaseMember.case_id) == Case.id).where(CaseMember.party_id == ident.party_id)
     ).all()
     return [(c.id, c.title, c.status) for c in rows]
 
@@ -64,15 +75,24 @@ def _code(n: int) -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(n))
 
 
-def other_role(role: str) -> str:
-    return "freelancer" if role == "client" else "client"
+def other_role(role: str) -> Role:
+    return Role(role).other
 
 
-def check_role(role: str | None) -> str:
+def check_role(role: str | None) -> Role:
     role = (role or "").strip().lower()
     if role not in ROLES:
         raise MediationError("bad_role", "role must be client or freelancer (role=client or role=freelancer)")
-    return role
+    return Role(role)
+
+
+def advance(case: Case, event: CaseEvent) -> bool:
+    """Move the case along the lifecycle table; an event that does not apply changes nothing."""
+    to = next_state(case.status, event)
+    if to is None:
+        return False
+    case.status = to
+    return True
 
 
 def party_for(s: Session, actor: Actor, now: datetime) -> Party:
@@ -83,13 +103,16 @@ def party_for(s: Session, actor: Actor, now: datetime) -> Party:
         if actor.name and ident.display_name != actor.name:
             ident.display_name = actor.name
             s.add(ident)
-        return s.get(Party, ident.party_id)
+        return get_row(s, Party, ident.party_id)
     party = Party(display_name=actor.name or actor.user_id, created_at=now)
     s.add(party)
     s.flush()
     s.add(
         Identity(
-            party_id=party.id, platform=actor.platform, user_id=actor.user_id, display_name=actor.name or actor.user_id
+            party_id=key(party.id),
+            platform=actor.platform,
+            user_id=actor.user_id,
+            display_name=actor.name or actor.user_id,
         )
     )
     return party
@@ -132,7 +155,7 @@ def require_open(case: Case) -> None:
 
 
 def bind_chat(s: Session, actor: Actor, case: Case) -> None:
-    if actor.private and actor.platform != "console":
+    if actor.private and not is_local(actor.platform):
         return
     binding = s.get(ChatBinding, (actor.platform, actor.chat_id))
     if binding:
@@ -155,7 +178,7 @@ def resolve_case(s: Session, actor: Actor, party: Party, case_id: str | None = N
     if bound:
         return bound
     mine = s.exec(
-        select(Case).join(CaseMember, CaseMember.case_id == Case.id).where(CaseMember.party_id == party.id)
+        select(Case).join(CaseMember, col(CaseMember.case_id) == Case.id).where(CaseMember.party_id == party.id)
     ).all()
     open_ = [c for c in mine if c.status not in CLOSED]
     if len(open_) == 1:
@@ -167,7 +190,7 @@ def resolve_case(s: Session, actor: Actor, party: Party, case_id: str | None = N
 
 
 def create_case(
-    s: Session, actor: Actor, party: Party, title: str, amount: str, currency: str, role: str, now: datetime
+    s: Session, actor: Actor, party: Party, *, title: str, amount: str, currency: str, role: str, now: datetime
 ) -> Case:
     while True:
         case_id = "C" + _code(5)
@@ -179,7 +202,7 @@ def create_case(
         amount=amount,
         currency=currency,
         created_at=now,
-        created_by=party.id,
+        created_by=key(party.id),
         invite_code=f"{_code(5)}-{_code(5)}",
         invite_role=other_role(role),
     )
@@ -187,7 +210,12 @@ def create_case(
     s.flush()
     s.add(
         CaseMember(
-            case_id=case.id, party_id=party.id, role=role, platform=actor.platform, chat_id=actor.chat_id, joined_at=now
+            case_id=case.id,
+            party_id=key(party.id),
+            role=role,
+            platform=actor.platform,
+            chat_id=actor.chat_id,
+            joined_at=now,
         )
     )
     bind_chat(s, actor, case)
@@ -225,11 +253,16 @@ def join_case(s: Session, actor: Actor, party: Party, code: str, role: str, now:
         raise MediationError("wrong_role", f"This invitation is for the {case.invite_role} of case {case.id}.")
     require_open(case)
     case.invite_used_at = now
-    case.status = "briefing"
+    advance(case, CaseEvent.JOINED)
     s.add(case)
     s.add(
         CaseMember(
-            case_id=case.id, party_id=party.id, role=role, platform=actor.platform, chat_id=actor.chat_id, joined_at=now
+            case_id=case.id,
+            party_id=key(party.id),
+            role=role,
+            platform=actor.platform,
+            chat_id=actor.chat_id,
+            joined_at=now,
         )
     )
     bind_chat(s, actor, case)
@@ -238,7 +271,7 @@ def join_case(s: Session, actor: Actor, party: Party, code: str, role: str, now:
 
 
 def briefs(s: Session, case: Case) -> list[BriefVersion]:
-    return list(s.exec(select(BriefVersion).where(BriefVersion.case_id == case.id).order_by(BriefVersion.version)))
+    return list(s.exec(select(BriefVersion).where(BriefVersion.case_id == case.id).order_by(col(BriefVersion.version))))
 
 
 def latest_brief(s: Session, case: Case) -> BriefVersion | None:
@@ -253,16 +286,18 @@ def agreed_brief(s: Session, case: Case) -> BriefVersion | None:
 def propose_brief(s: Session, actor: Actor, party: Party, case: Case, text: str, now: datetime) -> BriefVersion:
     role = require_party(s, case, party, action="propose the brief")
     require_open(case)
-    if case.status in {"disputed", "escalated"}:
+    if case.status in BRIEF_FROZEN:
         raise MediationError("case_disputed", "The brief cannot change while the case is in dispute.")
     last = latest_brief(s, case)
     version = BriefVersion(
-        case_id=case.id, version=(last.version + 1) if last else 1, text=text, proposed_by=party.id, created_at=now
+        case_id=case.id, version=(last.version + 1) if last else 1, text=text, proposed_by=key(party.id), created_at=now
     )
     setattr(version, f"{role}_agreed_at", now)  # proposing a text is agreeing to it
     s.add(version)
     if case.agreed_brief_id is not None:
-        case.status = "briefing"  # an amendment needs a new agreement; the old one stays pinned until then
+        advance(
+            case, CaseEvent.BRIEF_AMENDED
+        )  # an amendment needs a new agreement; the old one stays pinned until then
         s.add(case)
     s.flush()
     audit.record(s, case.id, actor.tag, "brief.proposed", {"version": version.version, "text": text}, now)
@@ -285,8 +320,8 @@ def agree_brief(s: Session, actor: Actor, party: Party, case: Case, now: datetim
     s.add(last)
     if last.client_agreed_at and last.freelancer_agreed_at:
         case.agreed_brief_id = last.id
-        if case.status in {"open", "briefing"}:
-            case.status = "delivered" if deliveries(s, case) else "active"
+        if advance(case, CaseEvent.BRIEF_AGREED) and deliveries(s, case):
+            advance(case, CaseEvent.DELIVERED)
         s.add(case)
     audit.record(s, case.id, actor.tag, "brief.agreed", {"version": last.version, "role": role}, now)
     return last
@@ -308,7 +343,7 @@ class StoredFile:
 
 def check_delivery(s: Session, case: Case, party: Party, note: str, has_files: bool) -> None:
     """Why this party may not deliver on this case now, as a MediationError; None if it may."""
-    require_party(s, case, party, role="freelancer", action="deliver")
+    require_party(s, case, party, role=Role.FREELANCER, action="deliver")
     require_open(case)
     if not case.agreed_brief_id:
         raise MediationError("no_agreed_brief", "Agree the brief with /brief agree before delivering.")
@@ -320,13 +355,13 @@ def deliver(
     s: Session, actor: Actor, party: Party, case: Case, note: str, files: list[StoredFile], now: datetime
 ) -> Delivery:
     check_delivery(s, case, party, note, bool(files))
-    delivery = Delivery(case_id=case.id, party_id=party.id, note=note, created_at=now)
+    delivery = Delivery(case_id=case.id, party_id=key(party.id), note=note, created_at=now)
     s.add(delivery)
     s.flush()
     for f in files:
         s.add(
             DeliveryFile(
-                delivery_id=delivery.id,
+                delivery_id=key(delivery.id),
                 name=f.name,
                 size=f.size,
                 mime=f.mime,
@@ -334,8 +369,7 @@ def deliver(
                 stored_path=f.stored_path,
             )
         )
-    if case.status in {"active", "briefing"}:
-        case.status = "delivered"
+    if advance(case, CaseEvent.DELIVERED):
         s.add(case)
     audit.record(
         s,
@@ -354,19 +388,24 @@ def deliver(
 
 def deliveries(s: Session, case: Case) -> list[tuple[Delivery, list[DeliveryFile]]]:
     out = []
-    for d in s.exec(select(Delivery).where(Delivery.case_id == case.id).order_by(Delivery.id)):
+    for d in s.exec(select(Delivery).where(Delivery.case_id == case.id).order_by(col(Delivery.id))):
         out.append(
-            (d, list(s.exec(select(DeliveryFile).where(DeliveryFile.delivery_id == d.id).order_by(DeliveryFile.id))))
+            (
+                d,
+                list(
+                    s.exec(select(DeliveryFile).where(DeliveryFile.delivery_id == d.id).order_by(col(DeliveryFile.id)))
+                ),
+            )
         )
     return out
 
 
 def approve(s: Session, actor: Actor, party: Party, case: Case, what: str, now: datetime) -> Approval:
-    require_party(s, case, party, role="client", action="approve work")
+    require_party(s, case, party, role=Role.CLIENT, action="approve work")
     require_open(case)
     if not what:
         raise MediationError("missing_argument", "Say what you approve, e.g. /approve 2 samples")
-    last = s.exec(select(Delivery).where(Delivery.case_id == case.id).order_by(Delivery.id.desc())).first()
+    last = s.exec(select(Delivery).where(Delivery.case_id == case.id).order_by(col(Delivery.id).desc())).first()
     same = s.exec(
         select(Approval).where(
             Approval.case_id == case.id, Approval.what == what, Approval.delivery_id == (last.id if last else None)
@@ -375,7 +414,7 @@ def approve(s: Session, actor: Actor, party: Party, case: Case, what: str, now: 
     if same is not None:  # a second press of the same button, or the same words again
         raise MediationError("already_approved", f"“{what}” is already approved on case {case.id}.")
     approval = Approval(
-        case_id=case.id, party_id=party.id, what=what, created_at=now, delivery_id=last.id if last else None
+        case_id=case.id, party_id=key(party.id), what=what, created_at=now, delivery_id=last.id if last else None
     )
     s.add(approval)
     s.flush()
@@ -384,7 +423,7 @@ def approve(s: Session, actor: Actor, party: Party, case: Case, what: str, now: 
 
 
 def approvals(s: Session, case: Case) -> list[Approval]:
-    return list(s.exec(select(Approval).where(Approval.case_id == case.id).order_by(Approval.id)))
+    return list(s.exec(select(Approval).where(Approval.case_id == case.id).order_by(col(Approval.id))))
 
 
 def add_request(
@@ -397,16 +436,18 @@ def add_request(
     source: str = "command",
     scope: dict | None = None,
 ) -> ChangeRequest:
-    require_party(s, case, party, role="client", action="raise a change request")
+    require_party(s, case, party, role=Role.CLIENT, action="raise a change request")
     require_open(case)
     latest = s.exec(
-        select(ChangeRequest).where(ChangeRequest.case_id == case.id).order_by(ChangeRequest.id.desc())
+        select(ChangeRequest).where(ChangeRequest.case_id == case.id).order_by(col(ChangeRequest.id).desc())
     ).first()
     if latest is not None and latest.text.strip() == text.strip():  # a second press, or the same words again
         raise MediationError(
             "already_requested", f"That request is already recorded on case {case.id} (change request {latest.id})."
         )
-    req = ChangeRequest(case_id=case.id, party_id=party.id, text=text, source=source, scope=scope or {}, created_at=now)
+    req = ChangeRequest(
+        case_id=case.id, party_id=key(party.id), text=text, source=source, scope=scope or {}, created_at=now
+    )
     s.add(req)
     s.flush()
     audit.record(
@@ -421,7 +462,7 @@ def add_request(
 
 
 def requests(s: Session, case: Case) -> list[ChangeRequest]:
-    return list(s.exec(select(ChangeRequest).where(ChangeRequest.case_id == case.id).order_by(ChangeRequest.id)))
+    return list(s.exec(select(ChangeRequest).where(ChangeRequest.case_id == case.id).order_by(col(ChangeRequest.id))))
 
 
 def escalate(s: Session, actor: Actor, party: Party | None, case: Case, reason: str, now: datetime) -> Escalation:
@@ -432,17 +473,24 @@ def escalate(s: Session, actor: Actor, party: Party | None, case: Case, reason: 
         raise MediationError("missing_argument", "Say why, e.g. /escalate the client stopped answering")
     if active_escalation(s, case):
         raise MediationError("already_escalated", f"Case {case.id} is already with the moderators.")
-    return queue_for_moderators(s, actor, party, case, reason, now)
+    return queue_for_moderators(s, actor, party, case, reason=reason, now=now)
 
 
 def queue_for_moderators(
-    s: Session, actor: Actor, party: Party | None, case: Case, reason: str, now: datetime, appeal_of: int | None = None
+    s: Session,
+    actor: Actor,
+    party: Party | None,
+    case: Case,
+    *,
+    reason: str,
+    now: datetime,
+    appeal_of: int | None = None,
 ) -> Escalation:
     esc = Escalation(
         case_id=case.id, party_id=party.id if party else None, reason=reason, created_at=now, appeal_of=appeal_of
     )
     s.add(esc)
-    case.status = "escalated"
+    advance(case, CaseEvent.APPEALED if appeal_of else CaseEvent.ESCALATED)
     s.add(case)
     s.flush()
     audit.record(
@@ -459,24 +507,24 @@ def queue_for_moderators(
 def active_escalation(s: Session, case: Case) -> Escalation | None:
     return s.exec(
         select(Escalation)
-        .where(Escalation.case_id == case.id, Escalation.status.in_(("queued", "taken")))
-        .order_by(Escalation.id.desc())
+        .where(Escalation.case_id == case.id, col(Escalation.status).in_(ESCALATION_PENDING))
+        .order_by(col(Escalation.id).desc())
     ).first()
 
 
 def status_data(s: Session, case: Case) -> dict:
     ms = members(s, case)
-    parties = {}
+    parties: dict[str, dict[str, str] | None] = {}
     for role in ROLES:
         m = ms.get(role)
         if m:
-            p = s.get(Party, m.party_id)
+            p = get_row(s, Party, m.party_id)
             parties[role] = {"name": p.display_name, "platform": m.platform}
         else:
             parties[role] = None
     last = latest_brief(s, case)
     return {
-        "type": "case_status",
+        "type": ReplyKind.CASE_STATUS,
         "case_id": case.id,
         "title": case.title,
         "status": case.status,
@@ -484,7 +532,7 @@ def status_data(s: Session, case: Case) -> dict:
         "currency": case.currency,
         "brief_agreed": brief_is_agreed(s, case),
         "brief_version": last.version if last else None,
-        "agreed_version": agreed_brief(s, case).version if case.agreed_brief_id else None,
+        "agreed_version": agreed.version if (agreed := agreed_brief(s, case)) else None,
         "parties": parties,
         "deliveries": len(deliveries(s, case)),
         "approvals": len(approvals(s, case)),

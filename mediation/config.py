@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -176,13 +177,13 @@ def _explain(err: ValidationError, source: str) -> str:
 
 
 def load_settings(
-    path: str | Path | None = None, *, db_url: str | None = None, env: dict[str, str] | None = None
+    path: str | Path | None = None, *, db_url: str | None = None, env: Mapping[str, str] | None = None
 ) -> Settings:
     """Read the config file (default `./config.toml` if present), then apply the environment.
 
     `db_url` (the `--db` flag) wins over `MEDIATOR_DATABASE_URL`, which wins over the file.
     """
-    env = os.environ if env is None else env
+    environ: Mapping[str, str] = os.environ if env is None else env
     data: dict = {}
     source = "defaults"
     if path is None and Path("config.toml").is_file():
@@ -200,7 +201,7 @@ def load_settings(
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_explain(exc, source)) from None
-    url = db_url or env.get(ENV_DATABASE_URL)
+    url = db_url or environ.get(ENV_DATABASE_URL)
     if url:
         settings.database.url = url
     return settings

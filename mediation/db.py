@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
@@ -20,7 +22,7 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         memory = not u.database or u.database == ":memory:"
-        if not memory:
+        if not memory and u.database:
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
         # an in-memory database exists once per connection: keep exactly one
         extra = {"poolclass": StaticPool} if memory else {}
@@ -61,8 +63,40 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
 
+@dataclass
+class Changes:
+    """What one unit of work changed, recorded as it happens: the cases whose state (and so whose
+    deadlines) may have moved."""
+
+    cases: set[str] = field(default_factory=set)
+
+    def touch(self, case_id: str) -> None:
+        self.cases.add(case_id)
+
+    def take_cases(self) -> list[str]:
+        """The touched cases, once: a second call returns only what was touched since."""
+        out = sorted(self.cases)
+        self.cases.clear()
+        return out
+
+
+class UnitOfWork(Session):
+    """A session that also keeps the list of what it changed (`changes`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.changes = Changes()
+
+
+def changes_of(session: Session) -> Changes | None:
+    """The change record of the unit of work `session` belongs to; None for a bare session
+    (a script or a test working on storage directly), where nobody follows up."""
+    return session.changes if isinstance(session, UnitOfWork) else None
+
+
 class Store:
-    """The unit of work: `with store.transaction() as s:` commits everything or nothing."""
+    """The unit of work: `with store.transaction() as s:` commits everything or nothing, and `s.changes`
+    says which cases it touched."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -75,8 +109,8 @@ class Store:
         return cls(engine)
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
+    def transaction(self) -> Iterator[UnitOfWork]:
+        with UnitOfWork(self.engine, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()

@@ -61,6 +61,7 @@ from telegram.error import (
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, TypeHandler
 
 from mediation.config import ENV_TELEGRAM_SECRET, Settings
+from mediation.vocabulary import ReplyKind
 
 from .. import replies
 from ..hub import Hub
@@ -540,7 +541,7 @@ class TelegramAdapter:
             not incoming.private
             and not self.app.bot.can_read_all_group_messages
             and any(
-                r.type in ("case_created", "case_status")
+                r.type in (ReplyKind.CASE_CREATED, ReplyKind.CASE_STATUS)
                 and r.data.get("brief_agreed") is not True
                 and r.to == Address(self.platform, incoming.chat_id)
                 for r in out
@@ -550,7 +551,7 @@ class TelegramAdapter:
             out.append(
                 Reply(
                     text=PRIVACY_NOTE,
-                    data={"type": "notice", "about": "privacy_mode"},
+                    data={"type": ReplyKind.NOTICE, "about": "privacy_mode"},
                     to=Address(self.platform, incoming.chat_id),
                 )
             )

@@ -40,7 +40,9 @@ def case_new(ctx: Ctx, cmd: Command) -> list[Reply]:
     role = cases.check_role(cmd.kv["role"])
     currency = currency_code(cmd.kv["currency"])
     amount = parse_amount(cmd.kv["amount"], currency, max_amount=ctx.settings.limits.max_amount)
-    case = cases.create_case(ctx.s, ctx.actor, ctx.party, title, str(amount), currency, role, ctx.now)
+    case = cases.create_case(
+        ctx.s, ctx.actor, ctx.party, title=title, amount=str(amount), currency=currency, role=role, now=ctx.now
+    )
     status = cases.status_data(ctx.s, case)
     return [replies.case_created(status, case.invite_code, case.invite_role)]
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from mediation.clock import parse_duration
 from mediation.errors import MediationError
+from mediation.vocabulary import ReplyKind
 
 from .. import replies
 from ..commands import Command, command
@@ -19,7 +20,11 @@ def clock_advance(ctx: Ctx, cmd: Command) -> list[Reply]:
         now = ctx.clock.advance(parse_duration(cmd.text))
     except ValueError as exc:
         raise MediationError("bad_duration", str(exc)) from None
-    return [replies.notice("clock", f"The clock now reads {now.isoformat(timespec='minutes')}.", now=now.isoformat())]
+    return [
+        replies.notice(
+            ReplyKind.CLOCK, f"The clock now reads {now.isoformat(timespec='minutes')}.", now=now.isoformat()
+        )
+    ]
 
 
 @command("clock set", "/clock set <ISO date>", "set the clock (console only)", console_only=True)
@@ -28,4 +33,8 @@ def clock_set(ctx: Ctx, cmd: Command) -> list[Reply]:
         now = ctx.clock.set(datetime.fromisoformat(cmd.text.strip()))
     except ValueError:
         raise MediationError("bad_date", f"Not an ISO date: {cmd.text!r} (e.g. 2026-03-01 or 2026-03-01T09:00)")
-    return [replies.notice("clock", f"The clock now reads {now.isoformat(timespec='minutes')}.", now=now.isoformat())]
+    return [
+        replies.notice(
+            ReplyKind.CLOCK, f"The clock now reads {now.isoformat(timespec='minutes')}.", now=now.isoformat()
+        )
+    ]
