@@ -12,7 +12,9 @@ from ..messages import Option, Reply
 from .scope import scope_reply, try_check
 
 
-@command("deliver", "/deliver <note> [attachments]", "hand in work (the freelancer), with files", keys=("case",))
+@command(
+    "deliver", "/deliver <note> [attachments]", "hand in work (the freelancer), with files", keys=("case",), files=True
+)
 def deliver(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = ctx.case(cmd)
     cases.require_party(ctx.s, case, ctx.party, role="freelancer", action="deliver")
