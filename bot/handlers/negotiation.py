@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from mediation import cases, negotiation
 from mediation.currency import format_money
+from mediation.errors import MediationError
 from mediation.models import Agreement, Case
 
 from .. import replies
@@ -86,6 +87,14 @@ def reject(ctx: Ctx, cmd: Command) -> list[Reply]:
 
 @command("offer", "/offer <amount>", "a blind offer (the refund), sent privately", keys=("case",))
 def offer(ctx: Ctx, cmd: Command) -> list[Reply]:
+    if not ctx.actor.private and ctx.actor.platform != "console":
+        raise MediationError(
+            "offer_not_private",
+            "Blind offers are made only in a private chat with the bot, where the other side cannot read "
+            "them: send your /offer privately. Nothing was recorded; delete your message here if it is "
+            "still visible.",
+            delete_message=True,
+        )
     case = ctx.case(cmd)
     amount = cmd.args[0] if cmd.args else ""
     result = negotiation.offer(ctx.s, ctx.actor, ctx.party, case, amount, ctx.settings, ctx.now)
@@ -99,8 +108,6 @@ def offer(ctx: Ctx, cmd: Command) -> list[Reply]:
         round=result.round,
     )
     mine.private = True
-    if not ctx.actor.private and ctx.actor.platform != "console":
-        mine.text += " Next time, send offers in a private chat with the bot."
     if result.waiting:
         other = cases.other_role(result.role)
         note = (
