@@ -24,7 +24,11 @@ def bootstrap(
     )
     services = services or Services()
     if services.files is None:
-        services.files = FileStore(settings.storage.files_dir, int(settings.storage.max_attachment_mb * 1e6))
+        services.files = FileStore(
+            settings.storage.files_dir,
+            int(settings.storage.max_attachment_mb * 1e6),
+            settings.limits.max_name_chars,
+        )
     if services.scope is None:
         services.scope = ScopeService(settings.nlp.model_path, settings.nlp.backend, settings.nlp.onnx_path)
     engine = Engine(store, settings, clock or Clock(), build_registry(), services)

@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -31,11 +31,17 @@ from mediation.models import Case, Party, SeenEvent, Timer
 from mediation.vocabulary import DeadlineAction, ReplyKind, TimerState, is_local
 
 from . import replies
-from .commands import Command, Registry, parse
+from .commands import Command, Registry, names_a_file, parse
 from .messages import Address, Incoming, Reply
+from .sanitize import clean, clean_name, input_problem
 
 log = logging.getLogger("mediator.engine")
 ATTEMPTS = 5
+HOUR = timedelta(hours=1)
+SERVER_PATH_REFUSED = (
+    "Attach the files to your message instead: file=PATH names a file on the bot's own server, which "
+    "only the operator's console may do. Nothing was delivered."
+)
 
 
 @dataclass
@@ -114,24 +120,40 @@ class Engine:
         return await asyncio.to_thread(self.handle_sync, incoming, progress)
 
     def handle_sync(self, incoming: Incoming, progress: Callable[[str], None] | None = None) -> list[Reply]:
-        text = (incoming.text or "").strip()
+        text = incoming.text or ""
         limit = self.settings.limits.max_message_chars
-        if len(text) > limit:
-            return [replies.error("too_long", f"That message is {len(text)} characters; the limit is {limit}.")]
+        if len(text.strip()) > limit:
+            return [replies.error("too_long", f"That message is {len(text.strip())} characters; the limit is {limit}.")]
+        problem = input_problem(text)
+        if problem is not None:
+            return [replies.error(problem.code, problem.message)]
+        text = clean(text).strip()
+        incoming = dataclasses.replace(
+            incoming,
+            text=text,
+            user_name=clean_name(incoming.user_name or ""),
+            attachments=[dataclasses.replace(a, name=clean_name(a.name)) for a in incoming.attachments],
+        )
         if not text.startswith("/"):
             return self._chat(incoming) if text else []
         spec, rest = self.registry.lookup(text)
-        if spec is None or (spec.console_only and not is_local(incoming.platform)):
+        local = is_local(incoming.platform)  # the operator's own terminal
+        if spec is None or (spec.console_only and not local):
             return [replies.unknown_command(text, self.registry)]
-        cmd = parse(spec, rest)
+        if spec.files and not local and names_a_file(rest):
+            return [replies.error("server_path_refused", SERVER_PATH_REFUSED)]
+        try:
+            cmd = parse(spec, rest, local_files=local)
+        except MediationError as exc:
+            return [replies.error(exc.code, exc.message)]
         actor = self._actor(incoming)
         try:
             out = self._apply(incoming, actor, lambda ctx: spec.fn(ctx, cmd), progress)
         except MediationError as exc:
             log.info("refused %s from %s: %s", spec.word, actor.tag, exc.code)
             named = cmd.kv.get("case") or (cmd.args[0] if spec.moderator and cmd.args else None)
-            self._record_refusal(actor, spec.word, exc, named)
-            return [replies.error(exc.code, exc.message)]
+            exc = self._record_refusal(actor, spec.word, exc, named)
+            return [replies.error(exc.code, exc.message, **exc.data)]
         except Exception:
             log.exception("command %s failed", spec.word)
             return [
@@ -281,22 +303,28 @@ class Engine:
             registry=self.registry,
         )
 
-    def _record_refusal(self, actor: Actor, word: str, exc: MediationError, case_id: str | None) -> None:
-        """Refused attempts on a case are evidence too; written after the rollback."""
+    def _record_refusal(self, actor: Actor, word: str, exc: MediationError, case_id: str | None) -> MediationError:
+        """Refused attempts on a case are evidence too; written after the rollback. One person's
+        refusals on one case are kept up to a limit an hour, so nobody can flood a case's trail:
+        past it the answer is `too_many_attempts` and nothing more is written."""
         try:
             with self.store.transaction() as s:
-                party = cases.party_for(s, actor, self.clock.now())
+                now = self.clock.now()
+                party = cases.party_for(s, actor, now)
                 try:
                     case = cases.resolve_case(s, actor, party, case_id)
                 except MediationError:
                     case = None
+                limit = self.settings.limits.max_refusals_per_hour
+                if case is not None and cases.refusals_since(s, case.id, actor.tag, now - HOUR) >= limit:
+                    return MediationError(
+                        "too_many_attempts",
+                        f"Too many refused attempts on case {case.id} in the last hour; try again later. "
+                        f"({exc.message})",
+                    )
                 audit.record(
-                    s,
-                    case.id if case else None,
-                    actor.tag,
-                    "refused",
-                    {"command": word, "code": exc.code},
-                    self.clock.now(),
+                    s, case.id if case else None, actor.tag, "refused", {"command": word, "code": exc.code}, now
                 )
         except Exception:
             log.exception("could not record a refused command")
+        return exc

@@ -118,12 +118,20 @@ def party_for(s: Session, actor: Actor, now: datetime) -> Party:
     return party
 
 
+def lock_case(s: Session, case_id: str) -> Case | None:
+    """The case row, locked for this transaction (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
+    BEGIN IMMEDIATE already serialises writers) and read afresh after the lock is granted. Every
+    command acting on a case comes through here, however the case was found, so two commands on one
+    case take turns instead of racing."""
+    return s.get(Case, case_id, with_for_update=True, populate_existing=True)
+
+
 def get_case(s: Session, case_id: str) -> Case:
-    """The case, locked for this transaction where the database can (two commands on one case
-    take turns instead of racing for the audit chain)."""
-    case = s.get(Case, (case_id or "").strip().upper(), with_for_update=True)
+    """The case, locked (see `lock_case`)."""
+    key = " ".join((case_id or "").split()).upper()
+    case = lock_case(s, key) if key and len(key) <= 20 else None
     if case is None:
-        raise MediationError("unknown_case", f"There is no case {case_id!r}.")
+        raise MediationError("unknown_case", f"There is no case {(case_id or '')[:20]!r}.")
     return case
 
 
@@ -154,10 +162,30 @@ def require_open(case: Case) -> None:
         raise MediationError("case_closed", f"Case {case.id} is {case.status}; nothing more can change.")
 
 
+def require_may_bind(
+    s: Session, actor: Actor, party: Party, moderator: bool = False, target: Case | None = None
+) -> None:
+    """A shared chat speaks for its case: only that case's parties or a moderator may point it at
+    another one (else a stranger's /case new would stop the parties' messages being evidence).
+    The console is the operator's own terminal and private chats bind nothing."""
+    if actor.private or actor.platform == "console" or moderator:
+        return
+    binding = s.get(ChatBinding, (actor.platform, actor.chat_id))
+    if binding is None or (target is not None and binding.case_id == target.id):
+        return  # joining the chat's own case changes nothing
+    bound = s.get(Case, binding.case_id)
+    if bound is not None and role_of(s, bound, party) is None:
+        raise MediationError(
+            "chat_bound",
+            f"This chat belongs to case {bound.id}; only its parties or a moderator can start or join another "
+            "case here. Use another chat, or a private chat with the bot.",
+        )
+
+
 def bind_chat(s: Session, actor: Actor, case: Case) -> None:
     if actor.private and not is_local(actor.platform):
         return
-    binding = s.get(ChatBinding, (actor.platform, actor.chat_id))
+    binding = s.get(ChatBinding, (actor.platform, actor.chat_id), with_for_update=True)
     if binding:
         binding.case_id = case.id
     else:
@@ -167,7 +195,7 @@ def bind_chat(s: Session, actor: Actor, case: Case) -> None:
 
 def bound_case(s: Session, actor: Actor) -> Case | None:
     binding = s.get(ChatBinding, (actor.platform, actor.chat_id))
-    return s.get(Case, binding.case_id, with_for_update=True) if binding else None
+    return lock_case(s, binding.case_id) if binding else None
 
 
 def resolve_case(s: Session, actor: Actor, party: Party, case_id: str | None = None) -> Case:
@@ -182,7 +210,11 @@ def resolve_case(s: Session, actor: Actor, party: Party, case_id: str | None = N
     ).all()
     open_ = [c for c in mine if c.status not in CLOSED]
     if len(open_) == 1:
-        return open_[0]
+        case = lock_case(s, open_[0].id)  # the same lock as a bound chat or case= takes, then fresh state
+        assert case is not None  # case rows are never deleted
+        if case.status in CLOSED:  # closed by the command we waited for
+            raise MediationError("case_closed", f"Case {case.id} is {case.status}; nothing more can change.")
+        return case
     if not open_:
         raise MediationError("no_case", "This chat has no case yet: start one with /case new or join with /case join.")
     ids = ", ".join(sorted(c.id for c in open_))
@@ -190,8 +222,18 @@ def resolve_case(s: Session, actor: Actor, party: Party, case_id: str | None = N
 
 
 def create_case(
-    s: Session, actor: Actor, party: Party, *, title: str, amount: str, currency: str, role: str, now: datetime
+    s: Session,
+    actor: Actor,
+    party: Party,
+    *,
+    title: str,
+    amount: str,
+    currency: str,
+    role: str,
+    now: datetime,
+    moderator: bool = False,
 ) -> Case:
+    require_may_bind(s, actor, party, moderator)
     while True:
         case_id = "C" + _code(5)
         if s.get(Case, case_id) is None:
@@ -230,10 +272,25 @@ def create_case(
     return case
 
 
+def refusals_since(s: Session, case_id: str, actor_tag: str, since: datetime) -> int:
+    """How many of one person's commands on a case were refused since a moment."""
+    rows = s.exec(
+        select(AuditEntry.id).where(
+            AuditEntry.chain == case_id,
+            AuditEntry.actor == actor_tag,
+            AuditEntry.action == "refused",
+            AuditEntry.at >= since,
+        )
+    )
+    return len(rows.all())
+
+
 MAX_BAD_INVITES = 5  # per hour and person: enough for typos, far too few to guess a 50-bit code
 
 
-def join_case(s: Session, actor: Actor, party: Party, code: str, role: str, now: datetime) -> Case:
+def join_case(
+    s: Session, actor: Actor, party: Party, code: str, role: str, now: datetime, moderator: bool = False
+) -> Case:
     code = (code or "").strip().upper()
     recent = s.exec(
         select(AuditEntry).where(
@@ -242,7 +299,8 @@ def join_case(s: Session, actor: Actor, party: Party, code: str, role: str, now:
     )
     if sum(1 for e in recent if e.detail.get("code") == "bad_invite") >= MAX_BAD_INVITES:
         raise MediationError("too_many_attempts", "Too many wrong invite codes; try again in an hour.")
-    case = s.exec(select(Case).where(Case.invite_code == code)).first()
+    found = s.exec(select(Case.id).where(Case.invite_code == code)).first()
+    case = lock_case(s, found) if found else None
     if case is None:
         raise MediationError("bad_invite", "That invite code is not valid. Check it with the person who sent it.")
     if case.invite_used_at is not None:
@@ -252,6 +310,7 @@ def join_case(s: Session, actor: Actor, party: Party, code: str, role: str, now:
     if role != case.invite_role:
         raise MediationError("wrong_role", f"This invitation is for the {case.invite_role} of case {case.id}.")
     require_open(case)
+    require_may_bind(s, actor, party, moderator, target=case)
     case.invite_used_at = now
     advance(case, CaseEvent.JOINED)
     s.add(case)

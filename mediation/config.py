@@ -70,6 +70,8 @@ class LimitsConfig(Section):
     max_message_chars: int = Field(default=4000, ge=100)
     max_title_chars: int = Field(default=120, ge=10)
     max_amount: str = "1000000"
+    max_refusals_per_hour: int = Field(default=10, ge=1)
+    max_name_chars: int = Field(default=200, ge=20)
 
 
 class NlpConfig(Section):

@@ -178,7 +178,11 @@ def case_file(s: Session, case: Case, settings=None) -> dict:
     from .negotiation import offers_for_moderator, votes_of
 
     status = cases.status_data(s, case)
-    decided = s.exec(select(Decision).where(Decision.case_id == case.id)).first() is not None
+    # "after_decision" means after the decision of the escalation in hand: an appeal is undecided again
+    decided = (
+        cases.active_escalation(s, case) is None
+        and s.exec(select(Decision).where(Decision.case_id == case.id)).first() is not None
+    )
     return {
         "type": ReplyKind.CASE_FILE,
         "case_id": case.id,

@@ -6,8 +6,9 @@ from decimal import Decimal
 
 from mediation import cases, negotiation
 from mediation.currency import format_money
+from mediation.errors import MediationError
 from mediation.models import Agreement, Case
-from mediation.vocabulary import ReplyKind, is_local
+from mediation.vocabulary import ReplyKind
 
 from .. import replies
 from ..commands import Command, command
@@ -100,6 +101,14 @@ def reject(ctx: Ctx, cmd: Command) -> list[Reply]:
 
 @command("offer", "/offer <amount>", "a blind offer (the refund), sent privately", keys=("case",))
 def offer(ctx: Ctx, cmd: Command) -> list[Reply]:
+    if not ctx.actor.private and ctx.actor.platform != "console":
+        raise MediationError(
+            "offer_not_private",
+            "Blind offers are made only in a private chat with the bot, where the other side cannot read "
+            "them: send your /offer privately. Nothing was recorded; delete your message here if it is "
+            "still visible.",
+            delete_message=True,
+        )
     case = ctx.case(cmd)
     amount = cmd.args[0] if cmd.args else ""
     result = negotiation.offer(
@@ -115,8 +124,6 @@ def offer(ctx: Ctx, cmd: Command) -> list[Reply]:
         round=result.round,
     )
     mine.private = True
-    if not ctx.actor.private and not is_local(ctx.actor.platform):
-        mine.text += " Next time, send offers in a private chat with the bot."
     if result.waiting:
         other = cases.other_role(result.role)
         note = (

@@ -13,7 +13,9 @@ from ..messages import Option, Reply
 from .scope import scope_reply, try_check
 
 
-@command("deliver", "/deliver <note> [attachments]", "hand in work (the freelancer), with files", keys=("case",))
+@command(
+    "deliver", "/deliver <note> [attachments]", "hand in work (the freelancer), with files", keys=("case",), files=True
+)
 def deliver(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = ctx.case(cmd)
     paths = list(cmd.files) + [a.path for a in ctx.incoming.attachments]
