@@ -61,6 +61,7 @@ from pathlib import Path
 
 from mediation.inspection import FileFacts, Limits, expand_paths, label
 from mediation.sandbox import SandboxLimits, inspect_files
+from mediation.vocabulary import ReplyKind
 from nlp.brief import Brief, Requirement, parse_brief
 from nlp.numbers import find_numbers
 
@@ -260,7 +261,7 @@ class Assessment:
 
     def to_data(self) -> dict:
         return {
-            "type": "assessment",
+            "type": ReplyKind.ASSESSMENT,
             "requirements": [c.to_data() for c in self.checks],
             "coverage": self.coverage,
             "on_time": self.on_time,

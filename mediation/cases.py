@@ -168,7 +168,7 @@ def require_may_bind(
     """A shared chat speaks for its case: only that case's parties or a moderator may point it at
     another one (else a stranger's /case new would stop the parties' messages being evidence).
     The console is the operator's own terminal and private chats bind nothing."""
-    if actor.private or actor.platform == "console" or moderator:
+    if actor.private or is_local(actor.platform) or moderator:
         return
     binding = s.get(ChatBinding, (actor.platform, actor.chat_id))
     if binding is None or (target is not None and binding.case_id == target.id):
