@@ -151,6 +151,25 @@ def audit_verify(
     typer.echo(f"audit trail intact{f' ({count} entries of case {case.upper()})' if case else ''}")
 
 
+@audit_app.command("selfcheck")
+def audit_selfcheck(config: str | None = ConfigOpt) -> None:
+    """Play a story on a scratch database, tamper with it in every way we know, count what verify catches."""
+    from .audit_selfcheck import run
+
+    results, clean = run(settings_or_exit(config))
+    if clean:
+        typer.echo("the untouched story does not verify: " + "; ".join(clean))
+        raise typer.Exit(1)
+    tried = [r for r in results if not r.scenario.limit]
+    caught = [r for r in tried if r.detected]
+    for r in results:
+        mark = "detected" if r.detected else ("not detected (known limit)" if r.scenario.limit else "NOT DETECTED")
+        typer.echo(f"{r.scenario.name:<15} {mark:<27} {r.scenario.what}")
+    typer.echo(f"tampering scenarios: {len(tried)} tried, {len(caught)} detected; untouched case verifies clean")
+    if len(caught) < len(tried):
+        raise typer.Exit(1)
+
+
 @app.command("export")
 def export_case(
     case: str = typer.Argument(..., help="The case id."),
