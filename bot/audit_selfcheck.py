@@ -12,8 +12,6 @@ someone with write access to the database, and the source code, but not the audi
 
 from __future__ import annotations
 
-import hashlib
-import json
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -23,11 +21,13 @@ from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlmodel import Session, select
 
 from mediation import audit
 from mediation.clock import FixedClock
 from mediation.config import Settings
 from mediation.db import Store
+from mediation.models import AuditEntry, AuditHead
 
 from .engine import Engine, Services
 from .messages import Attachment, Incoming
@@ -126,42 +126,22 @@ def _one(conn: Connection, sql: str, **params):
 
 
 def _forge_chain(conn: Connection, chain: str) -> None:
-    """Recompute every entry of a chain and its head with the published algorithm, as an attacker
-    without the key has to: whatever the code does with a key, the attacker can only guess it."""
-    rows = conn.execute(
-        text("SELECT id, seq, at, actor, action, detail FROM auditentry WHERE chain = :c ORDER BY seq"), {"c": chain}
-    ).all()
-    prev = audit.GENESIS
-    for row in rows:
-        detail = json.loads(row.detail) if isinstance(row.detail, str) else row.detail
-        at = row.at if isinstance(row.at, datetime) else datetime.fromisoformat(str(row.at))
-        h = _guess_hash(chain, row.seq, at, row.actor, row.action, detail, prev)
-        conn.execute(
-            text("UPDATE auditentry SET prev_hash = :p, hash = :h WHERE id = :i"), {"p": prev, "h": h, "i": row.id}
-        )
-        prev = h
-    conn.execute(
-        text("UPDATE audithead SET seq = :s, hash = :h WHERE chain = :c"), {"s": rows[-1].seq, "h": prev, "c": chain}
-    )
-
-
-def _guess_hash(chain, seq, at, actor, action, detail, prev) -> str:
-    body = json.dumps(
-        [
-            chain,
-            seq,
-            at.replace(tzinfo=at.tzinfo or UTC).astimezone(UTC).isoformat(timespec="microseconds"),
-            actor,
-            action,
-            detail,
-            prev,
-        ],
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        default=str,
-    )
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    """Recompute every entry of a chain, the case's state digest and the head with the published
+    algorithm, as an attacker without the key has to: the key can only be guessed."""
+    guess = b"not the key, but the attacker's best guess at it"
+    raw = getattr(conn, "raw", conn)
+    with Session(bind=raw) as s:
+        state = audit.state_digest(s, chain)
+        rows = list(s.exec(select(AuditEntry).where(AuditEntry.chain == chain).order_by(AuditEntry.seq)))
+        prev = audit.GENESIS
+        for e in rows:
+            e.prev_hash, e.state = prev, state
+            e.hash = audit.entry_hash(guess, e)
+            prev = e.hash
+        head = s.get(AuditHead, chain)
+        head.seq, head.hash, head.state, head.legacy_until = rows[-1].seq, prev, state, 0
+        head.mac = audit.head_mac(guess, head)
+        s.flush()
 
 
 def _cut_tail(conn: Connection, chain: str) -> None:
@@ -369,6 +349,7 @@ class _Dialect:
 
     def __init__(self, conn: Connection):
         self._conn = conn
+        self.raw = conn
         self.dialect = conn.dialect
 
         self.rows = 0

@@ -30,13 +30,16 @@ def settings_or_exit(config: str | None, db: str | None = None) -> Settings:
         raise typer.Exit(2)
 
 
-def _store(settings: Settings):
+def _store(settings: Settings, migrate: bool = False):
     """The database, migrated; one that cannot be opened is a clear start-up error, not a traceback."""
     from mediation.db import Store, safe_url
 
     try:
         return Store.from_url(
-            settings.database.url, echo=settings.database.echo, migrate=settings.database.auto_migrate
+            settings.database.url,
+            echo=settings.database.echo,
+            migrate=settings.database.auto_migrate or migrate,
+            audit_key_file=settings.audit.key_file,
         )
     except Exception as exc:
         first = str(exc).splitlines()[0] if str(exc) else ""
@@ -120,10 +123,10 @@ def demo(
 @db_app.command("upgrade")
 def db_upgrade(config: str | None = ConfigOpt, db: str | None = DbOpt) -> None:
     """Create or migrate the database schema to the latest version."""
-    from mediation.db import make_engine, safe_url, upgrade
+    from mediation.db import safe_url
 
     settings = settings_or_exit(config, db)
-    upgrade(make_engine(settings.database.url))
+    _store(settings, migrate=True).close()  # through the store: chains from before audit keys get sealed
     typer.echo(f"database {safe_url(settings.database.url)} is at the latest schema")
 
 

@@ -56,6 +56,13 @@ class Ctx:
     registry: Registry
     progress: Callable[[str], None] = lambda text: None  # a "working on it" note, sent at once
     _party: Party | None = None
+    _to_seal: list[tuple[str, Reply]] = dataclasses.field(default_factory=list)
+
+    def sealed(self, case: Case, reply: Reply) -> Reply:
+        """A notice that ends a case (settled, decided): it will carry the audit trail's seal as it
+        stands once this command is written, so a party can tell later if the trail was cut short."""
+        self._to_seal.append((case.id, reply))
+        return reply
 
     @property
     def party(self) -> Party:
@@ -80,6 +87,16 @@ class Ctx:
                 r.to = to
                 out.append(r)
         return out
+
+
+def stamp_seals(heads: dict, notices: list[tuple[str, Reply]]) -> None:
+    """Add each case's audit seal (its newest entry's number and hash, short) to its notices."""
+    for case_id, reply in notices:
+        head = heads.get(case_id)
+        if head is None:
+            continue
+        reply.text = f"{reply.text}\nAudit seal: {audit.seal_text(head)} (keep it; `mediator audit verify` checks it)."
+        reply.data["audit_seal"] = {"seq": head.seq, "hash": head.hash[: audit.SHORT]}
 
 
 def party_chats(s: Session, case: Case) -> list[Address]:
@@ -148,6 +165,7 @@ class Engine:
                         ctx.progress = progress
                     out = fn(ctx)
                     self._sync_deadlines(s, ctx.now)
+                    stamp_seals(audit.seal(s), ctx._to_seal)
                     self._mark_seen(s, incoming)
                     return out
             except (IntegrityError, OperationalError) as exc:
@@ -196,6 +214,9 @@ class Engine:
                     notice = replies.notice(
                         kind, fired.text, case_id=fired.case_id, kind=fired.kind, action=fired.action, reason=fired.text
                     )
+                    self._sync_deadlines(s, now)
+                    if fired.action == "released":  # the case is settled by the deadline: seal the notice
+                        stamp_seals(audit.seal(s), [(case.id, notice)])
                     out += [dataclasses.replace(notice, to=to) for to in party_chats(s, case)]
                     if fired.action == "moderators_reminded":
                         out += self._to_moderators(
@@ -203,7 +224,6 @@ class Engine:
                                 "deadline", fired.text, case_id=case.id, kind=fired.kind, action=fired.action
                             )
                         )
-                    self._sync_deadlines(s, now)
             except Exception:
                 log.exception("deadline %s could not be applied", timer_id)
         return out

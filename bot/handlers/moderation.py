@@ -122,14 +122,17 @@ def mod_decide(ctx: Ctx, cmd: Command) -> list[Reply]:
     text = "\n".join(lines)
 
     def make() -> Reply:
-        return replies.notice(
-            "decision",
-            text,
-            case_id=case.id,
-            outcome=outcome,
-            client_refund=decision.amount,
-            reason=decision.reason,
-            feedback=effects,
+        return ctx.sealed(
+            case,
+            replies.notice(
+                "decision",
+                text,
+                case_id=case.id,
+                outcome=outcome,
+                client_refund=decision.amount,
+                reason=decision.reason,
+                feedback=effects,
+            ),
         )
 
     return [make()] + ctx.notify_others(case, make)
