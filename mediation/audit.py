@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import JSON, Boolean, DateTime, bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
@@ -98,27 +99,83 @@ def _dumps(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
 
 
-def state_rows(s: Session, case_id: str) -> list:
-    """The case's state rows in canonical form: per table, rows by primary key, columns by name."""
+def _as_datetime(v: Any) -> Any:
+    if isinstance(v, str):  # SQLite keeps datetimes as text
+        v = datetime.fromisoformat(v)
+    return _canon(v)
+
+
+def _as_json(v: Any) -> Any:
+    return _canon(json.loads(v) if isinstance(v, str | bytes) else v)
+
+
+def _as_bool(v: Any) -> Any:
+    return None if v is None else bool(v)
+
+
+def _converter(column) -> Any:
+    if isinstance(column.type, DateTime):
+        return _as_datetime
+    if isinstance(column.type, JSON):
+        return _as_json
+    if isinstance(column.type, Boolean):
+        return _as_bool
+    return _canon
+
+
+@dataclass
+class _Query:
+    table: str
+    columns: list[str]
+    converters: list[Any]
+    sql: str
+    positional: bool
+
+
+_QUERIES: dict[str, list[_Query]] = {}  # per dialect, compiled once
+
+
+def _queries(dialect) -> list[_Query]:
+    """The state queries compiled once for the dialect: the digest runs on every command, so it
+    goes straight to the driver (one small indexed query per table, no ORM)."""
+    cached = _QUERIES.get(dialect.name)
+    if cached is not None:
+        return cached
+    cid = bindparam("cid")
     out = []
     for model, link in STATE_TABLES:
         t = model.__table__
         if link == "id":
-            where = t.c.id == case_id
+            where = t.c.id == cid
         elif link == "delivery":
-            where = t.c.delivery_id.in_(
-                sa_select(Delivery.__table__.c.id).where(Delivery.__table__.c.case_id == case_id)
-            )
+            where = t.c.delivery_id.in_(sa_select(Delivery.__table__.c.id).where(Delivery.__table__.c.case_id == cid))
         elif link == "proposal":
-            where = t.c.proposal_id.in_(
-                sa_select(Proposal.__table__.c.id).where(Proposal.__table__.c.case_id == case_id)
-            )
+            where = t.c.proposal_id.in_(sa_select(Proposal.__table__.c.id).where(Proposal.__table__.c.case_id == cid))
         else:
-            where = t.c.case_id == case_id
+            where = t.c.case_id == cid
         cols = sorted(t.c, key=lambda c: c.name)
-        rows = s.execute(sa_select(*cols).where(where).order_by(*t.primary_key.columns)).all()
-        out.append([t.name, [c.name for c in cols], [[_canon(v) for v in row] for row in rows]])
+        compiled = sa_select(*cols).where(where).order_by(*t.primary_key.columns).compile(dialect=dialect)
+        out.append(
+            _Query(t.name, [c.name for c in cols], [_converter(c) for c in cols], str(compiled), dialect.positional)
+        )
+    _QUERIES[dialect.name] = out
     return out
+
+
+def state_rows(s: Session, case_id: str) -> list:
+    """The case's state rows in canonical form: per table, rows by primary key, columns by name."""
+    s.flush()
+    conn = s.connection()
+    cursor = conn.connection.cursor()
+    try:
+        out = []
+        for q in _queries(conn.dialect):
+            cursor.execute(q.sql, (case_id,) if q.positional else {"cid": case_id})
+            rows = [[f(v) for f, v in zip(q.converters, row, strict=True)] for row in cursor.fetchall()]
+            out.append([q.table, q.columns, rows])
+        return out
+    finally:
+        cursor.close()
 
 
 def state_digest(s: Session, case_id: str) -> str:
