@@ -140,18 +140,21 @@ def audit_verify(
     config: str | None = ConfigOpt,
     db: str | None = DbOpt,
 ) -> None:
-    """Recompute the hash chains; exit 1 on any edited, missing or removed entry."""
+    """Recompute the keyed chains and each case's state; exit 1 on any edit, insertion or deletion."""
     from mediation import audit
 
     store = _store(settings_or_exit(config, db))
     with store.transaction() as s:
-        problems = audit.verify(s, case.upper() if case else None)
-        count = len(audit.entries(s, case.upper())) if case else None
+        problems, chains = audit.check(s, case.upper() if case else None)
     for p in problems:
         typer.echo(f"{p.chain} entry {p.seq}: {p.problem}")
     if problems:
         raise typer.Exit(1)
-    typer.echo(f"audit trail intact{f' ({count} entries of case {case.upper()})' if case else ''}")
+    entries = sum(c.entries for c in chains)
+    legacy = sum(c.legacy for c in chains)
+    scope = f"case {case.upper()}" if case else f"{len(chains)} chains"
+    note = f"; {legacy} written before audit keys (unkeyed, sealed since)" if legacy else ""
+    typer.echo(f"audit trail intact ({entries} entries of {scope}{note})")
 
 
 @audit_app.command("selfcheck")
