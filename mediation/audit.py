@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, bindparam
+from sqlalchemy import JSON, Boolean, DateTime, bindparam, event
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from .clock import as_utc
+from .clock import as_utc, utcnow
 from .models import (
     Agreement,
     Approval,
@@ -58,6 +58,7 @@ NO_CASE = "-"
 SCHEME = "mediator-audit-v2"
 KEY_INFO = "audit_key"  # Session.info slot where the Store puts the key
 PENDING = "audit_pending"  # Session.info slot: entries written in this transaction, not sealed yet
+TOUCHED = "audit_state_touched"  # Session.info slot: cases whose state rows this transaction changed
 SHORT = 12  # hex digits of a head's hash shown to the parties
 
 # The case's state: every row that belongs to the case and decides what happens to it or what it
@@ -205,6 +206,22 @@ def head_mac(key: bytes, h: AuditHead) -> str:
     return hmac.new(key, _dumps(body), hashlib.sha256).hexdigest()
 
 
+_STATE_MODELS = tuple(model for model, _ in STATE_TABLES)
+
+
+@event.listens_for(Session, "before_flush")
+def _note_state_changes(session: Session, _flush_context, _instances) -> None:
+    """Which cases' state rows this transaction changes, so `seal` can tell if one has no entry."""
+    touched = None
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, _STATE_MODELS):
+            case_id = obj.id if isinstance(obj, Case) else getattr(obj, "case_id", None)
+            if case_id and (obj in session.new or obj in session.deleted or session.is_modified(obj)):
+                if touched is None:
+                    touched = session.info.setdefault(TOUCHED, set())
+                touched.add(case_id)
+
+
 def _key(session: Session) -> bytes:
     key = session.info.get(KEY_INFO)
     if not key:
@@ -238,6 +255,11 @@ def seal(session: Session) -> dict[str, AuditHead]:
     """Seal the entries written in this transaction: each chain's new entries get the digest of the
     case's state as it stands now, their keyed hashes in order, and the head its keyed mark.
     Returns the new head of each chain sealed. Call it after the transaction's last state change."""
+    session.flush()
+    unrecorded = session.info.pop(TOUCHED, set()) - {e.chain for e in session.info.get(PENDING, [])}
+    for case_id in sorted(unrecorded):  # a change with no entry of its own: a bug, but never a silent one
+        log.warning("case %s changed without an audit entry; recording it as state.changed", case_id)
+        record(session, case_id, "system:mediator", "state.changed", {}, utcnow())
     pending: list[AuditEntry] = session.info.pop(PENDING, [])
     if not pending:
         return {}
