@@ -58,6 +58,7 @@ NO_CASE = "-"
 SCHEME = "mediator-audit-v2"
 KEY_INFO = "audit_key"  # Session.info slot where the Store puts the key
 PENDING = "audit_pending"  # Session.info slot: entries written in this transaction, not sealed yet
+PREV = "audit_prev"  # Session.info slot: per chain, the hash the first new entry links to
 TOUCHED = "audit_state_touched"  # Session.info slot: cases whose state rows this transaction changed
 SHORT = 12  # hex digits of a head's hash shown to the parties
 
@@ -107,7 +108,14 @@ def _as_datetime(v: Any) -> Any:
 
 
 def _as_json(v: Any) -> Any:
-    return _canon(json.loads(v) if isinstance(v, str | bytes) else v)
+    """JSON as text: the stored text where the driver gives text (SQLite; both the seal and verify
+    read it back from the same database), else the value with sorted keys. Parsing proposal
+    payloads back and forth was most of the digest's cost."""
+    if isinstance(v, bytes):
+        v = v.decode("utf-8")
+    if isinstance(v, str) or v is None:
+        return v
+    return json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def _as_bool(v: Any) -> Any:
@@ -246,6 +254,8 @@ def record(session: Session, case_id: str | None, actor: str, action: str, detai
         hash="",
     )
     session.add(entry)
+    if last is not None and last.hash:  # the newest sealed entry: the one the first new entry links to
+        session.info.setdefault(PREV, {}).setdefault(chain, last.hash)
     session.info.setdefault(PENDING, []).append(entry)
     session.info.setdefault("touched_cases", set()).add(chain)  # deadlines follow state changes
     return entry
@@ -263,6 +273,7 @@ def seal(session: Session) -> dict[str, AuditHead]:
     pending: list[AuditEntry] = session.info.pop(PENDING, [])
     if not pending:
         return {}
+    session.info.pop(PREV, None)
     key = _key(session)
     session.flush()
     by_chain: dict[str, list[AuditEntry]] = {}
@@ -271,10 +282,11 @@ def seal(session: Session) -> dict[str, AuditHead]:
     heads = {}
     for chain, new in by_chain.items():
         new.sort(key=lambda e: e.seq)
-        before = session.exec(
-            select(AuditEntry.hash).where(AuditEntry.chain == chain, AuditEntry.seq == new[0].seq - 1)
-        ).first()
-        prev = before if before is not None else GENESIS
+        prev = session.info.get(PREV, {}).get(chain) if new[0].seq > 1 else GENESIS
+        if prev is None:
+            prev = session.exec(
+                select(AuditEntry.hash).where(AuditEntry.chain == chain, AuditEntry.seq == new[0].seq - 1)
+            ).one()
         state = state_digest(session, chain) if chain != NO_CASE else None
         for e in new:
             e.prev_hash, e.state = prev, state
