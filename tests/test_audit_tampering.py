@@ -119,3 +119,13 @@ def test_a_change_through_the_bot_without_an_entry_is_recorded_not_flagged(copy,
         assert audit.verify(s) == []
         assert audit.entries(s, story.pending)[-1].action == "state.changed"
     assert "changed without an audit entry" in caplog.text
+
+
+def test_a_chain_recomputed_without_the_key_is_caught_by_the_key(copy):
+    """The attacker's recomputation is complete (state digest, links, head): only the key is missing."""
+    store, story, _ = copy
+    problems = drill.detected(store, story, BY_NAME["rechain"])
+    with store.transaction() as s:
+        head = audit.head(s, story.decided)
+        assert head.state == audit.state_digest(s, story.decided)  # the state digest was forged to match
+    assert all("another key" in p for p in problems)
