@@ -339,11 +339,30 @@ def rule_features(text: str, speaker: str) -> np.ndarray:
     )
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?\n])\s+|\n+")
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a message (two words or more), or the message itself."""
+    parts = [p.strip() for p in _SENTENCE_END.split(text) if len(p.strip().split()) >= 2]
+    return parts or [text]
+
+
 def features(encoder, texts: list[str], speakers: list[str]) -> np.ndarray:
-    """One row per message: the 384-d sentence vector, then the rule features."""
-    vecs = encoder.embed([t[:MAX_CHARS] for t in texts])
+    """One row per message: the message vector, the element-wise maximum of its sentence vectors
+    (a signal buried in a long message still shows), then the rule features."""
+    texts = [t[:MAX_CHARS] for t in texts]
+    split = [sentences(t) for t in texts]
+    flat = [s for parts in split for s in parts]
+    vecs = encoder.embed(texts + flat)  # one call: a one-sentence message is embedded once
+    whole, parts_vecs = vecs[: len(texts)], vecs[len(texts) :]
+    peak = np.zeros_like(whole)
+    i = 0
+    for j, parts in enumerate(split):
+        peak[j] = parts_vecs[i : i + len(parts)].max(0)
+        i += len(parts)
     rules = np.stack([rule_features(t, s) for t, s in zip(texts, speakers)]) if texts else np.zeros((0, 7))
-    return np.hstack([vecs, rules]).astype(np.float32)
+    return np.hstack([whole, peak, rules]).astype(np.float32)
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
