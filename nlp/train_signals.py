@@ -9,6 +9,12 @@ full-batch optimisation, numpy only.
 In every fold the development messages of one fifth of the stories are held out, and the head
 (and its thresholds, by an inner grouped CV) is fitted on the training messages plus the other
 folds. Stories are groups: the source URL, or the context sentence for synthetic messages.
+
+Grouped 5-fold CV on the 420 development messages when the head was built: micro F1 0.637 over
+the 13 signals, macro F1 0.601 (14 labels with none), exact match 0.379; real-source subset micro
+F1 0.590, exact match 0.316. Offers read from the 81 labelled offers: kind 0.938, amount 1.000,
+currency 1.000, share 0.951, all four 0.926. The model sees the message alone, not the case's
+terms, so request_beyond and quality_complaint are judged without the brief.
 """
 
 from __future__ import annotations
