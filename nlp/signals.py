@@ -288,15 +288,14 @@ def extract_offer(text: str) -> Offer | None:
         m = refund_money[-1] if len(refund_money) > 1 and not keep_money else refund_money[0]
         return Offer("refund", m.value, m.currency, None)
     if fractions:
-        f = next((f for f in fractions if sides[id(f)] == "refund"), None)
-        if f is not None:
-            share = f.value
+        back = next((f for f in fractions if sides[id(f)] == "refund"), None)
+        kept = next((f for f in fractions if sides[id(f)] == "keep"), None)
+        if back is not None:
+            share = back.value
+        elif kept is not None:
+            share = 1 - kept.value
         else:
-            f = next((f for f in fractions if sides[id(f)] == "keep"), None)
-            if f is not None:
-                share = 1 - f.value
-            else:
-                share = fractions[0].value
+            share = fractions[0].value
         share = _share(share)
         return Offer("full_refund" if share == 1 else "split", None, None, share)
     if keep_money:

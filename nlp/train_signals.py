@@ -42,7 +42,10 @@ from nlp.signals import (
 
 EMB_DIM = 2 * 384  # message vector and sentence maximum, scaled together
 TRAIN = Path(__file__).parent / "data" / "signals_train.jsonl"
-DEV = Path(os.environ.get("MEDIATOR_SIGNALS_DEV", "/work/shared/data/signals_dev.jsonl"))
+# The labelled development set lives beside the checkout (../shared/data), not in the package.
+DEV = Path(
+    os.environ.get("MEDIATOR_SIGNALS_DEV", Path(__file__).resolve().parents[2] / "shared/data/signals_dev.jsonl")
+)
 GRID = np.round(np.arange(0.1, 0.91, 0.025), 3)
 OFFER_FIELDS = ("amount_kind", "amount", "currency", "share")
 
