@@ -39,14 +39,15 @@ def _parse_time(value: str | None, option: str) -> datetime | None:
 
 
 def _limits(config: str | None):
-    """Inspection limits from the config's [inspection] table."""
+    """Inspection limits and the sandbox's limits from the config's [inspection] table."""
     from mediation.config import ConfigError, load_settings
-    from mediation.settlement import limits
+    from mediation.settlement import limits, sandbox_limits
 
     try:
-        return limits(load_settings(config))
+        settings = load_settings(config)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
+    return limits(settings), sandbox_limits(settings)
 
 
 def assess_command(
@@ -62,7 +63,7 @@ def assess_command(
 ) -> None:
     """Check delivered files against a brief, requirement by requirement."""
     from mediation.assessment import assess
-    from mediation.inspection import inspect_paths
+    from mediation.sandbox import inspect_paths
     from nlp.brief import parse_brief
 
     text = _read_brief(brief)
@@ -73,8 +74,8 @@ def assess_command(
         raise _fail("not found: " + ", ".join(missing))
     delivered = _parse_time(delivered_at, "--delivered-at")
     agreed = _parse_time(agreed_at, "--agreed-at")
-    limits = _limits(config)
-    facts = inspect_paths(delivery, limits)
+    limits, sandbox = _limits(config)
+    facts = inspect_paths(delivery, limits, sandbox)  # each file in a worker with CPU, time and memory caps
     result = assess(parse_brief(text), facts, delivered_at=delivered, agreed_at=agreed, approvals=approval)
     if json_out:
         typer.echo(json.dumps(result.to_data(), ensure_ascii=False))

@@ -7,15 +7,16 @@ import importlib
 import os
 
 from mediation.config import ENV_DISCORD_TOKEN, ENV_TELEGRAM_TOKEN, Settings
+from mediation.vocabulary import Platform
 
 from .engine import Engine
 from .hub import Hub
 
-_TOKENS = {"telegram": ENV_TELEGRAM_TOKEN, "discord": ENV_DISCORD_TOKEN}
+_TOKENS = {Platform.TELEGRAM: ENV_TELEGRAM_TOKEN, Platform.DISCORD: ENV_DISCORD_TOKEN}
 
 
 def build_adapter(name: str, hub: Hub, settings: Settings):
-    if name == "console":
+    if name == Platform.CONSOLE:
         from .adapters.console import ConsoleAdapter
 
         return ConsoleAdapter(hub, user=settings.console.default_user, chat_id=settings.console.chat_id)
@@ -40,7 +41,7 @@ async def run_platforms(engine: Engine, settings: Settings, names: list[str]) ->
         await hub.flush(a.platform)
     scheduler = asyncio.create_task(hub.run_scheduler(settings.deadlines.scheduler_interval_s))
     try:
-        console = next((a for a in adapters if a.platform == "console"), None)
+        console = next((a for a in adapters if a.platform == Platform.CONSOLE), None)
         if console is not None:
             await console.run()
         else:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .feedback import FeedbackConfig
 from .fees import FeesConfig
@@ -35,6 +36,12 @@ class DatabaseConfig(Section):
     echo: bool = False
 
 
+class AuditConfig(Section):
+    # file holding the audit key (hex); empty: next to the SQLite database, or var/audit.key.
+    # MEDIATOR_AUDIT_KEY in the environment wins over the file.
+    key_file: str = ""
+
+
 class StorageConfig(Section):
     files_dir: str = "var/files"
     max_attachment_mb: float = Field(default=25.0, gt=0)
@@ -48,12 +55,29 @@ class InspectionConfig(Section):
     max_zip_total_bytes: int = Field(default=500 * 1024 * 1024, gt=0)
     max_zip_ratio: float = Field(default=100.0, gt=1)
     max_image_pixels: int = Field(default=80_000_000, gt=0)
+    # each file is read in a worker process (mediation.sandbox) under these limits; a file over
+    # one is reported "could not be checked (too costly)" and left to a person
+    cpu_seconds: float = Field(default=5.0, gt=0, le=3600)
+    wall_seconds: float = Field(default=10.0, gt=0, le=3600)
+    memory_mb: int = Field(default=512, ge=128, le=65536)
+    workers: int = Field(default=2, ge=1, le=64)
+
+    @model_validator(mode="after")
+    def _wall_covers_cpu(self) -> InspectionConfig:
+        if self.wall_seconds < self.cpu_seconds:
+            raise ValueError(
+                f"wall_seconds ({self.wall_seconds:g}) must be at least cpu_seconds ({self.cpu_seconds:g}): "
+                "a file cannot use more CPU time than the time it is given"
+            )
+        return self
 
 
 class LimitsConfig(Section):
     max_message_chars: int = Field(default=4000, ge=100)
     max_title_chars: int = Field(default=120, ge=10)
     max_amount: str = "1000000"
+    max_refusals_per_hour: int = Field(default=10, ge=1)
+    max_name_chars: int = Field(default=200, ge=20)
 
 
 class NlpConfig(Section):
@@ -132,6 +156,7 @@ class LoggingConfig(Section):
 
 class Settings(Section):
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    audit: AuditConfig = Field(default_factory=AuditConfig)
     storage: StorageConfig = Field(default_factory=StorageConfig)
     inspection: InspectionConfig = Field(default_factory=InspectionConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
@@ -161,13 +186,13 @@ def _explain(err: ValidationError, source: str) -> str:
 
 
 def load_settings(
-    path: str | Path | None = None, *, db_url: str | None = None, env: dict[str, str] | None = None
+    path: str | Path | None = None, *, db_url: str | None = None, env: Mapping[str, str] | None = None
 ) -> Settings:
     """Read the config file (default `./config.toml` if present), then apply the environment.
 
     `db_url` (the `--db` flag) wins over `MEDIATOR_DATABASE_URL`, which wins over the file.
     """
-    env = os.environ if env is None else env
+    environ: Mapping[str, str] = os.environ if env is None else env
     data: dict = {}
     source = "defaults"
     if path is None and Path("config.toml").is_file():
@@ -185,7 +210,7 @@ def load_settings(
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_explain(exc, source)) from None
-    url = db_url or env.get(ENV_DATABASE_URL)
+    url = db_url or environ.get(ENV_DATABASE_URL)
     if url:
         settings.database.url = url
     return settings

@@ -104,6 +104,11 @@ class FileFacts:
         )
 
     @property
+    def unchecked(self) -> bool:
+        """True when reading the file went over a CPU, time or memory limit: nothing is known."""
+        return any(p.startswith("could not be checked") for p in self.problems)
+
+    @property
     def aspect(self) -> str | None:
         """Reduced width:height such as '1:1' or '16:9'."""
         if not self.width or not self.height:
@@ -148,6 +153,7 @@ class FileFacts:
 
 # Problems that mean "the content could not be read"; a file with one of these proves nothing.
 _UNREADABLE = (
+    "could not be checked",  # too costly to read (see mediation.sandbox)
     "cannot read",
     "corrupt",
     "refused",
@@ -495,6 +501,8 @@ def inspect_bytes(name: str, data: bytes, limits: Limits | None = None, *, _dept
     facts.type = kind
     try:
         _READERS.get(kind, _read_other)(facts, data, limits, _depth)
+    except MemoryError:  # over the worker's memory limit: the caller says so (see mediation.sandbox)
+        raise
     except Exception as exc:  # a parser choking on hostile bytes must not stop the delivery
         facts.problems.append(f"cannot read this {label(facts.type)} file: {_reason(exc)}")
     facts.mime = MIME.get(facts.type)
@@ -596,9 +604,9 @@ def _read_pdf(facts: FileFacts, data: bytes, limits: Limits, depth: int) -> None
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             try:
-                ok = reader.decrypt("")
+                ok = bool(reader.decrypt(""))
             except Exception:
-                ok = 0
+                ok = False
             if not ok:
                 facts.problems.append("password-protected PDF: pages and text cannot be read")
                 return
@@ -614,6 +622,8 @@ def _read_pdf(facts: FileFacts, data: bytes, limits: Limits, depth: int) -> None
             break
         try:
             words += count_words(page.extract_text() or "")
+        except MemoryError:
+            raise
         except Exception:
             unread += 1
     if unread:
@@ -673,6 +683,8 @@ def _read_docx(facts: FileFacts, data: bytes, zf: zipfile.ZipFile) -> None:
 
     try:
         document = docx.Document(io.BytesIO(data))
+    except MemoryError:
+        raise
     except Exception as exc:
         facts.problems.append(f"corrupt: not a readable Word document ({_reason(exc)})")
         return
@@ -695,7 +707,7 @@ def _docx_pages(zf: zipfile.ZipFile) -> int | None:
         return None
     for el in root:
         if el.tag.endswith("}Pages") and (el.text or "").strip().isdecimal():
-            return int(el.text.strip())
+            return int((el.text or "").strip())
     return None
 
 
@@ -775,6 +787,8 @@ def _read_archive(facts: FileFacts, zf: zipfile.ZipFile, limits: Limits, depth: 
         try:
             with zf.open(info) as fh:
                 blob = fh.read(info.file_size + 1)  # zipfile stops at the declared size
+        except MemoryError:
+            raise
         except Exception as exc:  # bad CRC, broken deflate stream, unknown method, ...
             facts.members.append(
                 FileFacts(
@@ -803,6 +817,8 @@ def _read_audio_video(facts: FileFacts, data: bytes, limits: Limits, depth: int)
 
     try:
         media = mutagen.File(io.BytesIO(data))
+    except MemoryError:
+        raise
     except Exception as exc:
         facts.problems.append(f"corrupt: not a readable {label(facts.type)} file ({_reason(exc)})")
         return

@@ -378,15 +378,15 @@ async def test_assess_async_slow_work_reports_progress(tmp_path, monkeypatch):
 
     fm.photos(tmp_path, 1)
     monkeypatch.setattr(mod, "PROGRESS_AFTER_S", 0.05)
-    real = mod.inspect_file
+    real = mod.inspect_files
 
-    def slow_one(path, limits=None, name=None):
+    def slow_one(items, limits=None, sandbox=None):
         import time
 
         time.sleep(0.3)
-        return real(path, limits, name=name)
+        return real(items, limits, sandbox)
 
-    monkeypatch.setattr(mod, "inspect_file", slow_one)
+    monkeypatch.setattr(mod, "inspect_files", slow_one)
     calls: list[str] = []
     await assess_async("1 photo", [tmp_path], progress=calls.append)
     assert calls == ["checking 1 file…"]

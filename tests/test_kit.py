@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from tests.kit import STAGES, case_at, quiet, until
+from tests.kit import STAGES, case_at, filemakers, quiet, until
+from tests.kit.console import ConsoleDriver
 from tests.kit.discord import slash_of
 
 
@@ -83,6 +84,25 @@ async def test_a_case_at_each_stage(chat, stage):
     assert status["status"] == STATUS[stage]
     assert status["brief_agreed"] is (STAGES.index(stage) >= STAGES.index("agreed"))
     assert bool(case.proposals) is (STAGES.index(stage) >= STAGES.index("disputed"))
+
+
+async def test_a_delivery_sends_its_files_as_attachments_on_a_chat_platform(chat, tmp_path):
+    photos = filemakers.photos(tmp_path / "pics", 2)
+    case = await case_at(chat, "delivered", files=photos)  # file= tokens would be refused here
+    delivered = chat.expect("delivery", turns=None)
+    assert [f["name"] for f in delivered["files"]] == [p.name for p in photos]
+    assert (await chat.say("maya", f"/case status {case.case_id}")).expect("case_status")["deliveries"] == 1
+
+
+@pytest.mark.model  # the process loads the model at start-up
+async def test_a_delivery_sends_its_files_as_file_tokens_on_the_console(tmp_path):
+    pic = tmp_path / "one.jpg"
+    pic.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    console = ConsoleDriver(tmp_path, f"sqlite:///{tmp_path}/m.db")
+    case = await case_at(console, "delivered", files=[pic])
+    assert console.expect("delivery", turns=None)["files"][0]["size"] == pic.stat().st_size
+    assert (await console.say("maya", f"/case status {case.case_id}")).expect("case_status")["deliveries"] == 1
+    assert console.close() == ""
 
 
 async def test_an_unknown_stage_is_refused(chat):

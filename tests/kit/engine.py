@@ -23,6 +23,7 @@ from tests.kit.replies import History, Turn
 PG_BASE = os.environ.get("MEDIATOR_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SCOPE = ScopeService()  # the real model, loaded once for the whole test run, on first use
+TEST_AUDIT_KEY = "test-audit-key-" + "k" * 32
 
 # fixtures that hand a test an engine with the real model, or the model itself: `model` by use
 MODEL_FIXTURES = {"chat", "new_chat", "start_rig", "world", "both", "clf"}
@@ -34,6 +35,14 @@ def _pg_up() -> bool:
             return True
     except OSError:
         return False
+
+
+@pytest.fixture(autouse=True)
+def audit_key(monkeypatch):
+    """One audit key from the environment for every test (subprocesses inherit it), so no key file
+    lands in the working directory; tests of the key file itself remove it."""
+    monkeypatch.setenv("MEDIATOR_AUDIT_KEY", TEST_AUDIT_KEY)
+    return TEST_AUDIT_KEY
 
 
 @pytest.fixture

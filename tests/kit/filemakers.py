@@ -247,3 +247,56 @@ def mp4(path: Path, seconds: float = 5.0, size: tuple[int, int] | None = (1920, 
     ftyp = box(b"ftyp", brand + b"\x00\x00\x02\x00" + b"isomiso2mp41")
     Path(path).write_bytes(ftyp + box(b"moov", mvhd + traks) + box(b"mdat", b""))
     return Path(path)
+
+
+def _pdf_from_objects(objs: list[bytes]) -> bytes:
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objs, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % i + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1))
+    for off in offsets:
+        out.write(b"%010d 00000 n \n" % off)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref))
+    return out.getvalue()
+
+
+def costly_pdf(path: Path, unpacked_mb: float = 2.0, pages: int = 1) -> Path:
+    """A few KB of PDF whose text takes seconds to minutes of CPU to read: each page's content
+    stream inflates to `unpacked_mb` of tiny text-showing operators, parsed one by one."""
+    ops = b"BT /F1 12 Tf (a) Tj ET\n"
+    stream = zlib.compress(ops * int(unpacked_mb * 1024 * 1024 / len(ops)), 9)
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    kids = []
+    for _ in range(pages):
+        objs.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 3 0 R >> >> >>"
+        )
+        kids.append(len(objs))
+    objs[1] = b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) + b"] /Count %d >>" % len(kids)
+    Path(path).write_bytes(_pdf_from_objects(objs))
+    return Path(path)
+
+
+def png_memory_bomb(path: Path, width: int = 8000, height: int = 8000) -> Path:
+    """A real PNG of zeros: a few hundred KB on disk, width x height x 3 bytes once decoded (under
+    the pixel cap, so only a memory limit stops it)."""
+
+    def chunk(tag: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    comp = zlib.compressobj(9)
+    row = b"\x00" * (1 + 3 * width)
+    idat = b"".join(comp.compress(row) for _ in range(height)) + comp.flush()
+    Path(path).write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+    return Path(path)

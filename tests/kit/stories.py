@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.adapters.memory import MemoryAdapter
+from tests.kit.console import ConsoleDriver
 from tests.kit.texts import SOAP_BRIEF
 
 STAGES = ("opened", "joined", "proposed", "agreed", "delivered", "disputed", "escalated", "taken", "decided", "settled")
@@ -50,13 +52,15 @@ async def case_at(
     **where: Any,
 ) -> Case:
     """The case of `freelancer` (who opens it) and `client`, brought to `stage`. `where` goes to every
-    `say()` (chat=..., channel_id=...); `files` go with the delivery as file= tokens."""
+    `say()` (chat=..., channel_id=...); `files` go with the delivery as a chat platform sends them, as
+    attachments (`files=`) on the in-memory adapter, and as file= tokens on the console, the one place
+    a server path is taken."""
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}; one of {STAGES}")
     reached = STAGES.index(stage)
 
-    async def step(who: str, line: str, kind: str) -> dict:
-        await driver.say(who, line, **where)
+    async def step(who: str, line: str, kind: str, **attached: Any) -> dict:
+        await driver.say(who, line, **where, **attached)
         return driver.expect(kind)
 
     created = await step(
@@ -65,14 +69,22 @@ async def case_at(
     case = Case(created["case_id"], created["invite_code"], created)
     if reached >= STAGES.index("joined"):
         status = await step(client, f"/case join {case.invite_code} role=client", "case_status")
-        assert status["parties"]["client"]["name"] == client.capitalize()
+        assert status["parties"]["client"]["name"] in (client.capitalize(), client)  # the console keeps the handle
     if reached >= STAGES.index("proposed"):
         assert (await step(client, f"/brief {brief}", "brief"))["client_agreed"] is True
     if reached >= STAGES.index("agreed"):
         assert (await step(freelancer, "/brief agree", "brief"))["agreed"] is True
     if reached >= STAGES.index("delivered"):
-        tokens = "".join(f" file={p}" for p in files)
-        assert len((await step(freelancer, f"/deliver {note}{tokens}", "delivery"))["files"]) == len(files)
+        if isinstance(driver, MemoryAdapter):
+            delivered = await step(freelancer, f"/deliver {note}", "delivery", files=[str(p) for p in files])
+        elif isinstance(driver, ConsoleDriver):
+            tokens = "".join(f" file={p}" for p in files)
+            delivered = await step(freelancer, f"/deliver {note}{tokens}", "delivery")
+        elif files:
+            raise NotImplementedError(f"case_at cannot attach files on {type(driver).__name__}; attach them by hand")
+        else:
+            delivered = await step(freelancer, f"/deliver {note}", "delivery")
+        assert len(delivered["files"]) == len(files)
     if reached >= STAGES.index("disputed"):
         case.proposals = (await step(client, f"/dispute {dispute}", "proposals"))["items"]
     if stage == "settled":
