@@ -967,83 +967,12 @@ def clean_text(value, limit: int) -> tuple[str, list[str]]:
     return text, notes
 
 
-_EN_WORDS = set(
-    [
-        "the",
-        "a",
-        "an",
-        "and",
-        "or",
-        "to",
-        "of",
-        "in",
-        "on",
-        "for",
-        "with",
-        "you",
-        "your",
-        "we",
-        "our",
-        "i",
-        "my",
-        "it",
-        "is",
-        "are",
-        "be",
-        "can",
-        "could",
-        "would",
-        "will",
-        "please",
-        "this",
-        "that",
-        "these",
-        "those",
-        "just",
-        "also",
-        "too",
-        "as",
-        "at",
-        "by",
-        "from",
-        "not",
-        "do",
-        "does",
-        "have",
-        "has",
-        "need",
-        "want",
-        "get",
-        "more",
-        "one",
-        "two",
-        "all",
-        "so",
-        "but",
-        "if",
-        "what",
-        "when",
-        "how",
-        "should",
-        "any",
-        "make",
-        "add",
-        "send",
-        "thanks",
-    ]
-)
+def looks_english(brief: str, request: str) -> bool:
+    """Brief and request read together by the language identifier; too little text to tell is
+    taken as English (the cap below is for text the model was not trained on, not for terse text)."""
+    from nlp.language import is_english
 
-
-def looks_english(text: str) -> bool:
-    letters = [ch for ch in text if ch.isalpha()]
-    ascii_share = sum(ch.isascii() for ch in letters) / max(1, len(letters))
-    if len(letters) >= 3 and ascii_share < 0.5:
-        return False
-    words = re.findall(r"[^\W\d_]+", text.lower())
-    if len(words) < 4:
-        return True
-    hits = sum(w in _EN_WORDS for w in words) / len(words)
-    return ascii_share > 0.8 and hits >= 0.12
+    return is_english(brief, request) is not False
 
 
 def rule_kind(sig: Signals) -> str | None:
@@ -1248,7 +1177,7 @@ class ScopeClassifier:
         if not any(r.kind != "other" for r in brief.requirements):
             notes.append("the brief states no recognisable requirements")
             confidence = min(confidence, 0.55)
-        if not looks_english(r_text) or (brief.text and not looks_english(brief.text)):
+        if not looks_english(brief.text, r_text):
             notes.append("text does not look like English; the model is trained on English, so confidence is low")
             confidence = min(confidence, 0.55)
         reason = _reason(kind, sig, brief, brief_match, oos)
