@@ -18,7 +18,7 @@ from pathlib import Path
 
 from nlp.brief import MAX_CHARS as MAX_BRIEF_CHARS
 from nlp.brief import PLATFORMS, Brief, Requirement, _deadline, _norm_formats, _platforms, parse_brief
-from nlp.numbers import find_numbers, parse_number, tame_digit_runs
+from nlp.numbers import find_numbers, not_a_count, parse_number, tame_digit_runs
 
 STOP = set(
     [
@@ -298,11 +298,7 @@ def request_counts(text: str) -> list[Mention]:
     for n in find_numbers(text):
         before = low[max(0, n.start - 16) : n.start]
         after = low[n.end : n.end + 40]
-        if _MONEY_BEFORE.search(before) or re.match(
-            r"\s*(%|:|am\b|pm\b|st\b|nd\b|rd\b|th\b|x\d|px|dpi|k\b|p\b)", after
-        ):
-            continue
-        if 1900 <= n.value <= 2100 and "," not in n.text:
+        if not_a_count(text, n) or _MONEY_BEFORE.search(before) or re.match(r"\s*x\d", after):
             continue
         # "a 15-second teaser": the length of a new piece cut from the work, not a change to it
         if _NEW_PIECE.match(after):
