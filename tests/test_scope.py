@@ -322,3 +322,53 @@ def test_timestamps_and_labels_are_not_counts(clf, brief, request_text):
     assert not res.out_of_scope
     assert res.kind != "quantity" and res.extra_units is None
     assert "Asks for" not in res.reason or "30" not in res.reason
+
+
+NEWSLETTER = (
+    "Monthly newsletter for a bakery: 1 Mailchimp template, subject line and preview text, "
+    "hero image slot, footer with address and unsubscribe link. 2 rounds of edits, $250."
+)
+
+
+@pytest.mark.parametrize(
+    "request_text,clause_word",
+    [
+        ("Can you also write that short teaser line people see in their inbox under the subject?", "preview text"),
+        ("Please add the bit at the very bottom with our address and the opt-out link.", "footer"),
+    ],
+)
+def test_paraphrased_asks_find_their_clause(clf, request_text, clause_word):
+    res = clf.check(NEWSLETTER, request_text)
+    assert clause_word in (res.brief_match or "").lower()
+
+
+def test_matcher_ranks_the_paraphrased_clause_first(clf):
+    clauses = [
+        "Subject line and preview text.",
+        "Footer with address and unsubscribe link.",
+        "Hero image slot.",
+        "2 rounds of edits.",
+    ]
+    ask = "the little sentence that shows next to the subject before anyone opens the mail"
+    vecs = clf.encoder.embed(clauses + [ask])
+    sims = vecs[:-1] @ vecs[-1]
+    assert int(sims.argmax()) == 0
+
+
+@pytest.mark.parametrize(
+    "brief,request_text",
+    [
+        (
+            "Podcast editing, 4 episodes of ~40 min: noise removal, loudness to -16 LUFS, intro/outro music "
+            "added, MP3. $240.",
+            "Sorry to be a pain, could the volume be evened out so it's as loud as other shows on Spotify?",
+        ),
+        (
+            "Product listing photos: 12 items, white background, cut-out PNGs with transparency, 2000px, $180.",
+            "Could I get versions with nothing behind the product so I can drop them on coloured banners?",
+        ),
+    ],
+)
+def test_paraphrased_in_brief_asks_are_in_scope(clf, brief, request_text):
+    res = clf.check(brief, request_text)
+    assert not res.out_of_scope
