@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+log = logging.getLogger("mediator.db")
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
@@ -60,15 +62,37 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(cfg).get_current_head()
 
 
+MIGRATION_LOCK = "mediator.migrations"
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate to `revision`. On PostgreSQL under an advisory lock (one per database and schema):
+    processes starting together, or `mediator db upgrade` run beside them, wait for the one that
+    migrates and then find the schema current."""
     from alembic import command
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    if engine.dialect.name != "postgresql":
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+        return
+    key = text("SELECT hashtext(:name || current_database() || '.' || current_schema())")
+    with engine.connect() as conn:
+        lock = conn.execute(key, {"name": MIGRATION_LOCK + ":"}).scalar_one()
+        if not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": lock}).scalar_one():
+            log.info("another process is migrating the database; waiting for it")
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": lock})
+        conn.commit()
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock})
+            conn.commit()
 
 
 class Store:

@@ -7,13 +7,17 @@ import os
 import subprocess
 import sys
 import threading
+import uuid
 from collections import Counter
 from pathlib import Path
 
+import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
-from mediation.db import Store
+from mediation.db import Store, head_revision
 from mediation.models import AuditEntry, Timer
+from tests.conftest import PG_BASE, _pg_up
 
 MEDIATOR = [sys.executable, "-m", "bot"]
 # the model is never needed here: a missing ONNX export fails fast instead of loading torch
@@ -150,3 +154,73 @@ def test_two_engines_ticking_together_fire_each_deadline_once(settings, clock, d
     assert len(cancelled) == 40 and set(cancelled.values()) == {1}
     for e in engines:
         e.store.close()
+
+
+@pytest.fixture
+def scratch_db():
+    """A fresh PostgreSQL database of its own (not only a schema): what a new deployment starts from."""
+    if not _pg_up():
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432, and CI requires it")
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = "mediator_scratch_" + uuid.uuid4().hex[:10]
+    admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f"CREATE DATABASE {name}"))
+    yield make_url(PG_BASE).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as c:
+        c.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+def test_three_concurrent_db_upgrades_on_a_fresh_database_all_succeed(tmp_path, scratch_db):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    procs = [
+        subprocess.Popen(
+            MEDIATOR + ["db", "upgrade", "--db", scratch_db, "--config", light_config(tmp_path)],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(3)
+    ]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], [err for _, err in outs]
+    assert all("is at the latest schema" in out for out, _ in outs)
+    store = Store.from_url(scratch_db, migrate=False)
+    with store.transaction() as s:
+        assert s.exec(text("SELECT version_num FROM alembic_version")).all() == [(head_revision(),)]
+    store.close()
+
+
+def test_upgrade_waits_for_a_migration_in_progress(pg_url):
+    """A process holding the migration lock (one migrating) makes the next one wait, not fail."""
+    from sqlalchemy import create_engine
+
+    from mediation.db import MIGRATION_LOCK, make_engine, upgrade
+
+    holder = create_engine(pg_url)
+    with holder.connect() as conn:
+        key = conn.execute(
+            text("SELECT hashtext(:n || current_database() || '.' || current_schema())"), {"n": MIGRATION_LOCK + ":"}
+        ).scalar_one()
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+        conn.commit()
+        done = threading.Event()
+        engine = make_engine(pg_url)
+        t = threading.Thread(target=lambda: (upgrade(engine), done.set()))
+        t.start()
+        assert not done.wait(1.5)  # waiting for the lock
+        conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+        conn.commit()
+        t.join(timeout=60)
+    assert done.is_set()
+    with engine.connect() as c:
+        assert c.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == head_revision()
+    engine.dispose()
+    holder.dispose()
