@@ -74,7 +74,9 @@ def console(
     )
     if sys.stdin.isatty() and not json_mode:
         typer.echo("Mediator console. Type /help; start a line with @name to speak as someone else. Ctrl-D quits.")
-    asyncio.run(adapter.run())
+    from .runner import run_console
+
+    asyncio.run(run_console(hub, adapter))
 
 
 @app.command()

@@ -5,8 +5,10 @@ platform that is down wait in the database (the outbox) and go out when its adap
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
+import time
 
 from .adapters.base import Adapter
 from .engine import Engine
@@ -14,12 +16,17 @@ from .messages import Address, Incoming, Reply
 from .outbox import MODERATORS
 
 log = logging.getLogger("mediator.hub")
+STOPPING = "Mediator is restarting; nothing was changed. Please send that again in a minute."
 
 
 class Hub:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.adapters: dict[str, Adapter] = {}
+        self.accepting = True  # False once the process is stopping: nothing new is started
+        self._inflight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     def attach(self, adapter: Adapter) -> None:
         self.adapters[adapter.platform] = adapter
@@ -42,7 +49,68 @@ class Hub:
         return Address(incoming.platform, incoming.chat_id)
 
     async def dispatch(self, incoming: Incoming) -> list[Reply]:
-        """Handle one message; deliver replies meant for other platforms; return those for the sender's."""
+        """Handle one message; deliver replies meant for other platforms; return those for the sender's.
+        While the process is stopping, new messages are turned away (nothing is applied, so a
+        platform that redelivers them reaches a process that is running)."""
+        if not self.accepting:
+            return [Reply(text=STOPPING, data={"type": "error", "code": "stopping", "message": STOPPING})]
+        self._inflight += 1
+        self._idle.clear()
+        started = time.perf_counter()
+        out: list[Reply] = []
+        try:
+            out = await self._dispatch(incoming)
+            return out
+        finally:
+            self._inflight -= 1
+            if self._inflight == 0:
+                self._idle.set()
+            self._observe(incoming, out, time.perf_counter() - started)
+
+    def _observe(self, incoming: Incoming, out: list[Reply], seconds: float) -> None:
+        """One log line and the metrics for a handled message; never its text."""
+        text = (incoming.text or "").strip()
+        if text.startswith("/"):
+            spec, _ = self.engine.registry.lookup(text)
+            command = spec.word if spec is not None else "unknown"
+        else:
+            command = "chat" if text else "empty"
+        errors = [r for r in out if r.type == "error"]
+        if not errors:
+            outcome = "ok"
+        elif any(r.data.get("code") == "internal" for r in errors):
+            outcome = "error"
+        else:
+            outcome = "refused"
+        case_id = next((r.data["case_id"] for r in out if r.data.get("case_id")), None)
+        if self.engine.metrics is not None:
+            self.engine.metrics.command(incoming.platform, command, outcome, seconds)
+        log.info(
+            "%s %s: %s in %.0f ms",
+            incoming.platform,
+            command,
+            outcome,
+            seconds * 1000,
+            extra={
+                "case_id": case_id,
+                "platform": incoming.platform,
+                "command": command,
+                "outcome": outcome,
+                "duration_ms": round(seconds * 1000, 1),
+            },
+        )
+
+    async def drain(self, timeout: float) -> bool:
+        """Stop taking messages and wait for those in flight; False if some were still running."""
+        self.accepting = False
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+            return True
+        except TimeoutError:
+            log.warning("%d command(s) still running at shutdown", self._inflight)
+            return False
+
+    async def _dispatch(self, incoming: Incoming) -> list[Reply]:
         here = []
         loop = asyncio.get_running_loop()
 
@@ -165,13 +233,16 @@ class Hub:
             await self.flush(platform)
         return len(fired)
 
-    async def run_scheduler(self, interval: float) -> None:
-        while True:
+    async def run_scheduler(self, interval: float, stop: asyncio.Event | None = None) -> None:
+        """Tick every `interval` seconds until `stop` is set; a pass in progress is finished."""
+        stop = stop or asyncio.Event()
+        while not stop.is_set():
             try:
                 await self.tick()
             except Exception:
                 log.exception("scheduler tick failed")
-            await asyncio.sleep(interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
 
 
 def _why(exc: BaseException) -> str:
