@@ -30,7 +30,7 @@ from mediation import cases, moderation
 from mediation.config import Settings
 
 from ..hub import Hub
-from ..messages import Address, Attachment, Incoming, Option, Reply
+from ..messages import Address, Attachment, Incoming, Option, Reply, Undeliverable
 from ..render import Capabilities, escape, split
 
 log = logging.getLogger("mediator.discord")
@@ -604,8 +604,21 @@ class DiscordAdapter:
             log.warning("posting to %s failed: %s", to, exc)
 
     async def send(self, reply: Reply, to: Address) -> None:
-        """A reply for a Discord chat or user that is not answering an interaction here."""
-        await self._post(to, message_payloads(reply, self.max_file_bytes), keep_failures=True)
+        """A reply for a Discord chat or user that is not answering an interaction here. A refusal
+        for good (the person does not take messages from the bot, the channel is gone) is raised as
+        `Undeliverable`, so the outbox records it instead of retrying."""
+        try:
+            await self._post(to, message_payloads(reply, self.max_file_bytes), keep_failures=True)
+        except discord.Forbidden as exc:
+            if exc.code == 50007:  # cannot send messages to this user
+                raise Undeliverable("blocked", "the person does not accept messages from the bot") from exc
+            raise Undeliverable("gone", "the bot may no longer post in that channel") from exc
+        except discord.NotFound as exc:
+            raise Undeliverable("gone", "the channel no longer exists") from exc
+
+    @property
+    def connected(self) -> bool:
+        return self.client is not None and not self.client.is_closed() and self.ready.is_set()
 
     async def moderator_feed(self, reply: Reply) -> None:
         """Every escalation, from any platform, goes to the moderators' channel once, with buttons."""
