@@ -14,6 +14,7 @@ from .engine import Engine, Services
 from .files import FileStore
 from .handlers import build_registry
 from .handlers.scope import scan_chat
+from .ops import CountingScope, Metrics
 
 
 def bootstrap(
@@ -27,7 +28,11 @@ def bootstrap(
         services.files = FileStore(settings.storage.files_dir, int(settings.storage.max_attachment_mb * 1e6))
     if services.scope is None:
         services.scope = ScopeService(settings.nlp.model_path, settings.nlp.backend, settings.nlp.onnx_path)
+    metrics = Metrics()  # one registry per engine: no state shared through the library's globals
+    if services.scope is not None and not isinstance(services.scope, CountingScope):
+        services.scope = CountingScope(services.scope, metrics)
     engine = Engine(store, settings, clock or Clock(), build_registry(), services)
+    engine.metrics = metrics
     engine.chat_hooks.append(scan_chat)
     return engine
 
