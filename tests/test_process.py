@@ -170,3 +170,28 @@ def test_each_engine_has_its_own_metrics(settings, clock):
     assert b"mediator_commands_total{" not in b.hub.engine.metrics.render()
     a.hub.engine.store.close()
     b.hub.engine.store.close()
+
+
+async def test_json_logs_carry_case_platform_command_outcome_and_duration_never_the_text(settings, clock):
+    import io
+    import json
+    import logging
+
+    from bot.bootstrap import setup_logging
+
+    settings.logging.format = "json"
+    setup_logging(settings)
+    stream = io.StringIO()
+    root = logging.getLogger()
+    root.handlers[0].setStream(stream)
+    try:
+        chat = make_chat(settings, clock)
+        await chat.say("maya", "/case new Secret project amount=300 currency=EUR role=freelancer")
+        chat.hub.engine.store.close()
+    finally:
+        root.handlers[:] = []
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    [handled] = [r for r in lines if r.get("command") == "case new"]
+    assert handled["platform"] == "memory" and handled["outcome"] == "ok" and handled["level"] == "info"
+    assert handled["case_id"].startswith("C") and handled["duration_ms"] >= 0
+    assert "Secret project" not in stream.getvalue()
