@@ -224,3 +224,12 @@ def test_upgrade_waits_for_a_migration_in_progress(pg_url):
         assert c.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == head_revision()
     engine.dispose()
     holder.dispose()
+
+
+def test_the_load_benchmark_finds_nothing_applied_twice_or_lost_even_with_a_worker_killed(pg_url):
+    from bot.loadtest import run
+
+    report = run(pg_url, workers=2, cases=12, kill=True)
+    assert report["killed_worker"] == 0 and report["commands"] > 0
+    assert report["deadlines_fired"] == report["notices"] >= 1
+    assert (report["double_applied"], report["lost_notices"]) == (0, 0), report
