@@ -108,6 +108,19 @@ class DiscordConfig(Section):
     moderator_role_ids: list[int] = Field(default_factory=list)
     mod_channel_id: int = 0
     guild_ids: list[int] = Field(default_factory=list)
+    # several processes share the gateway: 0 = one connection, no sharding; else the total number
+    # of shards, and the shards this process runs (empty: all of them)
+    shard_count: int = Field(default=0, ge=0)
+    shard_ids: list[int] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _shards(self) -> DiscordConfig:
+        if self.shard_ids and not self.shard_count:
+            raise ValueError("shard_ids needs shard_count")
+        bad = [i for i in self.shard_ids if not 0 <= i < self.shard_count]
+        if bad:
+            raise ValueError(f"shard_ids {bad} are outside 0..{self.shard_count - 1}")
+        return self
 
 
 class NegotiationConfig(Section):

@@ -233,3 +233,64 @@ def test_the_load_benchmark_finds_nothing_applied_twice_or_lost_even_with_a_work
     assert report["killed_worker"] == 0 and report["commands"] > 0
     assert report["deadlines_fired"] == report["notices"] >= 1
     assert (report["double_applied"], report["lost_notices"]) == (0, 0), report
+
+
+def test_one_update_delivered_to_several_processes_is_applied_once(settings, clock, db_url):
+    """Webhooks behind a balancer may hand the same update to two processes: the seen-event record
+    (written in the command's transaction) lets one apply it."""
+    from bot.messages import Incoming
+    from tests.conftest import make_engine
+
+    settings.database.url = db_url
+    engines = [make_engine(settings, clock) for _ in range(3)]
+    update = Incoming(
+        "telegram", "-100", "42", "Clara", "/case new Logo amount=300 currency=EUR role=client", message_id="bot:77"
+    )
+    gate = threading.Barrier(3)
+    out: list = [None] * 3
+
+    def handle(i: int) -> None:
+        gate.wait()
+        out[i] = engines[i].handle_sync(update)
+
+    threads = [threading.Thread(target=handle, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(len(r) for r in out)[:2] == [0, 0] and sum(bool(r) for r in out) == 1
+    with engines[0].store.transaction() as s:
+        assert [e.action for e in s.exec(select(AuditEntry).where(AuditEntry.action == "case.created"))] == [
+            "case.created"
+        ]
+    for e in engines:
+        e.store.close()
+
+
+def test_discord_shards_are_configured_per_process():
+    from bot.adapters.discord import DiscordAdapter, _ShardedClient
+    from bot.hub import Hub
+    from mediation.config import ConfigError, Settings, load_settings
+
+    settings = Settings()
+    settings.discord.shard_count, settings.discord.shard_ids = 4, [1, 3]
+
+    class _Engine:
+        registry = None
+
+    adapter = DiscordAdapter(Hub(_Engine()), settings, "token")
+    options = dict(adapter.client_options)
+    assert options == {} and adapter.config.shard_count == 4
+    client = _ShardedClient(adapter, shard_count=4, shard_ids=[1, 3])
+    assert (client.shard_count, client.shard_ids) == (4, [1, 3])
+    with pytest.raises(ConfigError, match="shard_ids"):
+        load_settings(env={}, path=_toml("[discord]\nshard_ids = [5]\nshard_count = 2\n"))
+
+
+def _toml(text: str) -> str:
+    import tempfile
+
+    f = tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False)
+    f.write(text)
+    f.close()
+    return f.name

@@ -278,7 +278,9 @@ class _Refused(Exception):
     """Input the adapter itself turns away (before the engine), with the message to show."""
 
 
-class _Client(discord.Client):
+class _Handlers:
+    """The bot's side of a gateway client, sharded or not."""
+
     def __init__(self, adapter: DiscordAdapter, **options: Any):
         # Mediator never joins voice: the missing voice libraries are not worth a warning
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
@@ -300,6 +302,14 @@ class _Client(discord.Client):
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         await self.adapter.on_interaction(interaction)
+
+
+class _Client(_Handlers, discord.Client):
+    pass
+
+
+class _ShardedClient(_Handlers, discord.AutoShardedClient):
+    """`[discord] shard_count` set: this process runs `shard_ids` (all shards when empty)."""
 
 
 class DiscordAdapter:
@@ -336,7 +346,15 @@ class DiscordAdapter:
         """Log in, sync the slash commands, connect the gateway; returns once ready."""
         self._restore = configure_endpoints(self.config.api_base_url, self.config.gateway_url)
         self.ready.clear()
-        self.client = _Client(self, **self.client_options)
+        options = dict(self.client_options)
+        if self.config.shard_count:
+            options.setdefault("shard_count", self.config.shard_count)
+            if self.config.shard_ids:
+                options.setdefault("shard_ids", list(self.config.shard_ids))
+            self.client = _ShardedClient(self, **options)
+            log.info("Discord shards %s of %d", self.config.shard_ids or "all", self.config.shard_count)
+        else:
+            self.client = _Client(self, **options)
         self._task = asyncio.create_task(self.client.start(self.token), name="discord-client")
         waiter = asyncio.create_task(self.ready.wait())
         done, _ = await asyncio.wait(
