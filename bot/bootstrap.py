@@ -23,11 +23,18 @@ def bootstrap(
     settings: Settings, *, clock: Clock | None = None, store: Store | None = None, services: Services | None = None
 ) -> Engine:
     store = store or Store.from_url(
-        settings.database.url, echo=settings.database.echo, migrate=settings.database.auto_migrate
+        settings.database.url,
+        echo=settings.database.echo,
+        migrate=settings.database.auto_migrate,
+        audit_key_file=settings.audit.key_file,
     )
     services = services or Services()
     if services.files is None:
-        services.files = FileStore(settings.storage.files_dir, int(settings.storage.max_attachment_mb * 1e6))
+        services.files = FileStore(
+            settings.storage.files_dir,
+            int(settings.storage.max_attachment_mb * 1e6),
+            settings.limits.max_name_chars,
+        )
     if services.scope is None:
         services.scope = ScopeService(settings.nlp.model_path, settings.nlp.backend, settings.nlp.onnx_path)
     metrics = Metrics()  # one registry per engine: no state shared through the library's globals

@@ -9,6 +9,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from mediation.errors import MediationError
+
 
 @dataclass
 class Command:
@@ -31,6 +33,7 @@ class Spec:
     keys: tuple[str, ...] = ()
     console_only: bool = False
     moderator: bool = False
+    files: bool = False  # takes attachments (and, in the console only, file=PATH)
 
 
 def command(word: str, usage: str, summary: str, keys: tuple[str, ...] = (), **flags) -> Callable:
@@ -79,14 +82,23 @@ class Registry:
         return self.specs.get(head), rest
 
 
-_FILE = re.compile(r"(?:^|\s)file=(\"[^\"]+\"|\S+)")
+_FILE = re.compile(r"(?:^|\s)file=(\"[^\"]+\"|\S+)", re.I)
 
 
-def parse(spec: Spec, rest: str) -> Command:
+def names_a_file(rest: str) -> bool:
+    """Whether a line carries a `file=` token (which only the operator's console may use)."""
+    return _FILE.search(rest) is not None
+
+
+def parse(spec: Spec, rest: str, local_files: bool = False) -> Command:
     """Split `key=value` arguments from free text. A value runs to the next known key, so
-    `/scope brief=8 photos, JPG request=can you add two more?` needs no quoting."""
-    files = [m.strip('"') for m in _FILE.findall(rest)]
-    rest = _FILE.sub(" ", rest)
+    `/scope brief=8 photos, JPG request=can you add two more?` needs no quoting.
+    `file=PATH` tokens become `files` only with `local_files` (the console); elsewhere they stay text.
+    A key given twice is an error: which one was meant cannot be guessed."""
+    files: list[str] = []
+    if local_files:
+        files = [m.strip('"') for m in _FILE.findall(rest)]
+        rest = _FILE.sub(" ", rest)
     kv: dict[str, str] = {}
     if spec.keys:
         pattern = re.compile(r"(?:^|\s)(" + "|".join(map(re.escape, spec.keys)) + r")=", re.I)
@@ -94,7 +106,10 @@ def parse(spec: Spec, rest: str) -> Command:
         free = rest[: marks[0].start()] if marks else rest
         for i, m in enumerate(marks):
             end = marks[i + 1].start() if i + 1 < len(marks) else len(rest)
-            kv[m.group(1).lower()] = rest[m.end() : end].strip()
+            key = m.group(1).lower()
+            if key in kv:
+                raise MediationError("repeated_key", f"{key}= is given more than once; give it once.")
+            kv[key] = rest[m.end() : end].strip()
     else:
         free = rest
     return Command(

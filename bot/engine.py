@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -28,14 +28,22 @@ from mediation.config import Settings
 from mediation.db import Store
 from mediation.errors import MediationError
 from mediation.models import Case, Party, SeenEvent
+from mediation.unit import UnitOfWork
+from mediation.vocabulary import DeadlineAction, ReplyKind, is_local
 
 from . import replies
-from .commands import Command, Registry, parse
+from .commands import Command, Registry, names_a_file, parse
 from .messages import Address, Incoming, Reply
 from .outbox import Outbox
+from .sanitize import clean, clean_name, input_problem
 
 log = logging.getLogger("mediator.engine")
 ATTEMPTS = 5
+HOUR = timedelta(hours=1)
+SERVER_PATH_REFUSED = (
+    "Attach the files to your message instead: file=PATH names a file on the bot's own server, which "
+    "only the operator's console may do. Nothing was delivered."
+)
 
 
 @dataclass
@@ -62,6 +70,13 @@ class Ctx:
     inspected: dict = dataclasses.field(default_factory=dict)  # file facts by SHA-256, read before the transaction
     staged: list = dataclasses.field(default_factory=list)  # copies kept only if the command commits
     _party: Party | None = None
+    _to_seal: list[tuple[str, Reply]] = dataclasses.field(default_factory=list)
+
+    def sealed(self, case: Case, reply: Reply) -> Reply:
+        """A notice that ends a case (settled, decided): it will carry the audit trail's seal as it
+        stands once this command is written, so a party can tell later if the trail was cut short."""
+        self._to_seal.append((case.id, reply))
+        return reply
 
     def store_file(self, path: str, name: str | None = None):
         """Copy a delivered file into the evidence store; kept only if this command commits."""
@@ -94,6 +109,16 @@ class Ctx:
         return out
 
 
+def stamp_seals(heads: dict, notices: list[tuple[str, Reply]]) -> None:
+    """Add each case's audit seal (its newest entry's number and hash, short) to its notices."""
+    for case_id, reply in notices:
+        head = heads.get(case_id)
+        if head is None:
+            continue
+        reply.text = f"{reply.text}\nAudit seal: {audit.seal_text(head)} (keep it; `mediator audit verify` checks it)."
+        reply.data["audit_seal"] = {"seq": head.seq, "hash": head.hash[: audit.SHORT]}
+
+
 def party_chats(s: Session, case: Case) -> list[Address]:
     """Each chat where a party of the case is reachable, once (both may share one)."""
     return list(dict.fromkeys(Address(m.platform, m.chat_id) for m in cases.members(s, case).values()))
@@ -116,24 +141,40 @@ class Engine:
         return await asyncio.to_thread(self.handle_sync, incoming, progress)
 
     def handle_sync(self, incoming: Incoming, progress: Callable[[str], None] | None = None) -> list[Reply]:
-        text = (incoming.text or "").strip()
+        text = incoming.text or ""
         limit = self.settings.limits.max_message_chars
-        if len(text) > limit:
-            return [replies.error("too_long", f"That message is {len(text)} characters; the limit is {limit}.")]
+        if len(text.strip()) > limit:
+            return [replies.error("too_long", f"That message is {len(text.strip())} characters; the limit is {limit}.")]
+        problem = input_problem(text)
+        if problem is not None:
+            return [replies.error(problem.code, problem.message)]
+        text = clean(text).strip()
+        incoming = dataclasses.replace(
+            incoming,
+            text=text,
+            user_name=clean_name(incoming.user_name or ""),
+            attachments=[dataclasses.replace(a, name=clean_name(a.name)) for a in incoming.attachments],
+        )
         if not text.startswith("/"):
             return self._chat(incoming) if text else []
         spec, rest = self.registry.lookup(text)
-        if spec is None or (spec.console_only and incoming.platform != "console"):
+        local = is_local(incoming.platform)  # the operator's own terminal
+        if spec is None or (spec.console_only and not local):
             return [replies.unknown_command(text, self.registry)]
-        cmd = parse(spec, rest)
+        if spec.files and not local and names_a_file(rest):
+            return [replies.error("server_path_refused", SERVER_PATH_REFUSED)]
+        try:
+            cmd = parse(spec, rest, local_files=local)
+        except MediationError as exc:
+            return [replies.error(exc.code, exc.message)]
         actor = self._actor(incoming)
         try:
             out = self._apply(incoming, actor, lambda ctx: spec.fn(ctx, cmd), progress)
         except MediationError as exc:
             log.info("refused %s from %s: %s", spec.word, actor.tag, exc.code)
             named = cmd.kv.get("case") or (cmd.args[0] if spec.moderator and cmd.args else None)
-            self._record_refusal(actor, spec.word, exc, named)
-            return [replies.error(exc.code, exc.message)]
+            exc = self._record_refusal(actor, spec.word, exc, named)
+            return [replies.error(exc.code, exc.message, **exc.data)]
         except Exception:
             log.exception("command %s failed", spec.word)
             return [
@@ -167,6 +208,7 @@ class Engine:
                         ctx.progress = progress
                     out = fn(ctx)
                     self._sync_deadlines(s, ctx.now)
+                    stamp_seals(audit.seal(s), ctx._to_seal)
                     self._mark_seen(s, incoming)
                     # files go in just before the commit: if it fails, an unreferenced copy may be
                     # left under its hash (harmless); a refused command never gets this far
@@ -208,8 +250,8 @@ class Engine:
             log.exception("chat scanning failed")
             return []
 
-    def _sync_deadlines(self, s: Session, now: datetime) -> None:
-        for case_id in s.info.pop("touched_cases", ()):
+    def _sync_deadlines(self, s: UnitOfWork, now: datetime) -> None:
+        for case_id in s.changes.take_cases():
             case = s.get(Case, case_id)
             if case is not None:
                 timers.sync(s, case, self.settings, now)
@@ -234,20 +276,22 @@ class Engine:
                     fired = timers.fire(s, timer, self.settings, now)
                     case = s.get(Case, fired.case_id)
                     # an escalation by deadline is an escalation like any other (moderators' channels hear it)
-                    kind = "escalated" if fired.action == "escalated" else "deadline"
+                    kind = ReplyKind.ESCALATED if fired.action == DeadlineAction.ESCALATED else ReplyKind.DEADLINE
                     notice = replies.notice(
                         kind, fired.text, case_id=fired.case_id, kind=fired.kind, action=fired.action, reason=fired.text
                     )
+                    self._sync_deadlines(s, now)
+                    if fired.action == "released":  # the case is settled by the deadline: seal the notice
+                        stamp_seals(audit.seal(s), [(case.id, notice)])
                     notices = [dataclasses.replace(notice, to=to) for to in party_chats(s, case)]
-                    if fired.action == "moderators_reminded":
+                    if fired.action == DeadlineAction.MODERATORS_REMINDED:
                         notices += self._to_moderators(
                             replies.notice(
-                                "deadline", fired.text, case_id=case.id, kind=fired.kind, action=fired.action
+                                ReplyKind.DEADLINE, fired.text, case_id=case.id, kind=fired.kind, action=fired.action
                             )
                         )
                     for n in notices:
                         self.outbox.add(s, n)
-                    self._sync_deadlines(s, now)
                 out += notices
                 if self.metrics is not None:
                     self.metrics.deadline_fired(fired.kind if fired.action != "reminder" else "reminder")
@@ -293,22 +337,28 @@ class Engine:
             registry=self.registry,
         )
 
-    def _record_refusal(self, actor: Actor, word: str, exc: MediationError, case_id: str | None) -> None:
-        """Refused attempts on a case are evidence too; written after the rollback."""
+    def _record_refusal(self, actor: Actor, word: str, exc: MediationError, case_id: str | None) -> MediationError:
+        """Refused attempts on a case are evidence too; written after the rollback. One person's
+        refusals on one case are kept up to a limit an hour, so nobody can flood a case's trail:
+        past it the answer is `too_many_attempts` and nothing more is written."""
         try:
             with self.store.transaction() as s:
-                party = cases.party_for(s, actor, self.clock.now())
+                now = self.clock.now()
+                party = cases.party_for(s, actor, now)
                 try:
                     case = cases.resolve_case(s, actor, party, case_id)
                 except MediationError:
                     case = None
+                limit = self.settings.limits.max_refusals_per_hour
+                if case is not None and cases.refusals_since(s, case.id, actor.tag, now - HOUR) >= limit:
+                    return MediationError(
+                        "too_many_attempts",
+                        f"Too many refused attempts on case {case.id} in the last hour; try again later. "
+                        f"({exc.message})",
+                    )
                 audit.record(
-                    s,
-                    case.id if case else None,
-                    actor.tag,
-                    "refused",
-                    {"command": word, "code": exc.code},
-                    self.clock.now(),
+                    s, case.id if case else None, actor.tag, "refused", {"command": word, "code": exc.code}, now
                 )
         except Exception:
             log.exception("could not record a refused command")
+        return exc

@@ -30,17 +30,26 @@ class Staged:
 
 
 class FileStore:
-    def __init__(self, root: str | Path, max_bytes: int):
+    def __init__(self, root: str | Path, max_bytes: int, max_name_chars: int = 200):
         self.root = Path(root)
         self.max_bytes = max_bytes
+        self.max_name_chars = max_name_chars
 
     def stage(self, path: str, name: str | None = None) -> Staged:
         """Copy a file into the staging folder and hash the copy; `keep` or `discard` it after."""
         src = Path(path).expanduser()
         shown = name or src.name
-        if not src.is_file():
+        if len(shown) > self.max_name_chars:
+            raise MediationError(
+                "too_long", f"A file name is {len(shown)} characters; keep names under {self.max_name_chars}."
+            )
+        try:
+            found = src.is_file()
+            size = src.stat().st_size if found else 0
+        except (OSError, ValueError) as exc:
+            raise MediationError("bad_file", f"Cannot read {shown}: {getattr(exc, 'strerror', None) or exc}") from None
+        if not found:
             raise MediationError("bad_file", f"File not found: {shown}")
-        size = src.stat().st_size
         if size > self.max_bytes:
             raise MediationError(
                 "file_too_large", f"{shown} is {size / 1e6:.1f} MB; the limit is {self.max_bytes / 1e6:.1f} MB."

@@ -10,6 +10,8 @@ import dataclasses
 import logging
 import time
 
+from mediation.vocabulary import ReplyKind
+
 from .adapters.base import Adapter
 from .engine import Engine
 from .messages import Address, Incoming, Reply
@@ -115,7 +117,7 @@ class Hub:
         loop = asyncio.get_running_loop()
 
         def progress(text: str) -> None:  # called from the engine's worker thread
-            note = Reply(text=text, data={"type": "progress"}, to=Address(incoming.platform, incoming.chat_id))
+            note = Reply(text=text, data={"type": ReplyKind.PROGRESS}, to=Address(incoming.platform, incoming.chat_id))
             asyncio.run_coroutine_threadsafe(self.deliver(note), loop)
 
         replies = await self.engine.handle(incoming, progress)
@@ -144,7 +146,7 @@ class Hub:
         seen = set()
         for reply in replies:
             key = (reply.data.get("case_id"), reply.data.get("reason"))
-            if reply.type != "escalated" or key in seen:
+            if reply.type != ReplyKind.ESCALATED or key in seen:
                 continue
             seen.add(key)
             for platform in self.feed_platforms():

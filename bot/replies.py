@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from mediation.vocabulary import ReplyKind, is_local
+
 from .commands import Registry
 from .messages import Option, Reply
 
 
-def error(code: str, message: str) -> Reply:
-    return Reply(text=message, data={"type": "error", "code": code, "message": message})
+def error(code: str, message: str, **extra) -> Reply:
+    return Reply(text=message, data={"type": ReplyKind.ERROR, "code": code, "message": message, **extra})
 
 
 def unknown_command(line: str, registry: Registry) -> Reply:
@@ -20,16 +22,26 @@ def unknown_command(line: str, registry: Registry) -> Reply:
     return error("unknown_command", f"Unknown command {word}. Send /help for the list.")
 
 
+OFFER_NOTE = (
+    "Blind offers: send /offer only in a private chat with the bot; the other side never sees your amount "
+    "while the offers have not met. When they meet, both sides are told the settled amount (the midpoint "
+    "of the two offers), and that settled amount necessarily bounds the other side's offer: with your own "
+    "offer it tells you where theirs was."
+)
+
+
 def help_reply(registry: Registry, platform: str, is_moderator: bool) -> Reply:
     shown = [
         spec
         for spec in registry.specs.values()
-        if not (spec.console_only and platform != "console") and not (spec.moderator and not is_moderator)
+        if not (spec.console_only and not is_local(platform)) and not (spec.moderator and not is_moderator)
     ]
+    lines = [f"{spec.usage} — {spec.summary}" for spec in shown]
+    lines.append(OFFER_NOTE)
     return Reply(
-        text="\n".join(f"{spec.usage} — {spec.summary}" for spec in shown),
+        text="\n".join(lines),
         title="Mediator commands",
-        data={"type": "help", "commands": [spec.word for spec in shown]},
+        data={"type": ReplyKind.HELP, "commands": [spec.word for spec in shown]},
     )
 
 
@@ -44,7 +56,7 @@ def case_created(status: dict, invite_code: str, invite_role: str) -> Reply:
     return Reply(
         text=text,
         title=f"Case {cid}",
-        data={"type": "case_created", "case_id": cid, "invite_code": invite_code, "invite_role": invite_role},
+        data={"type": ReplyKind.CASE_CREATED, "case_id": cid, "invite_code": invite_code, "invite_role": invite_role},
     )
 
 

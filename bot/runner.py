@@ -16,19 +16,20 @@ import signal
 import threading
 
 from mediation.config import ENV_DISCORD_TOKEN, ENV_TELEGRAM_TOKEN, Settings
+from mediation.vocabulary import Platform
 
 from .engine import Engine
 from .hub import Hub
 
 log = logging.getLogger("mediator.runner")
-_TOKENS = {"telegram": ENV_TELEGRAM_TOKEN, "discord": ENV_DISCORD_TOKEN}
+_TOKENS = {Platform.TELEGRAM: ENV_TELEGRAM_TOKEN, Platform.DISCORD: ENV_DISCORD_TOKEN}
 STOP_BUDGET = 9.0  # seconds from the signal to the exit; the process is ended at 9.5 s whatever happens
 # how the budget is spent: taking no more, commands in flight, the scheduler's pass, flushing, closing
 DRAIN_S, SCHEDULER_S, FLUSH_S, CLOSE_S = 4.0, 2.0, 1.5, 1.5
 
 
 def build_adapter(name: str, hub: Hub, settings: Settings):
-    if name == "console":
+    if name == Platform.CONSOLE:
         from .adapters.console import ConsoleAdapter
 
         return ConsoleAdapter(hub, user=settings.console.default_user, chat_id=settings.console.chat_id)
@@ -92,7 +93,7 @@ async def run_platforms(
             started.append(a)
             await hub.flush(a.platform)
         scheduler = asyncio.create_task(hub.run_scheduler(settings.deadlines.scheduler_interval_s, scheduler_stop))
-        console = next((a for a in adapters if a.platform == "console"), None)
+        console = next((a for a in adapters if a.platform == Platform.CONSOLE), None)
         waits = {asyncio.create_task(stop.wait(), name="stop")}
         if console is not None:
             waits.add(asyncio.create_task(console.run(), name="console"))

@@ -61,6 +61,7 @@ from pathlib import Path
 
 from mediation.inspection import FileFacts, Limits, expand_paths, label
 from mediation.sandbox import SandboxLimits, inspect_files
+from mediation.vocabulary import ReplyKind
 from nlp.brief import Brief, Requirement, parse_brief
 from nlp.numbers import find_numbers
 
@@ -260,7 +261,7 @@ class Assessment:
 
     def to_data(self) -> dict:
         return {
-            "type": "assessment",
+            "type": ReplyKind.ASSESSMENT,
             "requirements": [c.to_data() for c in self.checks],
             "coverage": self.coverage,
             "on_time": self.on_time,
@@ -602,7 +603,9 @@ class _Context:
             return self._make(
                 r, HUMAN, f"no {noun} to measure; pixel size and DPI cannot be read from the files delivered ({kinds})"
             )
-        passed, failed, unknown = [], {}, []
+        passed: list[FileFacts] = []
+        failed: dict[str, list[FileFacts]] = {}
+        unknown: list[FileFacts] = []
         for f in pool:
             if (width or height or long_side or aspect) and not (f.width and f.height):
                 unknown.append(f)
@@ -653,7 +656,7 @@ class _Context:
     def _target(self, r: Requirement, allowed: set[str]) -> set[str]:
         """Which of the `allowed` kinds of file a clause is about: from the formats named in the
         same clause, else from the brief's deliverables, else all of them."""
-        cats = {FORMAT_CATEGORY.get(f) for f in self._clause_formats(r)} & allowed
+        cats = {c for f in self._clause_formats(r) if (c := FORMAT_CATEGORY.get(f)) is not None} & allowed
         if not cats:
             cats = {
                 deliverable_category(x)
@@ -682,7 +685,7 @@ class _Context:
             pool = [f for f in self.good if f.category in self._target(r, {"audio", "video"})]
             per_item = per_item or not total_asked  # "a 60-second video" is one file's length
             measure = lambda f: f.duration_s
-            show = _duration
+            show: Callable[[float], str] = _duration
             lo = 0.9 * target if not is_max else 0
             hi = 1.1 * target if not is_min else float("inf")
         elif unit in ("words", "pages", "slides"):
@@ -955,8 +958,8 @@ def requirement_label(r: Requirement) -> str:
     if k == "length" and g("length_value"):
         return f"{g('length_value'):g} {g('length_unit') or ''}".strip() + (" each" if g("length_per_item") else "")
     if k == "deadline":
-        if g("deadline_days") is not None:
-            return f"delivery within {_days_phrase(g('deadline_days'), bool(g('working_days')))}"
+        if (days := g("deadline_days")) is not None:
+            return f"delivery within {_days_phrase(days, bool(g('working_days')))}"
         return f"delivery by {g('deadline_date')}"
     if k == "price":
         return f"price {g('currency') or ''} {g('amount') or ''}".strip()
@@ -966,8 +969,8 @@ def requirement_label(r: Requirement) -> str:
         return "usage: " + ", ".join(g("usage") or []) if g("usage") else "usage"
     if k == "exclusion":
         return "excluded: " + ", ".join(g("excluded") or []) if g("excluded") else "exclusion"
-    if k == "quality" and g("item"):
-        return g("item")
+    if k == "quality" and (item := g("item")):
+        return str(item)
     text = r.text.strip()
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -1017,9 +1020,9 @@ def _size_miss(f: FileFacts, width, height, long_side, aspect, dpi, max_mb, mode
         return f"{w} px wide"
     elif height and ((mode == "min" and h < height) or (mode == "exact" and h != height)):
         return f"{h} px high"
-    if long_side and max(w, h) < long_side:
+    if long_side and w is not None and h is not None and max(w, h) < long_side:
         return f"{max(w, h)} px on the long side"
-    if aspect and not (width and height):
+    if aspect and not (width and height) and w is not None and h is not None:
         try:
             aw, ah = (float(x) for x in aspect.split(":"))
             if abs(w * ah - h * aw) > 0.01 * max(w * ah, h * aw):

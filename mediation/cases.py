@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from . import audit
 from .errors import MediationError
@@ -27,10 +27,21 @@ from .models import (
     Escalation,
     Identity,
     Party,
+    get_row,
+    key,
+)
+from .vocabulary import (
+    BRIEF_FROZEN,
+    CLOSED,
+    ESCALATION_PENDING,
+    ROLES,
+    CaseEvent,
+    ReplyKind,
+    Role,
+    is_local,
+    next_state,
 )
 
-ROLES = ("client", "freelancer")
-CLOSED = {"settled", "decided", "cancelled"}
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
@@ -40,7 +51,7 @@ def cases_of_user(s: Session, platform: str, user_id: str) -> list[tuple[str, st
     if ident is None:
         return []
     rows = s.exec(
-        select(Case).join(CaseMember, CaseMember.case_id == Case.id).where(CaseMember.party_id == ident.party_id)
+        select(Case).join(CaseMember, col(CaseMember.case_id) == Case.id).where(CaseMember.party_id == ident.party_id)
     ).all()
     return [(c.id, c.title, c.status) for c in rows]
 
@@ -64,15 +75,24 @@ def _code(n: int) -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(n))
 
 
-def other_role(role: str) -> str:
-    return "freelancer" if role == "client" else "client"
+def other_role(role: str) -> Role:
+    return Role(role).other
 
 
-def check_role(role: str | None) -> str:
+def check_role(role: str | None) -> Role:
     role = (role or "").strip().lower()
     if role not in ROLES:
         raise MediationError("bad_role", "role must be client or freelancer (role=client or role=freelancer)")
-    return role
+    return Role(role)
+
+
+def advance(case: Case, event: CaseEvent) -> bool:
+    """Move the case along the lifecycle table; an event that does not apply changes nothing."""
+    to = next_state(case.status, event)
+    if to is None:
+        return False
+    case.status = to
+    return True
 
 
 def party_for(s: Session, actor: Actor, now: datetime) -> Party:
@@ -83,24 +103,35 @@ def party_for(s: Session, actor: Actor, now: datetime) -> Party:
         if actor.name and ident.display_name != actor.name:
             ident.display_name = actor.name
             s.add(ident)
-        return s.get(Party, ident.party_id)
+        return get_row(s, Party, ident.party_id)
     party = Party(display_name=actor.name or actor.user_id, created_at=now)
     s.add(party)
     s.flush()
     s.add(
         Identity(
-            party_id=party.id, platform=actor.platform, user_id=actor.user_id, display_name=actor.name or actor.user_id
+            party_id=key(party.id),
+            platform=actor.platform,
+            user_id=actor.user_id,
+            display_name=actor.name or actor.user_id,
         )
     )
     return party
 
 
+def lock_case(s: Session, case_id: str) -> Case | None:
+    """The case row, locked for this transaction (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
+    BEGIN IMMEDIATE already serialises writers) and read afresh after the lock is granted. Every
+    command acting on a case comes through here, however the case was found, so two commands on one
+    case take turns instead of racing."""
+    return s.get(Case, case_id, with_for_update=True, populate_existing=True)
+
+
 def get_case(s: Session, case_id: str) -> Case:
-    """The case, locked for this transaction where the database can (two commands on one case
-    take turns instead of racing for the audit chain)."""
-    case = s.get(Case, (case_id or "").strip().upper(), with_for_update=True)
+    """The case, locked (see `lock_case`)."""
+    key = " ".join((case_id or "").split()).upper()
+    case = lock_case(s, key) if key and len(key) <= 20 else None
     if case is None:
-        raise MediationError("unknown_case", f"There is no case {case_id!r}.")
+        raise MediationError("unknown_case", f"There is no case {(case_id or '')[:20]!r}.")
     return case
 
 
@@ -131,10 +162,30 @@ def require_open(case: Case) -> None:
         raise MediationError("case_closed", f"Case {case.id} is {case.status}; nothing more can change.")
 
 
-def bind_chat(s: Session, actor: Actor, case: Case) -> None:
-    if actor.private and actor.platform != "console":
+def require_may_bind(
+    s: Session, actor: Actor, party: Party, moderator: bool = False, target: Case | None = None
+) -> None:
+    """A shared chat speaks for its case: only that case's parties or a moderator may point it at
+    another one (else a stranger's /case new would stop the parties' messages being evidence).
+    The console is the operator's own terminal and private chats bind nothing."""
+    if actor.private or is_local(actor.platform) or moderator:
         return
     binding = s.get(ChatBinding, (actor.platform, actor.chat_id))
+    if binding is None or (target is not None and binding.case_id == target.id):
+        return  # joining the chat's own case changes nothing
+    bound = s.get(Case, binding.case_id)
+    if bound is not None and role_of(s, bound, party) is None:
+        raise MediationError(
+            "chat_bound",
+            f"This chat belongs to case {bound.id}; only its parties or a moderator can start or join another "
+            "case here. Use another chat, or a private chat with the bot.",
+        )
+
+
+def bind_chat(s: Session, actor: Actor, case: Case) -> None:
+    if actor.private and not is_local(actor.platform):
+        return
+    binding = s.get(ChatBinding, (actor.platform, actor.chat_id), with_for_update=True)
     if binding:
         binding.case_id = case.id
     else:
@@ -144,7 +195,7 @@ def bind_chat(s: Session, actor: Actor, case: Case) -> None:
 
 def bound_case(s: Session, actor: Actor) -> Case | None:
     binding = s.get(ChatBinding, (actor.platform, actor.chat_id))
-    return s.get(Case, binding.case_id, with_for_update=True) if binding else None
+    return lock_case(s, binding.case_id) if binding else None
 
 
 def resolve_case(s: Session, actor: Actor, party: Party, case_id: str | None = None) -> Case:
@@ -155,11 +206,15 @@ def resolve_case(s: Session, actor: Actor, party: Party, case_id: str | None = N
     if bound:
         return bound
     mine = s.exec(
-        select(Case).join(CaseMember, CaseMember.case_id == Case.id).where(CaseMember.party_id == party.id)
+        select(Case).join(CaseMember, col(CaseMember.case_id) == Case.id).where(CaseMember.party_id == party.id)
     ).all()
     open_ = [c for c in mine if c.status not in CLOSED]
     if len(open_) == 1:
-        return open_[0]
+        case = lock_case(s, open_[0].id)  # the same lock as a bound chat or case= takes, then fresh state
+        assert case is not None  # case rows are never deleted
+        if case.status in CLOSED:  # closed by the command we waited for
+            raise MediationError("case_closed", f"Case {case.id} is {case.status}; nothing more can change.")
+        return case
     if not open_:
         raise MediationError("no_case", "This chat has no case yet: start one with /case new or join with /case join.")
     ids = ", ".join(sorted(c.id for c in open_))
@@ -167,8 +222,18 @@ def resolve_case(s: Session, actor: Actor, party: Party, case_id: str | None = N
 
 
 def create_case(
-    s: Session, actor: Actor, party: Party, title: str, amount: str, currency: str, role: str, now: datetime
+    s: Session,
+    actor: Actor,
+    party: Party,
+    *,
+    title: str,
+    amount: str,
+    currency: str,
+    role: str,
+    now: datetime,
+    moderator: bool = False,
 ) -> Case:
+    require_may_bind(s, actor, party, moderator)
     while True:
         case_id = "C" + _code(5)
         if s.get(Case, case_id) is None:
@@ -179,7 +244,7 @@ def create_case(
         amount=amount,
         currency=currency,
         created_at=now,
-        created_by=party.id,
+        created_by=key(party.id),
         invite_code=f"{_code(5)}-{_code(5)}",
         invite_role=other_role(role),
     )
@@ -187,7 +252,12 @@ def create_case(
     s.flush()
     s.add(
         CaseMember(
-            case_id=case.id, party_id=party.id, role=role, platform=actor.platform, chat_id=actor.chat_id, joined_at=now
+            case_id=case.id,
+            party_id=key(party.id),
+            role=role,
+            platform=actor.platform,
+            chat_id=actor.chat_id,
+            joined_at=now,
         )
     )
     bind_chat(s, actor, case)
@@ -202,10 +272,25 @@ def create_case(
     return case
 
 
+def refusals_since(s: Session, case_id: str, actor_tag: str, since: datetime) -> int:
+    """How many of one person's commands on a case were refused since a moment."""
+    rows = s.exec(
+        select(AuditEntry.id).where(
+            AuditEntry.chain == case_id,
+            AuditEntry.actor == actor_tag,
+            AuditEntry.action == "refused",
+            AuditEntry.at >= since,
+        )
+    )
+    return len(rows.all())
+
+
 MAX_BAD_INVITES = 5  # per hour and person: enough for typos, far too few to guess a 50-bit code
 
 
-def join_case(s: Session, actor: Actor, party: Party, code: str, role: str, now: datetime) -> Case:
+def join_case(
+    s: Session, actor: Actor, party: Party, code: str, role: str, now: datetime, moderator: bool = False
+) -> Case:
     code = (code or "").strip().upper()
     recent = s.exec(
         select(AuditEntry).where(
@@ -214,7 +299,8 @@ def join_case(s: Session, actor: Actor, party: Party, code: str, role: str, now:
     )
     if sum(1 for e in recent if e.detail.get("code") == "bad_invite") >= MAX_BAD_INVITES:
         raise MediationError("too_many_attempts", "Too many wrong invite codes; try again in an hour.")
-    case = s.exec(select(Case).where(Case.invite_code == code)).first()
+    found = s.exec(select(Case.id).where(Case.invite_code == code)).first()
+    case = lock_case(s, found) if found else None
     if case is None:
         raise MediationError("bad_invite", "That invite code is not valid. Check it with the person who sent it.")
     if case.invite_used_at is not None:
@@ -224,12 +310,18 @@ def join_case(s: Session, actor: Actor, party: Party, code: str, role: str, now:
     if role != case.invite_role:
         raise MediationError("wrong_role", f"This invitation is for the {case.invite_role} of case {case.id}.")
     require_open(case)
+    require_may_bind(s, actor, party, moderator, target=case)
     case.invite_used_at = now
-    case.status = "briefing"
+    advance(case, CaseEvent.JOINED)
     s.add(case)
     s.add(
         CaseMember(
-            case_id=case.id, party_id=party.id, role=role, platform=actor.platform, chat_id=actor.chat_id, joined_at=now
+            case_id=case.id,
+            party_id=key(party.id),
+            role=role,
+            platform=actor.platform,
+            chat_id=actor.chat_id,
+            joined_at=now,
         )
     )
     bind_chat(s, actor, case)
@@ -238,7 +330,7 @@ def join_case(s: Session, actor: Actor, party: Party, code: str, role: str, now:
 
 
 def briefs(s: Session, case: Case) -> list[BriefVersion]:
-    return list(s.exec(select(BriefVersion).where(BriefVersion.case_id == case.id).order_by(BriefVersion.version)))
+    return list(s.exec(select(BriefVersion).where(BriefVersion.case_id == case.id).order_by(col(BriefVersion.version))))
 
 
 def latest_brief(s: Session, case: Case) -> BriefVersion | None:
@@ -253,16 +345,18 @@ def agreed_brief(s: Session, case: Case) -> BriefVersion | None:
 def propose_brief(s: Session, actor: Actor, party: Party, case: Case, text: str, now: datetime) -> BriefVersion:
     role = require_party(s, case, party, action="propose the brief")
     require_open(case)
-    if case.status in {"disputed", "escalated"}:
+    if case.status in BRIEF_FROZEN:
         raise MediationError("case_disputed", "The brief cannot change while the case is in dispute.")
     last = latest_brief(s, case)
     version = BriefVersion(
-        case_id=case.id, version=(last.version + 1) if last else 1, text=text, proposed_by=party.id, created_at=now
+        case_id=case.id, version=(last.version + 1) if last else 1, text=text, proposed_by=key(party.id), created_at=now
     )
     setattr(version, f"{role}_agreed_at", now)  # proposing a text is agreeing to it
     s.add(version)
     if case.agreed_brief_id is not None:
-        case.status = "briefing"  # an amendment needs a new agreement; the old one stays pinned until then
+        advance(
+            case, CaseEvent.BRIEF_AMENDED
+        )  # an amendment needs a new agreement; the old one stays pinned until then
         s.add(case)
     s.flush()
     audit.record(s, case.id, actor.tag, "brief.proposed", {"version": version.version, "text": text}, now)
@@ -285,8 +379,8 @@ def agree_brief(s: Session, actor: Actor, party: Party, case: Case, now: datetim
     s.add(last)
     if last.client_agreed_at and last.freelancer_agreed_at:
         case.agreed_brief_id = last.id
-        if case.status in {"open", "briefing"}:
-            case.status = "delivered" if deliveries(s, case) else "active"
+        if advance(case, CaseEvent.BRIEF_AGREED) and deliveries(s, case):
+            advance(case, CaseEvent.DELIVERED)
         s.add(case)
     audit.record(s, case.id, actor.tag, "brief.agreed", {"version": last.version, "role": role}, now)
     return last
@@ -308,7 +402,7 @@ class StoredFile:
 
 def check_delivery(s: Session, case: Case, party: Party, note: str, has_files: bool) -> None:
     """Why this party may not deliver on this case now, as a MediationError; None if it may."""
-    require_party(s, case, party, role="freelancer", action="deliver")
+    require_party(s, case, party, role=Role.FREELANCER, action="deliver")
     require_open(case)
     if not case.agreed_brief_id:
         raise MediationError("no_agreed_brief", "Agree the brief with /brief agree before delivering.")
@@ -320,13 +414,13 @@ def deliver(
     s: Session, actor: Actor, party: Party, case: Case, note: str, files: list[StoredFile], now: datetime
 ) -> Delivery:
     check_delivery(s, case, party, note, bool(files))
-    delivery = Delivery(case_id=case.id, party_id=party.id, note=note, created_at=now)
+    delivery = Delivery(case_id=case.id, party_id=key(party.id), note=note, created_at=now)
     s.add(delivery)
     s.flush()
     for f in files:
         s.add(
             DeliveryFile(
-                delivery_id=delivery.id,
+                delivery_id=key(delivery.id),
                 name=f.name,
                 size=f.size,
                 mime=f.mime,
@@ -334,8 +428,7 @@ def deliver(
                 stored_path=f.stored_path,
             )
         )
-    if case.status in {"active", "briefing"}:
-        case.status = "delivered"
+    if advance(case, CaseEvent.DELIVERED):
         s.add(case)
     audit.record(
         s,
@@ -354,19 +447,24 @@ def deliver(
 
 def deliveries(s: Session, case: Case) -> list[tuple[Delivery, list[DeliveryFile]]]:
     out = []
-    for d in s.exec(select(Delivery).where(Delivery.case_id == case.id).order_by(Delivery.id)):
+    for d in s.exec(select(Delivery).where(Delivery.case_id == case.id).order_by(col(Delivery.id))):
         out.append(
-            (d, list(s.exec(select(DeliveryFile).where(DeliveryFile.delivery_id == d.id).order_by(DeliveryFile.id))))
+            (
+                d,
+                list(
+                    s.exec(select(DeliveryFile).where(DeliveryFile.delivery_id == d.id).order_by(col(DeliveryFile.id)))
+                ),
+            )
         )
     return out
 
 
 def approve(s: Session, actor: Actor, party: Party, case: Case, what: str, now: datetime) -> Approval:
-    require_party(s, case, party, role="client", action="approve work")
+    require_party(s, case, party, role=Role.CLIENT, action="approve work")
     require_open(case)
     if not what:
         raise MediationError("missing_argument", "Say what you approve, e.g. /approve 2 samples")
-    last = s.exec(select(Delivery).where(Delivery.case_id == case.id).order_by(Delivery.id.desc())).first()
+    last = s.exec(select(Delivery).where(Delivery.case_id == case.id).order_by(col(Delivery.id).desc())).first()
     same = s.exec(
         select(Approval).where(
             Approval.case_id == case.id, Approval.what == what, Approval.delivery_id == (last.id if last else None)
@@ -375,7 +473,7 @@ def approve(s: Session, actor: Actor, party: Party, case: Case, what: str, now: 
     if same is not None:  # a second press of the same button, or the same words again
         raise MediationError("already_approved", f"“{what}” is already approved on case {case.id}.")
     approval = Approval(
-        case_id=case.id, party_id=party.id, what=what, created_at=now, delivery_id=last.id if last else None
+        case_id=case.id, party_id=key(party.id), what=what, created_at=now, delivery_id=last.id if last else None
     )
     s.add(approval)
     s.flush()
@@ -384,7 +482,7 @@ def approve(s: Session, actor: Actor, party: Party, case: Case, what: str, now: 
 
 
 def approvals(s: Session, case: Case) -> list[Approval]:
-    return list(s.exec(select(Approval).where(Approval.case_id == case.id).order_by(Approval.id)))
+    return list(s.exec(select(Approval).where(Approval.case_id == case.id).order_by(col(Approval.id))))
 
 
 def add_request(
@@ -397,16 +495,18 @@ def add_request(
     source: str = "command",
     scope: dict | None = None,
 ) -> ChangeRequest:
-    require_party(s, case, party, role="client", action="raise a change request")
+    require_party(s, case, party, role=Role.CLIENT, action="raise a change request")
     require_open(case)
     latest = s.exec(
-        select(ChangeRequest).where(ChangeRequest.case_id == case.id).order_by(ChangeRequest.id.desc())
+        select(ChangeRequest).where(ChangeRequest.case_id == case.id).order_by(col(ChangeRequest.id).desc())
     ).first()
     if latest is not None and latest.text.strip() == text.strip():  # a second press, or the same words again
         raise MediationError(
             "already_requested", f"That request is already recorded on case {case.id} (change request {latest.id})."
         )
-    req = ChangeRequest(case_id=case.id, party_id=party.id, text=text, source=source, scope=scope or {}, created_at=now)
+    req = ChangeRequest(
+        case_id=case.id, party_id=key(party.id), text=text, source=source, scope=scope or {}, created_at=now
+    )
     s.add(req)
     s.flush()
     audit.record(
@@ -421,7 +521,7 @@ def add_request(
 
 
 def requests(s: Session, case: Case) -> list[ChangeRequest]:
-    return list(s.exec(select(ChangeRequest).where(ChangeRequest.case_id == case.id).order_by(ChangeRequest.id)))
+    return list(s.exec(select(ChangeRequest).where(ChangeRequest.case_id == case.id).order_by(col(ChangeRequest.id))))
 
 
 def escalate(s: Session, actor: Actor, party: Party | None, case: Case, reason: str, now: datetime) -> Escalation:
@@ -432,17 +532,24 @@ def escalate(s: Session, actor: Actor, party: Party | None, case: Case, reason: 
         raise MediationError("missing_argument", "Say why, e.g. /escalate the client stopped answering")
     if active_escalation(s, case):
         raise MediationError("already_escalated", f"Case {case.id} is already with the moderators.")
-    return queue_for_moderators(s, actor, party, case, reason, now)
+    return queue_for_moderators(s, actor, party, case, reason=reason, now=now)
 
 
 def queue_for_moderators(
-    s: Session, actor: Actor, party: Party | None, case: Case, reason: str, now: datetime, appeal_of: int | None = None
+    s: Session,
+    actor: Actor,
+    party: Party | None,
+    case: Case,
+    *,
+    reason: str,
+    now: datetime,
+    appeal_of: int | None = None,
 ) -> Escalation:
     esc = Escalation(
         case_id=case.id, party_id=party.id if party else None, reason=reason, created_at=now, appeal_of=appeal_of
     )
     s.add(esc)
-    case.status = "escalated"
+    advance(case, CaseEvent.APPEALED if appeal_of else CaseEvent.ESCALATED)
     s.add(case)
     s.flush()
     audit.record(
@@ -459,24 +566,24 @@ def queue_for_moderators(
 def active_escalation(s: Session, case: Case) -> Escalation | None:
     return s.exec(
         select(Escalation)
-        .where(Escalation.case_id == case.id, Escalation.status.in_(("queued", "taken")))
-        .order_by(Escalation.id.desc())
+        .where(Escalation.case_id == case.id, col(Escalation.status).in_(ESCALATION_PENDING))
+        .order_by(col(Escalation.id).desc())
     ).first()
 
 
 def status_data(s: Session, case: Case) -> dict:
     ms = members(s, case)
-    parties = {}
+    parties: dict[str, dict[str, str] | None] = {}
     for role in ROLES:
         m = ms.get(role)
         if m:
-            p = s.get(Party, m.party_id)
+            p = get_row(s, Party, m.party_id)
             parties[role] = {"name": p.display_name, "platform": m.platform}
         else:
             parties[role] = None
     last = latest_brief(s, case)
     return {
-        "type": "case_status",
+        "type": ReplyKind.CASE_STATUS,
         "case_id": case.id,
         "title": case.title,
         "status": case.status,
@@ -484,7 +591,7 @@ def status_data(s: Session, case: Case) -> dict:
         "currency": case.currency,
         "brief_agreed": brief_is_agreed(s, case),
         "brief_version": last.version if last else None,
-        "agreed_version": agreed_brief(s, case).version if case.agreed_brief_id else None,
+        "agreed_version": agreed.version if (agreed := agreed_brief(s, case)) else None,
         "parties": parties,
         "deliveries": len(deliveries(s, case)),
         "approvals": len(approvals(s, case)),

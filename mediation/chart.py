@@ -10,14 +10,15 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from mediation.proposals import Proposal
+from mediation.vocabulary import Outcome
 
-_SHORT = {
-    "release_full": "Release in full",
-    "change_order": "Change order",
-    "partial_refund": "Partial refund",
-    "full_refund": "Full refund",
-    "mutual_cancel": "Mutual cancel",
-    "escalate": "Moderator",
+_SHORT: dict[str, str] = {
+    Outcome.RELEASE_FULL: "Release in full",
+    Outcome.CHANGE_ORDER: "Change order",
+    Outcome.PARTIAL_REFUND: "Partial refund",
+    Outcome.FULL_REFUND: "Full refund",
+    Outcome.MUTUAL_CANCEL: "Mutual cancel",
+    Outcome.ESCALATE: "Moderator",
 }
 _CLIENT, _FREELANCER, _PLATFORM = "#4C78A8", "#F58518", "#BAB0AC"
 _ACTIVE, _COMPARED = "#54A24B", "#E45756"
@@ -44,7 +45,7 @@ def proposals_chart(proposals: list[Proposal], *, width_px: int = 800, height_px
     for y, p in zip(ys, items):
         if p.money is None:
             rng = p.money_range or {}
-            lo, hi = rng.get("freelancer_net", (Decimal(0), Decimal(0)))
+            _lo, hi = rng.get("freelancer_net", (Decimal(0), Decimal(0)))
             money_ax.barh(y, float(hi), color="none", edgecolor=_FREELANCER, hatch="//", height=0.6)
             money_ax.text(
                 float(hi) / 2 if hi else 0,
@@ -84,15 +85,15 @@ def proposals_chart(proposals: list[Proposal], *, width_px: int = 800, height_px
         if p.comparison is not None:
             rows.append((p.comparison, _COMPARED, -h / 2))
         for eff, color, off in rows:
-            lo, hi = eff.freelancer_score_range
+            low, high = eff.freelancer_score_range
             before = eff.freelancer_score_before
             delta = _delta(before, eff.freelancer_score_after)
             if delta is not None:
                 score_ax.barh(y + off, delta, color=color, height=h)
                 score_ax.plot([delta], [y + off], marker="o", markersize=4, color=color)
-            if lo is not None and before is not None:
+            if low is not None and high is not None and before is not None:
                 # The whisker spans what feedback (or the moderator) could still do.
-                score_ax.plot([lo - before, hi - before], [y + off, y + off], color="black", linewidth=1)
+                score_ax.plot([low - before, high - before], [y + off, y + off], color="black", linewidth=1)
     score_ax.axvline(0, color="black", linewidth=0.8)
     score_ax.set_xlabel("change in points (line: worst case)", fontsize=8)
     score_ax.tick_params(axis="x", labelsize=7)

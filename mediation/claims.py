@@ -13,9 +13,11 @@ from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import and_, or_
-from sqlmodel import Session, select
+from sqlalchemy import inspect as sa_inspect
+from sqlmodel import Session, col, select
 
 from .models import Case, Timer
+from .vocabulary import TimerState
 
 
 def next_due_timer(s: Session, now: datetime, exclude: Collection[int] = ()) -> Timer | None:
@@ -24,19 +26,19 @@ def next_due_timer(s: Session, now: datetime, exclude: Collection[int] = ()) -> 
     scheduler never waits behind a command: it takes the next timer and finds this one next time."""
     query = (
         select(Timer)
-        .join(Case, Case.id == Timer.case_id)
+        .join(Case, col(Case.id) == col(Timer.case_id))
         .where(
-            Timer.state == "pending",
+            col(Timer.state) == TimerState.PENDING,
             or_(
-                Timer.due_at <= now,
-                and_(Timer.remind_at != None, Timer.reminded == False, Timer.remind_at <= now),  # noqa: E711, E712
+                col(Timer.due_at) <= now,
+                and_(col(Timer.remind_at).is_not(None), col(Timer.reminded).is_(False), col(Timer.remind_at) <= now),
             ),
         )
-        .order_by(Timer.due_at, Timer.id)
+        .order_by(col(Timer.due_at), col(Timer.id))
         .limit(1)
-        .with_for_update(skip_locked=True, of=[Timer.__table__, Case.__table__])
+        .with_for_update(skip_locked=True, of=[sa_inspect(Timer).local_table, sa_inspect(Case).local_table])
         .execution_options(populate_existing=True)
     )
     if exclude:
-        query = query.where(Timer.id.not_in(list(exclude)))
+        query = query.where(col(Timer.id).not_in(list(exclude)))
     return s.exec(query).first()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -33,6 +34,12 @@ class DatabaseConfig(Section):
     url: str = "sqlite:///var/mediator.db"
     auto_migrate: bool = True
     echo: bool = False
+
+
+class AuditConfig(Section):
+    # file holding the audit key (hex); empty: next to the SQLite database, or var/audit.key.
+    # MEDIATOR_AUDIT_KEY in the environment wins over the file.
+    key_file: str = ""
 
 
 class StorageConfig(Section):
@@ -69,6 +76,8 @@ class LimitsConfig(Section):
     max_message_chars: int = Field(default=4000, ge=100)
     max_title_chars: int = Field(default=120, ge=10)
     max_amount: str = "1000000"
+    max_refusals_per_hour: int = Field(default=10, ge=1)
+    max_name_chars: int = Field(default=200, ge=20)
 
 
 class NlpConfig(Section):
@@ -190,6 +199,7 @@ class LoggingConfig(Section):
 
 class Settings(Section):
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    audit: AuditConfig = Field(default_factory=AuditConfig)
     storage: StorageConfig = Field(default_factory=StorageConfig)
     inspection: InspectionConfig = Field(default_factory=InspectionConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
@@ -221,13 +231,13 @@ def _explain(err: ValidationError, source: str) -> str:
 
 
 def load_settings(
-    path: str | Path | None = None, *, db_url: str | None = None, env: dict[str, str] | None = None
+    path: str | Path | None = None, *, db_url: str | None = None, env: Mapping[str, str] | None = None
 ) -> Settings:
     """Read the config file (default `./config.toml` if present), then apply the environment.
 
     `db_url` (the `--db` flag) wins over `MEDIATOR_DATABASE_URL`, which wins over the file.
     """
-    env = os.environ if env is None else env
+    environ: Mapping[str, str] = os.environ if env is None else env
     data: dict = {}
     source = "defaults"
     if path is None and Path("config.toml").is_file():
@@ -245,7 +255,7 @@ def load_settings(
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_explain(exc, source)) from None
-    url = db_url or env.get(ENV_DATABASE_URL)
+    url = db_url or environ.get(ENV_DATABASE_URL)
     if url:
         settings.database.url = url
     return settings

@@ -83,6 +83,9 @@ MINOR_UNITS: dict[str, int] = {
 SYMBOLS: dict[str, str] = {"USD": "$", "GBP": "£"}
 
 DEFAULT_MAX_AMOUNT = Decimal("1000000")
+# beyond any contract, and within what exact decimal arithmetic holds (28 significant digits) with room
+# for the minor units: larger "amounts" are typing accidents or attacks, refused before any arithmetic
+ABSURD_AMOUNT = Decimal(10) ** 15
 
 _NUMBER = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$|^\d+(\.\d*)?$|^\.\d+$")
 
@@ -178,6 +181,8 @@ def parse_amount(
             value = -value
     if not value.is_finite():
         raise MoneyError("bad_amount", f"{shown!r} is not a finite amount")
+    if abs(value) >= ABSURD_AMOUNT or len(value.as_tuple().digits) > 24:
+        raise MoneyError("bad_amount", f"{shown[:40]!r} is not a plausible amount")
     if value < 0:
         raise MoneyError("bad_amount", f"amount cannot be negative ({shown})")
     if value == 0 and not allow_zero:

@@ -10,7 +10,11 @@ from pathlib import Path
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Session, create_engine
+from sqlmodel import create_engine
+
+from . import audit, auditkey
+from .auditkey import AuditKey
+from .unit import UnitOfWork
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 log = logging.getLogger("mediator.db")
@@ -22,7 +26,7 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         memory = not u.database or u.database == ":memory:"
-        if not memory:
+        if not memory and u.database:
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
         # an in-memory database exists once per connection: keep exactly one
         extra = {"poolclass": StaticPool} if memory else {}
@@ -59,26 +63,35 @@ def head_revision() -> str:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    return ScriptDirectory.from_config(cfg).get_current_head()
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    assert head is not None, "no migrations found"
+    return head
 
 
 MIGRATION_LOCK = "mediator.migrations"
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate to `revision`. On PostgreSQL under an advisory lock (one per database and schema):
-    processes starting together, or `mediator db upgrade` run beside them, wait for the one that
-    migrates and then find the schema current."""
+def upgrade(engine: Engine, revision: str = "head") -> str | None:
+    """Migrate; returns the revision the database was at before (None: a new database). On
+    PostgreSQL under an advisory lock (one per database and schema): processes starting together,
+    or `mediator db upgrade` run beside them, wait for the one that migrates and then find the
+    schema current."""
     from alembic import command
     from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
+
+    def migrate(conn) -> str | None:
+        before = MigrationContext.configure(conn).get_current_revision()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+        return before
+
     if engine.dialect.name != "postgresql":
         with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
-        return
+            return migrate(conn)
     key = text("SELECT hashtext(:name || current_database() || '.' || current_schema())")
     with engine.connect() as conn:
         lock = conn.execute(key, {"name": MIGRATION_LOCK + ":"}).scalar_one()
@@ -88,31 +101,49 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         conn.commit()
         try:
             with conn.begin():
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, revision)
+                return migrate(conn)
         finally:
             conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock})
             conn.commit()
 
 
-class Store:
-    """The unit of work: `with store.transaction() as s:` commits everything or nothing."""
+KEYED_SINCE = "0002"  # the first schema whose audit chain is keyed
+BEFORE_KEYS = {"0001"}
 
-    def __init__(self, engine: Engine):
+
+class Store:
+    """The unit of work: `with store.transaction() as s:` commits everything or nothing, seals the
+    audit entries it wrote under the audit key, and `s.changes` says which cases it touched."""
+
+    def __init__(self, engine: Engine, audit_key: AuditKey | None = None):
         self.engine = engine
+        self.audit_key = audit_key or auditkey.load(engine.url.render_as_string(hide_password=False))
 
     @classmethod
-    def from_url(cls, url: str, echo: bool = False, migrate: bool = True) -> Store:
+    def from_url(cls, url: str, echo: bool = False, migrate: bool = True, audit_key_file: str = "") -> Store:
         engine = make_engine(url, echo=echo)
-        if migrate:
-            upgrade(engine)
-        return cls(engine)
+        key = auditkey.load(url, audit_key_file)
+        before = upgrade(engine) if migrate else None
+        store = cls(engine, key)
+        with store.transaction() as s:
+            if before in BEFORE_KEYS:  # the first start on keyed chains: seal the old ones once
+                audit.seal_legacy(s)
+            elif key.generated and audit.keyed_heads(s):
+                auditkey.forget_generated(key)
+                engine.dispose()
+                raise auditkey.AuditKeyError(
+                    f"the audit key is missing: this database's audit trail was sealed with a key that is not "
+                    f"at {key.source}; restore that file or set {auditkey.ENV_AUDIT_KEY}"
+                )
+        return store
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
+    def transaction(self) -> Iterator[UnitOfWork]:
+        with UnitOfWork(self.engine, expire_on_commit=False) as session:
+            session.info[audit.KEY_INFO] = self.audit_key.secret
             try:
                 yield session
+                audit.seal(session)
                 session.commit()
             except BaseException:
                 session.rollback()

@@ -2,7 +2,8 @@
 
 
 class MediationError(Exception):
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, **data):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.data = data  # extra facts for the reply's data payload (e.g. that a message should be deleted)

@@ -15,6 +15,7 @@ against the freelancer, and neutral otherwise (a neutral outcome still dilutes t
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -23,11 +24,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mediation.presets import named, with_builtins
+from mediation.vocabulary import OUTCOMES, PAID_IN_FULL, REFUNDED_IN_FULL, ROLES, Outcome, Role
 
-Role = Literal["client", "freelancer"]
-ROLES: tuple[Role, Role] = ("client", "freelancer")
-OUTCOME_KINDS = ("release_full", "partial_refund", "full_refund", "change_order", "mutual_cancel", "escalate")
-SUCCESS_KINDS = frozenset({"release_full", "change_order"})
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -144,7 +142,7 @@ class OutcomeRecord:
             return False
         if self.successful is not None:
             return self.successful
-        return self.outcome_kind in SUCCESS_KINDS
+        return self.outcome_kind in PAID_IN_FULL
 
 
 def _aware(dt: datetime) -> datetime:
@@ -156,12 +154,13 @@ def success_score(
 ) -> float | None:
     """The party's score in `role`, 0..100 to one decimal; None with nothing counted yet.
     Without `now` the whole history counts (no clock, no window)."""
-    since = None if now is None else _aware(now) - timedelta(days=window_days)
+    until = None if now is None else _aware(now)
+    since = None if until is None else until - timedelta(days=window_days)
     total = good = bad = Decimal(0)
     for r in history:
         if r.party_role != role or not r.counted:
             continue
-        if since is not None and not (since <= _aware(r.at) <= _aware(now)):
+        if since is not None and until is not None and not (since <= _aware(r.at) <= until):
             continue
         value = Decimal(r.value)
         total += value
@@ -185,9 +184,9 @@ def history_from_score(score: float, role: Role, total_value: Decimal, at: datet
         raise ValueError("past contract value must be more than zero")
     s = Decimal(str(score)) / 100
     good = total * (1 + s) / 2
-    records = [OutcomeRecord(role, "release_full", good, at)]
+    records = [OutcomeRecord(role, Outcome.RELEASE_FULL, good, at)]
     if total - good > 0:
-        records.append(OutcomeRecord(role, "full_refund", total - good, at, negative=True))
+        records.append(OutcomeRecord(role, Outcome.FULL_REFUND, total - good, at, negative=True))
     return records
 
 
@@ -223,7 +222,7 @@ class FeedbackEffect:
     client_score_worst: float | None
     freelancer_score_range: tuple[float | None, float | None]
     client_score_range: tuple[float | None, float | None]
-    feedback_allowed: dict[str, bool | None]
+    feedback_allowed: Mapping[Role, bool | None]
     feedback_public: bool | None
     counts_in_score: bool | None
     double_blind_days: int
@@ -254,14 +253,14 @@ class FeedbackEffect:
 def settled_kind(outcome_kind: str, facts: OutcomeFacts, policy: FeedbackPolicy) -> str:
     """A partial refund of nothing is a release; one within the tolerance of the whole amount
     is a full refund (it hides the text and counts like one)."""
-    if outcome_kind != "partial_refund":
+    if outcome_kind != Outcome.PARTIAL_REFUND:
         return outcome_kind
     refund = Decimal(facts.client_refund or 0)
     if refund <= 0:
-        return "release_full"
+        return Outcome.RELEASE_FULL
     if refund >= Decimal(facts.amount) - policy.full_refund_tolerance:
-        return "full_refund"
-    return "partial_refund"
+        return Outcome.FULL_REFUND
+    return Outcome.PARTIAL_REFUND
 
 
 def loser_of(kind: str, disputed: bool) -> Role | None:
@@ -269,15 +268,15 @@ def loser_of(kind: str, disputed: bool) -> Role | None:
     refund, change order or cancellation is a compromise with no loser."""
     if not disputed:
         return None
-    if kind in ("release_full", "change_order"):
-        return "client"
-    if kind == "full_refund":
-        return "freelancer"
+    if kind in PAID_IN_FULL:
+        return Role.CLIENT
+    if kind == Outcome.FULL_REFUND:
+        return Role.FREELANCER
     return None
 
 
 def _other(role: Role) -> Role:
-    return "freelancer" if role == "client" else "client"
+    return Role(role).other
 
 
 def outcome_record(
@@ -291,15 +290,15 @@ def outcome_record(
     def rec(value, negative, successful):
         return OutcomeRecord(role, kind, value, at, True, negative, successful)
 
-    if kind in ("release_full", "change_order"):
+    if kind in PAID_IN_FULL:
         return rec(amount, negative_feedback, True)
-    if kind == "partial_refund":
+    if kind == Outcome.PARTIAL_REFUND:
         if policy.counts_refunds_in_score:
             return rec(amount, negative_feedback, False)
         return rec(amount - refund, negative_feedback, True)
-    if kind == "full_refund" and policy.counts_refunds_in_score:
+    if kind == Outcome.FULL_REFUND and policy.counts_refunds_in_score:
         # The failed contract is held against the freelancer; for the client it is neutral.
-        return rec(amount, role == "freelancer" or negative_feedback, False)
+        return rec(amount, role == Role.FREELANCER or negative_feedback, False)
     # A full refund left out of the score, or a cancellation: no payment was made.
     if policy.unpaid_negative_counts and negative_feedback:
         return rec(amount, True, False)
@@ -325,7 +324,7 @@ def _single(
         after[role] = _scores(hist, role, expected, facts)
         worst[role] = _scores(hist, role, feared, facts)
         counted[role] = expected is not None
-    refunded = kind in ("full_refund", "mutual_cancel")
+    refunded = kind in REFUNDED_IN_FULL
     public = any(allowed.values()) and not (refunded and policy.hide_text_on_refund)
     explanation = _explain(
         kind,
@@ -333,25 +332,25 @@ def _single(
         loser,
         allowed,
         public,
-        counted["freelancer"],
-        before["freelancer"],
-        after["freelancer"],
-        worst["freelancer"],
+        counted[Role.FREELANCER],
+        before[Role.FREELANCER],
+        after[Role.FREELANCER],
+        worst[Role.FREELANCER],
     )
     return FeedbackEffect(
         policy=policy.name,
         outcome=kind,
-        freelancer_score_before=before["freelancer"],
-        freelancer_score_after=after["freelancer"],
-        freelancer_score_worst=worst["freelancer"],
-        client_score_before=before["client"],
-        client_score_after=after["client"],
-        client_score_worst=worst["client"],
-        freelancer_score_range=_span([after["freelancer"], worst["freelancer"]]),
-        client_score_range=_span([after["client"], worst["client"]]),
+        freelancer_score_before=before[Role.FREELANCER],
+        freelancer_score_after=after[Role.FREELANCER],
+        freelancer_score_worst=worst[Role.FREELANCER],
+        client_score_before=before[Role.CLIENT],
+        client_score_after=after[Role.CLIENT],
+        client_score_worst=worst[Role.CLIENT],
+        freelancer_score_range=_span([after[Role.FREELANCER], worst[Role.FREELANCER]]),
+        client_score_range=_span([after[Role.CLIENT], worst[Role.CLIENT]]),
         feedback_allowed=dict(allowed),
         feedback_public=public,
-        counts_in_score=counted["freelancer"],
+        counts_in_score=counted[Role.FREELANCER],
         double_blind_days=policy.double_blind_window_days,
         explanation=explanation,
         loser=loser,
@@ -375,12 +374,12 @@ def _fmt(score: float | None) -> str:
 
 
 _TITLES = {
-    "release_full": "Release in full",
-    "partial_refund": "Partial refund",
-    "full_refund": "Full refund",
-    "change_order": "Release in full with a change order",
-    "mutual_cancel": "Mutual cancellation",
-    "escalate": "Escalation",
+    Outcome.RELEASE_FULL: "Release in full",
+    Outcome.PARTIAL_REFUND: "Partial refund",
+    Outcome.FULL_REFUND: "Full refund",
+    Outcome.CHANGE_ORDER: "Release in full with a change order",
+    Outcome.MUTUAL_CANCEL: "Mutual cancellation",
+    Outcome.ESCALATE: "Escalation",
 }
 
 
@@ -392,7 +391,7 @@ def _explain(kind, policy, loser, allowed, public, counts, before, after, worst)
         parts.append(f"counts against the freelancer's score ({_fmt(before)} -> {_fmt(after)})")
     else:
         parts.append(f"counts in the freelancer's score ({_fmt(before)} -> {_fmt(after)})")
-    if kind in ("full_refund", "mutual_cancel") and policy.hide_text_on_refund:
+    if kind in REFUNDED_IN_FULL and policy.hide_text_on_refund:
         parts[-1] += "; the feedback text is hidden"
     if loser is not None:
         side = "may still" if allowed[loser] else "cannot"
@@ -415,19 +414,19 @@ def effect(
     in `facts` (if any) and a full refund, each with the losing side treated as the loser of a
     dispute; flags that differ between those decisions are None.
     """
-    if outcome_kind not in OUTCOME_KINDS:
-        raise ValueError(f"unknown outcome {outcome_kind!r} (known: {', '.join(OUTCOME_KINDS)})")
+    if outcome_kind not in OUTCOMES:
+        raise ValueError(f"unknown outcome {outcome_kind!r} (known: {', '.join(OUTCOMES)})")
     histories: dict[Role, list[OutcomeRecord]] = {
-        "client": list(history_client or []),
-        "freelancer": list(history_freelancer or []),
+        Role.CLIENT: list(history_client or []),
+        Role.FREELANCER: list(history_freelancer or []),
     }
-    if outcome_kind != "escalate":
+    if outcome_kind != Outcome.ESCALATE:
         return _single(settled_kind(outcome_kind, facts, policy), facts, policy, histories)
 
     facts = OutcomeFacts(facts.amount, facts.currency, facts.client_refund, True, facts.now, facts.window_days)
-    options = ["release_full", "full_refund"]
-    if settled_kind("partial_refund", facts, policy) == "partial_refund":
-        options.insert(1, "partial_refund")
+    options: list[str] = [Outcome.RELEASE_FULL, Outcome.FULL_REFUND]
+    if settled_kind(Outcome.PARTIAL_REFUND, facts, policy) == Outcome.PARTIAL_REFUND:
+        options.insert(1, Outcome.PARTIAL_REFUND)
     each = [_single(k, facts, policy, histories) for k in options]
 
     def same(values):
@@ -438,7 +437,7 @@ def effect(
     first = each[0]
     return FeedbackEffect(
         policy=policy.name,
-        outcome="escalate",
+        outcome=Outcome.ESCALATE,
         freelancer_score_before=first.freelancer_score_before,
         freelancer_score_after=None,
         freelancer_score_worst=f_range[0],

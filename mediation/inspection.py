@@ -604,9 +604,9 @@ def _read_pdf(facts: FileFacts, data: bytes, limits: Limits, depth: int) -> None
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             try:
-                ok = reader.decrypt("")
+                ok = bool(reader.decrypt(""))
             except Exception:
-                ok = 0
+                ok = False
             if not ok:
                 facts.problems.append("password-protected PDF: pages and text cannot be read")
                 return
@@ -707,7 +707,7 @@ def _docx_pages(zf: zipfile.ZipFile) -> int | None:
         return None
     for el in root:
         if el.tag.endswith("}Pages") and (el.text or "").strip().isdecimal():
-            return int(el.text.strip())
+            return int((el.text or "").strip())
     return None
 
 

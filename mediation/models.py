@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel
+
+from .vocabulary import CaseState, EscalationStatus, TimerState
 
 
 def _ts(index: bool = False, **kw) -> Any:
@@ -15,6 +17,25 @@ def _ts(index: bool = False, **kw) -> Any:
 
 def _json() -> Any:
     return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+def key(row_id: int | None) -> int:
+    """A written row's id. SQLModel types an autoincrement key as optional because it is None until
+    the row is flushed; this says the row has been."""
+    if row_id is None:
+        raise ValueError("the row has no id yet: flush the session first")
+    return row_id
+
+
+Row = TypeVar("Row", bound=SQLModel)
+
+
+def get_row(s: Session, model: type[Row], ident: Any, **kw: Any) -> Row:
+    """A row that must exist (one a foreign key or a claimed timer points to)."""
+    row = s.get(model, ident, **kw)
+    if row is None:
+        raise LookupError(f"no {model.__name__} {ident!r}")
+    return row
 
 
 class Party(SQLModel, table=True):
@@ -39,11 +60,11 @@ class Case(SQLModel, table=True):
     title: str
     amount: str  # Decimal as text, exact in the currency's minor units
     currency: str
-    status: str = "open"
+    status: str = CaseState.OPEN  # a CaseState; it moves only along vocabulary.TRANSITIONS
     created_at: datetime = _ts(nullable=False)
     created_by: int = Field(foreign_key="party.id")
     invite_code: str = Field(index=True, unique=True)
-    invite_role: str
+    invite_role: str  # a Role
     invite_used_at: datetime | None = _ts(nullable=True)
     agreed_brief_id: int | None = Field(default=None)
 
@@ -55,7 +76,7 @@ class CaseMember(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="case.id", index=True)
     party_id: int = Field(foreign_key="party.id", index=True)
-    role: str
+    role: str  # a Role
     platform: str
     chat_id: str
     joined_at: datetime = _ts(nullable=False)
@@ -123,7 +144,7 @@ class Proposal(SQLModel, table=True):
     case_id: str = Field(foreign_key="case.id", index=True)
     label: str  # P1, P2 ... within a round
     round: int = 1
-    kind: str
+    kind: str  # an Outcome
     data: dict = _json()
     superseded: bool = False
     created_at: datetime = _ts(nullable=False)
@@ -133,7 +154,7 @@ class ProposalVote(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("proposal_id", "role"),)
     id: int | None = Field(default=None, primary_key=True)
     proposal_id: int = Field(foreign_key="proposal.id", index=True)
-    role: str
+    role: str  # a Role
     accepted: bool
     reason: str = ""
     created_at: datetime = _ts(nullable=False)
@@ -143,7 +164,7 @@ class Agreement(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="case.id", index=True)
     proposal_id: int | None = Field(default=None, foreign_key="proposal.id")
-    kind: str
+    kind: str  # an Outcome
     terms: dict = _json()
     created_at: datetime = _ts(nullable=False)
 
@@ -153,7 +174,7 @@ class Escalation(SQLModel, table=True):
     case_id: str = Field(foreign_key="case.id", index=True)
     party_id: int | None = Field(default=None, foreign_key="party.id")
     reason: str = Field(sa_column=Column(Text, nullable=False))
-    status: str = "queued"  # queued | taken | decided
+    status: str = EscalationStatus.QUEUED  # queued | taken | decided | withdrawn (the parties settled first)
     moderator_platform: str | None = None
     moderator_user_id: str | None = None
     created_at: datetime = _ts(nullable=False)
@@ -167,7 +188,7 @@ class Decision(SQLModel, table=True):
     escalation_id: int = Field(foreign_key="escalation.id")
     moderator_platform: str
     moderator_user_id: str
-    outcome: str
+    outcome: str  # an Outcome (never escalate)
     amount: str | None = None  # client refund, Decimal as text
     reason: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = _ts(nullable=False)
@@ -185,7 +206,8 @@ class AuditEntry(SQLModel, table=True):
     action: str
     detail: dict = _json()
     prev_hash: str
-    hash: str
+    hash: str  # HMAC-SHA256 under the audit key (plain SHA-256 for entries written before keys)
+    state: str | None = None  # digest of the case's state rows after the transaction that wrote it
 
 
 class SeenEvent(SQLModel, table=True):
@@ -203,7 +225,7 @@ class Offer(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="case.id", index=True)
     round: int
-    role: str
+    role: str  # a Role
     amount: str
     created_at: datetime = _ts(nullable=False)
 
@@ -214,11 +236,11 @@ class Timer(SQLModel, table=True):
     __table_args__ = (Index("ix_timer_state_due", "state", "due_at"),)
     id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="case.id", index=True)
-    kind: str  # brief_agreement | review | dispute_answer | offer_round | moderator_decision
+    kind: str  # a TimerKind: brief_agreement | review | dispute_answer | offer_round | moderator_decision
     due_at: datetime = _ts(nullable=False, index=True)
     remind_at: datetime | None = _ts(nullable=True)
     reminded: bool = False
-    state: str = "pending"  # pending | fired | cancelled
+    state: str = TimerState.PENDING  # pending | fired | cancelled
     created_at: datetime = _ts(nullable=False)
 
 
@@ -245,11 +267,14 @@ class OutboxMessage(SQLModel, table=True):
 
 
 class AuditHead(SQLModel, table=True):
-    """The last entry of each chain, so a deleted tail shows too."""
+    """The last entry of each chain, so a deleted tail shows too; sealed under the audit key."""
 
     chain: str = Field(primary_key=True)
     seq: int
     hash: str
+    state: str | None = None  # the case's state digest when the head was last sealed
+    legacy_until: int = 0  # entries up to this seq were written before audit keys (plain hashes)
+    mac: str | None = None  # HMAC-SHA256 of the fields above under the audit key
 
 
 class ModeratorNote(SQLModel, table=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from . import audit, cases
 from .cases import Actor
@@ -13,21 +13,29 @@ from .clock import as_utc
 from .currency import quantize
 from .errors import MediationError
 from .feedback import OutcomeFacts, effect
-from .models import Case, Decision, Escalation, Identity, ModeratorNote, Party, Proposal
-
-OUTCOMES = ("release_full", "change_order", "partial_refund", "full_refund", "mutual_cancel")
+from .models import Case, Decision, Escalation, Identity, ModeratorNote, Party, Proposal, get_row, key
+from .vocabulary import (
+    DECISIONS,
+    ESCALATION_PENDING,
+    CaseEvent,
+    CaseState,
+    EscalationStatus,
+    Outcome,
+    ReplyKind,
+    refund_for,
+)
 
 
 def queue(s: Session, now: datetime) -> list[dict]:
     """Open escalations, oldest first, with age and amount."""
     rows = s.exec(
         select(Escalation)
-        .where(Escalation.status.in_(("queued", "taken")))
-        .order_by(Escalation.created_at, Escalation.id)
+        .where(col(Escalation.status).in_(ESCALATION_PENDING))
+        .order_by(col(Escalation.created_at), col(Escalation.id))
     )
     out = []
     for e in rows:
-        case = s.get(Case, e.case_id)
+        case = get_row(s, Case, e.case_id)
         age = now - as_utc(e.created_at)
         out.append(
             {
@@ -68,13 +76,13 @@ def take(s: Session, mod: Actor, case: Case, now: datetime) -> Escalation:
     cases.require_open(case)
     esc = _escalation(s, case)
     require_not_party(s, case, mod, now)
-    if esc.status == "taken":
+    if esc.status == EscalationStatus.TAKEN:
         if (esc.moderator_platform, esc.moderator_user_id) != (mod.platform, mod.user_id):
             raise MediationError("taken_by_other", f"Case {case.id} is already taken by another moderator.")
         return esc  # taking it again changes nothing (nor its deadline)
     if _decided_by(s, esc.appeal_of) == (mod.platform, mod.user_id):
         raise MediationError("own_decision", "An appeal goes to a different moderator than the one who decided.")
-    esc.status = "taken"
+    esc.status = EscalationStatus.TAKEN
     esc.moderator_platform, esc.moderator_user_id = mod.platform, mod.user_id
     esc.taken_at = now
     s.add(esc)
@@ -86,16 +94,24 @@ def release(s: Session, mod: Actor, case: Case, now: datetime, to: tuple[str, st
     """Give a taken case back to the queue, or hand it to another moderator."""
     esc = _escalation(s, case)
     require_not_party(s, case, mod, now)
-    if esc.status != "taken" or (esc.moderator_platform, esc.moderator_user_id) != (mod.platform, mod.user_id):
+    if esc.status != EscalationStatus.TAKEN or (esc.moderator_platform, esc.moderator_user_id) != (
+        mod.platform,
+        mod.user_id,
+    ):
         raise MediationError("not_assigned", f"Only the moderator handling case {case.id} can release or transfer it.")
     if to is None:
-        esc.status, esc.moderator_platform, esc.moderator_user_id, esc.taken_at = "queued", None, None, None
+        esc.status, esc.moderator_platform, esc.moderator_user_id, esc.taken_at = (
+            EscalationStatus.QUEUED,
+            None,
+            None,
+            None,
+        )
         audit.record(s, case.id, mod.tag, "moderation.released", {"escalation": esc.id}, now)
     else:
         if _decided_by(s, esc.appeal_of) == to:
             raise MediationError("own_decision", "An appeal goes to a different moderator than the one who decided.")
         target = s.exec(select(Identity).where(Identity.platform == to[0], Identity.user_id == to[1])).first()
-        if target is not None and cases.role_of(s, case, s.get(Party, target.party_id)) is not None:
+        if target is not None and cases.role_of(s, case, get_row(s, Party, target.party_id)) is not None:
             raise MediationError("conflict_of_interest", "A party of the case cannot moderate it.")
         esc.moderator_platform, esc.moderator_user_id, esc.taken_at = to[0], to[1], now
         audit.record(
@@ -117,11 +133,13 @@ def add_note(s: Session, mod: Actor, case: Case, text: str, now: datetime) -> Mo
     return note
 
 
-def appeal(s: Session, actor: Actor, party, case: Case, reason: str, appeal_days: float, now: datetime) -> Escalation:
+def appeal(
+    s: Session, actor: Actor, party: Party, case: Case, *, reason: str, appeal_days: float, now: datetime
+) -> Escalation:
     """One appeal per case, by a party, within the window, to a different moderator."""
     cases.require_party(s, case, party, action="appeal its decision")
-    decision = s.exec(select(Decision).where(Decision.case_id == case.id).order_by(Decision.id.desc())).first()
-    if decision is None or case.status != "decided":
+    decision = s.exec(select(Decision).where(Decision.case_id == case.id).order_by(col(Decision.id).desc())).first()
+    if decision is None or case.status != CaseState.DECIDED:
         raise MediationError("nothing_to_appeal", f"Case {case.id} has no moderator decision to appeal.")
     if s.exec(select(Escalation).where(Escalation.case_id == case.id, Escalation.appeal_of != None)).first():  # noqa: E711
         raise MediationError("already_appealed", f"The decision on case {case.id} was already appealed once.")
@@ -132,7 +150,9 @@ def appeal(s: Session, actor: Actor, party, case: Case, reason: str, appeal_days
         )
     if not reason.strip():
         raise MediationError("missing_argument", "Say why you appeal: /appeal <reason>")
-    return cases.queue_for_moderators(s, actor, party, case, f"appeal: {reason}", now, appeal_of=decision.escalation_id)
+    return cases.queue_for_moderators(
+        s, actor, party, case, reason=f"appeal: {reason}", now=now, appeal_of=decision.escalation_id
+    )
 
 
 def has_moderated(s: Session, platform: str, user_id: str) -> bool:
@@ -145,7 +165,7 @@ def has_moderated(s: Session, platform: str, user_id: str) -> bool:
             select(AuditEntry.id)
             .where(
                 AuditEntry.actor == f"{platform}:{user_id}",
-                AuditEntry.action.in_(("moderation.taken", "moderation.decided")),
+                col(AuditEntry.action).in_(("moderation.taken", "moderation.decided")),
             )
             .limit(1)
         ).first()
@@ -158,9 +178,13 @@ def case_file(s: Session, case: Case, settings=None) -> dict:
     from .negotiation import offers_for_moderator, votes_of
 
     status = cases.status_data(s, case)
-    decided = s.exec(select(Decision).where(Decision.case_id == case.id)).first() is not None
+    # "after_decision" means after the decision of the escalation in hand: an appeal is undecided again
+    decided = (
+        cases.active_escalation(s, case) is None
+        and s.exec(select(Decision).where(Decision.case_id == case.id)).first() is not None
+    )
     return {
-        "type": "case_file",
+        "type": ReplyKind.CASE_FILE,
         "case_id": case.id,
         "status": status,
         "briefs": [
@@ -199,7 +223,7 @@ def case_file(s: Session, case: Case, settings=None) -> dict:
         ],
         "proposals": [
             {"id": p.label, "round": p.round, "kind": p.kind, "superseded": p.superseded, "title": p.data.get("title")}
-            for p in s.exec(select(Proposal).where(Proposal.case_id == case.id).order_by(Proposal.id))
+            for p in s.exec(select(Proposal).where(Proposal.case_id == case.id).order_by(col(Proposal.id)))
         ],
         "votes": votes_of(s, case),
         "notes": [
@@ -208,7 +232,9 @@ def case_file(s: Session, case: Case, settings=None) -> dict:
                 "text": n.text,
                 "at": as_utc(n.created_at).isoformat(),
             }
-            for n in s.exec(select(ModeratorNote).where(ModeratorNote.case_id == case.id).order_by(ModeratorNote.id))
+            for n in s.exec(
+                select(ModeratorNote).where(ModeratorNote.case_id == case.id).order_by(col(ModeratorNote.id))
+            )
         ],
         "offers": offers_for_moderator(s, case, settings, decided) if settings else None,
         "decisions": [
@@ -219,42 +245,43 @@ def case_file(s: Session, case: Case, settings=None) -> dict:
                 "by": f"{d.moderator_platform}:{d.moderator_user_id}",
                 "at": as_utc(d.created_at).isoformat(),
             }
-            for d in s.exec(select(Decision).where(Decision.case_id == case.id).order_by(Decision.id))
+            for d in s.exec(select(Decision).where(Decision.case_id == case.id).order_by(col(Decision.id)))
         ],
     }
 
 
 def decide(
-    s: Session, mod: Actor, case: Case, outcome: str, amount: Decimal | None, reason: str, now: datetime
+    s: Session, mod: Actor, case: Case, *, outcome: str, amount: Decimal | None, reason: str, now: datetime
 ) -> Decision:
+    """The taken case's decision: `amount` is the client's refund, for a partial refund only."""
     cases.require_open(case)
     esc = _escalation(s, case)
     require_not_party(s, case, mod, now)
-    if esc.status != "taken" or (esc.moderator_platform, esc.moderator_user_id) != (mod.platform, mod.user_id):
+    if esc.status != EscalationStatus.TAKEN or (esc.moderator_platform, esc.moderator_user_id) != (
+        mod.platform,
+        mod.user_id,
+    ):
         raise MediationError(
             "not_assigned", f"Take case {case.id} first (/mod take {case.id}); only the moderator who took it decides."
         )
-    if outcome not in OUTCOMES:
-        raise MediationError("bad_outcome", f"Outcome must be one of: {', '.join(OUTCOMES)}.")
+    if outcome not in DECISIONS:
+        raise MediationError("bad_outcome", f"Outcome must be one of: {', '.join(DECISIONS)}.")
     if not reason.strip():
         raise MediationError("missing_reason", "A decision needs written reasons: reason=<text>.")
     total = Decimal(case.amount)
-    if amount is not None and outcome != "partial_refund":
+    if amount is not None and outcome != Outcome.PARTIAL_REFUND:
         raise MediationError("bad_amount", f"Only a partial refund takes an amount; {outcome} fixes the money itself.")
-    if outcome == "partial_refund":
+    if outcome == Outcome.PARTIAL_REFUND:
         if amount is None:
             raise MediationError("missing_amount", "A partial refund needs the amount refunded to the client.")
         if not (Decimal(0) < amount < total):
             raise MediationError("bad_amount", f"A partial refund must be between 0 and {case.amount} {case.currency}.")
-    refund = quantize(
-        {"release_full": Decimal(0), "change_order": Decimal(0), "full_refund": total, "mutual_cancel": total}.get(
-            outcome, amount
-        ),
-        case.currency,
-    )
+    implied = refund_for(outcome, total, given=amount)
+    assert implied is not None  # a partial refund without an amount was refused above
+    refund = quantize(implied, case.currency)
     decision = Decision(
         case_id=case.id,
-        escalation_id=esc.id,
+        escalation_id=key(esc.id),
         moderator_platform=mod.platform,
         moderator_user_id=mod.user_id,
         outcome=outcome,
@@ -263,9 +290,9 @@ def decide(
         created_at=now,
     )
     s.add(decision)
-    esc.status = "decided"
+    esc.status = EscalationStatus.DECIDED
     s.add(esc)
-    case.status = "decided"
+    cases.advance(case, CaseEvent.DECIDED)
     s.add(case)
     s.flush()
     audit.record(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from . import audit, cases
 from .cases import Actor
@@ -20,8 +20,9 @@ from .currency import parse_amount, quantize
 from .errors import MediationError
 from .feedback import OutcomeFacts, effect
 from .fees import split
-from .models import Agreement, Case, Offer, Party, Proposal, ProposalVote
+from .models import Agreement, Case, Offer, Party, Proposal, ProposalVote, key
 from .proposals import fees_under
+from .vocabulary import ROLES, CaseEvent, CaseState, EscalationStatus, Outcome, Role, outcome_for_refund
 
 CLAUSES = ("reflect", "waive")  # feedback reflects the outcome, or both waive feedback on the contract
 
@@ -32,7 +33,9 @@ def current_proposal(s: Session, case: Case, label: str) -> Proposal:
         raise MediationError("missing_argument", "Say which proposal, e.g. /accept P1")
     rows = list(
         s.exec(
-            select(Proposal).where(Proposal.case_id == case.id, Proposal.label == label).order_by(Proposal.round.desc())
+            select(Proposal)
+            .where(Proposal.case_id == case.id, Proposal.label == label)
+            .order_by(col(Proposal.round).desc())
         )
     )
     if not rows:
@@ -48,6 +51,7 @@ def _votes(s: Session, proposal: Proposal) -> dict[str, ProposalVote]:
 
 def terms(
     case: Case,
+    *,
     kind: str,
     client_refund: Decimal,
     settings: Settings,
@@ -63,7 +67,7 @@ def terms(
     eff = shown or effect(kind, OutcomeFacts(amount, case.currency, client_refund, disputed=disputed), policy).to_data()
     allowed = dict(eff["feedback_allowed"])
     if clause == "waive":
-        allowed = {"client": False, "freelancer": False}
+        allowed = dict.fromkeys(ROLES, False)
     return {
         "kind": kind,
         "client_refund": str(client_refund),
@@ -86,28 +90,38 @@ def settle(
     s: Session,
     actor: Actor,
     case: Case,
+    *,
     kind: str,
     client_refund: Decimal,
+    how: str,
     settings: Settings,
     now: datetime,
-    proposal: Proposal | None,
-    clause: str,
-    how: str,
+    proposal: Proposal | None = None,
+    clause: str = "reflect",
     disputed: bool = True,
 ) -> Agreement:
-    """Close the case on agreed terms; a pending escalation is withdrawn (the parties settled first)."""
+    """Close the case on agreed terms; a pending escalation is withdrawn (the parties settled first).
+    `how` says in words how the parties got there; `proposal` is the one both accepted, if any."""
     shown = proposal.data.get("feedback") if proposal is not None else None
-    agreed = terms(case, kind, quantize(client_refund, case.currency), settings, clause, shown, disputed)
+    agreed = terms(
+        case,
+        kind=kind,
+        client_refund=quantize(client_refund, case.currency),
+        settings=settings,
+        clause=clause,
+        shown=shown,
+        disputed=disputed,
+    )
     agreed["how"] = how
     agreement = Agreement(
         case_id=case.id, proposal_id=proposal.id if proposal else None, kind=kind, terms=agreed, created_at=now
     )
     s.add(agreement)
-    case.status = "settled"
+    cases.advance(case, CaseEvent.SETTLED)
     s.add(case)
     esc = cases.active_escalation(s, case)
     if esc is not None:
-        esc.status = "withdrawn"
+        esc.status = EscalationStatus.WITHDRAWN
         s.add(esc)
     s.flush()
     audit.record(s, case.id, actor.tag, "case.settled", {"agreement": agreement.id, **agreed}, now)
@@ -123,7 +137,7 @@ class VoteResult:
 
 
 def accept(
-    s: Session, actor: Actor, party: Party, case: Case, label: str, clause: str, settings: Settings, now: datetime
+    s: Session, actor: Actor, party: Party, case: Case, *, label: str, clause: str, settings: Settings, now: datetime
 ) -> VoteResult:
     role = cases.require_party(s, case, party, action="accept a proposal")
     cases.require_open(case)
@@ -136,7 +150,7 @@ def accept(
         raise MediationError("already_accepted", f"You already accepted {proposal.label}; waiting for the other party.")
     for other_vote in s.exec(
         select(ProposalVote)
-        .join(Proposal, Proposal.id == ProposalVote.proposal_id)
+        .join(Proposal, col(Proposal.id) == ProposalVote.proposal_id)
         .where(
             Proposal.case_id == case.id,
             Proposal.round == proposal.round,
@@ -147,14 +161,14 @@ def accept(
     ):
         other_vote.accepted, other_vote.reason = False, f"withdrawn for {proposal.label}"  # one choice at a time
         s.add(other_vote)
-    vote = votes.get(role) or ProposalVote(proposal_id=proposal.id, role=role, accepted=True, created_at=now)
+    vote = votes.get(role) or ProposalVote(proposal_id=key(proposal.id), role=role, accepted=True, created_at=now)
     vote.accepted, vote.reason, vote.created_at = True, f"feedback={clause}", now
     s.add(vote)
     audit.record(s, case.id, actor.tag, "proposal.accepted", {"proposal": proposal.label, "clause": clause}, now)
     other = votes.get(cases.other_role(role))
     if not (other and other.accepted):
         return VoteResult(proposal, role, None)
-    if proposal.kind == "escalate":
+    if proposal.kind == Outcome.ESCALATE:
         return VoteResult(proposal, role, None, escalate=True)
     both_waive = clause == "waive" and other.reason == "feedback=waive"
     refund = Decimal(proposal.data.get("client_refund") or "0")
@@ -162,13 +176,13 @@ def accept(
         s,
         actor,
         case,
-        proposal.kind,
-        refund,
-        settings,
-        now,
-        proposal,
-        "waive" if both_waive else "reflect",
-        f"both accepted {proposal.label}",
+        kind=proposal.kind,
+        client_refund=refund,
+        how=f"both accepted {proposal.label}",
+        settings=settings,
+        now=now,
+        proposal=proposal,
+        clause="waive" if both_waive else "reflect",
     )
     return VoteResult(proposal, role, agreement)
 
@@ -178,7 +192,7 @@ def reject(s: Session, actor: Actor, party: Party, case: Case, label: str, reaso
     cases.require_open(case)
     proposal = current_proposal(s, case, label)
     votes = _votes(s, proposal)
-    vote = votes.get(role) or ProposalVote(proposal_id=proposal.id, role=role, accepted=False, created_at=now)
+    vote = votes.get(role) or ProposalVote(proposal_id=key(proposal.id), role=role, accepted=False, created_at=now)
     vote.accepted, vote.reason, vote.created_at = False, reason, now
     s.add(vote)
     audit.record(s, case.id, actor.tag, "proposal.rejected", {"proposal": proposal.label, "reason": reason}, now)
@@ -188,7 +202,7 @@ def reject(s: Session, actor: Actor, party: Party, case: Case, label: str, reaso
 def votes_of(s: Session, case: Case) -> list[dict]:
     """Who accepted or rejected what, for the case file."""
     out = []
-    for p in s.exec(select(Proposal).where(Proposal.case_id == case.id).order_by(Proposal.id)):
+    for p in s.exec(select(Proposal).where(Proposal.case_id == case.id).order_by(col(Proposal.id))):
         for v in _votes(s, p).values():
             out.append(
                 {
@@ -216,7 +230,7 @@ class OfferResult:
 
 
 def current_round(s: Session, case: Case) -> int:
-    last = s.exec(select(Offer).where(Offer.case_id == case.id).order_by(Offer.round.desc())).first()
+    last = s.exec(select(Offer).where(Offer.case_id == case.id).order_by(col(Offer.round).desc())).first()
     if last is None:
         return 1
     both = s.exec(select(Offer).where(Offer.case_id == case.id, Offer.round == last.round)).all()
@@ -224,11 +238,11 @@ def current_round(s: Session, case: Case) -> int:
 
 
 def offer(
-    s: Session, actor: Actor, party: Party, case: Case, amount_text: str, settings: Settings, now: datetime
+    s: Session, actor: Actor, party: Party, case: Case, *, amount_text: str, settings: Settings, now: datetime
 ) -> OfferResult:
     role = cases.require_party(s, case, party, action="make an offer")
     cases.require_open(case)
-    if case.status == "escalated":
+    if case.status == CaseState.ESCALATED:
         raise MediationError("case_escalated", "The case is with a moderator; offers are closed.")
     if not amount_text:
         raise MediationError(
@@ -261,14 +275,21 @@ def offer(
     ).first()
     if theirs is None:
         return OfferResult(rnd, role, waiting=True, rounds_left=rounds - rnd)
-    client_min = Decimal(mine.amount if role == "client" else theirs.amount)
-    freelancer_max = Decimal(theirs.amount if role == "client" else mine.amount)
+    client_min = Decimal(mine.amount if role == Role.CLIENT else theirs.amount)
+    freelancer_max = Decimal(theirs.amount if role == Role.CLIENT else mine.amount)
     gap = Decimal(str(settings.negotiation.offer_gap)) * Decimal(case.amount)
     if client_min - freelancer_max <= gap:
         refund = quantize((client_min + freelancer_max) / 2, case.currency)
-        kind = "release_full" if refund == 0 else "full_refund" if refund == Decimal(case.amount) else "partial_refund"
+        kind = outcome_for_refund(refund, Decimal(case.amount))
         agreement = settle(
-            s, actor, case, kind, refund, settings, now, None, "reflect", f"blind offers met in round {rnd}"
+            s,
+            actor,
+            case,
+            kind=kind,
+            client_refund=refund,
+            how=f"blind offers met in round {rnd}",
+            settings=settings,
+            now=now,
         )
         return OfferResult(rnd, role, waiting=False, agreement=agreement)
     audit.record(s, case.id, actor.tag, "offers.not_met", {"round": rnd}, now)
@@ -281,5 +302,5 @@ def offers_for_moderator(s: Session, case: Case, settings: Settings, decided: bo
         return None
     return [
         {"round": o.round, "role": o.role, "amount": o.amount}
-        for o in s.exec(select(Offer).where(Offer.case_id == case.id).order_by(Offer.round, Offer.role))
+        for o in s.exec(select(Offer).where(Offer.case_id == case.id).order_by(col(Offer.round), col(Offer.role)))
     ]

@@ -26,13 +26,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from mediation.currency import MoneyError, currency_code, format_money, parse_amount, quantize
 from mediation.errors import MediationError
 from mediation.feedback import (
     EPOCH,
-    OUTCOME_KINDS,
     FeedbackEffect,
     FeedbackPolicy,
     OutcomeFacts,
@@ -42,18 +41,14 @@ from mediation.feedback import (
     settled_kind,
 )
 from mediation.fees import FeeSchedule, Split, split
+from mediation.vocabulary import OUTCOMES, ROLES, Outcome, ReplyKind, Role, fixed_refund, refund_for
 
 SILENCE_DAYS = 14
 COMPROMISE_SHARE = Decimal("0.5")
 _MET = {"met", "delivered", "yes", "pass", "passed", "done", "complete"}
 _PARTLY = {"partly", "partial", "partially", "partly_met", "partially_met"}
 _UNMET = {"unmet", "not_met", "missing", "no", "fail", "failed", "not_delivered"}
-_KIND_ORDER = {
-    k: i
-    for i, k in enumerate(
-        ["release_full", "change_order", "partial_refund", "full_refund", "mutual_cancel", "escalate"]
-    )
-}
+_KIND_ORDER: dict[str, int] = {k: i for i, k in enumerate(OUTCOMES)}  # the enum is in tie order
 
 
 class Verdict(NamedTuple):
@@ -114,7 +109,7 @@ class CaseFacts:
             raise MediationError("bad_facts", f"coverage must be 0..1, got {self.coverage}")
         for name in ("silent_party", "disputing_party"):
             value = getattr(self, name)
-            if value not in (None, "client", "freelancer"):
+            if value is not None and value not in ROLES:
                 raise MediationError("bad_facts", f"{name} must be client or freelancer, got {value!r}")
         if self.silent_days < 0 or self.revisions_used < 0:
             raise MediationError("bad_facts", "days and revision counts cannot be negative")
@@ -205,7 +200,7 @@ class Proposal:
 
 
 def proposals_data(proposals: list[Proposal]) -> dict:
-    return {"type": "proposals", "items": [p.to_data() for p in proposals]}
+    return {"type": ReplyKind.PROPOSALS, "items": [p.to_data() for p in proposals]}
 
 
 def fees_under(schedule: FeeSchedule, policy: FeedbackPolicy) -> FeeSchedule:
@@ -249,9 +244,9 @@ def merit(facts: CaseFacts) -> float:
     if facts.revisions_allowed is not None and facts.revisions_used > facts.revisions_allowed:
         m += 0.05
     if facts.silent_days >= SILENCE_DAYS:
-        if facts.silent_party == "client":
+        if facts.silent_party == Role.CLIENT:
             m += 0.10
-        elif facts.silent_party == "freelancer":
+        elif facts.silent_party == Role.FREELANCER:
             m -= 0.20
     return min(1.0, max(0.0, m))
 
@@ -292,9 +287,7 @@ def _facts_summary(facts: CaseFacts) -> list[str]:
 
 
 def _unmet_clauses(facts: CaseFacts) -> list[str]:
-    return [
-        _quote(v.requirement, 60) for v in facts.verdicts if _verdict_score(v) is not None and _verdict_score(v) < 1
-    ]
+    return [_quote(v.requirement, 60) for v in facts.verdicts if (sc := _verdict_score(v)) is not None and sc < 1]
 
 
 def _met_clauses(facts: CaseFacts) -> list[str]:
@@ -352,9 +345,9 @@ def _drafts(facts: CaseFacts, compromise_share: Decimal) -> list[_Draft]:
         basis += f" Met: {', '.join(met[:4])}{' and more' if len(met) > 4 else ''}."
     drafts.append(
         _Draft(
-            "release_full",
+            Outcome.RELEASE_FULL,
             "Release the payment in full",
-            quantize(Decimal(0), code),
+            quantize(fixed_refund(Outcome.RELEASE_FULL, amount), code),
             f"{basis} The freelancer is paid the whole {money(amount)}; fits when the brief was met.",
             m,
         )
@@ -376,9 +369,9 @@ def _drafts(facts: CaseFacts, compromise_share: Decimal) -> list[_Draft]:
         why = f" ({flag.kind}: {flag.reason})" if flag.reason else f" ({flag.kind})"
         drafts.append(
             _Draft(
-                "change_order",
+                Outcome.CHANGE_ORDER,
                 f"Release in full, and a change order for {_quote(flag.request, 40)}",
-                quantize(Decimal(0), code),
+                quantize(fixed_refund(Outcome.CHANGE_ORDER, amount), code),
                 f"The request {_quote(flag.request)} goes beyond the brief{why}.{clause} "
                 f"{basis} The original {money(amount)} is released in full; the new work is a "
                 f"separate, optional order, {price}.",
@@ -389,12 +382,12 @@ def _drafts(facts: CaseFacts, compromise_share: Decimal) -> list[_Draft]:
         )
 
     derived = None if cov is None else quantize((1 - Decimal(str(cov))) * amount, code)
-    if derived is not None and 0 < derived < amount:
+    if cov is not None and derived is not None and 0 < derived < amount:
         pct = round((1 - cov) * 100)
         unmet_text = f" Not met: {', '.join(unmet[:4])}." if unmet else ""
         drafts.append(
             _Draft(
-                "partial_refund",
+                Outcome.PARTIAL_REFUND,
                 f"Partial refund of {money(derived)}",
                 derived,
                 f"About {pct}% of the brief is unmet, so {pct}% of {money(amount)} "
@@ -413,7 +406,7 @@ def _drafts(facts: CaseFacts, compromise_share: Decimal) -> list[_Draft]:
             ground = "nothing of the brief was met, so a partial refund has no basis"
         drafts.append(
             _Draft(
-                "partial_refund",
+                Outcome.PARTIAL_REFUND,
                 f"Partial refund of {money(refund)} (split the difference)",
                 refund,
                 f"A compromise only: {ground}; splitting the difference returns {money(refund)}. {basis}",
@@ -423,18 +416,18 @@ def _drafts(facts: CaseFacts, compromise_share: Decimal) -> list[_Draft]:
 
     drafts.append(
         _Draft(
-            "full_refund",
+            Outcome.FULL_REFUND,
             f"Full refund of {money(amount)}",
-            amount,
+            fixed_refund(Outcome.FULL_REFUND, amount),
             f"All {money(amount)} goes back to the client; fits when the brief was not met. {basis}",
             1 - m,
         )
     )
     drafts.append(
         _Draft(
-            "mutual_cancel",
+            Outcome.MUTUAL_CANCEL,
             "Cancel by mutual agreement",
-            amount,
+            fixed_refund(Outcome.MUTUAL_CANCEL, amount),
             f"Both sides close the contract by agreement and the {money(amount)} goes back to the "
             f"client, with no loser in the dispute. {basis}",
             1 - m - 0.05,
@@ -452,7 +445,7 @@ def _drafts(facts: CaseFacts, compromise_share: Decimal) -> list[_Draft]:
     extra = f" Here {' and '.join(reasons)}." if reasons else ""
     drafts.append(
         _Draft(
-            "escalate",
+            Outcome.ESCALATE,
             "Escalate to a moderator",
             None,
             f"A moderator reads the case file and decides; fits when the facts are unclear or a side "
@@ -534,7 +527,7 @@ def _partial_refund_amount(facts: CaseFacts) -> Decimal | None:
 
 
 def _effect(facts: CaseFacts, d: _Draft, policy: FeedbackPolicy) -> FeedbackEffect:
-    refund = d.client_refund if d.kind != "escalate" else _partial_refund_amount(facts)
+    refund = d.client_refund if d.kind != Outcome.ESCALATE else _partial_refund_amount(facts)
     of = OutcomeFacts(facts.amount, facts.currency, refund, True, facts.now, facts.window_days)
     return effect(d.kind, of, policy, facts.history_client, facts.history_freelancer)
 
@@ -565,39 +558,33 @@ def feedback_preview(
     """The money and score effects of one outcome, for `/feedback preview <outcome>` in a case or
     ad hoc (`outcome=full_refund amount=88 score=92`). A bare score stands for a history of
     `prior_value` (default ten contracts of this amount) that produces it."""
-    if outcome not in OUTCOME_KINDS:
-        raise MediationError("unknown_outcome", f"unknown outcome {outcome!r} (known: {', '.join(OUTCOME_KINDS)})")
+    if outcome not in OUTCOMES:
+        raise MediationError("unknown_outcome", f"unknown outcome {outcome!r} (known: {', '.join(OUTCOMES)})")
     code = currency_code(currency)
-    kwargs = {} if max_amount is None else {"max_amount": max_amount}
+    kwargs: dict[str, Any] = {} if max_amount is None else {"max_amount": max_amount}
     value = parse_amount(amount if not isinstance(amount, float) else str(amount), code, **kwargs)
     notes = []
-    refund: Decimal | None
-    if outcome in ("release_full", "change_order"):
-        refund = Decimal(0)
-    elif outcome in ("full_refund", "mutual_cancel"):
-        refund = value
-    elif client_refund is not None:
+    refund = refund_for(outcome, value)  # None: the outcome leaves the amount open
+    if refund is None and client_refund is not None:
         refund = parse_amount(client_refund, code, allow_zero=True, max_amount=value)
-    elif outcome == "partial_refund":
+    elif refund is None and outcome == Outcome.PARTIAL_REFUND:
         refund = quantize(value * COMPROMISE_SHARE, code)
         notes.append(f"no refund amount given: half ({format_money(refund, code)}) assumed")
-    else:
-        refund = None
     at = now or EPOCH
     prior = Decimal(prior_value) if prior_value is not None else value * 10
     hist_f = list(history_freelancer or [])
     hist_c = list(history_client or [])
     if freelancer_score is not None and not hist_f:
-        hist_f = history_from_score(freelancer_score, "freelancer", prior, at)
+        hist_f = history_from_score(freelancer_score, Role.FREELANCER, prior, at)
         notes.append(f"freelancer score {freelancer_score:g} over {format_money(prior, code)} of past contracts")
     if client_score is not None and not hist_c:
-        hist_c = history_from_score(client_score, "client", prior, at)
+        hist_c = history_from_score(client_score, Role.CLIENT, prior, at)
         notes.append(f"client score {client_score:g} over {format_money(prior, code)} of past contracts")
     facts = OutcomeFacts(value, code, refund, disputed, now, window_days)
-    data = {
-        "type": "feedback_preview",
+    data: dict[str, Any] = {
+        "type": ReplyKind.FEEDBACK_PREVIEW,
         "outcome": outcome,
-        "settles_as": settled_kind(outcome, facts, policy) if outcome != "escalate" else None,
+        "settles_as": settled_kind(outcome, facts, policy) if outcome != Outcome.ESCALATE else None,
         "amount": str(value),
         "currency": code,
         "client_refund": None if refund is None else str(refund),
@@ -607,19 +594,19 @@ def feedback_preview(
     data["money"] = None
     if fees is not None:
         schedule = fees_under(fees, policy)
-        if outcome == "escalate":
+        if outcome == Outcome.ESCALATE:
             ends = [split(value, code, r, schedule) for r in (Decimal(0), value)]
             data["money_range"] = {
                 k: [str(v) for v in sorted(getattr(s, k) for s in ends)]
                 for k in ("client_refund", "freelancer_net", "client_net_cost")
             }
-        else:
+        elif refund is not None:  # every other outcome fixes its refund, or one was assumed above
             data["money"] = split(value, code, refund, schedule).to_data()
     data["comparison_policy"] = None
     if comparison is not None:
         comp_c, comp_f = comparison_histories if comparison_histories is not None else (hist_c, hist_f)
         comp = effect(outcome, facts, comparison, list(comp_c), list(comp_f)).to_data()
-        if fees is not None and outcome != "escalate":
+        if fees is not None and outcome != Outcome.ESCALATE and refund is not None:
             cm = split(value, code, refund, fees_under(fees, comparison))
             comp["freelancer_net"], comp["client_net_cost"] = str(cm.freelancer_net), str(cm.client_net_cost)
         data["comparison_policy"] = comp
@@ -630,5 +617,5 @@ def feedback_preview(
 
 def swap_disputing_party(facts: CaseFacts) -> CaseFacts:
     """The same facts as seen from the other side (proposals must not change)."""
-    other = {"client": "freelancer", "freelancer": "client", None: None}[facts.disputing_party]
+    other = None if facts.disputing_party is None else Role(facts.disputing_party).other
     return replace(facts, disputing_party=other)

@@ -38,6 +38,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from .inspection import MIME, FileFacts, Limits, inspect_file, label, sniff
 
@@ -98,8 +99,10 @@ class _Worker:
     def run(self, path: str, name: str, limits: Limits, sandbox: SandboxLimits) -> dict:
         request = {"path": path, "name": name, "limits": asdict(limits), "cpu": sandbox.cpu_seconds}
         try:
-            self.proc.stdin.write(json.dumps(request).encode() + b"\n")
-            self.proc.stdin.flush()
+            stdin = self.proc.stdin
+            assert stdin is not None  # opened with PIPE
+            stdin.write(json.dumps(request).encode() + b"\n")
+            stdin.flush()
         except (BrokenPipeError, OSError):
             raise _Limit("the checking process stopped before it could start") from None
         line = self._read_line(time.monotonic() + sandbox.wall_seconds)
@@ -122,6 +125,7 @@ class _Worker:
     def _read_line(self, deadline: float) -> bytes | None:
         """One answer line, or None when the worker died or the wall clock ran out."""
         self._timed_out = False
+        assert self.proc.stdout is not None  # opened with PIPE
         fd = self.proc.stdout.fileno()
         while b"\n" not in self._buf:
             left = deadline - time.monotonic()
@@ -144,8 +148,9 @@ class _Worker:
             self.proc.kill()
         self.proc.wait()
         for pipe in (self.proc.stdin, self.proc.stdout):
-            with contextlib.suppress(OSError):
-                pipe.close()
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
 
 
 class InspectorPool:
@@ -318,7 +323,7 @@ def _serve(memory_mb: int) -> None:
         signal.setitimer(signal.ITIMER_PROF, cpu)
         try:
             facts = inspect_file(req["path"], Limits(**req["limits"]), name=req["name"])
-            answer = {"facts": asdict(facts)}
+            answer: dict[str, Any] = {"facts": asdict(facts)}
         except MemoryError:
             answer = {"error": "memory"}
         finally:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from . import audit, cases
 from .assessment import Assessment, assess
@@ -20,8 +20,9 @@ from .errors import MediationError
 from .feedback import FeedbackPolicy, OutcomeFacts, OutcomeRecord, outcome_record
 from .inspection import FileFacts, Limits
 from .models import Agreement, Case, CaseMember, Decision, Identity, Party, Proposal
-from .proposals import CaseFacts, ScopeFlag, propose
+from .proposals import CaseFacts, ScopeFlag, Verdict, propose
 from .sandbox import SandboxLimits, inspect_files
+from .vocabulary import CLOSED, CaseEvent, Outcome, Role
 
 SILENCE_MIN_DAYS = 1
 _REACTIONS = {"refused", "dispute.opened", "proposals.made", "case.escalated"}
@@ -117,15 +118,15 @@ def _named(facts: FileFacts, name: str) -> FileFacts:
 
 def _last_activity(s: Session, case: Case) -> dict[str, datetime]:
     """When each side last did anything on the case, from the audit trail."""
-    tags = {}
+    tags: dict[str, str] = {}
     for role, m in cases.members(s, case).items():
         for ident in s.exec(select(Identity).where(Identity.party_id == m.party_id)):
             tags[f"{ident.platform}:{ident.user_id}"] = role
     last: dict[str, datetime] = {}
     for e in audit.entries(s, case.id):
-        role = tags.get(e.actor)
-        if role and e.action not in _REACTIONS:
-            last[role] = as_utc(e.at)
+        who = tags.get(e.actor)
+        if who and e.action not in _REACTIONS:
+            last[who] = as_utc(e.at)
     return last
 
 
@@ -135,16 +136,16 @@ def silence(s: Session, case: Case, now: datetime) -> tuple[str | None, int]:
     Disputes, escalations and proposals are reactions to silence, not activity, so the answer is
     the same whoever complains."""
     last = _last_activity(s, case)
-    if len(last) < 2 or last["client"] == last["freelancer"]:
+    if len(last) < 2 or last[Role.CLIENT] == last[Role.FREELANCER]:
         return None, 0
-    role = min(last, key=last.get)
+    role = min(last, key=last.__getitem__)
     days = (now - last[role]).days
     return (role, days) if days >= SILENCE_MIN_DAYS else (None, 0)
 
 
 def outcome_of(s: Session, case: Case) -> tuple[str, Decimal, datetime] | None:
     """How a closed case ended: (outcome kind, client refund, when)."""
-    decision = s.exec(select(Decision).where(Decision.case_id == case.id).order_by(Decision.id.desc())).first()
+    decision = s.exec(select(Decision).where(Decision.case_id == case.id).order_by(col(Decision.id).desc())).first()
     if decision:
         return decision.outcome, Decimal(decision.amount or 0), as_utc(decision.created_at)
     agreement = s.exec(select(Agreement).where(Agreement.case_id == case.id)).first()
@@ -160,9 +161,9 @@ def history(
     out = []
     rows = s.exec(
         select(Case)
-        .join(CaseMember, CaseMember.case_id == Case.id)
+        .join(CaseMember, col(CaseMember.case_id) == Case.id)
         .where(CaseMember.party_id == party_id, CaseMember.role == role, Case.id != exclude)
-        .where(Case.status.in_(tuple(cases.CLOSED)))
+        .where(col(Case.status).in_(tuple(CLOSED)))
     )
     for case in rows:
         ended = outcome_of(s, case)
@@ -176,7 +177,7 @@ def history(
             now=at,
             window_days=settings.feedback.score_window_days,
         )
-        rec = outcome_record(kind, role, facts, policy)
+        rec = outcome_record(kind, Role(role), facts, policy)
         if rec is not None:
             out.append(rec)
     return out
@@ -224,7 +225,7 @@ def case_facts(
         amount=Decimal(case.amount),
         currency=case.currency,
         coverage=assessment.coverage if assessment else None,
-        verdicts=list(assessment.verdicts()) if assessment else [],
+        verdicts=[Verdict(*v) for v in assessment.verdicts()] if assessment else [],
         on_time=assessment.on_time if assessment else None,
         approvals=[a.what for a in cases.approvals(s, case)],
         scope_flags=scope_flags(s, case),
@@ -237,8 +238,8 @@ def case_facts(
         silent_party=silent,
         silent_days=days,
         disputing_party=disputing,
-        history_client=hist.get("client", []),
-        history_freelancer=hist.get("freelancer", []),
+        history_client=hist.get(Role.CLIENT, []),
+        history_freelancer=hist.get(Role.FREELANCER, []),
         agreed_quantity=quantity,
         now=now,
         window_days=settings.feedback.score_window_days,
@@ -249,6 +250,7 @@ def make_proposals(
     s: Session,
     actor: cases.Actor,
     case: Case,
+    *,
     settings: Settings,
     now: datetime,
     assessment: Assessment | None,
@@ -264,7 +266,7 @@ def make_proposals(
         settings.fees.schedule(),
         settings.feedback.active(),
         comparison,
-        comparison_histories=(other.get("client", []), other.get("freelancer", [])),
+        comparison_histories=(other.get(Role.CLIENT, []), other.get(Role.FREELANCER, [])),
     )
     earlier = list(s.exec(select(Proposal).where(Proposal.case_id == case.id)))
     for p in earlier:
@@ -273,11 +275,13 @@ def make_proposals(
             s.add(p)
     round_ = max((p.round for p in earlier), default=0) + 1
     items = []
-    for n, p in enumerate(ranked, start=len(earlier) + 1):  # ids never repeat, so an old button stays old
-        item = p.to_data()
+    for n, ranked_one in enumerate(ranked, start=len(earlier) + 1):  # ids never repeat: an old button stays old
+        item = ranked_one.to_data()
         item["id"] = f"P{n}"
         items.append(item)
-        s.add(Proposal(case_id=case.id, label=item["id"], round=round_, kind=p.kind, data=item, created_at=now))
+        s.add(
+            Proposal(case_id=case.id, label=item["id"], round=round_, kind=ranked_one.kind, data=item, created_at=now)
+        )
     audit.record(
         s,
         case.id,
@@ -294,7 +298,7 @@ def current_proposals(s: Session, case: Case) -> list[Proposal]:
         s.exec(
             select(Proposal)
             .where(Proposal.case_id == case.id, Proposal.superseded == False)  # noqa: E712
-            .order_by(Proposal.id)
+            .order_by(col(Proposal.id))
         )
     )
 
@@ -305,8 +309,7 @@ def open_dispute(s: Session, actor: cases.Actor, party: Party, case: Case, reaso
     if not reason.strip():
         raise MediationError("missing_argument", "Say what the dispute is about: /dispute <reason>")
     require_agreed_brief(s, case, "mediate")
-    if case.status not in {"escalated"}:
-        case.status = "disputed"
+    if cases.advance(case, CaseEvent.DISPUTE_OPENED):  # a case with a moderator stays there
         s.add(case)
     audit.record(s, case.id, actor.tag, "dispute.opened", {"reason": reason, "role": role}, now)
     return role
@@ -317,6 +320,7 @@ def quote_change_order(
     actor: cases.Actor,
     party: Party,
     case: Case,
+    *,
     label: str,
     amount_text: str,
     settings: Settings,
@@ -326,10 +330,10 @@ def quote_change_order(
     from .currency import parse_amount
     from .negotiation import current_proposal
 
-    cases.require_party(s, case, party, role="freelancer", action="quote a change order")
+    cases.require_party(s, case, party, role=Role.FREELANCER, action="quote a change order")
     cases.require_open(case)
     proposal = current_proposal(s, case, label)
-    order = proposal.data.get("change_order") if proposal.kind == "change_order" else None
+    order = proposal.data.get("change_order") if proposal.kind == Outcome.CHANGE_ORDER else None
     if not order:
         raise MediationError("not_a_change_order", f"{proposal.label} is not a change order; see /proposals.")
     if not amount_text:

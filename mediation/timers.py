@@ -12,20 +12,31 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from . import audit, cases
 from .clock import as_utc
 from .config import Settings
-from .models import AuditEntry, Case, Delivery, Offer, Timer
+from .models import AuditEntry, Case, Delivery, Offer, Timer, get_row
+from .vocabulary import (
+    CLOSED,
+    CaseEvent,
+    CaseState,
+    DeadlineAction,
+    Outcome,
+    Platform,
+    Role,
+    TimerKind,
+    TimerState,
+)
 
-KINDS = ("brief_agreement", "review", "dispute_answer", "offer_round", "moderator_decision")
-WHAT = {
-    "brief_agreement": "agree the brief",
-    "review": "review the delivery (approve, ask for changes or dispute)",
-    "dispute_answer": "answer the dispute (accept or reject a proposal, or make an offer)",
-    "offer_round": "answer the blind offer",
-    "moderator_decision": "a moderator's decision",
+K = TimerKind
+WHAT: dict[str, str] = {
+    K.BRIEF_AGREEMENT: "agree the brief",
+    K.REVIEW: "review the delivery (approve, ask for changes or dispute)",
+    K.DISPUTE_ANSWER: "answer the dispute (accept or reject a proposal, or make an offer)",
+    K.OFFER_ROUND: "answer the blind offer",
+    K.MODERATOR_DECISION: "a moderator's decision",
 }
 
 
@@ -33,7 +44,7 @@ def _latest_action(s: Session, case: Case, action: str) -> datetime | None:
     e = s.exec(
         select(AuditEntry)
         .where(AuditEntry.chain == case.id, AuditEntry.action == action)
-        .order_by(AuditEntry.seq.desc())
+        .order_by(col(AuditEntry.seq).desc())
     ).first()
     return as_utc(e.at) if e else None
 
@@ -49,48 +60,52 @@ _DISPUTE_MOVES = (
 )
 
 
-def desired(s: Session, case: Case, settings: Settings) -> dict[str, datetime]:
+def desired(s: Session, case: Case, settings: Settings) -> dict[TimerKind, datetime]:
     """The deadline each pending stage of the case should have: kind -> due time."""
     d = settings.deadlines
-    if case.status in cases.CLOSED:
+    if case.status in CLOSED:
         return {}
     days = lambda n: timedelta(days=n)
-    if case.status == "escalated":
+    if case.status == CaseState.ESCALATED:
         esc = cases.active_escalation(s, case)
         start = as_utc(esc.taken_at or esc.created_at) if esc else None
-        return {"moderator_decision": start + days(d.moderator_decision_days)} if start else {}
+        return {K.MODERATOR_DECISION: start + days(d.moderator_decision_days)} if start else {}
     if case.agreed_brief_id is None:
-        return {"brief_agreement": as_utc(case.created_at) + days(d.brief_agreement_days)}
-    if case.status == "disputed":
-        out = {}
+        return {K.BRIEF_AGREEMENT: as_utc(case.created_at) + days(d.brief_agreement_days)}
+    if case.status == CaseState.DISPUTED:
+        out: dict[TimerKind, datetime] = {}
         moves = [t for t in (_latest_action(s, case, a) for a in _DISPUTE_MOVES) if t is not None]
         if moves:  # each step of the negotiation gives the parties time again
-            out["dispute_answer"] = max(moves) + days(d.dispute_answer_days)
-        offers = list(s.exec(select(Offer).where(Offer.case_id == case.id).order_by(Offer.round.desc(), Offer.id)))
+            out[K.DISPUTE_ANSWER] = max(moves) + days(d.dispute_answer_days)
+        offers = list(
+            s.exec(select(Offer).where(Offer.case_id == case.id).order_by(col(Offer.round).desc(), col(Offer.id)))
+        )
         if offers:
             last_round = [o for o in offers if o.round == offers[0].round]
             if len(last_round) == 1:  # one side waits for the other
-                out["offer_round"] = as_utc(last_round[0].created_at) + days(d.offer_round_days)
-                out.pop("dispute_answer", None)
+                out[K.OFFER_ROUND] = as_utc(last_round[0].created_at) + days(d.offer_round_days)
+                out.pop(K.DISPUTE_ANSWER, None)
         return out
-    last = s.exec(select(Delivery).where(Delivery.case_id == case.id).order_by(Delivery.id.desc())).first()
+    last = s.exec(select(Delivery).where(Delivery.case_id == case.id).order_by(col(Delivery.id).desc())).first()
     if last is not None:
-        return {"review": as_utc(last.created_at) + days(d.review_days)}
+        return {K.REVIEW: as_utc(last.created_at) + days(d.review_days)}
     return {}
 
 
 def sync(s: Session, case: Case, settings: Settings, now: datetime) -> None:
     """Cancel timers the case no longer needs; add or move the ones it does."""
     want = desired(s, case, settings)
-    pending = {t.kind: t for t in s.exec(select(Timer).where(Timer.case_id == case.id, Timer.state == "pending"))}
+    pending = {
+        t.kind: t for t in s.exec(select(Timer).where(Timer.case_id == case.id, Timer.state == TimerState.PENDING))
+    }
     before = timedelta(days=settings.deadlines.remind_before_days)
-    for kind, timer in pending.items():
+    for kind, stale in pending.items():
         if kind not in want:
-            timer.state = "cancelled"
-            s.add(timer)
+            stale.state = TimerState.CANCELLED
+            s.add(stale)
     fired = {
         (t.kind, as_utc(t.due_at))
-        for t in s.exec(select(Timer).where(Timer.case_id == case.id, Timer.state == "fired"))
+        for t in s.exec(select(Timer).where(Timer.case_id == case.id, Timer.state == TimerState.FIRED))
     }
     for kind, due in want.items():
         timer = pending.get(kind)
@@ -107,7 +122,7 @@ def sync(s: Session, case: Case, settings: Settings, now: datetime) -> None:
 
 def due(s: Session, now: datetime) -> list[Timer]:
     """Pending timers whose reminder or deadline has come, oldest first."""
-    rows = s.exec(select(Timer).where(Timer.state == "pending").order_by(Timer.due_at, Timer.id))
+    rows = s.exec(select(Timer).where(Timer.state == TimerState.PENDING).order_by(col(Timer.due_at), col(Timer.id)))
     return [
         t
         for t in rows
@@ -121,13 +136,13 @@ class Fired:
 
     case_id: str
     kind: str
-    action: str  # reminder | cancelled | released | escalated | moderators_reminded
+    action: DeadlineAction
     text: str
 
 
 def fire(s: Session, timer: Timer, settings: Settings, now: datetime) -> Fired:
-    case = s.get(Case, timer.case_id, with_for_update=True)
-    actor = cases.Actor("system", "clock", "Mediator", "-")
+    case = get_row(s, Case, timer.case_id, with_for_update=True)
+    actor = cases.Actor(Platform.SYSTEM, "clock", "Mediator", "-")
     if as_utc(timer.due_at) > now:  # only the reminder is due
         timer.reminded = True
         s.add(timer)
@@ -138,87 +153,89 @@ def fire(s: Session, timer: Timer, settings: Settings, now: datetime) -> Fired:
         return Fired(
             case.id,
             timer.kind,
-            "reminder",
+            DeadlineAction.REMINDER,
             f"Reminder on case {case.id}: {WHAT[timer.kind]} within {when} "
             f"(by {as_utc(timer.due_at):%Y-%m-%d %H:%M} UTC).",
         )
-    timer.state = "fired"
+    timer.state = TimerState.FIRED
     s.add(timer)
     days = _days(timer, settings)
-    if timer.kind == "brief_agreement":
-        case.status = "cancelled"
+    if timer.kind == K.BRIEF_AGREEMENT:
+        cases.advance(case, CaseEvent.BRIEF_EXPIRED)
         s.add(case)
         audit.record(s, case.id, actor.tag, "deadline.cancelled", {"kind": timer.kind}, now)
         return Fired(
             case.id,
             timer.kind,
-            "cancelled",
+            DeadlineAction.CANCELLED,
             f"Case {case.id} is closed: the brief was not agreed "
             f"within {days:g} days. Nothing was agreed, so no money moves.",
         )
-    if timer.kind == "review" and not _client_objected(s, case):
+    if timer.kind == K.REVIEW and not _client_objected(s, case):
         from .negotiation import settle
 
         settle(
             s,
             actor,
             case,
-            "release_full",
-            Decimal(0),
-            settings,
-            now,
-            None,
-            "reflect",
-            f"the client did not review the delivery within {days:g} days",
+            kind=Outcome.RELEASE_FULL,
+            client_refund=Decimal(0),
+            how=f"the client did not review the delivery within {days:g} days",
+            settings=settings,
+            now=now,
             disputed=False,
         )
         return Fired(
             case.id,
             timer.kind,
-            "released",
+            DeadlineAction.RELEASED,
             f"The client did not review the delivery on case {case.id} "
             f"within {days:g} days, so the payment is released to the freelancer, as agreed escrow "
             "terms do.",
         )
-    if timer.kind == "moderator_decision":
+    if timer.kind == K.MODERATOR_DECISION:
         audit.record(s, case.id, actor.tag, "deadline.moderators_reminded", {"kind": timer.kind}, now)
         return Fired(
             case.id,
             timer.kind,
-            "moderators_reminded",
+            DeadlineAction.MODERATORS_REMINDED,
             f"No moderator decision on case {case.id} after {days:g} days: the moderators have been reminded.",
         )
-    reason = {
-        "review": f"the client objected to the delivery and then said nothing for {days:g} days",
-        "dispute_answer": f"nobody moved the dispute forward (an answer, an offer or a settlement) for {days:g} days",
-        "offer_round": f"a blind offer was not answered within {days:g} days",
-    }[timer.kind]
+    reasons: dict[str, str] = {
+        K.REVIEW: f"the client objected to the delivery and then said nothing for {days:g} days",
+        K.DISPUTE_ANSWER: f"nobody moved the dispute forward (an answer, an offer or a settlement) for {days:g} days",
+        K.OFFER_ROUND: f"a blind offer was not answered within {days:g} days",
+    }
+    reason = reasons[timer.kind]
     cases.escalate(s, actor, None, case, reason, now)
-    return Fired(case.id, timer.kind, "escalated", f"Case {case.id} goes to a moderator: {reason}.")
+    return Fired(case.id, timer.kind, DeadlineAction.ESCALATED, f"Case {case.id} goes to a moderator: {reason}.")
 
 
 def _days(timer: Timer, settings: Settings) -> float:
     d = settings.deadlines
-    return {
-        "brief_agreement": d.brief_agreement_days,
-        "review": d.review_days,
-        "dispute_answer": d.dispute_answer_days,
-        "offer_round": d.offer_round_days,
-        "moderator_decision": d.moderator_decision_days,
-    }[timer.kind]
+    per_kind: dict[str, float] = {
+        K.BRIEF_AGREEMENT: d.brief_agreement_days,
+        K.REVIEW: d.review_days,
+        K.DISPUTE_ANSWER: d.dispute_answer_days,
+        K.OFFER_ROUND: d.offer_round_days,
+        K.MODERATOR_DECISION: d.moderator_decision_days,
+    }
+    return per_kind[timer.kind]
 
 
 def _client_objected(s: Session, case: Case) -> bool:
     """Whether the client spoke up after the last delivery (a change request, or anything said in the
     case chat) without approving: then the client was not silent, and a person should look."""
-    last = s.exec(select(Delivery).where(Delivery.case_id == case.id).order_by(Delivery.id.desc())).first()
+    last = s.exec(select(Delivery).where(Delivery.case_id == case.id).order_by(col(Delivery.id).desc())).first()
     if last is None:
         return False
     spoke = approved = False
     for e in s.exec(
-        select(AuditEntry).where(AuditEntry.chain == case.id, AuditEntry.at >= last.created_at).order_by(AuditEntry.seq)
+        select(AuditEntry)
+        .where(AuditEntry.chain == case.id, AuditEntry.at >= last.created_at)
+        .order_by(col(AuditEntry.seq))
     ):
-        if e.action == "request.added" or (e.action == "message" and e.detail.get("role") == "client"):
+        if e.action == "request.added" or (e.action == "message" and e.detail.get("role") == Role.CLIENT):
             spoke, approved = True, False
         elif e.action == "approval.added":
             approved = True

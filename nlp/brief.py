@@ -82,7 +82,7 @@ class Brief:
 
     @property
     def revisions(self) -> int | None:
-        counts = [r.revisions for r in self.requirements if r.kind == "revisions"]
+        counts = [r.revisions for r in self.requirements if r.kind == "revisions" and r.revisions is not None]
         return max(counts) if counts else None
 
     @property
@@ -632,20 +632,20 @@ def _deadline(clause: str) -> dict | None:
                 continue
         days = value * TIME_UNITS.get(unit, TIME_UNITS.get(unit.rstrip("s"), 1))
         return {"deadline_days": days, "working_days": unit.startswith(("business", "working")), "raw": m.group(0)}
-    m = _DATE.search(clause)
-    if m and m.group("iso"):
-        return {"deadline_date": m.group("iso"), "raw": m.group(0)}
-    if m and (m.group("mon") or m.group("mon2") or re.search(r"\bby the \d", low)):
-        mon = m.group("mon") or m.group("mon2")
-        day = m.group("day") or m.group("day2")
-        year = m.group("year") or m.group("year2")
+    on_date = _DATE.search(clause)
+    if on_date and on_date.group("iso"):
+        return {"deadline_date": on_date.group("iso"), "raw": on_date.group(0)}
+    if on_date and (on_date.group("mon") or on_date.group("mon2") or re.search(r"\bby the \d", low)):
+        mon = on_date.group("mon") or on_date.group("mon2")
+        day = on_date.group("day") or on_date.group("day2")
+        year = on_date.group("year") or on_date.group("year2")
         if mon:
             date = f"{MONTHS[mon[:3].lower()]:02d}-{int(day):02d}"
             if year:
                 date = f"{year}-{date}"
         else:
             date = f"--{int(day):02d}"
-        return {"deadline_date": date, "raw": m.group(0)}
+        return {"deadline_date": date, "raw": on_date.group(0)}
     return None
 
 
@@ -1012,8 +1012,8 @@ def _mk(reqs: list[Requirement], kind: str, clause: str, **facts) -> Requirement
 def _clause_requirements(clause: str) -> list[Requirement]:
     reqs: list[Requirement] = []
     used: list[tuple[int, int]] = []
-    label = _SECTION_LABEL.match(clause)
-    label = label.group(1).lower() if label else ""
+    labelled = _SECTION_LABEL.match(clause)
+    label = labelled.group(1).lower() if labelled else ""
 
     for p in _price(clause):
         _mk(reqs, "price", clause, **p)
@@ -1050,11 +1050,11 @@ def _clause_requirements(clause: str) -> list[Requirement]:
         uses = _usage(clause)
         if uses:
             _mk(reqs, "usage", clause, usage=uses, platforms=[])
-            for m in find_numbers(clause):
+            for n in find_numbers(clause):
                 if re.search(
-                    r"up to|copies|years?", clause[m.end : m.end + 12] + clause[max(0, m.start - 8) : m.start]
+                    r"up to|copies|years?", clause[n.end : n.end + 12] + clause[max(0, n.start - 8) : n.start]
                 ):
-                    used.append((m.start, m.end))
+                    used.append((n.start, n.end))
 
     excl = _exclusions(clause)
     if excl:

@@ -120,7 +120,7 @@ class Encoder(CachedEncoder):
         return torch.nn.functional.normalize(pooled, dim=-1).numpy()
 
 
-def load_encoder(path: str | None = None, backend: str = "torch") -> Encoder:
+def load_encoder(path: str | None = None, backend: str = "torch") -> CachedEncoder:
     """Build the encoder for a setting: `torch` (reference) or `onnx` when exported. For `onnx`,
     path may be the exported folder; a transformers folder (or None) means the default export."""
     if backend == "onnx":

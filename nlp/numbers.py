@@ -155,10 +155,10 @@ def find_numbers(text: str) -> list[Number]:
         raw = re.sub(r"[\s-]+and$", "", raw)
         if any(a < m.start() + len(raw) and m.start() < b for a, b in taken):
             continue
-        value = words_to_number(raw)
-        if value is None:
+        spelled = words_to_number(raw)
+        if spelled is None:
             continue
-        found.append(Number(float(value), m.start(), m.start() + len(raw), raw))
+        found.append(Number(float(spelled), m.start(), m.start() + len(raw), raw))
     found.sort(key=lambda n: n.start)
     return found
 

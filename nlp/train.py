@@ -219,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"emb_scale={es} l2={l2}: f1={s['f1']:.3f} acc={s['accuracy']:.3f} kind={s['kind_accuracy']:.3f}")
                 if best is None or s["f1"] + s["kind_accuracy"] * 0.5 > best[0]:
                     best = (s["f1"] + s["kind_accuracy"] * 0.5, es, l2)
+        assert best is not None  # the grid is not empty
         kw["emb_scale"], kw["l2"] = best[1], best[2]
         print(f"chosen emb_scale={kw['emb_scale']} l2={kw['l2']}")
     s, _ = grouped_cv(rows, X, sigs, **kw)

@@ -87,6 +87,7 @@ class FakeTelegram:
         self._failures: list[_Failure] = []
         self.forbidden: set[str] = set()  # private chats of users who never started the bot
         self.chats: dict[str, dict] = {}
+        self.deleted: list[tuple[str, int]] = []  # (chat id, message id) the bot deleted
         self._ids = itertools.count(1000)
         self._update_ids = itertools.count(500_000)
         self._runner: web.AppRunner | None = None
@@ -269,6 +270,10 @@ class FakeTelegram:
         if params.get("caption"):
             content["caption"] = params["caption"]
         return self._ok(self._message(params, **content))
+
+    async def _m_deleteMessage(self, params, files):
+        self.deleted.append((str(params["chat_id"]), int(params["message_id"])))
+        return self._ok(True)
 
     async def _m_answerCallbackQuery(self, params, files):
         return self._ok(True)

@@ -17,8 +17,11 @@ def test_values_run_to_the_next_key():
 def test_free_text_before_keys_and_file_tokens():
     cmd = parse(spec(("amount", "currency", "role")), "Soap photos  amount=88 currency=USD role=client")
     assert cmd.text == "Soap photos" and cmd.kv["amount"] == "88" and cmd.kv["role"] == "client"
-    files = parse(spec(()), 'two samples file=/tmp/a.jpg file="/tmp/my pics/b.jpg"')
+    line = 'two samples file=/tmp/a.jpg file="/tmp/my pics/b.jpg"'
+    files = parse(spec(()), line, local_files=True)  # the console only
     assert files.files == ["/tmp/a.jpg", "/tmp/my pics/b.jpg"] and files.text == "two samples"
+    remote = parse(spec(()), line)  # any chat platform: plain text, never a path to open
+    assert remote.files == [] and "file=/tmp/a.jpg" in remote.text
 
 
 def test_lookup_handles_groups_bot_suffix_and_fallbacks():

@@ -72,7 +72,7 @@ async def test_full_lifecycle_to_a_moderator_decision(chat, clock, tmp_path):
     created = await open_case(chat)
     sample = tmp_path / "sample1.jpg"
     sample.write_bytes(b"\xff\xd8\xff\xe0" + b"0" * 100)
-    delivered = data(await chat.say("maya", f"/deliver 2 samples for approval file={sample}"), "delivery")
+    delivered = data(await chat.say("maya", "/deliver 2 samples for approval", files=[str(sample)]), "delivery")
     assert delivered["files"][0]["name"] == "sample1.jpg" and len(delivered["files"][0]["sha256"]) == 64
     assert data(await chat.say("clara", "/approve 2 samples"), "approval")["what"] == "2 samples"
     clock.advance(timedelta(days=5))
@@ -110,7 +110,7 @@ async def test_full_lifecycle_to_a_moderator_decision(chat, clock, tmp_path):
         ("maya", "/approve everything", "wrong_role"),
         ("maya", "/request more please", "wrong_role"),
         ("maya", "/mod queue", "not_moderator"),
-        ("stranger", "/case status {cid}", "not_a_party"),
+        ("stranger", "/case status {cid}", "unknown_case"),  # alike for unknown ids
     ],
 )
 async def test_authorization_refuses_and_changes_nothing(chat, who, line, code):
@@ -196,7 +196,7 @@ async def test_invite_codes_cannot_be_reused(chat):
 
 async def test_missing_attachment_is_refused_and_nothing_is_stored(chat):
     await open_case(chat)
-    err = data(await chat.say("maya", "/deliver pictures file=/no/such/file.jpg"), "error")
+    err = data(await chat.say("maya", "/deliver pictures", files=["/no/such/file.jpg"]), "error")
     assert err["code"] == "bad_file"
     assert data(await chat.say("maya", "/case status"), "case_status")["deliveries"] == 0
 
@@ -207,7 +207,7 @@ async def test_oversized_attachment_is_refused(chat, settings, tmp_path):
     await open_case(chat)
     big = tmp_path / "big.png"
     big.write_bytes(b"0" * 5000)
-    assert data(await chat.say("maya", f"/deliver big file={big}"), "error")["code"] == "file_too_large"
+    assert data(await chat.say("maya", "/deliver big", files=[str(big)]), "error")["code"] == "file_too_large"
 
 
 async def test_parties_on_other_chats_are_notified(chat):

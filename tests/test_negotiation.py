@@ -19,7 +19,7 @@ from tests.test_lifecycle import BRIEF, open_case
 async def delivered_case(chat, tmp_path):
     created = await open_case(chat)
     pics = filemakers.photos(tmp_path / "pics", 8)
-    await chat.say("maya", "/deliver all 8 " + " ".join(f"file={p}" for p in pics))
+    await chat.say("maya", "/deliver all 8", files=[str(p) for p in pics])
     return created
 
 
@@ -44,7 +44,8 @@ async def test_settle_by_accepting_the_same_proposal(chat, tmp_path):
     assert settled["agreement"]["kind"] == items[0]["kind"]
     assert settled["agreement"]["client_refund"] == items[0]["client_refund"]
     assert settled["agreement"]["freelancer_net"]
-    assert data(await chat.say("maya", "/offer 10"), "error")["code"] == "case_closed"
+    offer = f"/offer 10 case={created['case_id']}"
+    assert data(await chat.say("maya", offer, private=True), "error")["code"] == "case_closed"
 
 
 async def test_accepting_different_proposals_binds_nothing_and_old_rounds_are_superseded(chat, tmp_path):
@@ -76,11 +77,11 @@ async def test_feedback_waiver_needs_both_parties(chat, tmp_path):
 
 async def test_blind_offers_settle_at_the_midpoint_when_they_cross(chat, tmp_path):
     await disputed_case(chat, tmp_path)
-    mine = await chat.say("clara", "/offer 30")
+    mine = await chat.say("clara", "/offer 30", private=True)
     private = data(mine, "offer_received")
     assert [r.private for r in mine if r.data["type"] == "offer_received"] == [True]
     assert "30" not in " ".join(r.text for r in mine if not r.private)
-    settled = data(await chat.say("maya", "/offer 40"), "case_status")  # would give up to 40: crossed
+    settled = data(await chat.say("maya", "/offer 40", private=True), "case_status")  # would give up to 40: crossed
     assert settled["status"] == "settled" and settled["agreement"]["client_refund"] == "35.00"
     assert private["round"] == 1
 
@@ -89,15 +90,15 @@ async def test_blind_offers_that_do_not_meet_reveal_nothing(chat, tmp_path, sett
     settings.negotiation.offer_rounds = 2
     created, _ = await disputed_case(chat, tmp_path)
     for round_ in (1, 2):
-        await chat.say("clara", "/offer 70")
-        replies = await chat.say("maya", "/offer 10.50")
+        await chat.say("clara", "/offer 70", private=True)
+        replies = await chat.say("maya", "/offer 10.50", private=True)
         notice = data(replies, "offers_not_met")
         assert notice["round"] == round_
         public = [r for r in replies if not r.private]
         assert all("70" not in r.text and "10.50" not in r.text and "10.5" not in r.text for r in public)
         assert all("amount" not in r.data for r in public)
     assert notice["rounds_left"] == 0
-    assert data(await chat.say("clara", "/offer 60"), "error")["code"] == "offers_exhausted"
+    assert data(await chat.say("clara", "/offer 60", private=True), "error")["code"] == "offers_exhausted"
     # the moderator sees the offers only after deciding
     await chat.say("clara", "/escalate offers did not meet")
     cid = created["case_id"]
@@ -121,7 +122,7 @@ async def test_blind_offers_that_do_not_meet_reveal_nothing(chat, tmp_path, sett
 async def test_bad_offers_are_refused(chat, tmp_path, who, amount, code):
     created, _ = await disputed_case(chat, tmp_path)
     line = f"/offer {amount} case={created['case_id']}"
-    assert data(await chat.say(who, line, chat="x" if who == "stranger" else "chat"), "error")["code"] == code
+    assert data(await chat.say(who, line, private=True), "error")["code"] == code
 
 
 async def test_client_silent_after_objecting_goes_to_a_moderator(chat, clock, tmp_path, settings):
@@ -353,11 +354,11 @@ async def test_settling_while_escalated_withdraws_the_escalation(chat, tmp_path)
 async def test_offer_rounds_keep_the_dispute_alive(chat, clock, tmp_path):
     await disputed_case(chat, tmp_path)
     clock.advance(timedelta(days=4))
-    await chat.say("clara", "/offer 70")
+    await chat.say("clara", "/offer 70", private=True)
     clock.advance(timedelta(days=2))
-    assert data(await chat.say("maya", "/offer 10"), "offers_not_met")["rounds_left"] == 2
+    assert data(await chat.say("maya", "/offer 10", private=True), "offers_not_met")["rounds_left"] == 2
     assert chat.hub.engine.tick() == []  # the round that just ended gives the parties time again
-    assert data(await chat.say("clara", "/offer 50"), "offer_received")
+    assert data(await chat.say("clara", "/offer 50", private=True), "offer_received")
     clock.advance(timedelta(days=6))
     fired = chat.hub.engine.tick()
     assert [r.data["action"] for r in fired] == ["escalated"] and fired[0].data["kind"] == "offer_round"

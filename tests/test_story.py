@@ -23,10 +23,10 @@ async def play_story(chat, clock, tmp_path, disputer: str):
     await chat.say("maya", "/brief agree")
     pics = filemakers.photos(tmp_path / "shoot", 8)
     clock.advance(timedelta(days=2))
-    await chat.say("maya", "/deliver 2 samples " + " ".join(f"file={p}" for p in pics[:2]))
+    await chat.say("maya", "/deliver 2 samples", files=[str(p) for p in pics[:2]])
     await chat.say("clara", "/approve 2 samples")
     clock.advance(timedelta(days=3))
-    await chat.say("maya", "/deliver the remaining 6 " + " ".join(f"file={p}" for p in pics[2:]))
+    await chat.say("maya", "/deliver the remaining 6", files=[str(p) for p in pics[2:]])
     flag = await chat.say("clara", CREEP)  # a plain chat message, scanned
     await chat.say("maya", "Happy to do that as a new shoot with a model, I'll send you a quote.")
     clock.advance(timedelta(days=90))
@@ -108,7 +108,7 @@ async def test_assess_in_chat_and_what_is_missing(chat, clock, tmp_path):
     await chat.say("maya", "/brief agree")
     assert data(await chat.say("clara", "/assess"), "error")["code"] == "no_delivery"
     small = filemakers.photos(tmp_path / "small", 2, size=(800, 800))
-    await chat.say("maya", "/deliver two " + " ".join(f"file={p}" for p in small))
+    await chat.say("maya", "/deliver two", files=[str(p) for p in small])
     assessment = data(await chat.say("clara", "/assess"), "assessment")
     deliverable = next(r for r in assessment["requirements"] if r["kind"] == "deliverable")
     assert deliverable["verdict"] in {"partly_met", "not_met"} and "2" in deliverable["evidence"]

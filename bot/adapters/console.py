@@ -16,6 +16,8 @@ import threading
 from pathlib import Path
 from typing import TextIO
 
+from mediation.vocabulary import Platform
+
 from ..hub import Hub
 from ..messages import Address, Incoming, Reply
 from ..render import Capabilities, render
@@ -24,7 +26,7 @@ _SPEAKER = re.compile(r"^@([\w.-]{1,64})\s+(.*)$", re.S)
 
 
 class ConsoleAdapter:
-    platform = "console"
+    platform = Platform.CONSOLE
     caps = Capabilities(max_length=1_000_000, buttons=False)
 
     def __init__(

@@ -28,6 +28,7 @@ from discord import app_commands
 
 from mediation import cases, moderation
 from mediation.config import Settings
+from mediation.vocabulary import DECISIONS, ReplyKind
 
 from ..hub import Hub
 from ..messages import Address, Attachment, Incoming, Option, Reply, Undeliverable
@@ -62,7 +63,7 @@ BUTTON_PREFIX = "mediator:"
 SLOW_WORDS = frozenset({"scope", "assess", "dispute", "feedback", "proposals"})
 # Command words that need a server: moderator roles exist only there.
 GUILD_WORDS = frozenset({"mod"})
-OUTCOMES = moderation.OUTCOMES
+OUTCOMES = DECISIONS  # what a moderator may decide
 # option types (module level: discord.py resolves string annotations in this module's globals)
 Role = Literal["client", "freelancer"]
 Text = app_commands.Range[str, 1, 2000]
@@ -157,7 +158,7 @@ def message_payloads(reply: Reply, max_file_bytes: int = 25 * 1024 * 1024) -> li
     Each payload is keyword arguments for `send` (`embeds`, and `files`/`view` when present). Text is
     markdown-escaped, so user text can never format, link or mention.
     """
-    colour = ERROR_COLOUR if reply.type == "error" else COLOUR
+    colour = ERROR_COLOUR if reply.type == ReplyKind.ERROR else COLOUR
     title = escape(reply.title, "markdown")[:TITLE_MAX] if reply.title else None
     parts: list[tuple[str, str, str]] = [("d", "", c) for c in _escaped_chunks(reply.text or "", DESCRIPTION_MAX)]
     for name, value in reply.fields:
@@ -590,7 +591,7 @@ class DiscordAdapter:
                 await self._post(to, [payload])
 
     async def _refuse(self, interaction: discord.Interaction, text: str, deferred: bool) -> None:
-        reply = Reply(text=text, data={"type": "error", "code": "refused", "message": text})
+        reply = Reply(text=text, data={"type": ReplyKind.ERROR, "code": "refused", "message": text})
         items = [(interaction.guild_id is not None, p, reply) for p in message_payloads(reply)]
         try:
             await self._deliver(interaction, items, deferred or interaction.response.is_done())
@@ -641,7 +642,7 @@ class DiscordAdapter:
     async def moderator_feed(self, reply: Reply) -> None:
         """Every escalation, from any platform, goes to the moderators' channel once, with buttons."""
         case_id = reply.data.get("case_id")
-        if reply.type != "escalated" or not case_id or not self.config.mod_channel_id:
+        if reply.type != ReplyKind.ESCALATED or not case_id or not self.config.mod_channel_id:
             return
         key = (case_id, reply.data.get("reason"))
         if key in self._escalations:
@@ -650,7 +651,7 @@ class DiscordAdapter:
             text=reply.text,
             title=f"Escalation: case {case_id}",
             options=[Option("Take", f"/mod take {case_id}"), Option("Open case file", f"/mod case {case_id}")],
-            data={"type": "mod_escalation", "case_id": case_id},
+            data={"type": ReplyKind.MOD_ESCALATION, "case_id": case_id},
         )
         await self._post(
             Address(self.platform, str(self.config.mod_channel_id)), message_payloads(post), keep_failures=True

@@ -61,6 +61,7 @@ from telegram.error import (
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, TypeHandler
 
 from mediation.config import ENV_TELEGRAM_SECRET, Settings
+from mediation.vocabulary import ReplyKind
 
 from .. import replies
 from ..hub import Hub
@@ -476,10 +477,22 @@ class TelegramAdapter:
                 private=chat.type == ChatType.PRIVATE,
                 message_id=event_id,
             )
-            await self._dispatch(incoming)
+            out = await self._dispatch(incoming)
+            if any(r.type == "error" and r.data.get("delete_message") for r in out):
+                await self._delete(msgs)
         finally:
             if folder is not None:  # off the event loop: a delivery may be many megabytes
                 await asyncio.to_thread(shutil.rmtree, folder, ignore_errors=True)
+
+    async def _delete(self, msgs: list[Message]) -> None:
+        """Take a message out of a group's history (a blind offer typed in public). Telegram lets a bot
+        do that where it is an admin with the right to delete; elsewhere the reply asks the sender to."""
+        for m in msgs:
+            try:
+                await self._call(self.app.bot.delete_message, chat_id=m.chat.id, message_id=m.message_id)
+                self.stats["deleted"] += 1
+            except TelegramError as exc:
+                log.info("could not delete message %s in chat %s: %s", m.message_id, m.chat.id, exc)
 
     async def _on_button(self, update: Update) -> None:
         """A button press is its command typed by the presser; the press is answered either way."""
@@ -565,7 +578,7 @@ class TelegramAdapter:
             not incoming.private
             and not self.app.bot.can_read_all_group_messages
             and any(
-                r.type in ("case_created", "case_status")
+                r.type in (ReplyKind.CASE_CREATED, ReplyKind.CASE_STATUS)
                 and r.data.get("brief_agreed") is not True
                 and r.to == Address(self.platform, incoming.chat_id)
                 for r in out
@@ -575,7 +588,7 @@ class TelegramAdapter:
             out.append(
                 Reply(
                     text=PRIVACY_NOTE,
-                    data={"type": "notice", "about": "privacy_mode"},
+                    data={"type": ReplyKind.NOTICE, "about": "privacy_mode"},
                     to=Address(self.platform, incoming.chat_id),
                 )
             )

@@ -6,6 +6,7 @@ from dataclasses import asdict
 
 from mediation import cases
 from mediation.models import BriefVersion, Case
+from mediation.vocabulary import ROLES, ReplyKind
 from nlp.brief import parse_brief
 
 from ..commands import Command, command
@@ -19,7 +20,7 @@ def brief_reply(ctx: Ctx, case: Case, version: BriefVersion, headline: str) -> R
     agreed = case.agreed_brief_id == version.id
     lines = [headline, "", version.text, ""]
     lines += [f"{r['id']}. [{r['kind']}] {r['text']}" for r in reqs] or ["(no requirement recognised)"]
-    waiting = [role for role in cases.ROLES if getattr(version, f"{role}_agreed_at") is None]
+    waiting = [role for role in ROLES if getattr(version, f"{role}_agreed_at") is None]
     if agreed:
         lines.append(f"\nAgreed by both parties (version {version.version}).")
     elif waiting:
@@ -30,7 +31,7 @@ def brief_reply(ctx: Ctx, case: Case, version: BriefVersion, headline: str) -> R
         title=f"Brief of case {case.id}, version {version.version}",
         options=options,
         data={
-            "type": "brief",
+            "type": ReplyKind.BRIEF,
             "case_id": case.id,
             "version": version.version,
             "text": version.text,
@@ -52,7 +53,7 @@ def brief(ctx: Ctx, cmd: Command) -> list[Reply]:
             return [
                 Reply(
                     text=f"Case {case.id} has no brief yet: propose one with /brief <text>.",
-                    data={"type": "brief", "case_id": case.id, "version": None},
+                    data={"type": ReplyKind.BRIEF, "case_id": case.id, "version": None},
                 )
             ]
         return [brief_reply(ctx, case, version, f"The current brief of case {case.id}:")]

@@ -40,7 +40,17 @@ def case_new(ctx: Ctx, cmd: Command) -> list[Reply]:
     role = cases.check_role(cmd.kv["role"])
     currency = currency_code(cmd.kv["currency"])
     amount = parse_amount(cmd.kv["amount"], currency, max_amount=ctx.settings.limits.max_amount)
-    case = cases.create_case(ctx.s, ctx.actor, ctx.party, title, str(amount), currency, role, ctx.now)
+    case = cases.create_case(
+        ctx.s,
+        ctx.actor,
+        ctx.party,
+        title=title,
+        amount=str(amount),
+        currency=currency,
+        role=role,
+        now=ctx.now,
+        moderator=ctx.is_moderator(),
+    )
     status = cases.status_data(ctx.s, case)
     return [replies.case_created(status, case.invite_code, case.invite_role)]
 
@@ -52,7 +62,7 @@ def case_join(ctx: Ctx, cmd: Command) -> list[Reply]:
     if not cmd.args or not cmd.kv.get("role"):
         raise MediationError("missing_argument", "Usage: /case join <invite-code> role=<client|freelancer>")
     role = cases.check_role(cmd.kv["role"])
-    case = cases.join_case(ctx.s, ctx.actor, ctx.party, cmd.args[0], role, ctx.now)
+    case = cases.join_case(ctx.s, ctx.actor, ctx.party, cmd.args[0], role, ctx.now, moderator=ctx.is_moderator())
     status = cases.status_data(ctx.s, case)
     headline = (
         f"{ctx.actor.name} joined case {case.id} as the {role}. "
@@ -63,13 +73,25 @@ def case_join(ctx: Ctx, cmd: Command) -> list[Reply]:
     return out
 
 
+def _not_yours(case_id: str | None) -> MediationError:
+    shown = " ".join((case_id or "").split())[:20]
+    return MediationError("unknown_case", f"No case {shown!r} that you can see (not found, or not yours).")
+
+
 @command("case status", "/case status [case]", "where a case stands", keys=("case",))
 def case_status(ctx: Ctx, cmd: Command) -> list[Reply]:
     case_id = cmd.args[0] if cmd.args else cmd.kv.get("case")
-    case = cases.resolve_case(ctx.s, ctx.actor, ctx.party, case_id)
+    moderator = ctx.is_moderator()
+    try:
+        case = cases.resolve_case(ctx.s, ctx.actor, ctx.party, case_id)
+    except MediationError as exc:
+        if exc.code == "unknown_case" and not moderator:
+            raise _not_yours(case_id) from None
+        raise
     party = cases.role_of(ctx.s, case, ctx.party) is not None
-    if not party and not ctx.is_moderator():
-        raise MediationError("not_a_party", f"Only the parties of case {case.id} and moderators can see it.")
+    if not party and not moderator:
+        # the same answer as for an id that does not exist: nobody learns which ids are real
+        raise _not_yours(case_id or case.id)
     reply = replies.case_status(cases.status_data(ctx.s, case))
     reply.private = not party  # a moderator looking from some other chat: not for that chat's eyes
     return [reply]

@@ -2,30 +2,61 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from mediation.clock import parse_duration
+from mediation.clock import parse_duration, utcnow
 from mediation.errors import MediationError
+from mediation.vocabulary import ReplyKind
 
 from .. import replies
 from ..commands import Command, command
 from ..engine import Ctx
 from ..messages import Reply
 
+# the console may play a story over years, not centuries: beyond this the dates stop meaning anything
+MAX_AHEAD = timedelta(days=3660)
+
+
+def _move(ctx: Ctx, target: datetime) -> datetime:
+    """Forward only, and no further than ten years past today's real date."""
+    now = ctx.clock.now()
+    if target < now:
+        raise MediationError("bad_date", f"The clock only moves forward; it reads {now.isoformat(timespec='minutes')}.")
+    if target > utcnow() + MAX_AHEAD:
+        raise MediationError("bad_date", "That is more than ten years ahead; the clock stays within that window.")
+    return ctx.clock.set(target)
+
 
 @command("clock advance", "/clock advance <n>d|<n>h", "move the clock forward (console only)", console_only=True)
 def clock_advance(ctx: Ctx, cmd: Command) -> list[Reply]:
     try:
-        now = ctx.clock.advance(parse_duration(cmd.text))
-    except ValueError as exc:
-        raise MediationError("bad_duration", str(exc)) from None
-    return [replies.notice("clock", f"The clock now reads {now.isoformat(timespec='minutes')}.", now=now.isoformat())]
+        target = ctx.clock.now() + parse_duration(cmd.text)
+    except (ValueError, OverflowError) as exc:
+        raise MediationError("bad_duration", str(exc) if isinstance(exc, ValueError) else "That is too far.") from None
+    try:
+        now = _move(ctx, target)
+    except MediationError as exc:
+        raise MediationError("bad_duration", exc.message) from None
+    return [
+        replies.notice(
+            ReplyKind.CLOCK, f"The clock now reads {now.isoformat(timespec='minutes')}.", now=now.isoformat()
+        )
+    ]
 
 
 @command("clock set", "/clock set <ISO date>", "set the clock (console only)", console_only=True)
 def clock_set(ctx: Ctx, cmd: Command) -> list[Reply]:
     try:
-        now = ctx.clock.set(datetime.fromisoformat(cmd.text.strip()))
+        target = datetime.fromisoformat(cmd.text.strip())
     except ValueError:
-        raise MediationError("bad_date", f"Not an ISO date: {cmd.text!r} (e.g. 2026-03-01 or 2026-03-01T09:00)")
-    return [replies.notice("clock", f"The clock now reads {now.isoformat(timespec='minutes')}.", now=now.isoformat())]
+        raise MediationError(
+            "bad_date", f"Not an ISO date: {cmd.text[:40]!r} (e.g. 2026-03-01 or 2026-03-01T09:00)"
+        ) from None
+    if target.tzinfo is None:
+        target = target.replace(tzinfo=UTC)
+    now = _move(ctx, target)
+    return [
+        replies.notice(
+            ReplyKind.CLOCK, f"The clock now reads {now.isoformat(timespec='minutes')}.", now=now.isoformat()
+        )
+    ]

@@ -7,6 +7,7 @@ from decimal import Decimal
 from mediation import cases, moderation
 from mediation.currency import format_money, parse_amount
 from mediation.errors import MediationError
+from mediation.vocabulary import EscalationStatus, ReplyKind
 
 from .. import replies
 from ..commands import Command, command
@@ -34,14 +35,18 @@ def mod_queue(ctx: Ctx, cmd: Command) -> list[Reply]:
         f"{' by ' + i['moderator'] if i['moderator'] else ''}  {i['title']}: {i['reason']}"
         for i in items
     ]
-    options = [Option(f"Take {i['case_id']}", f"/mod take {i['case_id']}") for i in items if i["status"] == "queued"]
+    options = [
+        Option(f"Take {i['case_id']}", f"/mod take {i['case_id']}")
+        for i in items
+        if i["status"] == EscalationStatus.QUEUED
+    ]
     return [
         Reply(
             text="\n".join(lines) or "The queue is empty.",
             title="Moderation queue",
             options=options[:5],
             private=True,
-            data={"type": "mod_queue", "items": items},
+            data={"type": ReplyKind.MOD_QUEUE, "items": items},
         )
     ]
 
@@ -52,10 +57,12 @@ def mod_take(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = _case_arg(ctx, cmd)
     moderation.take(ctx.s, ctx.actor, case, ctx.now)
     text = f"A moderator ({ctx.actor.name}) is now handling case {case.id}."
-    out = [replies.notice("mod_taken", text, [Option("Open case file", f"/mod case {case.id}")], case_id=case.id)]
+    out = [
+        replies.notice(ReplyKind.MOD_TAKEN, text, [Option("Open case file", f"/mod case {case.id}")], case_id=case.id)
+    ]
 
     def make() -> Reply:
-        return replies.notice("mod_taken", text, case_id=case.id)
+        return replies.notice(ReplyKind.MOD_TAKEN, text, case_id=case.id)
 
     return out + ctx.notify_others(case, make)
 
@@ -103,7 +110,9 @@ def mod_decide(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = cases.get_case(ctx.s, cmd.args[0])
     outcome = cmd.args[1].lower()
     amount = parse_amount(cmd.args[2], case.currency, max_amount=None) if len(cmd.args) > 2 else None
-    decision = moderation.decide(ctx.s, ctx.actor, case, outcome, amount, cmd.kv.get("reason", ""), ctx.now)
+    decision = moderation.decide(
+        ctx.s, ctx.actor, case, outcome=outcome, amount=amount, reason=cmd.kv.get("reason", ""), now=ctx.now
+    )
     refund = format_money(Decimal(decision.amount), case.currency)
     effects = moderation.decision_effects(case, decision, ctx.settings)
     lines = [
@@ -122,14 +131,17 @@ def mod_decide(ctx: Ctx, cmd: Command) -> list[Reply]:
     text = "\n".join(lines)
 
     def make() -> Reply:
-        return replies.notice(
-            "decision",
-            text,
-            case_id=case.id,
-            outcome=outcome,
-            client_refund=decision.amount,
-            reason=decision.reason,
-            feedback=effects,
+        return ctx.sealed(
+            case,
+            replies.notice(
+                ReplyKind.DECISION,
+                text,
+                case_id=case.id,
+                outcome=outcome,
+                client_refund=decision.amount,
+                reason=decision.reason,
+                feedback=effects,
+            ),
         )
 
     return [make()] + ctx.notify_others(case, make)
@@ -140,7 +152,7 @@ def mod_release(ctx: Ctx, cmd: Command) -> list[Reply]:
     _require_moderator(ctx)
     case = _case_arg(ctx, cmd)
     moderation.release(ctx.s, ctx.actor, case, ctx.now)
-    return [replies.notice("mod_released", f"Case {case.id} is back in the queue.", case_id=case.id)]
+    return [replies.notice(ReplyKind.MOD_RELEASED, f"Case {case.id} is back in the queue.", case_id=case.id)]
 
 
 @command(
@@ -162,7 +174,7 @@ def mod_transfer(ctx: Ctx, cmd: Command) -> list[Reply]:
     moderation.release(ctx.s, ctx.actor, case, ctx.now, to=(platform, uid))
     return [
         replies.notice(
-            "mod_transferred",
+            ReplyKind.MOD_TRANSFERRED,
             f"Case {case.id} is now with moderator {uid} ({platform}).",
             case_id=case.id,
             to=f"{platform}:{uid}",
@@ -175,7 +187,7 @@ def mod_note(ctx: Ctx, cmd: Command) -> list[Reply]:
     _require_moderator(ctx)
     case = _case_arg(ctx, cmd)
     moderation.add_note(ctx.s, ctx.actor, case, " ".join(cmd.args[1:]), ctx.now)
-    reply = replies.notice("mod_note", f"Note kept on case {case.id} (moderators only).", case_id=case.id)
+    reply = replies.notice(ReplyKind.MOD_NOTE, f"Note kept on case {case.id} (moderators only).", case_id=case.id)
     reply.private = True
     return [reply]
 
@@ -183,10 +195,18 @@ def mod_note(ctx: Ctx, cmd: Command) -> list[Reply]:
 @command("appeal", "/appeal <reason>", "appeal a moderator's decision once, to a different moderator", keys=("case",))
 def appeal(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = ctx.case(cmd)
-    esc = moderation.appeal(ctx.s, ctx.actor, ctx.party, case, cmd.text, ctx.settings.negotiation.appeal_days, ctx.now)
+    esc = moderation.appeal(
+        ctx.s,
+        ctx.actor,
+        ctx.party,
+        case,
+        reason=cmd.text,
+        appeal_days=ctx.settings.negotiation.appeal_days,
+        now=ctx.now,
+    )
     text = f"The decision on case {case.id} is appealed; a different moderator will decide. {esc.reason}"
 
     def make() -> Reply:
-        return replies.notice("escalated", text, case_id=case.id, reason=esc.reason, appeal=True)
+        return replies.notice(ReplyKind.ESCALATED, text, case_id=case.id, reason=esc.reason, appeal=True)
 
     return [make()] + ctx.notify_others(case, make)

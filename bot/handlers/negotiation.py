@@ -6,7 +6,9 @@ from decimal import Decimal
 
 from mediation import cases, negotiation
 from mediation.currency import format_money
+from mediation.errors import MediationError
 from mediation.models import Agreement, Case
+from mediation.vocabulary import ReplyKind
 
 from .. import replies
 from ..commands import Command, command
@@ -24,7 +26,7 @@ def settled_reply(ctx: Ctx, case: Case, agreement: Agreement) -> Reply:
         f"Client refund {format_money(Decimal(t['client_refund']), cur)}; freelancer receives "
         f"{format_money(Decimal(t['freelancer_net']), cur)} after fees.\n{t['feedback_explanation']}"
     )
-    return replies.case_status(status, text)
+    return ctx.sealed(case, replies.case_status(status, text))
 
 
 @command(
@@ -34,7 +36,14 @@ def accept(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = ctx.case(cmd)
     label = cmd.args[0] if cmd.args else ""
     result = negotiation.accept(
-        ctx.s, ctx.actor, ctx.party, case, label, cmd.kv.get("feedback", "reflect"), ctx.settings, ctx.now
+        ctx.s,
+        ctx.actor,
+        ctx.party,
+        case,
+        label=label,
+        clause=cmd.kv.get("feedback", "reflect"),
+        settings=ctx.settings,
+        now=ctx.now,
     )
     if result.agreement is not None:
         make = lambda: settled_reply(ctx, case, result.agreement)
@@ -44,7 +53,7 @@ def accept(ctx: Ctx, cmd: Command) -> list[Reply]:
             ctx.s, ctx.actor, None, case, f"both parties chose {result.proposal.label}: a moderator decides", ctx.now
         )
         make = lambda: replies.notice(
-            "escalated",
+            ReplyKind.ESCALATED,
             f"Both parties asked for a moderator: case {case.id} is in the queue. Reason: {esc.reason}",
             case_id=case.id,
             reason=esc.reason,
@@ -55,7 +64,7 @@ def accept(ctx: Ctx, cmd: Command) -> list[Reply]:
 
     def make() -> Reply:
         return replies.notice(
-            "proposal_vote",
+            ReplyKind.PROPOSAL_VOTE,
             text,
             [Option(f"Accept {result.proposal.label}", f"/accept {result.proposal.label}")],
             case_id=case.id,
@@ -78,7 +87,13 @@ def reject(ctx: Ctx, cmd: Command) -> list[Reply]:
 
     def make() -> Reply:
         return replies.notice(
-            "proposal_vote", text, case_id=case.id, proposal=proposal.label, role=role, accepted=False, reason=reason
+            ReplyKind.PROPOSAL_VOTE,
+            text,
+            case_id=case.id,
+            proposal=proposal.label,
+            role=role,
+            accepted=False,
+            reason=reason,
         )
 
     return [make()] + ctx.notify_others(case, make)
@@ -86,27 +101,35 @@ def reject(ctx: Ctx, cmd: Command) -> list[Reply]:
 
 @command("offer", "/offer <amount>", "a blind offer (the refund), sent privately", keys=("case",))
 def offer(ctx: Ctx, cmd: Command) -> list[Reply]:
+    if not ctx.actor.private and ctx.actor.platform != "console":
+        raise MediationError(
+            "offer_not_private",
+            "Blind offers are made only in a private chat with the bot, where the other side cannot read "
+            "them: send your /offer privately. Nothing was recorded; delete your message here if it is "
+            "still visible.",
+            delete_message=True,
+        )
     case = ctx.case(cmd)
     amount = cmd.args[0] if cmd.args else ""
-    result = negotiation.offer(ctx.s, ctx.actor, ctx.party, case, amount, ctx.settings, ctx.now)
+    result = negotiation.offer(
+        ctx.s, ctx.actor, ctx.party, case, amount_text=amount, settings=ctx.settings, now=ctx.now
+    )
     if result.agreement is not None:
         make = lambda: settled_reply(ctx, case, result.agreement)
         return [make()] + ctx.notify_others(case, make)
     mine = replies.notice(
-        "offer_received",
+        ReplyKind.OFFER_RECEIVED,
         f"Your offer for round {result.round} on case {case.id} is kept private. The other party never sees it.",
         case_id=case.id,
         round=result.round,
     )
     mine.private = True
-    if not ctx.actor.private and ctx.actor.platform != "console":
-        mine.text += " Next time, send offers in a private chat with the bot."
     if result.waiting:
         other = cases.other_role(result.role)
         note = (
             f"The {result.role} made a blind offer (round {result.round}). The {other} can answer with /offer <amount>."
         )
-        make = lambda: replies.notice("offer_waiting", note, case_id=case.id, round=result.round)
+        make = lambda: replies.notice(ReplyKind.OFFER_WAITING, note, case_id=case.id, round=result.round)
         return [mine, make()] + ctx.notify_others(case, make)
     if result.rounds_left > 0:
         note = (
@@ -118,7 +141,7 @@ def offer(ctx: Ctx, cmd: Command) -> list[Reply]:
         note = f"The blind offers have not met after {result.round} rounds. The case can go to a moderator."
         options = [Option("Escalate", "/escalate blind offers did not meet")]
     make = lambda: replies.notice(
-        "offers_not_met",
+        ReplyKind.OFFERS_NOT_MET,
         note,
         options,
         case_id=case.id,

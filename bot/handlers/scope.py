@@ -8,6 +8,7 @@ from mediation import audit, cases
 from mediation.errors import MediationError
 from mediation.feedback import flag_feedback_threat
 from mediation.models import Case
+from mediation.vocabulary import ReplyKind
 
 from ..commands import Command, command
 from ..engine import Ctx
@@ -53,7 +54,7 @@ def scope_reply(data: dict, request: str, case_id: str | None = None, propose: b
         text="\n".join(lines),
         title="Scope check",
         options=options,
-        data={"type": "scope", "case_id": case_id, "request": request, **data},
+        data={"type": ReplyKind.SCOPE, "case_id": case_id, "request": request, **data},
     )
 
 
@@ -112,7 +113,7 @@ def scan_chat(ctx: Ctx) -> list[Reply]:
             text=f"Flagged: {threat}. Feedback may not be used as leverage for work outside the brief; "
             "this message is kept on the case file.",
             title="Feedback threat",
-            data={"type": "feedback_threat", "case_id": binding_case.id, "reason": threat, "role": role},
+            data={"type": ReplyKind.FEEDBACK_THREAT, "case_id": binding_case.id, "reason": threat, "role": role},
         )
         return [warn()] + ctx.notify_others(binding_case, warn)
     if not data or not data["out_of_scope"] or data["confidence"] < FLAG_CONFIDENCE:

@@ -9,6 +9,7 @@ from mediation.chart import proposals_chart
 from mediation.currency import format_money
 from mediation.errors import MediationError
 from mediation.proposals import feedback_preview
+from mediation.vocabulary import ReplyKind, Role
 
 from ..commands import Command, command
 from ..engine import Ctx
@@ -81,7 +82,7 @@ def proposals_reply(case, items: list[dict], headline: str = "", chart: bytes | 
         lines.append(f"   why: {p['rationale']}")
     options = [Option(f"Accept {p['id']}", f"/accept {p['id']}") for p in items[:3]]
     options += [Option(f"Reject {p['id']}", f"/reject {p['id']}") for p in items[:1]]
-    data = {"type": "proposals", "case_id": case.id, "items": items}
+    data = {"type": ReplyKind.PROPOSALS, "case_id": case.id, "items": items}
     files = [OutFile("proposals.png", chart, "image/png")] if chart else []
     return Reply(
         text="\n".join(lines), title=f"Proposals for case {case.id}", options=options, attachments=files, data=data
@@ -98,7 +99,9 @@ def assess_if_delivered(ctx: Ctx, case):
 
 def proposals_round(ctx: Ctx, case, headline: str, disputing: str | None, assessment) -> list[Reply]:
     """Rank the outcomes on the assessed facts, and tell both parties."""
-    ranked, items = settlement.make_proposals(ctx.s, ctx.actor, case, ctx.settings, ctx.now, assessment, disputing)
+    ranked, items = settlement.make_proposals(
+        ctx.s, ctx.actor, case, settings=ctx.settings, now=ctx.now, assessment=assessment, disputing=disputing
+    )
     chart = proposals_chart(ranked)
     out = []
     if assessment is not None:
@@ -123,10 +126,17 @@ def dispute(ctx: Ctx, cmd: Command) -> list[Reply]:
 def quote(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = ctx.case(cmd)
     label = cmd.args[0] if cmd.args else ""
-    cases.require_party(ctx.s, case, ctx.party, role="freelancer", action="quote a change order")
+    cases.require_party(ctx.s, case, ctx.party, role=Role.FREELANCER, action="quote a change order")
     assessment = assess_if_delivered(ctx, case)
     request = settlement.quote_change_order(
-        ctx.s, ctx.actor, ctx.party, case, label, cmd.args[1] if len(cmd.args) > 1 else "", ctx.settings, ctx.now
+        ctx.s,
+        ctx.actor,
+        ctx.party,
+        case,
+        label=label,
+        amount_text=cmd.args[1] if len(cmd.args) > 1 else "",
+        settings=ctx.settings,
+        now=ctx.now,
     )
     headline = f"The freelancer quoted the new work for “{request}”. The proposals are updated."
     return proposals_round(ctx, case, headline, None, assessment)

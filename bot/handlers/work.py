@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mediation import cases
 from mediation.errors import MediationError
+from mediation.vocabulary import ReplyKind, Role
 
 from .. import replies
 from ..commands import Command, command
@@ -12,7 +13,9 @@ from ..messages import Option, Reply
 from .scope import scope_reply, try_check
 
 
-@command("deliver", "/deliver <note> [attachments]", "hand in work (the freelancer), with files", keys=("case",))
+@command(
+    "deliver", "/deliver <note> [attachments]", "hand in work (the freelancer), with files", keys=("case",), files=True
+)
 def deliver(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = ctx.case(cmd)
     paths = list(cmd.files) + [a.path for a in ctx.incoming.attachments]
@@ -26,7 +29,7 @@ def deliver(ctx: Ctx, cmd: Command) -> list[Reply]:
 
     def make() -> Reply:
         return replies.notice(
-            "delivery",
+            ReplyKind.DELIVERY,
             text,
             [Option("Approve", "/approve delivery"), Option("Assess", "/assess")],
             case_id=case.id,
@@ -45,7 +48,7 @@ def approve(ctx: Ctx, cmd: Command) -> list[Reply]:
     text = f"The client approved: {approval.what}. This is kept as evidence on case {case.id}."
 
     def make() -> Reply:
-        return replies.notice("approval", text, case_id=case.id, what=approval.what, approval_id=approval.id)
+        return replies.notice(ReplyKind.APPROVAL, text, case_id=case.id, what=approval.what, approval_id=approval.id)
 
     return [make()] + ctx.notify_others(case, make)
 
@@ -55,7 +58,7 @@ def request(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = ctx.case(cmd)
     if not cmd.text:
         raise MediationError("missing_argument", "Say what you would like changed: /request <text>")
-    cases.require_party(ctx.s, case, ctx.party, role="client", action="raise a change request")
+    cases.require_party(ctx.s, case, ctx.party, role=Role.CLIENT, action="raise a change request")
     brief = cases.agreed_brief(ctx.s, case)
     scope = try_check(ctx, brief.text, cmd.text) if brief and ctx.services.scope is not None else {}
     req = cases.add_request(ctx.s, ctx.actor, ctx.party, case, cmd.text, ctx.now, scope=scope)
@@ -64,7 +67,9 @@ def request(ctx: Ctx, cmd: Command) -> list[Reply]:
         text += "\n" + scope_reply(scope, req.text, case.id).text
 
     def make() -> Reply:
-        return replies.notice("request", text, case_id=case.id, request_id=req.id, text=req.text, scope=scope or None)
+        return replies.notice(
+            ReplyKind.REQUEST, text, case_id=case.id, request_id=req.id, text=req.text, scope=scope or None
+        )
 
     return [make()] + ctx.notify_others(case, make)
 
@@ -79,6 +84,6 @@ def escalate(ctx: Ctx, cmd: Command) -> list[Reply]:
     )
 
     def make() -> Reply:
-        return replies.notice("escalated", text, case_id=case.id, reason=esc.reason)
+        return replies.notice(ReplyKind.ESCALATED, text, case_id=case.id, reason=esc.reason)
 
     return [make()] + ctx.notify_others(case, make)

@@ -13,7 +13,7 @@ target_metadata = SQLModel.metadata
 def run() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        engine = make_engine(config.get_main_option("sqlalchemy.url"))
+        engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
         with engine.begin() as connection:
             _migrate(connection)
     else:
