@@ -8,6 +8,7 @@ from pathlib import Path
 from mediation.clock import Clock
 from mediation.config import Settings
 from mediation.db import Store
+from nlp.conversation import ConversationReader
 from nlp.service import ScopeService
 
 from .engine import Engine, Services
@@ -27,6 +28,10 @@ def bootstrap(
         services.files = FileStore(settings.storage.files_dir, int(settings.storage.max_attachment_mb * 1e6))
     if services.scope is None:
         services.scope = ScopeService(settings.nlp.model_path, settings.nlp.backend, settings.nlp.onnx_path)
+    if services.signals is None:
+        scope = services.scope
+        encoder = (lambda: scope.classifier().encoder) if settings.nlp.scan_chat else None
+        services.signals = ConversationReader(encoder)
     engine = Engine(store, settings, clock or Clock(), build_registry(), services)
     engine.chat_hooks.append(scan_chat)
     return engine

@@ -39,6 +39,7 @@ class Services:
     """Optional parts built by bootstrap; a handler says plainly when one is missing."""
 
     scope: Any = None  # nlp.scope.ScopeClassifier, loaded lazily
+    signals: Any = None  # nlp.conversation.ConversationReader: what chat messages say
     files: Any = None  # bot.files.FileStore
 
 

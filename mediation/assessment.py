@@ -219,6 +219,7 @@ class Check:
     evidence: str
     weight: float
     score: float | None = None
+    units: tuple[int, int] | None = None  # (usable, agreed) when the check counts units
 
     @property
     def counted(self) -> bool:
@@ -234,6 +235,7 @@ class Check:
             "label": self.label,
             "weight": self.weight,
             "counted": self.counted,
+            "units": list(self.units) if self.units else None,
         }
 
 
@@ -466,7 +468,10 @@ class _Context:
         if q and not r.quantity_max and got > q:
             evidence += f"; {got - q} more than agreed"
         evidence += self._unreadable_note(cat) + self._approval_note()
-        return self._make(r, verdict, evidence, score=score)
+        check = self._make(r, verdict, evidence, score=score)
+        if q and not r.quantity_max:
+            check.units = (min(got, q), q)
+        return check
 
     def _unreadable_note(self, category: str) -> str:
         bad = [
@@ -605,7 +610,11 @@ class _Context:
         verdict, score = self._settle(len(passed), measured, cats if pool is not self.good else None)
         if verdict == MET and len(passed) < measured:
             parts.append("the others are beyond the number agreed")
-        return self._make(r, verdict, "; ".join(parts), score=score)
+        check = self._make(r, verdict, "; ".join(parts), score=score)
+        need = self._need(cats) if pool is not self.good and cats else None
+        base = min(need, measured) if need else measured
+        check.units = (min(len(passed), base), base)
+        return check
 
     def _settle(self, ok: int, total: int, cats: set[str] | None) -> tuple[str, float]:
         """Verdict and score when `ok` of `total` files pass: enough passing files to cover the
@@ -706,10 +715,16 @@ class _Context:
             total = sum(v for _, v in known)
             score = score_of(total)
             evidence = f"{show(total)} in {len(known)} files, {bound}{tolerance} agreed"
+            units = (int(min(total, target)), int(target)) if not seconds and not is_max else None
         if unknown:
             evidence += f"; not countable in {_names(unknown)}"
         verdict = MET if score == 1 else PARTLY if score > 0 else NOT_MET
-        return self._make(r, verdict, evidence, score=score)
+        check = self._make(r, verdict, evidence, score=score)
+        if len(known) == 1 and not seconds and not is_max:
+            check.units = (int(min(known[0][1], target)), int(target))
+        elif len(known) > 1 and not per_item:
+            check.units = units
+        return check
 
     # -- dates
 
