@@ -20,21 +20,33 @@ from decimal import Decimal
 from nlp.brief import Brief, parse_brief
 from nlp.conversation import REPORTS_NOTHING, Offer
 
-from .assessment import HUMAN, MET, NOT_MET, PARTLY, Assessment, add_working_days, parse_deadline_date
+from .assessment import (
+    HUMAN,
+    MET,
+    NOT_MET,
+    PARTLY,
+    Assessment,
+    add_working_days,
+    deliverable_category,
+    parse_deadline_date,
+)
 from .currency import quantize
 
 URL = re.compile(r"\bhttps?://[^\s<>\"']+|\bwww\.[^\s<>\"']+", re.I)
 _DRAFT = re.compile(r"\b(drafts?|samples?|previews?|wip|work in progress|rough cut|first cut|mock-?ups?)\b", re.I)
 _PART_APPROVAL = re.compile(
     r"\b(samples?|drafts?|mock-?ups?|previews?|milestones?|week[- ]?\d+|weeks?|phases?|stages?|parts?|batch(?:es)?|"
-    r"first|concepts?|proofs?|sketch(?:es)?|outline|chapters? \d+)\b",
+    r"first|concepts?|sketch(?:es)?|outline|chapters? \d+)\b",
     re.I,
 )
 _FINAL_APPROVAL = re.compile(
     r"\b(final|everything|all (?:the )?(?:files|work|photos|pages|images)|whole|complete)\b", re.I
 )
-_MILESTONE_NOUN = re.compile(r"\b(milestones?|weeks?|weekly|phases?|stages?|instal?lments?|episodes?|sprints?)\b", re.I)
-_N_OF_M = re.compile(r"\b(\d{1,5})\s*(?:of|out of|/)\s*(?:the\s+)?(\d{1,5})\b", re.I)
+_MILESTONE_NOUN = re.compile(
+    r"\b(milestones?|weeks?|weekly|phases?|stages?|instal?lments?|episodes?|sprints?|batch(?:es)?)\b", re.I
+)
+_NUM = r"(\d{1,3}(?:,\d{3})+|\d{1,6})"
+_N_OF_M = re.compile(rf"\b{_NUM}\s*(?:of|out of|/)\s*(?:the\s+)?{_NUM}\b", re.I)
 _RANGE = re.compile(r"\b([a-z]+)\s+(\d{1,4})\s*(?:-|–|to)\s*(\d{1,4})\b", re.I)
 _MONEY_BACK = re.compile(
     r"(?:money[- ]back|refund|return (?:your|the) (?:money|payment)|give (?:you )?(?:your|the) money back)[^.]{0,80}"
@@ -458,6 +470,20 @@ def _unit_price(brief: Brief, quantity: int, amount: Decimal) -> Decimal | None:
     return None
 
 
+def _funded_milestones(brief: Brief, quantity: int, amount: Decimal) -> tuple[Decimal | None, int | None]:
+    """A milestone price that divides the amount held into fewer milestones than agreed."""
+    for r in brief.of_kind("price"):
+        try:
+            p = Decimal(str(r.amount))
+        except Exception:
+            continue
+        if 0 < p < amount:
+            k = amount / p
+            if k == k.to_integral_value() and 1 <= int(k) < quantity:
+                return p, int(k)
+    return None, None
+
+
 # --- counting units -----------------------------------------------------------------------------
 
 
@@ -476,7 +502,7 @@ def _said_count(texts: list[str], agreed: int, noun: str) -> int | None:
     best = None
     for t in texts:
         for m in _N_OF_M.finditer(t):
-            n, total = int(m.group(1)), int(m.group(2))
+            n, total = int(m.group(1).replace(",", "")), int(m.group(2).replace(",", ""))
             if total == agreed and n <= agreed:
                 best = max(best or 0, n)
         for m in _RANGE.finditer(t):
@@ -514,15 +540,20 @@ def count_units(
         noun = _noun(r.item)
         price = _unit_price(brief, r.quantity, amount)
         if _MILESTONE_NOUN.search(r.item or ""):
-            approved = sum(1 for a in approvals if _MILESTONE_NOUN.search(a.text))
-            done = max(approved, len([d for d in deliveries if not d.draft]))
+            agreed, evidence = r.quantity, ""
+            if price is None:  # only some milestones funded: the amount held is k of them at the brief's price
+                price, funded = _funded_milestones(brief, r.quantity, amount)
+                if price is not None and funded:
+                    agreed, evidence = funded, f"{funded} of {r.quantity} funded; "
+            approved = sum(1 for a in approvals if _MILESTONE_NOUN.search(a.text) or re.search(r"\bM\d+\b", a.text))
+            done = approved or len([d for d in deliveries if not d.draft])
             candidates.append(
                 Units(
                     r.item or noun,
-                    r.quantity,
-                    min(done, r.quantity),
+                    agreed,
+                    min(done, agreed),
                     price,
-                    f"{approved} approved, {len(deliveries)} delivered",
+                    f"{evidence}{approved} approved, {len(deliveries)} delivered",
                 )
             )
             continue
@@ -530,7 +561,7 @@ def count_units(
         c = checks.get(r.id)
         if said is not None:
             candidates.append(Units(r.item or noun, r.quantity, said, price, "as the freelancer states it"))
-        elif c is not None and c.units and any(d.files for d in deliveries):
+        elif c is not None and c.units and any(d.files for d in deliveries) and deliverable_category(r) != "any":
             got = c.units[0]
             evidence = f"{got} counted in the files"
             if usable_cap and usable_cap[1] >= got and usable_cap[0] < got:
@@ -574,7 +605,8 @@ def gather(
     brief = parse_brief(brief_text) if brief_text else None
     f = Facts(amount=Decimal(amount), currency=currency, brief=brief, now=now, scope_requests=scope_requests)
     f.deliveries = list(deliveries)
-    finals = [d.day for d in deliveries if not d.draft and d.day is not None]
+    with_files = [d for d in deliveries if d.files] or list(deliveries)
+    finals = [d.day for d in with_files if not d.draft and d.day is not None]
     last = max(finals) if finals else None
     # an approval covers the work as a whole only when it came after the last (non-draft) delivery
     f.approvals = [

@@ -111,7 +111,13 @@ def _claimed_but_empty(f: Facts) -> bool:
 
 
 def _nothing_due(f: Facts) -> bool:
-    return f.nothing_delivered and (f.deadline_passed or _claimed_but_empty(f) or bool(f.said("admits_incomplete")))
+    if not f.nothing_delivered:
+        return False
+    if _claimed_but_empty(f):
+        return True  # a delivery was claimed and nothing came
+    if f.said("purpose_lapsed"):
+        return False  # the need is gone: cancelled by agreement, not a breach (rule 4)
+    return f.deadline_passed or bool(f.said("admits_incomplete"))
 
 
 def _purpose_lapsed_late(f: Facts) -> bool:
@@ -241,6 +247,13 @@ RULES: list[Rule] = [
         _cancel_refund,
     ),
     Rule(
+        "hours_disputed",
+        _hours_disputed,
+        "escalate",
+        "the hours or days worked are disputed",
+        _sig("hours_claim"),
+    ),
+    Rule(
         "approved_whole",
         lambda f: bool(f.approved_whole) and not f.said("admits_incomplete", "freelancer"),
         "release_full",
@@ -264,13 +277,6 @@ RULES: list[Rule] = [
         _sig("authenticity_claim", role="client"),
     ),
     Rule(
-        "hours_disputed",
-        _hours_disputed,
-        "escalate",
-        "the hours or days worked are disputed",
-        _sig("hours_claim"),
-    ),
-    Rule(
         "off_brief_agreement",
         lambda f: bool(f.said("off_brief_agreement")),
         "escalate",
@@ -287,7 +293,7 @@ RULES: list[Rule] = [
     ),
     Rule(
         "all_terms_failed",
-        lambda f: f.all_checkable_failed,
+        lambda f: f.all_checkable_failed and not f.approvals and not f.said("approval", "client"),
         "full_refund",
         "the delivery fails every checkable term of the brief",
         _checks,

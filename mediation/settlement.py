@@ -66,7 +66,7 @@ def case_assessment(
     facts = [inspect_file(f.stored_path, limits(settings), name=f.name) for f in unique.values()]
     agreed_at = max(as_utc(t) for t in (brief.client_agreed_at, brief.freelancer_agreed_at) if t)
     last = delivered[-1][0]
-    return assess(
+    result = assess(
         brief.text,
         facts,
         delivered_at=as_utc(last.created_at),
@@ -74,6 +74,24 @@ def case_assessment(
         approvals=[a.what for a in cases.approvals(s, case)],
         note=last.note,
     )
+    return result if unique else without_files(result)
+
+
+def without_files(result: Assessment) -> Assessment:
+    """A delivery with no files (a link, a build, a video, "done, check your email"): what files
+    would show cannot be judged from them, so it is for the client's approval or a person, never
+    a breach. Timing still counts."""
+    from .assessment import HUMAN, NOT_MET, PARTLY
+
+    for c in result.checks:
+        if c.verdict in (NOT_MET, PARTLY) and c.kind != "deadline":
+            c.verdict, c.score, c.units = HUMAN, None, None
+            c.evidence = "delivered without files (a link or a note): the client's approval or a person confirms it"
+    counted = [c for c in result.checks if c.counted]
+    total = sum(c.weight for c in counted)
+    result.coverage = round(sum(c.weight * (c.score or 0.0) for c in counted) / total, 4) if total else None
+    result.notes.append("the delivery has no files: what it holds is for the client or a moderator to confirm")
+    return result
 
 
 def note_signal(

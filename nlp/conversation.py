@@ -81,17 +81,22 @@ _RULES: dict[str, list[str]] = {
         r"\bonly (?:got|managed|finished|completed|did) \w+ (?:of|out of)\b",
     ],
     "admits_not_own": [
-        _I + r"\s+(?:used|use|ran|run|put|generated|wrote)\b[^.?!]{0,40}\b(?:ai|chat ?gpt|gpt|google translate|deepl|"
-        r"machine translation|a template|a theme|stock|midjourney)\b",
+        _I
+        + r"[^.?!]{0,40}?\b(?:used|use|ran|run|put|generated|wrote|fed)\b[^.?!]{0,40}\b(?:ai|chat ?gpt|gpt|google translate|deepl|"
+        r"machine translation|(?:an?|the|some) (?:\w+ )?(?:template|theme)s?|stock|midjourney)\b",
         r"\b(?:bought|purchased|downloaded|licensed)\s+(?:a|the)\s+(?:\w+\s+)?(?:theme|template)\b",
+        r"\b(?:are|is|were|was)\s+(?:\w+\s+){0,2}(?:ai|chat ?gpt|gpt|machine)[- ](?:drafts?|generated|written|translated|"
+        r"translations?|output|texts?)\b",
         r"\b(?:is|was|were|are)n'?t (?:my|our) own\b|\bnot (?:my|our) own (?:work|photos|writing|design)",
         r"\b(?:my|an) (?:assistant|subcontractor|team member) (?:did|made|wrote|shot)\b",
     ],
     "wants_to_end": [
         r"\b(?:cancel|cancelling|canceling|terminate|terminating|end|ending|close|closing)\b[^.?!]{0,25}"
-        r"\b(?:contract|order|project|job|this)\b",
+        r"\b(?:contract|order|project|job|this|it|gig|thing|everything|booking|work)\b",
         r"\bplease cancel\b|\blet'?s (?:stop|end) (?:here|this)\b|\bstop (?:all )?(?:the )?work\b",
         r"\bpart ways\b|\bi want out\b|\bcan'?t continue\b|\bnot continue\b|\bwe'?ll stop here\b",
+        r"\b(?:rather|prefer to|want to|decided to) (?:not go ahead|not proceed|not continue|stop)\b|"
+        r"\bnot (?:go|going) ahead\b|\b(?:don'?t|do not) want to (?:continue|proceed|go ahead)\b",
     ],
     "purpose_lapsed": [
         r"\b(?:event|show|launch|wedding|festival|conference|fair|expo|season|sale|campaign|holiday|party|opening)\b"
@@ -111,7 +116,7 @@ _RULES: dict[str, list[str]] = {
         r"\b(?:don'?t|do not|didn'?t) (?:like|love)\b|\bnot (?:happy|satisfied) with\b",
         r"\b(?:blurry|blurred|terrible|awful|horrible|amateur(?:ish)?|unprofessional|poor quality|low quality|sloppy|"
         r"muddy|distorted|out of focus|washed out|ugly|unusable)\b",
-        r"\bnot what (?:i|we) (?:expected|wanted|asked for)\b|\blooks? (?:cheap|bad|off|wrong)\b",
+        r"\bnot what (?:i|we) (?:expected|wanted|asked for)\b|\blooks? (?:cheap|bad|off|wrong)\b|\bhate (?:it|them|this|the)\b",
         r"\bsounds? (?:bad|off|terrible|awful|robotic)\b|\bquality is\b",
     ],
     "authenticity_claim": [
@@ -152,7 +157,9 @@ _RULES: dict[str, list[str]] = {
 _NEGATED = {
     # "I didn't use AI" is a denial, not an admission; "not cancelling" is not wanting out.
     "admits_not_own": re.compile(
-        r"\b(?:didn'?t|did not|never|don'?t|do not|no)\s+(?:\w+\s+){0,2}(?:use|used|ran|copy|copied)\b", re.I
+        r"\b(?:didn'?t|did not|never|don'?t|do not|no)\s+(?:\w+\s+){0,2}(?:use|used|ran|copy|copied)\b|"
+        r"\b(?:not|isn'?t|aren'?t|wasn'?t|weren'?t)\s+(?:\w+\s+){0,2}(?:ai|machine|chat ?gpt)\b",
+        re.I,
     ),
     "approval": re.compile(r"\b(?:not|never|un)(?:\s+\w+){0,1}\s*(?:approved?|happy|pleased)\b|\bwithout approv", re.I),
     "wants_to_end": re.compile(r"\b(?:not|won'?t|don'?t|do not|refuse to)\s+(?:\w+\s+)?(?:cancel|end|close)\b", re.I),
@@ -188,10 +195,10 @@ _FRACTIONS = {
 }
 _PCT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s?%")
 _REFUND_WORDS = re.compile(r"\b(refund|return|back|give you|send you|reimburse)\w*", re.I)
-_KEEP_WORDS = re.compile(r"\b(keep|pay me|pay you|paid|take|i'?ll pay|release)\w*", re.I)
+_KEEP_WORDS = re.compile(r"\b(keep|pay me|pay you|paid|take|i'?ll pay|release|should get|deserve|be paid)\w*", re.I)
 _REJECT = re.compile(r"\b(no way|not accept|won'?t accept|refuse|reject|ridiculous|not fair|isn'?t fair)\b", re.I)
 _FULL_REFUND = re.compile(
-    r"\b(full refund|(?:all|every (?:penny|cent))[^.?!]{0,20}back|(?:money|everything) back|refund (?:everything|it all|in full))\b",
+    r"\b(full refund|(?:want|need|demand|request|expect)\w* (?:a|my) refund|(?:all|every (?:penny|cent))[^.?!]{0,20}back|(?:money|everything) back|refund (?:everything|it all|in full))\b",
     re.I,
 )
 
