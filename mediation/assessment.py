@@ -431,7 +431,7 @@ class _Context:
         shares: dict[int, tuple[int, int, str]] = {}
         left: dict[str, int] = {}
         for r in self.brief.requirements:
-            if r.kind != "deliverable" or _is_samples(r):
+            if r.kind != "deliverable" or _is_samples(r) or counts_parts(self.brief, r):
                 continue
             cat = deliverable_category(r)
             pool = self._matching(cat)
@@ -451,6 +451,10 @@ class _Context:
         return [f for f in self.good if f.category == category]
 
     def _deliverable(self, r: Requirement) -> Check:
+        parts = counts_parts(self.brief, r)
+        if parts:
+            names = ", ".join(f"{p.quantity} {p.item}" for p in parts)
+            return self._make(r, MET, f"counted per part: {names}; not counted", weight_key="price")
         got, _total, cat = self._shares.get(r.id, (0, 0, "any"))
         noun = _CATEGORY_NOUN.get(cat, "files")
         q = r.quantity
@@ -973,6 +977,19 @@ def _pleasantry(r: Requirement) -> bool:
         and len(r.text.split()) <= 6
         and bool(_PLEASANTRY.fullmatch(r.text.strip()))
     )
+
+
+def counts_parts(brief: Brief, r: Requirement) -> list[Requirement]:
+    """The parts a deliverable only counts ("three versions: 10 mobile, 10 desktop and 10 tablet
+    screens": the 3 versions are the 3 parts, not 3 more files), else []."""
+    if r.kind != "deliverable" or not r.quantity:
+        return []
+    parts = [
+        x
+        for x in brief.requirements
+        if x.kind == "deliverable" and x.id != r.id and x.text == r.text and x.quantity and x.quantity >= 2
+    ]
+    return parts if len(parts) >= 2 and r.quantity == len(parts) and r.id < parts[0].id else []
 
 
 def _is_samples(r: Requirement) -> bool:

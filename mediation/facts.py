@@ -470,6 +470,34 @@ def _unit_price(brief: Brief, quantity: int, amount: Decimal) -> Decimal | None:
     return None
 
 
+def _per_part_units(brief: Brief, amount: Decimal, checks: dict, deliveries: list[DeliveryFacts]) -> list[Units]:
+    """Parts counted in one sentence ("three versions: 10 mobile, 10 desktop and 10 tablet screens")
+    add up to one countable whole; a count that only says how many parts there are is left out."""
+    if not any(d.files for d in deliveries):
+        return []
+    by_clause: dict[str, list] = {}
+    for r in brief.of_kind("deliverable"):
+        if r.quantity and r.quantity >= 2 and not r.quantity_max and not _MILESTONE_NOUN.search(r.item or ""):
+            by_clause.setdefault(r.text, []).append(r)
+    out = []
+    for parts in by_clause.values():
+        if len(parts) < 2:
+            continue
+        counters = [r for r in parts if r.quantity == len(parts) - 1]
+        if counters and len(parts) > 2:
+            parts = [r for r in parts if r is not counters[0]]
+        if len({deliverable_category(r) for r in parts}) != 1 or deliverable_category(parts[0]) == "any":
+            continue
+        found = [checks.get(r.id) for r in parts]
+        if not all(c is not None and c.units for c in found):
+            continue
+        agreed = sum(r.quantity for r in parts)
+        got = sum(c.units[0] for c in found)
+        names = ", ".join(f"{r.quantity} {r.item}" for r in parts)
+        out.append(Units(f"units ({names})", agreed, got, _unit_price(brief, agreed, amount), "counted per part"))
+    return out
+
+
 def _funded_milestones(brief: Brief, quantity: int, amount: Decimal) -> tuple[Decimal | None, int | None]:
     """A milestone price that divides the amount held into fewer milestones than agreed."""
     for r in brief.of_kind("price"):
@@ -568,6 +596,7 @@ def count_units(
                 evidence += f", of which {usable_cap[0]} pass the size and format checks"
                 got = usable_cap[0]
             candidates.append(Units(r.item or noun, r.quantity, got, price, evidence))
+    candidates += _per_part_units(brief, amount, checks, deliveries)
     for c in checks.values():
         if c.kind == "length" and c.units and c.units[1] >= 100 and any(d.files for d in deliveries):
             got, agreed = c.units

@@ -73,7 +73,8 @@ _RULES: dict[str, list[str]] = {
         _I
         + r"\s+"
         + _NEG
-        + r"\s+(?:manage to\s+|get to\s+|have time to\s+)?(?:finish|complete|deliver|do|make|start)\b",
+        + r"\s+(?:manage to\s+|get to\s+|have time to\s+|been able to\s+)?(?:finish(?:ed)?|complete(?:d)?|deliver(?:ed)?|"
+        r"do|done|make|made|start(?:ed)?)\b",
         r"\b(?:not|isn'?t|aren'?t|wasn'?t)\s+(?:yet\s+)?(?:finished|completed|done|started|ready)\b",
         r"\b(?:have|had|need) to (?:leave|quit|drop|stop|step away from|pull out of)\b",
         r"\b(?:i'?m|i am) (?:out|quitting|dropping out|leaving the project)\b",
@@ -85,7 +86,8 @@ _RULES: dict[str, list[str]] = {
         + r"[^.?!]{0,40}?\b(?:used|use|ran|run|put|generated|wrote|fed)\b[^.?!]{0,40}\b(?:ai|chat ?gpt|gpt|google translate|deepl|"
         r"machine translation|(?:an?|the|some) (?:\w+ )?(?:template|theme)s?|stock|midjourney)\b",
         r"\b(?:bought|purchased|downloaded|licensed)\s+(?:a|the)\s+(?:\w+\s+)?(?:theme|template)\b",
-        r"\b(?:are|is|were|was)\s+(?:\w+\s+){0,2}(?:ai|chat ?gpt|gpt|machine)[- ](?:drafts?|generated|written|translated|"
+        r"\b(?:they|these|those|it|(?:all|both) \w+|the \w+)\s+(?:are|is|were|was)\s+(?:\w+\s+)?(?:ai|chat ?gpt|gpt|machine)"
+        r"[- ](?:drafts?|generated|written|translated|"
         r"translations?|output|texts?)\b",
         r"\b(?:is|was|were|are)n'?t (?:my|our) own\b|\bnot (?:my|our) own (?:work|photos|writing|design)",
         r"\b(?:my|an) (?:assistant|subcontractor|team member) (?:did|made|wrote|shot)\b",
@@ -158,7 +160,8 @@ _NEGATED = {
     # "I didn't use AI" is a denial, not an admission; "not cancelling" is not wanting out.
     "admits_not_own": re.compile(
         r"\b(?:didn'?t|did not|never|don'?t|do not|no)\s+(?:\w+\s+){0,2}(?:use|used|ran|copy|copied)\b|"
-        r"\b(?:not|isn'?t|aren'?t|wasn'?t|weren'?t)\s+(?:\w+\s+){0,2}(?:ai|machine|chat ?gpt)\b",
+        r"\b(?:not|isn'?t|aren'?t|wasn'?t|weren'?t)\s+(?:\w+\s+){0,2}(?:ai|machine|chat ?gpt)\b|"
+        r"\b(?:you think|you say|you claim|you believe|which parts|if you think)\b",
         re.I,
     ),
     "approval": re.compile(r"\b(?:not|never|un)(?:\s+\w+){0,1}\s*(?:approved?|happy|pleased)\b|\bwithout approv", re.I),
