@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -105,8 +106,9 @@ class Engine:
     def handle_sync(self, incoming: Incoming, progress: Callable[[str], None] | None = None) -> list[Reply]:
         text = (incoming.text or "").strip()
         limit = self.settings.limits.max_message_chars
-        if len(text) > limit:
-            return [replies.error("too_long", f"That message is {len(text)} characters; the limit is {limit}.")]
+        typed = len(re.sub(r"(?:^|\s)file=\S+", "", text))  # console attachments are files, not typed text
+        if typed > limit:
+            return [replies.error("too_long", f"That message is {typed} characters; the limit is {limit}.")]
         if not text.startswith("/"):
             return self._chat(incoming) if text else []
         spec, rest = self.registry.lookup(text)

@@ -9,26 +9,27 @@ which outcome comes first"):
 
  1. the freelancer admits the work is not theirs                          -> full refund
  2. a promise in the brief ("money back if you don't like it") is invoked -> as promised
- 3. nothing delivered: the deadline passed or the delivery was claimed
-    but nothing arrived                                                   -> full refund
-    nothing delivered, before the deadline, and a side wants out          -> mutual cancellation
- 4. the client's stated purpose lapsed and the work came late (or not)    -> mutual cancellation
- 5. the work was approved in writing as a whole                           -> release in full
- 6. a countable share delivered                                           -> partial refund of the
+ 3. nothing delivered: a delivery was claimed but nothing came, or the
+    deadline passed (and the client's purpose did not simply lapse)      -> full refund
+ 4. nothing delivered, and a side wants out or the purpose lapsed         -> mutual cancellation
+ 5. the client's stated purpose lapsed and the work came late             -> mutual cancellation
+ 6. hours or days worked are disputed on an hourly or day-rate contract,
+    or by both sides                                                      -> escalate
+ 7. the work was approved in writing as a whole                           -> release in full
+ 8. a countable share delivered                                           -> partial refund of the
                                                                              undelivered value
- 7. an unverifiable authenticity claim (AI, plagiarism, MT, portfolio)    -> escalate
- 8. hours or days worked are disputed                                     -> escalate
- 9. an agreement outside the brief is claimed                              -> escalate
-10. the delivered text is in the wrong language for a translation brief  -> full refund
-11. every checkable term failed                                           -> full refund
-12. both sides want out and something was delivered                       -> mutual cancellation
-13. a taste or quality complaint the files cannot show                    -> escalate
-14. the brief met (every checkable term), or the client's plans changed,
+ 9. an unverifiable authenticity claim (AI, plagiarism, MT, portfolio)    -> escalate
+10. an agreement outside the brief is claimed                              -> escalate
+11. the delivered text is in the wrong language for a translation brief  -> full refund
+12. every checkable term failed (and nothing was approved)                -> full refund
+13. both sides want out and something was delivered                       -> mutual cancellation
+14. a taste or quality complaint the files cannot show                    -> escalate
+15. the brief met (every checkable term), or the client's plans changed
     or the complaint asks for more than the brief, with the work there    -> release in full
-15. a delivery without files the client acknowledged                      -> release in full
-16. the freelancer admits it is unfinished, with no countable share       -> partial refund
-17. a delivery without files nobody confirmed                             -> escalate
-18. anything else                                                         -> escalate
+16. a delivery without files the client acknowledged                      -> release in full
+17. the freelancer admits it is unfinished and offered money back         -> partial refund
+18. a delivery without files nobody confirmed                             -> escalate
+19. anything else                                                         -> escalate
 
 An amount a party offered in chat bounds a partial refund: the freelancer's offer is the least the
 client gets back, the client's the most it asks.

@@ -42,6 +42,7 @@ ROLE_ONLY = {
     "plans_changed": "client",
     "quality_complaint": "client",
 }
+CONFIDENT = 0.9  # the trained head's score above which its label is taken as said
 # Not in the trained label set: the client says nothing arrived (read by the rules only).
 REPORTS_NOTHING = "reports_nothing_received"
 
@@ -320,16 +321,44 @@ class ConversationReader:
             return ruled
         out = []
         for mine, theirs in zip(ruled, learned):
-            labels = set(getattr(theirs, "labels", ()) or ())
-            if REPORTS_NOTHING in mine.labels:
-                labels.add(REPORTS_NOTHING)
-            offer = _offer_of(getattr(theirs, "offer", None)) or (mine.offer if "offer_amount" in labels else None)
-            out.append(MessageSignals(frozenset(labels), dict(getattr(theirs, "scores", {}) or {}), offer))
+            # the trained head reads paraphrases the patterns miss, but its thresholds favour recall: a
+            # label that alone can decide a case is taken from it only when it is confident
+            scores_in = dict(getattr(theirs, "scores", {}) or {})
+            learned_labels = {
+                x for x in (getattr(theirs, "labels", ()) or ()) if x != "none" and scores_in.get(x, 1.0) >= CONFIDENT
+            }
+            labels = learned_labels | set(mine.labels)
+            offer = mine.offer or _offer_of(getattr(theirs, "offer", None))
+            if offer is None:
+                labels.discard("offer_amount")
+            scores = dict(getattr(theirs, "scores", {}) or {})
+            scores.update({k: 1.0 for k in mine.labels})
+            out.append(MessageSignals(frozenset(labels), scores, offer))
         return out
 
 
+_KINDS = {
+    "refund": "refund_to_client",
+    "refund_to_client": "refund_to_client",
+    "keep": "keep_for_freelancer",
+    "keep_for_freelancer": "keep_for_freelancer",
+    "split": "share_refund",
+    "share_refund": "share_refund",
+    "full_refund": "share_refund",
+}
+
+
 def _offer_of(o) -> Offer | None:
+    """The trained reader's offer in this module's terms; None when it names no figure or share."""
     if o is None:
         return None
-    kind = getattr(o, "kind", None) or getattr(o, "amount_kind", None) or "refund_to_client"
-    return Offer(kind, getattr(o, "amount", None), getattr(o, "currency", None), getattr(o, "share", None))
+    raw = getattr(o, "kind", None) or getattr(o, "amount_kind", None) or "refund"
+    kind = _KINDS.get(str(raw), "refund_to_client")
+    amount, currency, share = getattr(o, "amount", None), getattr(o, "currency", None), getattr(o, "share", None)
+    if raw == "full_refund" and share is None and amount is None:
+        share = Decimal(1)
+    if amount is None and share is None:
+        return None
+    if amount is None and kind != "share_refund":
+        kind = "share_refund"
+    return Offer(kind, amount, currency, share)
