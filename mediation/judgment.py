@@ -256,7 +256,7 @@ RULES: list[Rule] = [
     ),
     Rule(
         "approved_whole",
-        lambda f: bool(f.approved_whole) and not f.said("admits_incomplete", "freelancer"),
+        lambda f: bool(f.approved_whole),
         "release_full",
         "the client approved the work in writing",
         _both(_keys("approvals"), _sig("plans_changed", "request_beyond", role="client")),

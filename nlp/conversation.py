@@ -42,7 +42,7 @@ ROLE_ONLY = {
     "plans_changed": "client",
     "quality_complaint": "client",
 }
-CONFIDENT = 0.9  # the trained head's score above which its label is taken as said
+CONFIDENT = 0.97  # the trained head's score above which its label is taken as said
 # Not in the trained label set: the client says nothing arrived (read by the rules only).
 REPORTS_NOTHING = "reports_nothing_received"
 
@@ -110,8 +110,8 @@ _RULES: dict[str, list[str]] = {
     ],
     "plans_changed": [
         r"\b(?:our|my|the company'?s?) (?:plans|direction|priorities|budget|strategy|needs)\b[^.?!]{0,20}\bchanged\b",
-        r"\b(?:change|changed|changing) (?:of )?(?:direction|plans|course)\b|\bdifferent direction\b",
-        r"\bnew (?:partner|investor|owner|management|ceo|co-?founder)\b|\brebrand|\brestructur",
+        r"\b(?:change|changed|changing) (?:of )?(?:direction|plans|course)\b|\bdifferent (?:direction|way)\b",
+        r"\bnew (?:\w+ )?(?:partner|investor|owner|management|ceo|co-?founder|director|board)\b|\brebrand|\brestructur",
         r"\bshelved\b|\bon hold\b|\bin-?house\b|\b(?:supplier|client|investor|partner) (?:has )?(?:cancelled|canceled|pulled out)\b",
         r"\b(?:project|launch|product) (?:was|has been|is) (?:cancelled|canceled|scrapped|dropped)\b",
     ],
