@@ -484,8 +484,9 @@ def _per_part_units(brief: Brief, amount: Decimal, checks: dict, deliveries: lis
         if len(parts) < 2:
             continue
         counters = [r for r in parts if r.quantity == len(parts) - 1]
-        if counters and len(parts) > 2:
-            parts = [r for r in parts if r is not counters[0]]
+        if not counters or len(parts) < 3:
+            continue  # parts add up only when the brief says how many parts there are
+        parts = [r for r in parts if r is not counters[0]]
         if len({deliverable_category(r) for r in parts}) != 1 or deliverable_category(parts[0]) == "any":
             continue
         found = [checks.get(r.id) for r in parts]
@@ -673,8 +674,17 @@ def approval_facts(text: str, day: float | None) -> ApprovalFacts:
     return ApprovalFacts(text, day, whole)
 
 
+_SUPERSEDED = re.compile(r"\b(drafts?|rough cut|first cut|wip|work in progress)\b", re.I)
+
+
 def is_draft(note: str) -> bool:
     return bool(_DRAFT.search(note or ""))
+
+
+def is_superseded_draft(note: str) -> bool:
+    """A draft a later final replaces (its words are not added to the final's); samples are not:
+    they are part of the agreed count."""
+    return bool(_SUPERSEDED.search(note or ""))
 
 
 def delivery_facts(id_: int, day: float | None, note: str, files: int) -> DeliveryFacts:

@@ -55,11 +55,11 @@ def case_assessment(
     delivered = cases.deliveries(s, case)
     if not delivered:
         raise MediationError("no_delivery", f"Nothing has been delivered on case {case.id} yet.")
-    from .facts import is_draft
+    from .facts import is_superseded_draft
 
-    finals = [(d, files) for d, files in delivered if files and not is_draft(d.note)]
+    finals = [(d, files) for d, files in delivered if files and not is_superseded_draft(d.note)]
     if finals:  # drafts are superseded by the deliveries that are not drafts (words are not summed across them)
-        delivered = [(d, files) for d, files in delivered if not (files and is_draft(d.note))]
+        delivered = [(d, files) for d, files in delivered if not (files and is_superseded_draft(d.note))]
     unique = {f.sha256: f for _, files in delivered for f in files}  # a sample sent again counts once
     if len(unique) > PROGRESS_FILES:
         progress(f"checking {len(unique)} files…")

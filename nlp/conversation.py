@@ -43,6 +43,9 @@ ROLE_ONLY = {
     "quality_complaint": "client",
 }
 CONFIDENT = 0.97  # the trained head's score above which its label is taken as said
+# Admissions decide a case on their own, and the trained head reads them in plain progress notes
+# ("sketches attached for approval"); only an explicit phrasing counts for these.
+PATTERNS_ONLY = frozenset({"admits_not_own", "admits_incomplete", "materials_missing"})
 # Not in the trained label set: the client says nothing arrived (read by the rules only).
 REPORTS_NOTHING = "reports_nothing_received"
 
@@ -325,7 +328,9 @@ class ConversationReader:
             # label that alone can decide a case is taken from it only when it is confident
             scores_in = dict(getattr(theirs, "scores", {}) or {})
             learned_labels = {
-                x for x in (getattr(theirs, "labels", ()) or ()) if x != "none" and scores_in.get(x, 1.0) >= CONFIDENT
+                x
+                for x in (getattr(theirs, "labels", ()) or ())
+                if x not in PATTERNS_ONLY and x != "none" and scores_in.get(x, 1.0) >= CONFIDENT
             }
             labels = learned_labels | set(mine.labels)
             offer = mine.offer or _offer_of(getattr(theirs, "offer", None))
@@ -355,9 +360,7 @@ def _offer_of(o) -> Offer | None:
     raw = getattr(o, "kind", None) or getattr(o, "amount_kind", None) or "refund"
     kind = _KINDS.get(str(raw), "refund_to_client")
     amount, currency, share = getattr(o, "amount", None), getattr(o, "currency", None), getattr(o, "share", None)
-    if raw == "full_refund" and share is None and amount is None:
-        share = Decimal(1)
-    if amount is None and share is None:
+    if amount is None and share is None:  # a "full refund" with no figure is often a part's ("refund M2 fully")
         return None
     if amount is None and kind != "share_refund":
         kind = "share_refund"
