@@ -59,6 +59,9 @@ _NON_REFUNDABLE = re.compile(
     r"(\d{1,3})\s?%[^.]{0,40}\bnon-?refundable\b|\bnon-?refundable\b[^.]{0,40}?(\d{1,3})\s?%", re.I
 )
 _TRANSLATE = re.compile(r"\btranslat\w*\b[^.]{0,120}?\b(?:into|to)\s+([A-Z][a-z]+)", re.I)
+_MEASURE = re.compile(
+    r"(?:mm|cm|px|pt|dpi|ppi|gsm|kb|mb|gb|in|inch(?:es)?|hours?|minutes?|seconds?)\b", re.I
+)  # "3 mm bleed"
 _PER_UNIT = re.compile(r"(?:per|each|a|/)\s*([a-z][a-z-]+)", re.I)
 
 
@@ -564,7 +567,7 @@ def count_units(
         if c.kind in ("dimensions", "format") and c.units and c.verdict in (PARTLY, NOT_MET):
             usable_cap = c.units if usable_cap is None or c.units[0] < usable_cap[0] else usable_cap
     for r in brief.of_kind("deliverable"):
-        if not r.quantity or r.quantity < 2 or r.quantity_max:
+        if not r.quantity or r.quantity < 2 or r.quantity_max or _MEASURE.match(r.item or ""):
             continue
         noun = _noun(r.item)
         price = _unit_price(brief, r.quantity, amount)
@@ -674,7 +677,7 @@ def approval_facts(text: str, day: float | None) -> ApprovalFacts:
     return ApprovalFacts(text, day, whole)
 
 
-_SUPERSEDED = re.compile(r"\b(drafts?|rough cut|first cut|wip|work in progress)\b", re.I)
+_SUPERSEDED = re.compile(r"\b(drafts?|rough cut|first cut|wip|work in progress|mock-?ups?|previews?)\b", re.I)
 
 
 def is_draft(note: str) -> bool:
