@@ -239,8 +239,10 @@ def inspect_files(
     limits: Limits | None = None,
     sandbox: SandboxLimits | None = None,
 ) -> list[FileFacts]:
-    """`inspection.inspect_file` for each (path, name), each in a worker under the limits."""
-    return pool(sandbox).inspect(list(items), limits or Limits())
+    """`inspection.inspect_file` for each (path, name), each in a worker under the limits. Paths are
+    made absolute here: the workers run from `/`, and the evidence store's folder may be relative."""
+    absolute = [(os.path.abspath(p), name if name is not None else Path(p).name) for p, name in items]
+    return pool(sandbox).inspect(absolute, limits or Limits())
 
 
 def inspect_paths(

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from bot.cli_assess import register
 from bot.messages import Attachment, Incoming
+from mediation.sandbox import inspect_files
 from tests.kit import case_at, expect
 from tests.kit import filemakers as fm
 
@@ -203,3 +204,13 @@ async def test_the_recorded_hash_is_the_hash_of_the_stored_bytes_while_the_sourc
         body = stored.read_bytes()
         assert hashlib.sha256(body).hexdigest() == f["sha256"]
         assert len(body) == f["size"]
+
+
+def test_files_under_a_relative_folder_are_read(tmp_path, monkeypatch):
+    """The evidence store's folder is relative by default (var/files): workers must still find it."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "var").mkdir()
+    fm.image(tmp_path / "var" / "a.png", size=(640, 480))
+    [facts] = inspect_files([("var/a.png", None)])
+    assert facts.name == "a.png" and not facts.problems
+    assert (facts.width, facts.height) == (640, 480)
