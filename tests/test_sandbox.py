@@ -52,7 +52,7 @@ def test_costly_pdf_is_too_costly_within_the_wall_limit_and_the_rest_is_assessed
     elapsed = time.monotonic() - t0
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
-    assert elapsed < 3 + 3  # the wall limit, plus starting a worker on a busy machine
+    assert elapsed < 3 + 10  # the wall limit plus a worker start on a busy machine; unguarded it costs ~20 s of CPU
     by_name = {f["name"]: f for f in out["files"]}
     pdf = by_name["catalogue.pdf"]
     assert pdf["type"] == "pdf" and len(pdf["sha256"]) == 64
