@@ -374,7 +374,7 @@ async def test_assess_async_few_fast_files_no_progress(tmp_path):
 
 
 async def test_assess_async_slow_work_reports_progress(tmp_path, monkeypatch):
-    import mediation.assessment as mod
+    import mediation.assessment.run as mod
 
     fm.photos(tmp_path, 1)
     monkeypatch.setattr(mod, "PROGRESS_AFTER_S", 0.05)
