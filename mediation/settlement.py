@@ -7,6 +7,7 @@ they need from storage and keeps their results as evidence.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -19,7 +20,7 @@ from .config import Settings
 from .errors import MediationError
 from .feedback import FeedbackPolicy, OutcomeFacts, OutcomeRecord, outcome_record
 from .inspection import FileFacts, Limits
-from .models import Agreement, Case, CaseMember, Decision, Identity, Party, Proposal
+from .models import Agreement, Case, CaseMember, Decision, Identity, Party, Proposal, ProposalVote
 from .proposals import CaseFacts, ScopeFlag, Verdict, propose
 from .sandbox import SandboxLimits, inspect_files
 from .vocabulary import CLOSED, CaseEvent, Outcome, Role
@@ -111,8 +112,6 @@ def _named(facts: FileFacts, name: str) -> FileFacts:
     """The facts of a file under the name this delivery gave it (the same bytes may come twice)."""
     if facts.name == name:
         return facts
-    from dataclasses import replace
-
     return replace(facts, name=name)
 
 
@@ -246,6 +245,41 @@ def case_facts(
     )
 
 
+def proposal_identity(kind: str, change_order: dict | None) -> str:
+    """What makes two proposals the same proposal across rounds: the outcome, and for a change
+    order the request it answers. A proposal keeps its id while this stays the same."""
+    return f"{kind}:{change_order['request']}" if change_order else str(kind)
+
+
+_TERMS = ("client_refund", "freelancer_net")
+
+
+def _terms_changed(old: dict, new: dict) -> list[str]:
+    """What changed in a proposal's money between rounds, in words (empty: nothing did)."""
+    out = []
+    if old.get("client_refund") != new.get("client_refund"):
+        out.append("the refund")
+    elif old.get("freelancer_net") != new.get("freelancer_net"):
+        out.append("the money after fees")
+    old_order, new_order = old.get("change_order") or {}, new.get("change_order") or {}
+    if old_order.get("price") != new_order.get("price"):
+        out.append("the price of the new work")
+    return out
+
+
+@dataclass(frozen=True)
+class ProposalChange:
+    """A proposal of an earlier round that this round changed: updated terms, or withdrawn."""
+
+    id: str
+    kind: str
+    what: str  # updated | withdrawn | new
+    changed: tuple[str, ...] = ()
+
+    def to_data(self) -> dict:
+        return {"id": self.id, "kind": self.kind, "what": self.what, "changed": list(self.changed)}
+
+
 def make_proposals(
     s: Session,
     actor: cases.Actor,
@@ -256,8 +290,11 @@ def make_proposals(
     assessment: Assessment | None,
     disputing: str | None,
 ):
-    """Rank the outcomes and keep them as a new round; earlier rounds are superseded.
-    Returns the proposals and their data items as stored (with case-unique ids)."""
+    """Rank the outcomes and keep them as a new round. A proposal keeps its id for the life of the
+    case (`proposal_identity`): the same outcome is updated in place, a new one takes the next
+    free number, one no longer offered is withdrawn; no id ever names another outcome. An
+    acceptance stays on a proposal whose money did not change, and is cleared when it did.
+    Returns the proposals (with their case ids), their data items as stored, and the changes."""
     facts = case_facts(s, case, settings, now, assessment, disputing)
     comparison = settings.feedback.comparison()
     other = histories(s, case, settings, comparison) if comparison else {}
@@ -268,20 +305,44 @@ def make_proposals(
         comparison,
         comparison_histories=(other.get(Role.CLIENT, []), other.get(Role.FREELANCER, [])),
     )
-    earlier = list(s.exec(select(Proposal).where(Proposal.case_id == case.id)))
-    for p in earlier:
-        if not p.superseded:
-            p.superseded = True
-            s.add(p)
+    earlier = list(s.exec(select(Proposal).where(Proposal.case_id == case.id).order_by(col(Proposal.id))))
+    by_identity: dict[str, Proposal] = {}
+    for row in earlier:  # the newest row of an identity wins (older databases kept one per round)
+        by_identity[proposal_identity(row.kind, row.data.get("change_order"))] = row
+    numbers = [int(p.label[1:]) for p in earlier if p.label[1:].isdigit()]
+    next_number = max(numbers, default=0) + 1
     round_ = max((p.round for p in earlier), default=0) + 1
-    items = []
-    for n, ranked_one in enumerate(ranked, start=len(earlier) + 1):  # ids never repeat: an old button stays old
+    items, out, changes, kept = [], [], [], set()
+    for ranked_one in ranked:
         item = ranked_one.to_data()
-        item["id"] = f"P{n}"
+        ident = proposal_identity(ranked_one.kind, item.get("change_order"))
+        row = by_identity.get(ident)
+        if row is None:
+            item["id"] = f"P{next_number}"
+            next_number += 1
+            row = Proposal(case_id=case.id, label=item["id"], round=round_, kind=ranked_one.kind, data=item)
+            if earlier:
+                changes.append(ProposalChange(item["id"], ranked_one.kind, "new"))
+        else:
+            item["id"] = row.label
+            changed = _terms_changed(row.data, item) if not row.superseded else []
+            if changed:
+                changes.append(ProposalChange(row.label, row.kind, "updated", tuple(changed)))
+                for vote in s.exec(select(ProposalVote).where(ProposalVote.proposal_id == row.id)):
+                    if vote.accepted:  # an acceptance was of the old terms
+                        vote.accepted, vote.reason = False, "cleared: the terms changed"
+                        s.add(vote)
+            row.data, row.round, row.superseded = item, round_, False
+        row.created_at = now
+        s.add(row)
+        kept.add(ident)
         items.append(item)
-        s.add(
-            Proposal(case_id=case.id, label=item["id"], round=round_, kind=ranked_one.kind, data=item, created_at=now)
-        )
+        out.append(replace(ranked_one, id=item["id"]))
+    for ident, row in by_identity.items():
+        if ident not in kept and not row.superseded:
+            row.superseded = True
+            s.add(row)
+            changes.append(ProposalChange(row.label, row.kind, "withdrawn"))
     audit.record(
         s,
         case.id,
@@ -290,7 +351,7 @@ def make_proposals(
         {"round": round_, "ranking": [[i["id"], i["kind"]] for i in items]},
         now,
     )
-    return ranked, items
+    return out, items, changes
 
 
 def current_proposals(s: Session, case: Case) -> list[Proposal]:

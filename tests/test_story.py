@@ -125,12 +125,21 @@ async def test_a_change_order_is_quoted_then_accepted(chat, clock, tmp_path):
     assert data(await chat.say("clara", f"/quote {order['id']} 500"), "error")["code"] == "wrong_role"
     assert data(await chat.say("maya", "/quote P1 500"), "error")["code"] == "not_a_change_order"
     assert data(await chat.say("maya", f"/quote {order['id']} -5"), "error")["code"] == "bad_amount"
-    quoted = data(await chat.say("maya", f"/quote {order['id']} 500"), "proposals")["items"]
+    before = {i["kind"]: i["id"] for i in data(replies, "proposals")["items"]}
+    await chat.say("clara", f"/accept {order['id']}")  # accepted while the price was open
+    quoted_replies = await chat.say("maya", f"/quote {order['id']} 500")
+    quoted = data(quoted_replies, "proposals")["items"]
+    # the same proposal, updated in place: no id moves, and the change is said in words
+    assert {i["kind"]: i["id"] for i in quoted} == before
     new_order = next(i for i in quoted if i["kind"] == "change_order")
+    assert new_order["id"] == order["id"]
     assert new_order["change_order"]["price"] == "500.00" and new_order["change_order"]["basis"] == "quote"
-    assert data(await chat.say("clara", f"/accept {order['id']}"), "error")["code"] == "superseded"
-    await chat.say("clara", f"/accept {new_order['id']}")
-    settled = data(await chat.say("maya", f"/accept {new_order['id']}"), "case_status")
+    said = next(r.text for r in quoted_replies if r.data.get("type") == "proposals")
+    assert f"{order['id']} (change order) is updated in place: the new work is now priced at $500.00" in said
+    # the client's acceptance was of the unpriced order: it is cleared, so the freelancer's does not bind
+    vote = data(await chat.say("maya", f"/accept {order['id']}"), "proposal_vote")
+    assert vote["accepted"] is True
+    settled = data(await chat.say("clara", f"/accept {new_order['id']}"), "case_status")
     assert settled["status"] == "settled" and settled["agreement"]["kind"] == "change_order"
 
 

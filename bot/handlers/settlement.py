@@ -9,11 +9,20 @@ from mediation.chart import proposals_chart
 from mediation.currency import format_money
 from mediation.errors import MediationError
 from mediation.proposals import feedback_preview
-from mediation.vocabulary import ReplyKind, Role
+from mediation.vocabulary import Outcome, ReplyKind, Role
 
 from ..commands import Command, command
 from ..engine import Ctx
 from ..messages import Option, OutFile, Reply
+
+OUTCOME_NAMES: dict[str, str] = {
+    Outcome.RELEASE_FULL: "release in full",
+    Outcome.CHANGE_ORDER: "change order",
+    Outcome.PARTIAL_REFUND: "partial refund",
+    Outcome.FULL_REFUND: "full refund",
+    Outcome.MUTUAL_CANCEL: "mutual cancellation",
+    Outcome.ESCALATE: "a moderator decides",
+}
 
 
 def assessment_reply(case_id: str, assessment) -> Reply:
@@ -89,6 +98,27 @@ def proposals_reply(case, items: list[dict], headline: str = "", chart: bytes | 
     )
 
 
+def changes_text(changes, items: list[dict], currency: str) -> str:
+    """What a new round did to proposals the parties already saw, by id: nothing changes silently."""
+    by_id = {i["id"]: i for i in items}
+    lines = []
+    for c in changes:
+        name = OUTCOME_NAMES.get(c.kind, c.kind)
+        if c.what == "updated":
+            item = by_id[c.id]
+            order = item.get("change_order") or {}
+            if "the price of the new work" in c.changed and order.get("price"):
+                now = f"the new work is now priced at {_money(order['price'], currency)}"
+            else:
+                now = f"the client now gets back {_money(item['client_refund'], currency)}"
+            lines.append(f"{c.id} ({name}) is updated in place: {now}; an acceptance of its old terms is cleared.")
+        elif c.what == "withdrawn":
+            lines.append(f"{c.id} ({name}) is withdrawn: the facts no longer support it.")
+        else:
+            lines.append(f"{c.id} ({name}) is new.")
+    return "\n".join(lines)
+
+
 def assess_if_delivered(ctx: Ctx, case):
     return (
         settlement.case_assessment(ctx.s, case, ctx.settings, ctx.progress, ctx.inspected)
@@ -99,9 +129,12 @@ def assess_if_delivered(ctx: Ctx, case):
 
 def proposals_round(ctx: Ctx, case, headline: str, disputing: str | None, assessment) -> list[Reply]:
     """Rank the outcomes on the assessed facts, and tell both parties."""
-    ranked, items = settlement.make_proposals(
+    ranked, items, changes = settlement.make_proposals(
         ctx.s, ctx.actor, case, settings=ctx.settings, now=ctx.now, assessment=assessment, disputing=disputing
     )
+    said = changes_text(changes, items, case.currency)
+    if said:
+        headline = f"{headline}\n{said}" if headline else said
     chart = proposals_chart(ranked)
     out = []
     if assessment is not None:
@@ -138,7 +171,7 @@ def quote(ctx: Ctx, cmd: Command) -> list[Reply]:
         settings=ctx.settings,
         now=ctx.now,
     )
-    headline = f"The freelancer quoted the new work for “{request}”. The proposals are updated."
+    headline = f"The freelancer quoted the new work for “{request}”."
     return proposals_round(ctx, case, headline, None, assessment)
 
 
