@@ -14,15 +14,7 @@ from mediation.vocabulary import Outcome, ReplyKind, Role
 from ..commands import Command, command
 from ..engine import Ctx
 from ..messages import Option, OutFile, Reply
-
-OUTCOME_NAMES: dict[str, str] = {
-    Outcome.RELEASE_FULL: "release in full",
-    Outcome.CHANGE_ORDER: "change order",
-    Outcome.PARTIAL_REFUND: "partial refund",
-    Outcome.FULL_REFUND: "full refund",
-    Outcome.MUTUAL_CANCEL: "mutual cancellation",
-    Outcome.ESCALATE: "a moderator decides",
-}
+from ..replies import OUTCOME_NAMES
 
 
 def assessment_reply(case_id: str, assessment) -> Reply:
@@ -44,21 +36,58 @@ def _money(value: str | None, currency: str) -> str:
     return "—" if value is None else format_money(Decimal(value), currency)
 
 
-def _score(before, after) -> str:
+def _points(v: float) -> str:
+    return f"{v:.0f}"
+
+
+def score_words(who: str, before: float | None, after: float | None, worst: float | None = None) -> str:
+    """One side's score before and after an outcome, in words (never an arrow from nothing)."""
     if before is None and after is None:
-        return "no score yet"
-    fmt = lambda v: "—" if v is None else f"{v:.0f}"
-    return f"{fmt(before)}→{fmt(after)}"
+        return f"the {who} has no score yet and still has none"
+    if after is None:
+        return f"the {who}'s score ({_points(before)}) depends on the moderator's decision"
+    tail = f", or {_points(worst)} if the other side leaves negative feedback" if worst not in (None, after) else ""
+    if before is None:
+        return f"the {who}'s first score would be {_points(after)}{tail}"
+    if round(after) == round(before):
+        return f"the {who}'s score stays at {_points(before)}{tail}"
+    return f"the {who}'s score goes from {_points(before)} to {_points(after)}{tail}"
+
+
+def counts_words(counts: bool | None) -> str:
+    if counts is None:
+        return "counts in the freelancer's success score or not, as the moderator decides"
+    return "counts in the freelancer's success score" if counts else "does not count in the freelancer's success score"
+
+
+def feedback_words(fb: dict) -> str:
+    allowed = fb.get("feedback_allowed") or {}
+    may = [role for role, ok in allowed.items() if ok]
+    open_ = [role for role, ok in allowed.items() if ok is None]
+    who = " and ".join(may) if may else "nobody"
+    text = f"{who} may leave feedback" if may else "nobody may leave feedback"
+    if open_ and not may:
+        text = "who may leave feedback depends on the decision"
+    public = fb.get("feedback_public")
+    if public is None:
+        shown = "whether its text shows depends on the decision"
+    else:
+        shown = "its text is public" if public else "its text is hidden"
+    return f"{text}; {shown}"
 
 
 def effect_line(fb: dict) -> str:
-    """One policy's verdict on an outcome: scores, whether it counts, who may leave feedback."""
-    allowed = [role for role, ok in (fb.get("feedback_allowed") or {}).items() if ok]
+    """One policy's verdict on an outcome, in words: the score, both sides' scores, feedback."""
+    if fb.get("outcome") == Outcome.ESCALATE:
+        return (
+            f"Under the '{fb['policy']}' policy the moderator's decision sets both scores; "
+            f"it {counts_words(fb['counts_in_score'])}; {feedback_words(fb)}."
+        )
     return (
-        f"under {fb['policy']}: freelancer score {_score(fb['freelancer_score_before'], fb['freelancer_score_after'])}, "
-        f"client score {_score(fb['client_score_before'], fb['client_score_after'])}; "
-        f"counts in score: {fb['counts_in_score']}; feedback text public: {fb['feedback_public']}; "
-        f"may leave feedback: {', '.join(allowed) or 'nobody'}"
+        f"Under the '{fb['policy']}' policy it {counts_words(fb['counts_in_score'])}; "
+        f"{score_words('freelancer', fb['freelancer_score_before'], fb['freelancer_score_after'], fb.get('freelancer_score_worst'))}; "
+        f"{score_words('client', fb['client_score_before'], fb['client_score_after'], fb.get('client_score_worst'))}; "
+        f"{feedback_words(fb)}."
     )
 
 
@@ -182,7 +211,9 @@ def proposals(ctx: Ctx, cmd: Command) -> list[Reply]:
         raise MediationError("not_a_party", f"Only the parties of case {case.id} and moderators can see its proposals.")
     rows = settlement.current_proposals(ctx.s, case)
     if not rows:
-        raise MediationError("no_proposals", f"There are no proposals on case {case.id}: /dispute <reason> makes them.")
+        raise MediationError(
+            "no_proposals", f"There are no proposals on case {case.id}: /dispute <reason> makes them.", hint="dispute"
+        )
     return [proposals_reply(case, [r.data for r in rows])]
 
 
