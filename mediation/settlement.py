@@ -23,7 +23,7 @@ from .inspection import FileFacts, Limits
 from .models import Agreement, Case, CaseMember, Decision, Identity, Party, Proposal, ProposalVote
 from .proposals import CaseFacts, ScopeFlag, Verdict, propose
 from .sandbox import SandboxLimits, inspect_files
-from .vocabulary import CLOSED, CaseEvent, Outcome, Role
+from .vocabulary import CLOSED, CaseEvent, CaseState, Outcome, Role
 
 SILENCE_MIN_DAYS = 1
 _REACTIONS = {"refused", "dispute.opened", "proposals.made", "case.escalated"}
@@ -62,6 +62,7 @@ def require_agreed_brief(s: Session, case: Case, what: str):
             "no_agreed_brief",
             f"Case {case.id} has no agreed brief yet, so there is nothing "
             f"to {what} against: agree one with /brief and /brief agree.",
+            hint="brief_propose",
         )
     return brief
 
@@ -393,7 +394,7 @@ def quote_change_order(
 
     cases.require_party(s, case, party, role=Role.FREELANCER, action="quote a change order")
     cases.require_open(case)
-    proposal = current_proposal(s, case, label)
+    proposal = current_proposal(s, case, label, verb="quote")
     order = proposal.data.get("change_order") if proposal.kind == Outcome.CHANGE_ORDER else None
     if not order:
         raise MediationError("not_a_change_order", f"{proposal.label} is not a change order; see /proposals.")
@@ -414,3 +415,58 @@ def quote_change_order(
         now,
     )
     return request.text
+
+
+def closing(s: Session, case: Case, settings: Settings, now: datetime) -> dict | None:
+    """How a closed case ended, for its status: the outcome and how it was reached, where the money
+    went (the same figures the settlement notice and the chart give), who may still leave
+    feedback, and whether the decision may still be appealed. None while the case is open."""
+    from datetime import timedelta
+
+    from .moderation import is_appeal
+    from .negotiation import terms
+
+    if case.status not in CLOSED:
+        return None
+    decision = s.exec(select(Decision).where(Decision.case_id == case.id).order_by(col(Decision.id).desc())).first()
+    if decision is not None and case.status == CaseState.DECIDED:
+        agreed = terms(
+            case,
+            kind=decision.outcome,
+            client_refund=Decimal(decision.amount or 0),
+            settings=settings,
+            clause="reflect",
+        )
+        final = is_appeal(s, decision)
+        until = as_utc(decision.created_at) + timedelta(days=settings.negotiation.appeal_days)
+        appealable = not final and settings.negotiation.appeal_days > 0 and now <= until
+        return {
+            "outcome": decision.outcome,
+            "how": "decided by a moderator" + (" on appeal" if final else ""),
+            "reason": decision.reason,
+            "money": agreed["money"],
+            "feedback_allowed": agreed["feedback_allowed"],
+            "policy": agreed["policy"],
+            "appeal_until": until.isoformat() if appealable else None,
+        }
+    agreement = s.exec(select(Agreement).where(Agreement.case_id == case.id)).first()
+    if agreement is not None:
+        t = agreement.terms
+        return {
+            "outcome": agreement.kind,
+            "how": t.get("how", "settled"),
+            "reason": None,
+            "money": t.get("money"),
+            "feedback_allowed": t.get("feedback_allowed"),
+            "policy": t.get("policy"),
+            "appeal_until": None,
+        }
+    return {
+        "outcome": None,
+        "how": "cancelled: the brief was not agreed in time, so no money moved",
+        "reason": None,
+        "money": None,
+        "feedback_allowed": None,
+        "policy": None,
+        "appeal_until": None,
+    }
