@@ -56,6 +56,33 @@ OFFER_NOTE = (
 )
 
 
+OUTCOME_HELP: dict[str, str] = {
+    Outcome.RELEASE_FULL: "the freelancer is paid in full",
+    Outcome.CHANGE_ORDER: "paid in full, and the new work asked for becomes a separate, optional order",
+    Outcome.PARTIAL_REFUND: "part of the money goes back to the client (give the amount)",
+    Outcome.FULL_REFUND: "all of the money goes back to the client",
+    Outcome.MUTUAL_CANCEL: "both end the contract by agreement; the money goes back and nobody loses the dispute",
+    Outcome.ESCALATE: "a moderator decides",
+}
+
+
+def help_notes(platform: str) -> list[str]:
+    """How to say who, which case and which outcome: what the command list alone does not tell."""
+    notes = [
+        "Which case: a command is about your current case, the last one you opened or joined in this chat; "
+        "add case=<id> to any case command for another one.",
+        "Proposals keep their ids (P1, P2…) for the life of a case: /proposals P2 shows why, /accept P2 accepts it.",
+        "Outcomes, by the names /feedback preview and moderators use:",
+    ]
+    notes += [f"  {outcome} — {meaning}" for outcome, meaning in OUTCOME_HELP.items()]
+    if is_local(platform):
+        notes.append(
+            "Console: start a line with @name to speak as that user (any name without spaces, e.g. @Zoë); "
+            "/as name speaks as name from then on."
+        )
+    return notes
+
+
 def help_reply(registry: Registry, platform: str, is_moderator: bool) -> Reply:
     shown = [
         spec
@@ -64,6 +91,7 @@ def help_reply(registry: Registry, platform: str, is_moderator: bool) -> Reply:
     ]
     lines = [f"{spec.usage} — {spec.summary}" for spec in shown]
     lines.append(OFFER_NOTE)
+    lines += help_notes(platform)
     return Reply(
         text="\n".join(lines),
         title="Mediator commands",
