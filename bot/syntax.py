@@ -60,7 +60,7 @@ DISCORD: dict[str, Slash] = {
     "scope": Slash("scope", ("text",)),
     "assess": Slash("assess"),
     "dispute": Slash("dispute", ("reason",)),
-    "proposals": Slash("proposals"),
+    "proposals": Slash("proposals", ("proposal",)),
     "accept": Slash("accept", ("proposal",)),
     "reject": Slash("reject", ("proposal",)),
     "quote": Slash("quote", ("proposal", "price")),

@@ -402,7 +402,9 @@ def agree_brief(s: Session, actor: Actor, party: Party, case: Case, now: datetim
     if getattr(last, f"{role}_agreed_at") is not None:
         if last.client_agreed_at and last.freelancer_agreed_at:
             raise MediationError(
-                "already_agreed", f"Both parties agreed version {last.version}; the brief is in force.", hint="deliver"
+                "already_agreed",
+                f"You already agreed, and so did the other party: version {last.version} is the agreed brief.",
+                hint="deliver",
             )
         other = other_role(role)
         raise MediationError(

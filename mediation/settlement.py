@@ -313,18 +313,23 @@ def make_proposals(
     numbers = [int(p.label[1:]) for p in earlier if p.label[1:].isdigit()]
     next_number = max(numbers, default=0) + 1
     round_ = max((p.round for p in earlier), default=0) + 1
-    items, out, changes, kept = [], [], [], set()
+    items: list[dict] = []
+    out: list = []
+    changes: list[ProposalChange] = []
+    kept: set[str] = set()
     for ranked_one in ranked:
         item = ranked_one.to_data()
+        item["rank"] = len(items) + 1  # ids stay; the ranking is this round's
         ident = proposal_identity(ranked_one.kind, item.get("change_order"))
-        row = by_identity.get(ident)
-        if row is None:
+        known = by_identity.get(ident)
+        if known is None:
             item["id"] = f"P{next_number}"
             next_number += 1
             row = Proposal(case_id=case.id, label=item["id"], round=round_, kind=ranked_one.kind, data=item)
             if earlier:
                 changes.append(ProposalChange(item["id"], ranked_one.kind, "new"))
         else:
+            row = known
             item["id"] = row.label
             changed = _terms_changed(row.data, item) if not row.superseded else []
             if changed:
@@ -356,13 +361,13 @@ def make_proposals(
 
 
 def current_proposals(s: Session, case: Case) -> list[Proposal]:
-    return list(
-        s.exec(
-            select(Proposal)
-            .where(Proposal.case_id == case.id, Proposal.superseded == False)  # noqa: E712
-            .order_by(col(Proposal.id))
-        )
+    """The proposals on offer, best first (ids are stable, so their order is the round's ranking)."""
+    rows = s.exec(
+        select(Proposal)
+        .where(Proposal.case_id == case.id, Proposal.superseded == False)  # noqa: E712
+        .order_by(col(Proposal.id))
     )
+    return sorted(rows, key=lambda p: p.data.get("rank", 0))
 
 
 def open_dispute(s: Session, actor: cases.Actor, party: Party, case: Case, reason: str, now: datetime) -> str:

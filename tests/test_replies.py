@@ -187,3 +187,69 @@ def test_the_moderators_markdown_export_has_notes_and_offers_and_the_partys_has_
     party = to_markdown({**doc, "audience": "party"})
     assert "raw files" not in party and "60.00" not in party
     assert moderator != party
+
+
+# -- proposals for a chat screen ----------------------------------------------------------------
+
+
+async def test_the_seed_storys_proposals_fit_a_phone_screen(chat, clock, tmp_path):
+    from bot.adapters.discord import message_payloads
+    from bot.adapters.telegram import MESSAGE_LIMIT
+    from bot.render import Capabilities, render, split
+    from tests.test_story import play_story
+
+    _created, _, replies = await play_story(chat, clock, tmp_path, "freelancer")
+    reply = next(r for r in replies if r.data.get("type") == "proposals")
+    items = reply.data["items"]
+    # one line per proposal: id, outcome, what each side ends with, the score in words
+    assert [name.split()[0] for name, _ in reply.fields] == [i["id"] for i in items]
+    for (name, value), item in zip(reply.fields, items):
+        assert "freelancer nets" in value and ("score" in value)
+    assert "Facts:" not in render(reply, Capabilities())  # the reasoning is one command away
+    # every proposal can be accepted, and its reasoning asked for, by a button
+    commands = {o.command for o in reply.options}
+    assert {f"/accept {i['id']}" for i in items} | {f"/proposals {i['id']}" for i in items} <= commands
+    # Telegram: one message; Discord: one embed with a field per proposal
+    telegram = render(reply, Capabilities(max_length=MESSAGE_LIMIT, buttons=True, markup="html"))
+    assert len(split(telegram, MESSAGE_LIMIT)) == 1
+    [payload] = message_payloads(reply)
+    assert [f.name.split()[0] for f in payload["embeds"][0].fields] == [i["id"] for i in items]
+    # the data keeps everything an external scorer reads
+    assert all({"kind", "client_refund", "rationale", "feedback", "money"} <= set(i) for i in items)
+
+
+async def test_why_shows_one_proposal_in_full(chat, clock, tmp_path):
+    from tests.test_story import play_story
+
+    _created, _, replies = await play_story(chat, clock, tmp_path, "freelancer")
+    items = data(replies, "proposals")["items"]
+    order = next(i for i in items if i["kind"] == "change_order")
+    detail = await chat.say("clara", f"/proposals {order['id']}")
+    reply = next(r for r in detail if r.data.get("type") == "proposal")
+    assert reply.data["item"]["id"] == order["id"]
+    assert "Under the 'fair' policy" in reply.text and "Under the 'marketplace' policy" in reply.text
+    assert order["rationale"] in reply.text and f"/quote {order['id']} <price>" in reply.text
+    assert data(await chat.say("clara", "/proposals P99"), "error")["code"] == "unknown_proposal"
+
+
+# -- the brief as read ---------------------------------------------------------------------------
+
+
+async def test_the_brief_shows_each_requirement_with_the_value_read(chat):
+    created = data(await chat.say("maya", "/case new Soap amount=88 currency=USD role=freelancer"), "case_created")
+    await chat.say("clara", f"/case join {created['invite_code']} role=client")
+    brief = (
+        "8 product pictures of my handmade soaps for Instagram. Flat lay, natural light, square 1080x1080 JPG. "
+        "Budget $88, delivery within 1 week. No brand book."
+    )
+    reply = next(r for r in await chat.say("clara", f"/brief {brief}") if r.data.get("type") == "brief")
+    for line in (
+        "[deliverable] 8 product pictures",
+        "[format] JPG",
+        "[dimensions] 1080x1080",
+        "[price] $88.00",
+        "[deadline] within 7 days",
+        "[excluded] brand book",
+        "[quality] natural light (a person judges it)",
+    ):
+        assert line in reply.text, line

@@ -44,4 +44,4 @@ async def test_a_hint_on_discord_names_the_slash_command(world):
     await ask(world.fake, CLARA, "brief propose", text="8 product pictures, JPG, 1080x1080. $88.")
     await ask(world.fake, MAYA, "brief agree")
     [again] = await ask(world.fake, MAYA, "brief agree")
-    assert "Both parties agreed version 1" in again.text and "waiting" not in again.text.lower()
+    assert "so did the other party: version 1 is the agreed brief" in again.text and "waiting" not in again.text.lower()

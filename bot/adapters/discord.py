@@ -797,8 +797,18 @@ class DiscordAdapter:
 
         out += [
             case_only("assess", "Deliveries against the brief, requirement by requirement"),
-            case_only("proposals", "The current proposals"),
         ]
+
+        @app_commands.command(name="proposals", description="The current proposals; with an id, why that one fits")
+        @app_commands.describe(
+            proposal="A proposal id, e.g. P2, for its full reasoning",
+            case="The case id (default: this channel's case)",
+        )
+        @app_commands.autocomplete(case=cases_ac)
+        async def proposals(i: discord.Interaction, proposal: Short | None = None, case: str | None = None) -> None:
+            await run(i, line("proposals", proposal, case=case))
+
+        out.append(proposals)
 
         @app_commands.command(name="scope", description="Is a request inside the brief? In a case, or ad hoc")
         @app_commands.describe(

@@ -11,6 +11,7 @@ from mediation.errors import MediationError
 from mediation.proposals import feedback_preview
 from mediation.vocabulary import Outcome, ReplyKind, Role
 
+from .. import replies
 from ..commands import Command, command
 from ..engine import Ctx
 from ..messages import Option, OutFile, Reply
@@ -91,39 +92,103 @@ def effect_line(fb: dict) -> str:
     )
 
 
+def _gets_back(p: dict, cur: str) -> str:
+    """What the client gets back: the refund and any fees handed back (the chart's client bar)."""
+    m = p.get("money")
+    if not m:
+        return ""
+    return format_money(Decimal(m["client_refund"]) + Decimal(m.get("client_fee_refund") or 0), cur)
+
+
+def score_effect(fb: dict) -> str:
+    """The freelancer's score under one policy, in a few words for a one-line summary."""
+    if fb.get("outcome") == Outcome.ESCALATE:
+        return "scores as the moderator decides"
+    if fb["counts_in_score"] is False:
+        return "freelancer's score: not counted"
+    after, worst = fb["freelancer_score_after"], fb.get("freelancer_score_worst")
+    if after is None:
+        return "freelancer's score: counts"
+    risk = f" ({_points(worst)} with negative feedback)" if worst is not None and round(worst) != round(after) else ""
+    if fb["freelancer_score_before"] is None:
+        return f"freelancer's score: counts, first score {_points(after)}{risk}"
+    return f"freelancer's score: counts, {_points(fb['freelancer_score_before'])} to {_points(after)}{risk}"
+
+
+def proposal_line(p: dict, cur: str) -> tuple[str, str]:
+    """One proposal as one line (a field): id and outcome; what each side ends with; the score."""
+    name = OUTCOME_NAMES.get(p["kind"], p["kind"]).capitalize()
+    order = p.get("change_order")
+    if p["kind"] == Outcome.PARTIAL_REFUND and p.get("client_refund"):
+        name += f" of {_money(p['client_refund'], cur)}"
+    if order:
+        name += f" (new work {_money(order['price'], cur)})" if order["price"] else " (new work to be quoted)"
+    if p.get("money"):
+        money = f"client gets back {_gets_back(p, cur)}, freelancer nets {_money(p['freelancer_net'], cur)}"
+    else:
+        lo, hi = p["money_range"]["freelancer_net"]
+        money = f"freelancer nets {_money(lo, cur)} to {_money(hi, cur)}, as decided"
+    return f"{p['id']} {name}", f"{money}; {score_effect(p['feedback'])}"
+
+
 def proposals_reply(case, items: list[dict], headline: str = "", chart: bytes | None = None) -> Reply:
+    """The proposals for a chat screen: one line each, best first, then how to see why and act.
+    The data keeps every figure and the full reasoning of each (`items`)."""
     cur = case.currency
+    policy = items[0]["feedback"]["policy"] if items else ""
+    compared = (items[0].get("comparison_policy") or {}).get("policy") if items else None
     lines = [headline] if headline else []
-    for p in items:
-        fb = p["feedback"]
-        lines.append(f"{p['id']}. {p['title']}")
-        if p["money"]:
-            lines.append(
-                f"   money: client refund {_money(p['client_refund'], cur)}, freelancer net "
-                f"{_money(p['freelancer_net'], cur)}, fees {_money(p['fees']['platform_total'], cur)}"
-            )
-        elif p.get("money_range"):
-            lo, hi = p["money_range"]["freelancer_net"]
-            lines.append(
-                f"   money: decided by a moderator; freelancer net between {_money(lo, cur)} and {_money(hi, cur)}"
-            )
-        lines.append("   " + effect_line(fb))
-        if p.get("comparison_policy"):
-            lines.append("   " + effect_line(p["comparison_policy"]))
-        order = p.get("change_order")
-        if order:
-            lines.append(
-                f"   new work: {_money(order['price'], cur)} ({order['basis'].replace('_', ' ')})"
-                if order["price"]
-                else f"   new work: to be quoted by the freelancer: /quote {p['id']} <price>"
-            )
-        lines.append(f"   why: {p['rationale']}")
-    options = [Option(f"Accept {p['id']}", f"/accept {p['id']}") for p in items[:3]]
-    options += [Option(f"Reject {p['id']}", f"/reject {p['id']}") for p in items[:1]]
+    lines.append(
+        f"Best first. Scores under the '{policy}' policy"
+        + (f" ('{compared}' compared in the details)" if compared else "")
+        + ". Why one fits, in full: /proposals <id>."
+    )
+    fields = [proposal_line(p, cur) for p in items]
+    order = next((p for p in items if p.get("change_order") and not p["change_order"]["price"]), None)
+    if order:
+        lines.append(f"The freelancer prices the new work with /quote {order['id']} <price>.")
+    options = [Option(f"Accept {p['id']}", f"/accept {p['id']}") for p in items]
+    options += [Option(f"Why {p['id']}?", f"/proposals {p['id']}") for p in items]
     data = {"type": ReplyKind.PROPOSALS, "case_id": case.id, "items": items}
     files = [OutFile("proposals.png", chart, "image/png")] if chart else []
     return Reply(
-        text="\n".join(lines), title=f"Proposals for case {case.id}", options=options, attachments=files, data=data
+        text="\n".join(lines),
+        title=f"Proposals for case {case.id}",
+        fields=fields,
+        options=options,
+        attachments=files,
+        data=data,
+    )
+
+
+def proposal_detail(case, p: dict) -> Reply:
+    """One proposal in full: money, both policies' effects, the change order, and why it fits."""
+    cur = case.currency
+    lines = [p["title"] + "."]
+    if p.get("money"):
+        lines.append(replies.money_words(p["money"], cur).capitalize() + ".")
+    elif p.get("money_range"):
+        lo, hi = p["money_range"]["freelancer_net"]
+        lines.append(
+            f"A moderator decides the money: the freelancer nets between {_money(lo, cur)} and {_money(hi, cur)}."
+        )
+    lines.append(effect_line(p["feedback"]))
+    if p.get("comparison_policy"):
+        lines.append(effect_line(p["comparison_policy"]))
+    order = p.get("change_order")
+    if order:
+        lines.append(
+            f"New work: {_money(order['price'], cur)} ({order['basis'].replace('_', ' ')})."
+            if order["price"]
+            else f"New work: to be quoted by the freelancer with /quote {p['id']} <price>."
+        )
+    lines.append(f"Why: {p['rationale']}")
+    options = [Option(f"Accept {p['id']}", f"/accept {p['id']}"), Option("All proposals", "/proposals")]
+    return Reply(
+        text="\n".join(lines),
+        title=f"Proposal {p['id']} on case {case.id}",
+        options=options,
+        data={"type": ReplyKind.PROPOSAL, "case_id": case.id, "item": p},
     )
 
 
@@ -204,7 +269,7 @@ def quote(ctx: Ctx, cmd: Command) -> list[Reply]:
     return proposals_round(ctx, case, headline, None, assessment)
 
 
-@command("proposals", "/proposals", "the current proposals", keys=("case",))
+@command("proposals", "/proposals [id]", "the current proposals; with an id, why that one fits", keys=("case",))
 def proposals(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = ctx.case(cmd)
     if cases.role_of(ctx.s, case, ctx.party) is None and not ctx.is_moderator():
@@ -214,6 +279,10 @@ def proposals(ctx: Ctx, cmd: Command) -> list[Reply]:
         raise MediationError(
             "no_proposals", f"There are no proposals on case {case.id}: /dispute <reason> makes them.", hint="dispute"
         )
+    if cmd.args:
+        from mediation.negotiation import current_proposal
+
+        return [proposal_detail(case, current_proposal(ctx.s, case, cmd.args[0], verb="proposals").data)]
     return [proposals_reply(case, [r.data for r in rows])]
 
 
