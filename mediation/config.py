@@ -85,6 +85,7 @@ class NlpConfig(Section):
     backend: str = "torch"
     onnx_path: str = ""
     scan_chat: bool = True
+    flag_threshold: float = Field(default=0.6, ge=0.5, le=1.0)
 
     @field_validator("backend")
     @classmethod
