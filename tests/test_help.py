@@ -7,7 +7,6 @@ import re
 from typer.testing import CliRunner
 
 from bot.cli import app
-from tests.conftest import data
 
 
 def _help(*args: str) -> str:
@@ -50,6 +49,3 @@ def test_readme_examples_use_files_that_ship():
     assert "../shared" not in readme
     for path in re.findall(r"`((?:nlp|mediation|bot)/[\w./-]+\.(?:jsonl|toml|json))`", readme):
         assert (Path(__file__).parent.parent / path).exists(), path
-
-
-_ = data

@@ -10,7 +10,8 @@ import pytest
 
 from bot.adapters.console import ConsoleAdapter
 from bot.hub import Hub
-from tests.conftest import PYTHON_IN_TEXT, make_engine
+from tests.kit.engine import make_engine
+from tests.kit.words import PYTHON_IN_TEXT
 
 
 class InProcessConsole:
@@ -74,7 +75,7 @@ async def test_a_speaker_name_may_be_any_characters_without_spaces(console):
 
 # -- state-aware texts and a way forward ---------------------------------------------------------
 
-from tests.conftest import data  # noqa: E402
+from tests.kit import expect as data  # noqa: E402
 from tests.test_negotiation import disputed_case  # noqa: E402
 
 

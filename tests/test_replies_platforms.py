@@ -5,9 +5,8 @@ from __future__ import annotations
 from bot.adapters.discord import message_payloads
 from bot.messages import Reply
 from bot.syntax import HINTS, discord_text, hint_text
-from tests.discord_fixtures import *  # noqa: F403  (fixtures)
-from tests.discord_fixtures import CLARA, MAYA, ask
-from tests.test_discord import open_case
+from tests.kit import case_at
+from tests.kit.discord import CLARA, MAYA
 
 
 def test_discord_reads_commands_as_its_slash_commands():
@@ -38,10 +37,10 @@ def test_the_discord_embed_carries_the_discord_syntax():
 
 
 async def test_a_hint_on_discord_names_the_slash_command(world):
-    await open_case(world)
-    [refused] = await ask(world.fake, CLARA, "dispute", reason="nothing happens")
+    await case_at(world, "joined")
+    [refused] = await world.ask(CLARA, "dispute", reason="nothing happens")
     assert "/brief propose" in refused.text and "/brief <text>" not in refused.text
-    await ask(world.fake, CLARA, "brief propose", text="8 product pictures, JPG, 1080x1080. $88.")
-    await ask(world.fake, MAYA, "brief agree")
-    [again] = await ask(world.fake, MAYA, "brief agree")
+    await world.ask(CLARA, "brief propose", text="8 product pictures, JPG, 1080x1080. $88.")
+    await world.ask(MAYA, "brief agree")
+    [again] = await world.ask(MAYA, "brief agree")
     assert "so did the other party: version 1 is the agreed brief" in again.text and "waiting" not in again.text.lower()
