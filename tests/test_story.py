@@ -117,6 +117,7 @@ async def test_a_change_order_is_quoted_then_accepted(chat, clock, tmp_path):
     assert new_order["change_order"]["price"] == "500.00" and new_order["change_order"]["basis"] == "quote"
     said = next(r.text for r in quoted_replies if r.data.get("type") == "proposals")
     assert f"{order['id']} (change order) is updated in place: the new work is now priced at $500.00" in said
+    assert "the client's acceptance of the old terms is cleared" in said
     # the client's acceptance was of the unpriced order: it is cleared, so the freelancer's does not bind
     vote = (await chat.say("maya", f"/accept {order['id']}")).expect("proposal_vote")
     assert vote["accepted"] is True
