@@ -569,7 +569,9 @@ def escalate(s: Session, actor: Actor, party: Party | None, case: Case, reason: 
         require_party(s, case, party, action="escalate it")
     require_open(case)
     if not reason:
-        raise MediationError("missing_argument", "Say why, e.g. /escalate the client stopped answering")
+        raise MediationError(
+            "missing_argument", "Say why, e.g. /escalate the client stopped answering", hint="escalate"
+        )
     if active_escalation(s, case):
         raise MediationError("already_escalated", f"Case {case.id} is already with the moderators.")
     return queue_for_moderators(s, actor, party, case, reason=reason, now=now)

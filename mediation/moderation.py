@@ -155,7 +155,7 @@ def appeal(
             f"Appeals are possible for {appeal_days:g} days after a decision; that time has passed.",
         )
     if not reason.strip():
-        raise MediationError("missing_argument", "Say why you appeal: /appeal <reason>")
+        raise MediationError("missing_argument", "Say why you appeal: /appeal <reason>", hint="appeal")
     return cases.queue_for_moderators(
         s, actor, party, case, reason=f"appeal: {reason}", now=now, appeal_of=decision.escalation_id
     )

@@ -268,6 +268,7 @@ def offer(
         raise MediationError(
             "offers_exhausted",
             f"The {rounds} rounds of offers are used up; the case can go to a moderator with /escalate.",
+            hint="escalate",
         )
     mine = s.exec(select(Offer).where(Offer.case_id == case.id, Offer.round == rnd, Offer.role == role)).first()
     if mine:

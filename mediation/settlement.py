@@ -496,7 +496,7 @@ def open_dispute(s: Session, actor: cases.Actor, party: Party, case: Case, reaso
     role = cases.require_party(s, case, party, action="open a dispute")
     cases.require_open(case)
     if not reason.strip():
-        raise MediationError("missing_argument", "Say what the dispute is about: /dispute <reason>")
+        raise MediationError("missing_argument", "Say what the dispute is about: /dispute <reason>", hint="dispute")
     require_agreed_brief(s, case, "mediate")
     if cases.advance(case, CaseEvent.DISPUTE_OPENED):  # a case with a moderator stays there
         s.add(case)

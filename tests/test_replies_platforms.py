@@ -44,3 +44,12 @@ async def test_a_hint_on_discord_names_the_slash_command(world):
     await world.ask(MAYA, "brief agree")
     [again] = await world.ask(MAYA, "brief agree")
     assert "so did the other party: version 1 is the agreed brief" in again.text and "waiting" not in again.text.lower()
+
+
+def test_every_hint_key_names_a_command_the_platforms_know():
+    from bot.syntax import DISCORD
+
+    for key, neutral in HINTS.items():
+        if neutral.startswith("/"):
+            word = neutral[1:].split(" <")[0].split(" [")[0]
+            assert word in DISCORD, key
