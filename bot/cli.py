@@ -59,7 +59,9 @@ def _engine(settings: Settings):
 @app.command()
 def console(
     json_mode: bool = typer.Option(False, "--json", help='One JSON line per reply, then {"done": n}.'),
-    user: str | None = typer.Option(None, "--user", help="Who speaks by default (else [console] default_user)."),
+    user: str | None = typer.Option(
+        None, "--user", help="Who speaks by default (else default_user from the console table of the config)."
+    ),
     config: str | None = ConfigOpt,
     db: str | None = DbOpt,
 ) -> None:

@@ -52,7 +52,7 @@ def register(app: typer.Typer, classifier_factory: Callable | None = None) -> No
         jsonl: str | None = typer.Option(None, "--jsonl", help="JSON Lines file with id, brief, request; - for stdin"),
         brief: str | None = typer.Option(None, "--brief", help="brief text (with --request)"),
         request: str | None = typer.Option(None, "--request", help="request text (with --brief)"),
-        config: Path | None = typer.Option(None, "--config", help="config.toml ([nlp] model_path)"),
+        config: Path | None = typer.Option(None, "--config", help="config.toml (its nlp table names model_path)"),
     ) -> None:
         """Is each request inside its brief? One JSON line per input."""
         from nlp.evaluate import BadLine, parse_line

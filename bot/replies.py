@@ -2,10 +2,36 @@
 
 from __future__ import annotations
 
-from mediation.vocabulary import ReplyKind, is_local
+from decimal import Decimal
+
+from mediation.currency import format_money
+from mediation.vocabulary import Outcome, ReplyKind, is_local
 
 from .commands import Registry
 from .messages import Option, Reply
+
+# outcomes as people say them
+OUTCOME_NAMES: dict[str, str] = {
+    Outcome.RELEASE_FULL: "release in full",
+    Outcome.CHANGE_ORDER: "change order",
+    Outcome.PARTIAL_REFUND: "partial refund",
+    Outcome.FULL_REFUND: "full refund",
+    Outcome.MUTUAL_CANCEL: "mutual cancellation",
+    Outcome.ESCALATE: "a moderator decides",
+}
+
+
+def money_words(money: dict, currency: str) -> str:
+    """Where the contract's money went, in the figures the chart draws: what the client gets back
+    (the refund and any fees handed back), what the freelancer receives, the fees, and what the
+    client paid in all."""
+    m = lambda key: format_money(Decimal(money[key]), currency)
+    back = Decimal(money["client_refund"]) + Decimal(money.get("client_fee_refund") or 0)
+    return (
+        f"the client gets back {format_money(back, currency)}, the freelancer receives {m('freelancer_net')} "
+        f"after fees, fees {m('platform_total')}; the client paid {m('client_paid_total')} in all, "
+        f"so it cost them {m('client_net_cost')}"
+    )
 
 
 def error(code: str, message: str, **extra) -> Reply:
@@ -30,6 +56,33 @@ OFFER_NOTE = (
 )
 
 
+OUTCOME_HELP: dict[str, str] = {
+    Outcome.RELEASE_FULL: "the freelancer is paid in full",
+    Outcome.CHANGE_ORDER: "paid in full, and the new work asked for becomes a separate, optional order",
+    Outcome.PARTIAL_REFUND: "part of the money goes back to the client (give the amount)",
+    Outcome.FULL_REFUND: "all of the money goes back to the client",
+    Outcome.MUTUAL_CANCEL: "both end the contract by agreement; the money goes back and nobody loses the dispute",
+    Outcome.ESCALATE: "a moderator decides",
+}
+
+
+def help_notes(platform: str) -> list[str]:
+    """How to say who, which case and which outcome: what the command list alone does not tell."""
+    notes = [
+        "Which case: a command is about your current case, the last one you opened or joined in this chat; "
+        "add case=<id> to any case command for another one.",
+        "Proposals keep their ids (P1, P2…) for the life of a case: /proposals P2 shows why, /accept P2 accepts it.",
+        "Outcomes, by the names /feedback preview and moderators use:",
+    ]
+    notes += [f"  {outcome} — {meaning}" for outcome, meaning in OUTCOME_HELP.items()]
+    if is_local(platform):
+        notes.append(
+            "Console: start a line with @name to speak as that user (any name without spaces, e.g. @Zoë); "
+            "/as name speaks as name from then on."
+        )
+    return notes
+
+
 def help_reply(registry: Registry, platform: str, is_moderator: bool) -> Reply:
     shown = [
         spec
@@ -38,6 +91,7 @@ def help_reply(registry: Registry, platform: str, is_moderator: bool) -> Reply:
     ]
     lines = [f"{spec.usage} — {spec.summary}" for spec in shown]
     lines.append(OFFER_NOTE)
+    lines += help_notes(platform)
     return Reply(
         text="\n".join(lines),
         title="Mediator commands",
@@ -79,9 +133,35 @@ def case_status(status: dict, headline: str | None = None) -> Reply:
         ("Approvals", str(status["approvals"])),
         ("Requests", str(status["requests"])),
     ]
+    fields += closing_fields(status.get("closing"), status["currency"])
     return Reply(
         text=headline or "", title=f"Case {status['case_id']}: {status['title']}", fields=fields, data=dict(status)
     )
+
+
+def closing_fields(closing: dict | None, currency: str) -> list[tuple[str, str]]:
+    """How a closed case ended: the outcome, the money, who may leave feedback, an appeal if any."""
+    if not closing:
+        return []
+    name = OUTCOME_NAMES.get(closing["outcome"], closing["outcome"] or "no outcome")
+    out = [("Outcome", f"{name} ({closing['how']})" if closing["outcome"] else closing["how"])]
+    if closing.get("reason"):
+        out.append(("Reasons", closing["reason"]))
+    if closing.get("money"):
+        out.append(("Money", money_words(closing["money"], currency)))
+    allowed = closing.get("feedback_allowed")
+    if allowed is not None:
+        may = [role for role, ok in allowed.items() if ok]
+        who = " and ".join(may) + " may" if may else "nobody may"
+        out.append(("Feedback", f"{who} leave feedback on this contract (policy '{closing['policy']}')"))
+    if closing.get("appeal_until"):
+        out.append(
+            (
+                "Appeal",
+                f"either party may appeal once, until {closing['appeal_until'][:16].replace('T', ' ')} UTC: /appeal <reason>",
+            )
+        )
+    return out
 
 
 def notice(kind: str, text: str, options: list[Option] | None = None, /, **data) -> Reply:

@@ -182,27 +182,49 @@ def require_may_bind(
         )
 
 
-def bind_chat(s: Session, actor: Actor, case: Case) -> None:
-    if actor.private and not is_local(actor.platform):
-        return
-    binding = s.get(ChatBinding, (actor.platform, actor.chat_id), with_for_update=True)
+def user_binding_key(chat_id: str, user_id: str) -> str:
+    """The binding row of one person's current case in one chat (kept beside the chat's own row)."""
+    return f"{chat_id}#user:{user_id}"
+
+
+def _bind(s: Session, platform: str, chat_id: str, case: Case) -> None:
+    binding = s.get(ChatBinding, (platform, chat_id), with_for_update=True)
     if binding:
         binding.case_id = case.id
     else:
-        binding = ChatBinding(platform=actor.platform, chat_id=actor.chat_id, case_id=case.id)
+        binding = ChatBinding(platform=platform, chat_id=chat_id, case_id=case.id)
     s.add(binding)
 
 
+def bind_chat(s: Session, actor: Actor, case: Case) -> None:
+    """The case becomes the sender's current case in this chat, and the chat's case (the one its
+    plain messages are evidence for). Others in the chat keep their own current case."""
+    _bind(s, actor.platform, user_binding_key(actor.chat_id, actor.user_id), case)
+    if actor.private and not is_local(actor.platform):
+        return
+    _bind(s, actor.platform, actor.chat_id, case)
+
+
 def bound_case(s: Session, actor: Actor) -> Case | None:
+    """The chat's case: what its plain messages are about."""
     binding = s.get(ChatBinding, (actor.platform, actor.chat_id))
     return lock_case(s, binding.case_id) if binding else None
 
 
+def current_case(s: Session, actor: Actor) -> Case | None:
+    """The sender's current case here: the last one they opened or joined in this chat, else the chat's."""
+    binding = s.get(ChatBinding, (actor.platform, user_binding_key(actor.chat_id, actor.user_id)))
+    if binding is not None:
+        return lock_case(s, binding.case_id)
+    return bound_case(s, actor)
+
+
 def resolve_case(s: Session, actor: Actor, party: Party, case_id: str | None = None) -> Case:
-    """The case a command is about: named, else the chat's, else the sender's only open case."""
+    """The case a command is about: named, else the sender's current case in this chat (the last
+    they opened or joined here; else the chat's), else the sender's only open case."""
     if case_id:
         return get_case(s, case_id)
-    bound = bound_case(s, actor)
+    bound = current_case(s, actor)
     if bound:
         return bound
     mine = s.exec(
@@ -216,9 +238,13 @@ def resolve_case(s: Session, actor: Actor, party: Party, case_id: str | None = N
             raise MediationError("case_closed", f"Case {case.id} is {case.status}; nothing more can change.")
         return case
     if not open_:
-        raise MediationError("no_case", "This chat has no case yet: start one with /case new or join with /case join.")
+        raise MediationError(
+            "no_case",
+            "This chat has no case yet: start one with /case new or join with /case join.",
+            hint="case_new",
+        )
     ids = ", ".join(sorted(c.id for c in open_))
-    raise MediationError("which_case", f"You are in several cases ({ids}); add case=<id>.")
+    raise MediationError("which_case", f"You are in several cases ({ids}); add case=<id>.", hint="case_option")
 
 
 def _add_member(s: Session, case: Case, party: Party, actor: Actor, role: str, now: datetime) -> None:
@@ -364,12 +390,21 @@ def agree_brief(s: Session, actor: Actor, party: Party, case: Case, now: datetim
     require_open(case)
     last = latest_brief(s, case)
     if last is None:
-        raise MediationError("no_brief", "There is no brief to agree yet: propose one with /brief <text>.")
+        raise MediationError(
+            "no_brief", "There is no brief to agree yet: propose one with /brief <text>.", hint="brief_propose"
+        )
     if len(members(s, case)) < 2:
         raise MediationError("waiting_for_party", "The other party has not joined yet; share the invite code.")
     if getattr(last, f"{role}_agreed_at") is not None:
+        if last.client_agreed_at and last.freelancer_agreed_at:
+            raise MediationError(
+                "already_agreed",
+                f"You already agreed, and so did the other party: version {last.version} is the agreed brief.",
+                hint="deliver",
+            )
+        other = other_role(role)
         raise MediationError(
-            "already_agreed", f"You already agreed version {last.version}; waiting for the other party."
+            "already_agreed", f"You already agreed version {last.version}; waiting for the {other} to agree."
         )
     setattr(last, f"{role}_agreed_at", now)
     s.add(last)
@@ -534,7 +569,9 @@ def escalate(s: Session, actor: Actor, party: Party | None, case: Case, reason: 
         require_party(s, case, party, action="escalate it")
     require_open(case)
     if not reason:
-        raise MediationError("missing_argument", "Say why, e.g. /escalate the client stopped answering")
+        raise MediationError(
+            "missing_argument", "Say why, e.g. /escalate the client stopped answering", hint="escalate"
+        )
     if active_escalation(s, case):
         raise MediationError("already_escalated", f"Case {case.id} is already with the moderators.")
     return queue_for_moderators(s, actor, party, case, reason=reason, now=now)
@@ -550,22 +587,32 @@ def queue_for_moderators(
     now: datetime,
     appeal_of: int | None = None,
 ) -> Escalation:
+    """Put the case in the moderators' queue. Before a brief is agreed there is nothing to judge
+    against yet: the moderator is asked to help, and the case stays where it is (the parties can
+    still agree the brief, and settle) instead of waiting, frozen, for a decision."""
     esc = Escalation(
         case_id=case.id, party_id=party.id if party else None, reason=reason, created_at=now, appeal_of=appeal_of
     )
     s.add(esc)
-    advance(case, CaseEvent.APPEALED if appeal_of else CaseEvent.ESCALATED)
-    s.add(case)
+    early = appeal_of is None and is_early_escalation(case)
+    if not early:
+        advance(case, CaseEvent.APPEALED if appeal_of else CaseEvent.ESCALATED)
+        s.add(case)
     s.flush()
     audit.record(
         s,
         case.id,
         actor.tag,
         "decision.appealed" if appeal_of else "case.escalated",
-        {"reason": reason, "escalation": esc.id},
+        {"reason": reason, "escalation": esc.id, **({"early": True} if early else {})},
         now,
     )
     return esc
+
+
+def is_early_escalation(case: Case) -> bool:
+    """Whether an escalation now comes before any brief was agreed (it leaves the case open)."""
+    return case.agreed_brief_id is None
 
 
 def active_escalation(s: Session, case: Case) -> Escalation | None:

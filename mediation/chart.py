@@ -66,6 +66,8 @@ def proposals_chart(proposals: list[Proposal], *, width_px: int = 800, height_px
                 money_ax.barh(y, float(value), left=float(left), color=color, height=0.6)
                 left += value
         top = max(top, left)
+        if back > 0:  # the figure the text gives as what the client gets back
+            money_ax.text(float(back / 2), y, f"{back}", va="center", ha="center", fontsize=7, color="white")
         if m.freelancer_net > 0:
             money_ax.text(
                 float(back + m.freelancer_net / 2), y, f"{m.freelancer_net}", va="center", ha="center", fontsize=7

@@ -58,6 +58,17 @@ def to_markdown(doc: dict) -> str:
         out.append(f"- {r['at']}: {r['text']}{flag}")
     out += ["", "## Proposals"] + [f"- {p['id']} (round {p['round']}): {p['title']}" for p in doc["proposals"]]
     out += [f"- the {v['role']} {'accepted' if v['accepted'] else 'rejected'} {v['proposal']}" for v in doc["votes"]]
+    if doc.get("audience") == "moderator":
+        out += ["", "## Moderators' notes (private)"]
+        out += [f"- {n['at']} by {n['by']}: {n['text']}" for n in doc.get("notes") or []] or ["- none"]
+        out += ["", "## Blind offers (private)"]
+        offers = doc.get("offers")
+        if offers is None:
+            out.append("- shown to moderators only after the decision (the configuration says so)")
+        else:
+            out += [f"- round {o['round']}: the {o['role']} offered a refund of {o['amount']}" for o in offers] or [
+                "- none"
+            ]
     out += ["", "## Decisions"] + [
         f"- {d['at']}: {d['outcome']} (client refund {d['client_refund']}) by {d['by']}: {d['reason']}"
         for d in doc["decisions"]

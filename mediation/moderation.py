@@ -133,6 +133,12 @@ def add_note(s: Session, mod: Actor, case: Case, text: str, now: datetime) -> Mo
     return note
 
 
+def is_appeal(s: Session, decision: Decision) -> bool:
+    """Whether a decision answered an appeal (there is no second one)."""
+    esc = s.get(Escalation, decision.escalation_id) if decision.escalation_id is not None else None
+    return esc is not None and esc.appeal_of is not None
+
+
 def appeal(
     s: Session, actor: Actor, party: Party, case: Case, *, reason: str, appeal_days: float, now: datetime
 ) -> Escalation:
@@ -149,10 +155,26 @@ def appeal(
             f"Appeals are possible for {appeal_days:g} days after a decision; that time has passed.",
         )
     if not reason.strip():
-        raise MediationError("missing_argument", "Say why you appeal: /appeal <reason>")
+        raise MediationError("missing_argument", "Say why you appeal: /appeal <reason>", hint="appeal")
     return cases.queue_for_moderators(
         s, actor, party, case, reason=f"appeal: {reason}", now=now, appeal_of=decision.escalation_id
     )
+
+
+def appeal_moderators(s: Session, case: Case, configured: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """Who could hear the case's pending appeal: configured moderators, and those known from the
+    cases they took or decided, other than the one whose decision is appealed."""
+    from .models import AuditEntry
+
+    esc = cases.active_escalation(s, case)
+    decider = _decided_by(s, esc.appeal_of) if esc is not None else None
+    found = [(platform, uid) for platform, ids in configured.items() for uid in ids]
+    for tag in s.exec(
+        select(AuditEntry.actor).where(col(AuditEntry.action).in_(("moderation.taken", "moderation.decided")))
+    ):
+        platform, _, uid = str(tag).partition(":")
+        found.append((platform, uid))
+    return [m for m in dict.fromkeys(found) if m != decider]
 
 
 def has_moderated(s: Session, platform: str, user_id: str) -> bool:

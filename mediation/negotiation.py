@@ -27,10 +27,13 @@ from .vocabulary import ROLES, CaseEvent, CaseState, EscalationStatus, Outcome, 
 CLAUSES = ("reflect", "waive")  # feedback reflects the outcome, or both waive feedback on the contract
 
 
-def current_proposal(s: Session, case: Case, label: str) -> Proposal:
+def current_proposal(s: Session, case: Case, label: str, verb: str = "accept") -> Proposal:
+    """The proposal `label` names on the case; `verb` is the command asking (for its hint)."""
     label = (label or "").strip().upper()
     if not label:
-        raise MediationError("missing_argument", "Say which proposal, e.g. /accept P1")
+        first = s.exec(select(Proposal).where(Proposal.case_id == case.id, col(Proposal.superseded).is_(False))).first()
+        example = first.label if first else "P1"
+        raise MediationError("missing_argument", f"Say which proposal to {verb}, e.g. /{verb} {example}", hint=verb)
     rows = list(
         s.exec(
             select(Proposal)
@@ -41,7 +44,11 @@ def current_proposal(s: Session, case: Case, label: str) -> Proposal:
     if not rows:
         raise MediationError("unknown_proposal", f"There is no proposal {label} on case {case.id}; see /proposals.")
     if rows[0].superseded:
-        raise MediationError("superseded", f"Proposal {label} was replaced by newer proposals; see /proposals.")
+        raise MediationError(
+            "superseded",
+            f"Proposal {label} was withdrawn: the facts no longer support it; see /proposals.",
+            hint="proposals",
+        )
     return rows[0]
 
 
@@ -190,7 +197,7 @@ def accept(
 def reject(s: Session, actor: Actor, party: Party, case: Case, label: str, reason: str, now: datetime) -> Proposal:
     role = cases.require_party(s, case, party, action="reject a proposal")
     cases.require_open(case)
-    proposal = current_proposal(s, case, label)
+    proposal = current_proposal(s, case, label, verb="reject")
     votes = _votes(s, proposal)
     vote = votes.get(role) or ProposalVote(proposal_id=key(proposal.id), role=role, accepted=False, created_at=now)
     vote.accepted, vote.reason, vote.created_at = False, reason, now
@@ -261,6 +268,7 @@ def offer(
         raise MediationError(
             "offers_exhausted",
             f"The {rounds} rounds of offers are used up; the case can go to a moderator with /escalate.",
+            hint="escalate",
         )
     mine = s.exec(select(Offer).where(Offer.case_id == case.id, Offer.round == rnd, Offer.role == role)).first()
     if mine:

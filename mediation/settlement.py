@@ -7,6 +7,7 @@ they need from storage and keeps their results as evidence.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -21,10 +22,10 @@ from .facts import Facts, SignalFacts, approval_facts, delivery_facts, gather
 from .feedback import FeedbackPolicy, OutcomeFacts, OutcomeRecord, outcome_record
 from .inspection import FileFacts, Limits
 from .judgment import Judgment, decide
-from .models import Agreement, Case, CaseMember, Decision, Identity, Party, Proposal, key
+from .models import Agreement, Case, CaseMember, Decision, Identity, Party, Proposal, ProposalVote, key
 from .proposals import CaseFacts, ScopeFlag, Verdict, propose
 from .sandbox import SandboxLimits, inspect_files
-from .vocabulary import CLOSED, CaseEvent, Outcome, Role
+from .vocabulary import CLOSED, CaseEvent, CaseState, Outcome, Role
 
 SILENCE_MIN_DAYS = 1
 _REACTIONS = {"refused", "dispute.opened", "proposals.made", "case.escalated"}
@@ -63,6 +64,7 @@ def require_agreed_brief(s: Session, case: Case, what: str):
             "no_agreed_brief",
             f"Case {case.id} has no agreed brief yet, so there is nothing "
             f"to {what} against: agree one with /brief and /brief agree.",
+            hint="brief_propose",
         )
     return brief
 
@@ -221,8 +223,6 @@ def _named(facts: FileFacts, name: str) -> FileFacts:
     """The facts of a file under the name this delivery gave it (the same bytes may come twice)."""
     if facts.name == name:
         return facts
-    from dataclasses import replace
-
     return replace(facts, name=name)
 
 
@@ -359,6 +359,48 @@ def case_facts(
     )
 
 
+def proposal_identity(kind: str, change_order: dict | None) -> str:
+    """What makes two proposals the same proposal across rounds: the outcome, and for a change
+    order the request it answers. A proposal keeps its id while this stays the same."""
+    return f"{kind}:{change_order['request']}" if change_order else str(kind)
+
+
+_TERMS = ("client_refund", "freelancer_net")
+
+
+def _terms_changed(old: dict, new: dict) -> list[str]:
+    """What changed in a proposal's money between rounds, in words (empty: nothing did)."""
+    out = []
+    if old.get("client_refund") != new.get("client_refund"):
+        out.append("the refund")
+    elif old.get("freelancer_net") != new.get("freelancer_net"):
+        out.append("the money after fees")
+    old_order, new_order = old.get("change_order") or {}, new.get("change_order") or {}
+    if old_order.get("price") != new_order.get("price"):
+        out.append("the price of the new work")
+    return out
+
+
+@dataclass(frozen=True)
+class ProposalChange:
+    """A proposal of an earlier round that this round changed: updated terms, or withdrawn."""
+
+    id: str
+    kind: str
+    what: str  # updated | withdrawn | new
+    changed: tuple[str, ...] = ()
+    cleared: tuple[str, ...] = ()  # the roles whose acceptance of the old terms was cleared
+
+    def to_data(self) -> dict:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "what": self.what,
+            "changed": list(self.changed),
+            "cleared": list(self.cleared),
+        }
+
+
 def make_proposals(
     s: Session,
     actor: cases.Actor,
@@ -369,8 +411,11 @@ def make_proposals(
     assessment: Assessment | None,
     disputing: str | None,
 ):
-    """Rank the outcomes and keep them as a new round; earlier rounds are superseded.
-    Returns the proposals and their data items as stored (with case-unique ids)."""
+    """Rank the outcomes and keep them as a new round. A proposal keeps its id for the life of the
+    case (`proposal_identity`): the same outcome is updated in place, a new one takes the next
+    free number, one no longer offered is withdrawn; no id ever names another outcome. An
+    acceptance stays on a proposal whose money did not change, and is cleared when it did.
+    Returns the proposals (with their case ids), their data items as stored, and the changes."""
     facts = case_facts(s, case, settings, now, assessment, disputing)
     comparison = settings.feedback.comparison()
     other = histories(s, case, settings, comparison) if comparison else {}
@@ -381,20 +426,51 @@ def make_proposals(
         comparison,
         comparison_histories=(other.get(Role.CLIENT, []), other.get(Role.FREELANCER, [])),
     )
-    earlier = list(s.exec(select(Proposal).where(Proposal.case_id == case.id)))
-    for p in earlier:
-        if not p.superseded:
-            p.superseded = True
-            s.add(p)
+    earlier = list(s.exec(select(Proposal).where(Proposal.case_id == case.id).order_by(col(Proposal.id))))
+    by_identity: dict[str, Proposal] = {}
+    for row in earlier:  # the newest row of an identity wins (older databases kept one per round)
+        by_identity[proposal_identity(row.kind, row.data.get("change_order"))] = row
+    numbers = [int(p.label[1:]) for p in earlier if p.label[1:].isdigit()]
+    next_number = max(numbers, default=0) + 1
     round_ = max((p.round for p in earlier), default=0) + 1
-    items = []
-    for n, ranked_one in enumerate(ranked, start=len(earlier) + 1):  # ids never repeat: an old button stays old
+    items: list[dict] = []
+    out: list = []
+    changes: list[ProposalChange] = []
+    kept: set[str] = set()
+    for ranked_one in ranked:
         item = ranked_one.to_data()
-        item["id"] = f"P{n}"
+        item["rank"] = len(items) + 1  # ids stay; the ranking is this round's
+        ident = proposal_identity(ranked_one.kind, item.get("change_order"))
+        known = by_identity.get(ident)
+        if known is None:
+            item["id"] = f"P{next_number}"
+            next_number += 1
+            row = Proposal(case_id=case.id, label=item["id"], round=round_, kind=ranked_one.kind, data=item)
+            if earlier:
+                changes.append(ProposalChange(item["id"], ranked_one.kind, "new"))
+        else:
+            row = known
+            item["id"] = row.label
+            changed = _terms_changed(row.data, item) if not row.superseded else []
+            if changed:
+                cleared = []
+                for vote in s.exec(select(ProposalVote).where(ProposalVote.proposal_id == row.id)):
+                    if vote.accepted:  # an acceptance was of the old terms
+                        vote.accepted, vote.reason = False, "cleared: the terms changed"
+                        s.add(vote)
+                        cleared.append(vote.role)
+                changes.append(ProposalChange(row.label, row.kind, "updated", tuple(changed), tuple(cleared)))
+            row.data, row.round, row.superseded = item, round_, False
+        row.created_at = now
+        s.add(row)
+        kept.add(ident)
         items.append(item)
-        s.add(
-            Proposal(case_id=case.id, label=item["id"], round=round_, kind=ranked_one.kind, data=item, created_at=now)
-        )
+        out.append(replace(ranked_one, id=item["id"]))
+    for ident, row in by_identity.items():
+        if ident not in kept and not row.superseded:
+            row.superseded = True
+            s.add(row)
+            changes.append(ProposalChange(row.label, row.kind, "withdrawn"))
     audit.record(
         s,
         case.id,
@@ -403,24 +479,24 @@ def make_proposals(
         {"round": round_, "ranking": [[i["id"], i["kind"]] for i in items]},
         now,
     )
-    return ranked, items
+    return out, items, changes
 
 
 def current_proposals(s: Session, case: Case) -> list[Proposal]:
-    return list(
-        s.exec(
-            select(Proposal)
-            .where(Proposal.case_id == case.id, Proposal.superseded == False)  # noqa: E712
-            .order_by(col(Proposal.id))
-        )
+    """The proposals on offer, best first (ids are stable, so their order is the round's ranking)."""
+    rows = s.exec(
+        select(Proposal)
+        .where(Proposal.case_id == case.id, Proposal.superseded == False)  # noqa: E712
+        .order_by(col(Proposal.id))
     )
+    return sorted(rows, key=lambda p: p.data.get("rank", 0))
 
 
 def open_dispute(s: Session, actor: cases.Actor, party: Party, case: Case, reason: str, now: datetime) -> str:
     role = cases.require_party(s, case, party, action="open a dispute")
     cases.require_open(case)
     if not reason.strip():
-        raise MediationError("missing_argument", "Say what the dispute is about: /dispute <reason>")
+        raise MediationError("missing_argument", "Say what the dispute is about: /dispute <reason>", hint="dispute")
     require_agreed_brief(s, case, "mediate")
     if cases.advance(case, CaseEvent.DISPUTE_OPENED):  # a case with a moderator stays there
         s.add(case)
@@ -445,7 +521,7 @@ def quote_change_order(
 
     cases.require_party(s, case, party, role=Role.FREELANCER, action="quote a change order")
     cases.require_open(case)
-    proposal = current_proposal(s, case, label)
+    proposal = current_proposal(s, case, label, verb="quote")
     order = proposal.data.get("change_order") if proposal.kind == Outcome.CHANGE_ORDER else None
     if not order:
         raise MediationError("not_a_change_order", f"{proposal.label} is not a change order; see /proposals.")
@@ -466,3 +542,58 @@ def quote_change_order(
         now,
     )
     return request.text
+
+
+def closing(s: Session, case: Case, settings: Settings, now: datetime) -> dict | None:
+    """How a closed case ended, for its status: the outcome and how it was reached, where the money
+    went (the same figures the settlement notice and the chart give), who may still leave
+    feedback, and whether the decision may still be appealed. None while the case is open."""
+    from datetime import timedelta
+
+    from .moderation import is_appeal
+    from .negotiation import terms
+
+    if case.status not in CLOSED:
+        return None
+    decision = s.exec(select(Decision).where(Decision.case_id == case.id).order_by(col(Decision.id).desc())).first()
+    if decision is not None and case.status == CaseState.DECIDED:
+        agreed = terms(
+            case,
+            kind=decision.outcome,
+            client_refund=Decimal(decision.amount or 0),
+            settings=settings,
+            clause="reflect",
+        )
+        final = is_appeal(s, decision)
+        until = as_utc(decision.created_at) + timedelta(days=settings.negotiation.appeal_days)
+        appealable = not final and settings.negotiation.appeal_days > 0 and now <= until
+        return {
+            "outcome": decision.outcome,
+            "how": "decided by a moderator" + (" on appeal" if final else ""),
+            "reason": decision.reason,
+            "money": agreed["money"],
+            "feedback_allowed": agreed["feedback_allowed"],
+            "policy": agreed["policy"],
+            "appeal_until": until.isoformat() if appealable else None,
+        }
+    agreement = s.exec(select(Agreement).where(Agreement.case_id == case.id)).first()
+    if agreement is not None:
+        t = agreement.terms
+        return {
+            "outcome": agreement.kind,
+            "how": t.get("how", "settled"),
+            "reason": None,
+            "money": t.get("money"),
+            "feedback_allowed": t.get("feedback_allowed"),
+            "policy": t.get("policy"),
+            "appeal_until": None,
+        }
+    return {
+        "outcome": None,
+        "how": "cancelled: the brief was not agreed in time, so no money moved",
+        "reason": None,
+        "money": None,
+        "feedback_allowed": None,
+        "policy": None,
+        "appeal_until": None,
+    }

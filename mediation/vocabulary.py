@@ -193,6 +193,7 @@ class ReplyKind(StrEnum):
     FEEDBACK_THREAT = "feedback_threat"
     ASSESSMENT = "assessment"
     PROPOSALS = "proposals"
+    PROPOSAL = "proposal"  # one proposal in full (/proposals <id>)
     PROPOSAL_VOTE = "proposal_vote"
     OFFER_RECEIVED = "offer_received"
     OFFER_WAITING = "offer_waiting"

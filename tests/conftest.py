@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 pytest.register_assert_rewrite("tests.kit")  # the kit's own checks explain themselves when they fail
-pytest_plugins = ["tests.kit.network", "tests.kit.engine", "tests.kit.telegram", "tests.kit.discord"]
+pytest_plugins = ["tests.kit.network", "tests.kit.engine", "tests.kit.telegram", "tests.kit.discord", "tests.kit.words"]
 
 
 def uses_postgres(item: pytest.Item) -> bool:

@@ -321,7 +321,7 @@ async def test_ad_hoc_scope_and_feedback_preview_defer_then_follow_up(world):
         def slow(ctx, cmd):
             seen.append((cmd.word, dict(cmd.kv), cmd.text))
             time.sleep(0.3)
-            return [Reply(text=f"checked {sorted(cmd.kv)}", title=cmd.word, data={"type": cmd.word})]
+            return [Reply(text=f"checked {', '.join(sorted(cmd.kv))}", title=cmd.word, data={"type": cmd.word})]
 
         registry.add(Spec(word, f"/{word}", "stand-in", slow, keys=keys))
     iid = await fake.slash(
@@ -333,14 +333,14 @@ async def test_ad_hoc_scope_and_feedback_preview_defer_then_follow_up(world):
     )
     calls = await fake.settled(iid)
     assert calls[0].json["type"] == 5  # deferred ("thinking") first
-    assert calls[1].method == "PATCH" and "checked ['brief', 'request']" in shown(calls)[0].text
+    assert calls[1].method == "PATCH" and "checked brief, request" in shown(calls)[0].text
     assert not shown(calls)[0].ephemeral and len(calls) == 2
     assert seen[0] == ("scope", {"brief": "8 photos, JPG", "request": "can you add models at the beach?"}, "")
     iid = await fake.slash(
         STRANGER, "feedback preview", channel_id=OTHER_CHANNEL_ID, outcome="full_refund", amount="88", score=92.0
     )
     calls = await fake.settled(iid)
-    assert calls[0].json["type"] == 5 and "checked ['amount', 'outcome', 'score']" in shown(calls)[0].text
+    assert calls[0].json["type"] == 5 and "checked amount, outcome, score" in shown(calls)[0].text
     assert seen[1][1] == {"outcome": "full_refund", "amount": "88", "score": "92"}
     assert fake.sent_at[iid] <= calls[0].at < fake.sent_at[iid] + 1.0
 

@@ -49,7 +49,7 @@ async def test_settle_by_accepting_the_same_proposal(chat, tmp_path):
     assert (await chat.say("maya", offer, private=True)).expect("error")["code"] == "case_closed"
 
 
-async def test_accepting_different_proposals_binds_nothing_and_old_rounds_are_superseded(chat, tmp_path):
+async def test_accepting_different_proposals_binds_nothing_and_ids_outlive_rounds(chat, tmp_path):
     created, items = await disputed_case(chat, tmp_path)
     await chat.say("clara", f"/accept {items[1]['id']}")
     await chat.say("maya", f"/reject {items[1]['id']} the work matches the brief")
@@ -62,9 +62,12 @@ async def test_accepting_different_proposals_binds_nothing_and_old_rounds_are_su
         ("freelancer", items[0]["id"], True),
     }
     again = (await chat.say("maya", "/dispute new round please")).expect("proposals")["items"]
-    assert not {i["id"] for i in again} & {i["id"] for i in items}  # new ids for the new round
-    assert (await chat.say("clara", f"/accept {items[0]['id']}")).expect("error")["code"] == "superseded"
+    # a proposal keeps its id for the life of the case: the same outcome, the same id
+    assert {i["kind"]: i["id"] for i in again} == {i["kind"]: i["id"] for i in items}
     assert (await chat.say("clara", "/accept P99")).expect("error")["code"] == "unknown_proposal"
+    # unchanged terms keep the freelancer's acceptance: the client's now binds
+    settled = (await chat.say("clara", f"/accept {items[0]['id']}")).expect("case_status")
+    assert settled["status"] == "settled" and settled["agreement"]["kind"] == items[0]["kind"]
 
 
 async def test_feedback_waiver_needs_both_parties(chat, tmp_path):

@@ -106,12 +106,22 @@ async def test_a_change_order_is_quoted_then_accepted(chat, clock, tmp_path):
     assert (await chat.say("clara", f"/quote {order['id']} 500")).expect("error")["code"] == "wrong_role"
     assert (await chat.say("maya", "/quote P1 500")).expect("error")["code"] == "not_a_change_order"
     assert (await chat.say("maya", f"/quote {order['id']} -5")).expect("error")["code"] == "bad_amount"
-    quoted = (await chat.say("maya", f"/quote {order['id']} 500")).expect("proposals")["items"]
+    before = {i["kind"]: i["id"] for i in replies.expect("proposals")["items"]}
+    await chat.say("clara", f"/accept {order['id']}")  # accepted while the price was open
+    quoted_replies = await chat.say("maya", f"/quote {order['id']} 500")
+    quoted = quoted_replies.expect("proposals")["items"]
+    # the same proposal, updated in place: no id moves, and the change is said in words
+    assert {i["kind"]: i["id"] for i in quoted} == before
     new_order = next(i for i in quoted if i["kind"] == "change_order")
+    assert new_order["id"] == order["id"]
     assert new_order["change_order"]["price"] == "500.00" and new_order["change_order"]["basis"] == "quote"
-    assert (await chat.say("clara", f"/accept {order['id']}")).expect("error")["code"] == "superseded"
-    await chat.say("clara", f"/accept {new_order['id']}")
-    settled = (await chat.say("maya", f"/accept {new_order['id']}")).expect("case_status")
+    said = next(r.text for r in quoted_replies if r.data.get("type") == "proposals")
+    assert f"{order['id']} (change order) is updated in place: the new work is now priced at $500.00" in said
+    assert "the client's acceptance of the old terms is cleared" in said
+    # the client's acceptance was of the unpriced order: it is cleared, so the freelancer's does not bind
+    vote = (await chat.say("maya", f"/accept {order['id']}")).expect("proposal_vote")
+    assert vote["accepted"] is True
+    settled = (await chat.say("clara", f"/accept {new_order['id']}")).expect("case_status")
     assert settled["status"] == "settled" and settled["agreement"]["kind"] == "change_order"
 
 

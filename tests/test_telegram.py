@@ -528,6 +528,13 @@ async def test_the_founding_story_settles_with_proposal_buttons(start_rig):
     chart = f.methods("sendPhoto")[-1]
     assert chart.chat_id == str(GROUP)
     keyboard = next(m for m in reversed(f.sent(GROUP)) if any("Accept" in b["text"] for b in m.buttons)).buttons
+    # the proposals are one message for a phone screen, and every one of them can be accepted
+    [shown] = [m for m in f.sent(GROUP) if "Proposals for case" in m.text]
+    assert len(shown.text) <= 4096 and all(f"<b>{i['id']} " in shown.text for i in items)
+    assert {f"Accept {i['id']}" for i in items} | {f"Why {i['id']}?" for i in items} <= {b["text"] for b in keyboard}
+    why = next(b for b in keyboard if b["text"] == f"Why {items[1]['id']}?")
+    await rig.send(f.callback(group, clara, why["callback_data"]))
+    assert rig.expect("proposal")["item"]["id"] == items[1]["id"]
     accept = next(b for b in keyboard if b["text"] == f"Accept {items[0]['id']}")
     await rig.send(f.callback(group, clara, accept["callback_data"]))
     assert rig.expect("proposal_vote")["role"] == "client"

@@ -22,7 +22,7 @@ from ..hub import Hub
 from ..messages import Address, Incoming, Reply
 from ..render import Capabilities, render
 
-_SPEAKER = re.compile(r"^@([\w.-]{1,64})\s+(.*)$", re.S)
+_SPEAKER = re.compile(r"^@(\S{1,64})\s+(.*)$", re.S)  # any name without spaces: @Zoë🎨
 
 
 class ConsoleAdapter:

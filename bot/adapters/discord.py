@@ -28,11 +28,12 @@ from discord import app_commands
 
 from mediation import cases, moderation
 from mediation.config import Settings
-from mediation.vocabulary import DECISIONS, ReplyKind
+from mediation.vocabulary import DECISIONS, Platform, ReplyKind
 
 from ..hub import Hub
 from ..messages import Address, Attachment, Incoming, Option, Reply, Undeliverable
 from ..render import Capabilities, escape, split
+from ..syntax import for_platform
 
 log = logging.getLogger("mediator.discord")
 
@@ -156,8 +157,10 @@ def message_payloads(reply: Reply, max_file_bytes: int = 25 * 1024 * 1024) -> li
     """One reply as Discord messages: embeds within every limit, files, and a view of buttons.
 
     Each payload is keyword arguments for `send` (`embeds`, and `files`/`view` when present). Text is
-    markdown-escaped, so user text can never format, link or mention.
+    markdown-escaped, so user text can never format, link or mention. Commands the reply mentions
+    read as Discord's slash commands (`/brief propose text:…`), the syntax its users type.
     """
+    reply = for_platform(reply, Platform.DISCORD)
     colour = ERROR_COLOUR if reply.type == ReplyKind.ERROR else COLOUR
     title = escape(reply.title, "markdown")[:TITLE_MAX] if reply.title else None
     parts: list[tuple[str, str, str]] = [("d", "", c) for c in _escaped_chunks(reply.text or "", DESCRIPTION_MAX)]
@@ -825,8 +828,18 @@ class DiscordAdapter:
 
         out += [
             case_only("assess", "Deliveries against the brief, requirement by requirement"),
-            case_only("proposals", "The current proposals"),
         ]
+
+        @app_commands.command(name="proposals", description="The current proposals; with an id, why that one fits")
+        @app_commands.describe(
+            proposal="A proposal id, e.g. P2, for its full reasoning",
+            case="The case id (default: this channel's case)",
+        )
+        @app_commands.autocomplete(case=cases_ac)
+        async def proposals(i: discord.Interaction, proposal: Short | None = None, case: str | None = None) -> None:
+            await run(i, line("proposals", proposal, case=case))
+
+        out.append(proposals)
 
         @app_commands.command(name="scope", description="Is a request inside the brief? In a case, or ad hoc")
         @app_commands.describe(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mediation import cases
+from mediation import cases, settlement
 from mediation.currency import currency_code, parse_amount
 from mediation.errors import MediationError
 
@@ -92,6 +92,8 @@ def case_status(ctx: Ctx, cmd: Command) -> list[Reply]:
     if not party and not moderator:
         # the same answer as for an id that does not exist: nobody learns which ids are real
         raise _not_yours(case_id or case.id)
-    reply = replies.case_status(cases.status_data(ctx.s, case))
+    status = cases.status_data(ctx.s, case)
+    status["closing"] = settlement.closing(ctx.s, case, ctx.settings, ctx.now)
+    reply = replies.case_status(status)
     reply.private = not party  # a moderator looking from some other chat: not for that chat's eyes
     return [reply]

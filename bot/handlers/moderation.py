@@ -12,7 +12,7 @@ from mediation.vocabulary import EscalationStatus, ReplyKind
 from .. import replies
 from ..commands import Command, command
 from ..engine import Ctx
-from ..messages import Option, Reply
+from ..messages import Address, Option, Reply
 
 
 def _require_moderator(ctx: Ctx) -> None:
@@ -131,7 +131,9 @@ def mod_decide(ctx: Ctx, cmd: Command) -> list[Reply]:
             f"the freelancer {'may' if allowed['freelancer'] else 'may not'} leave feedback on this contract."
         )
     days = ctx.settings.negotiation.appeal_days
-    if days:
+    if moderation.is_appeal(ctx.s, decision):
+        lines.append("This decision was made on appeal; it is final.")
+    elif days:
         lines.append(f"Either party may appeal once within {days:g} days: /appeal <reason>.")
     text = "\n".join(lines)
 
@@ -209,9 +211,29 @@ def appeal(ctx: Ctx, cmd: Command) -> list[Reply]:
         appeal_days=ctx.settings.negotiation.appeal_days,
         now=ctx.now,
     )
+    reviewers = moderation.appeal_moderators(ctx.s, case, ctx.settings.moderators)
     text = f"The decision on case {case.id} is appealed; a different moderator will decide. {esc.reason}"
+    if not reviewers:
+        text += (
+            "\nNo other moderator is available yet: the appeal waits in the queue, and the moderators are told "
+            "that another moderator is needed. You will both be told here when it is decided."
+        )
 
     def make() -> Reply:
-        return replies.notice(ReplyKind.ESCALATED, text, case_id=case.id, reason=esc.reason, appeal=True)
+        return replies.notice(
+            ReplyKind.ESCALATED, text, case_id=case.id, reason=esc.reason, appeal=True, reviewers=len(reviewers)
+        )
 
-    return [make()] + ctx.notify_others(case, make)
+    out = [make()] + ctx.notify_others(case, make)
+    if not reviewers:  # the moderators hear it even where no moderators' channel is set up
+        note = (
+            f"Case {case.id} was appealed, and only the moderator who decided it is known: an appeal needs a "
+            "different moderator. Add one under [moderators] in config.toml (or give someone the moderator role); "
+            "the appeal waits in /mod queue."
+        )
+        for platform, ids in ctx.settings.moderators.items():
+            for uid in ids:
+                r = replies.notice(ReplyKind.NOTICE, note, case_id=case.id, appeal=True, needs_moderator=True)
+                r.to, r.private = Address(platform, uid, uid), True
+                out.append(r)
+    return out

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from mediation import cases, negotiation
-from mediation.currency import format_money
+from mediation import cases, negotiation, settlement
 from mediation.errors import MediationError
 from mediation.models import Agreement, Case
 from mediation.vocabulary import ReplyKind
@@ -21,10 +18,10 @@ def settled_reply(ctx: Ctx, case: Case, agreement: Agreement) -> Reply:
     cur = case.currency
     status = cases.status_data(ctx.s, case)
     status["agreement"] = t
+    status["closing"] = settlement.closing(ctx.s, case, ctx.settings, ctx.now)
     text = (
-        f"Case {case.id} is settled ({t['how']}): {agreement.kind.replace('_', ' ')}.\n"
-        f"Client refund {format_money(Decimal(t['client_refund']), cur)}; freelancer receives "
-        f"{format_money(Decimal(t['freelancer_net']), cur)} after fees.\n{t['feedback_explanation']}"
+        f"Case {case.id} is settled ({t['how']}): {replies.OUTCOME_NAMES.get(agreement.kind, agreement.kind)}.\n"
+        f"{replies.money_words(t['money'], cur).capitalize()}.\n{t['feedback_explanation']}"
     )
     return ctx.sealed(case, replies.case_status(status, text))
 

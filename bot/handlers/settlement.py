@@ -9,11 +9,13 @@ from mediation.chart import proposals_chart
 from mediation.currency import format_money
 from mediation.errors import MediationError
 from mediation.proposals import feedback_preview
-from mediation.vocabulary import ReplyKind, Role
+from mediation.vocabulary import Outcome, ReplyKind, Role
 
+from .. import replies
 from ..commands import Command, command
 from ..engine import Ctx
 from ..messages import Option, OutFile, Reply
+from ..replies import OUTCOME_NAMES
 
 
 def assessment_reply(case_id: str, assessment, facts=None) -> Reply:
@@ -41,58 +43,181 @@ def _money(value: str | None, currency: str) -> str:
     return "—" if value is None else format_money(Decimal(value), currency)
 
 
-def _score(before, after) -> str:
+def _points(v: float) -> str:
+    return f"{v:.0f}"
+
+
+def score_words(who: str, before: float | None, after: float | None, worst: float | None = None) -> str:
+    """One side's score before and after an outcome, in words (never an arrow from nothing)."""
     if before is None and after is None:
-        return "no score yet"
-    fmt = lambda v: "—" if v is None else f"{v:.0f}"
-    return f"{fmt(before)}→{fmt(after)}"
+        return f"the {who} has no score yet and still has none"
+    if after is None:
+        return f"the {who}'s score ({_points(before)}) depends on the moderator's decision"
+    tail = f", or {_points(worst)} if the other side leaves negative feedback" if worst not in (None, after) else ""
+    if before is None:
+        return f"the {who}'s first score would be {_points(after)}{tail}"
+    if round(after) == round(before):
+        return f"the {who}'s score stays at {_points(before)}{tail}"
+    return f"the {who}'s score goes from {_points(before)} to {_points(after)}{tail}"
+
+
+def counts_words(counts: bool | None) -> str:
+    if counts is None:
+        return "counts in the freelancer's success score or not, as the moderator decides"
+    return "counts in the freelancer's success score" if counts else "does not count in the freelancer's success score"
+
+
+def feedback_words(fb: dict) -> str:
+    allowed = fb.get("feedback_allowed") or {}
+    may = [role for role, ok in allowed.items() if ok]
+    open_ = [role for role, ok in allowed.items() if ok is None]
+    who = " and ".join(may) if may else "nobody"
+    text = f"{who} may leave feedback" if may else "nobody may leave feedback"
+    if open_ and not may:
+        text = "who may leave feedback depends on the decision"
+    public = fb.get("feedback_public")
+    if public is None:
+        shown = "whether its text shows depends on the decision"
+    else:
+        shown = "its text is public" if public else "its text is hidden"
+    return f"{text}; {shown}"
 
 
 def effect_line(fb: dict) -> str:
-    """One policy's verdict on an outcome: scores, whether it counts, who may leave feedback."""
-    allowed = [role for role, ok in (fb.get("feedback_allowed") or {}).items() if ok]
+    """One policy's verdict on an outcome, in words: the score, both sides' scores, feedback."""
+    if fb.get("outcome") == Outcome.ESCALATE:
+        return (
+            f"Under the '{fb['policy']}' policy the moderator's decision sets both scores; "
+            f"it {counts_words(fb['counts_in_score'])}; {feedback_words(fb)}."
+        )
     return (
-        f"under {fb['policy']}: freelancer score {_score(fb['freelancer_score_before'], fb['freelancer_score_after'])}, "
-        f"client score {_score(fb['client_score_before'], fb['client_score_after'])}; "
-        f"counts in score: {fb['counts_in_score']}; feedback text public: {fb['feedback_public']}; "
-        f"may leave feedback: {', '.join(allowed) or 'nobody'}"
+        f"Under the '{fb['policy']}' policy it {counts_words(fb['counts_in_score'])}; "
+        f"{score_words('freelancer', fb['freelancer_score_before'], fb['freelancer_score_after'], fb.get('freelancer_score_worst'))}; "
+        f"{score_words('client', fb['client_score_before'], fb['client_score_after'], fb.get('client_score_worst'))}; "
+        f"{feedback_words(fb)}."
     )
+
+
+def _gets_back(p: dict, cur: str) -> str:
+    """What the client gets back: the refund and any fees handed back (the chart's client bar)."""
+    m = p.get("money")
+    if not m:
+        return ""
+    return format_money(Decimal(m["client_refund"]) + Decimal(m.get("client_fee_refund") or 0), cur)
+
+
+def score_effect(fb: dict) -> str:
+    """The freelancer's score under one policy, in a few words for a one-line summary."""
+    if fb.get("outcome") == Outcome.ESCALATE:
+        return "scores as the moderator decides"
+    if fb["counts_in_score"] is False:
+        return "freelancer's score: not counted"
+    after, worst = fb["freelancer_score_after"], fb.get("freelancer_score_worst")
+    if after is None:
+        return "freelancer's score: counts"
+    risk = f" ({_points(worst)} with negative feedback)" if worst is not None and round(worst) != round(after) else ""
+    if fb["freelancer_score_before"] is None:
+        return f"freelancer's score: counts, first score {_points(after)}{risk}"
+    return f"freelancer's score: counts, {_points(fb['freelancer_score_before'])} to {_points(after)}{risk}"
+
+
+def proposal_line(p: dict, cur: str) -> tuple[str, str]:
+    """One proposal as one line (a field): id and outcome; what each side ends with; the score."""
+    name = OUTCOME_NAMES.get(p["kind"], p["kind"]).capitalize()
+    order = p.get("change_order")
+    if p["kind"] == Outcome.PARTIAL_REFUND and p.get("client_refund"):
+        name += f" of {_money(p['client_refund'], cur)}"
+    if order:
+        name += f" (new work {_money(order['price'], cur)})" if order["price"] else " (new work to be quoted)"
+    if p.get("money"):
+        money = f"client gets back {_gets_back(p, cur)}, freelancer nets {_money(p['freelancer_net'], cur)}"
+    else:
+        lo, hi = p["money_range"]["freelancer_net"]
+        money = f"freelancer nets {_money(lo, cur)} to {_money(hi, cur)}, as decided"
+    return f"{p['id']} {name}", f"{money}; {score_effect(p['feedback'])}"
 
 
 def proposals_reply(case, items: list[dict], headline: str = "", chart: bytes | None = None) -> Reply:
+    """The proposals for a chat screen: one line each, best first, then how to see why and act.
+    The data keeps every figure and the full reasoning of each (`items`)."""
     cur = case.currency
+    policy = items[0]["feedback"]["policy"] if items else ""
+    compared = (items[0].get("comparison_policy") or {}).get("policy") if items else None
     lines = [headline] if headline else []
-    for p in items:
-        fb = p["feedback"]
-        lines.append(f"{p['id']}. {p['title']}")
-        if p["money"]:
-            lines.append(
-                f"   money: client refund {_money(p['client_refund'], cur)}, freelancer net "
-                f"{_money(p['freelancer_net'], cur)}, fees {_money(p['fees']['platform_total'], cur)}"
-            )
-        elif p.get("money_range"):
-            lo, hi = p["money_range"]["freelancer_net"]
-            lines.append(
-                f"   money: decided by a moderator; freelancer net between {_money(lo, cur)} and {_money(hi, cur)}"
-            )
-        lines.append("   " + effect_line(fb))
-        if p.get("comparison_policy"):
-            lines.append("   " + effect_line(p["comparison_policy"]))
-        order = p.get("change_order")
-        if order:
-            lines.append(
-                f"   new work: {_money(order['price'], cur)} ({order['basis'].replace('_', ' ')})"
-                if order["price"]
-                else f"   new work: to be quoted by the freelancer: /quote {p['id']} <price>"
-            )
-        lines.append(f"   why: {p['rationale']}")
-    options = [Option(f"Accept {p['id']}", f"/accept {p['id']}") for p in items[:3]]
-    options += [Option(f"Reject {p['id']}", f"/reject {p['id']}") for p in items[:1]]
+    lines.append(
+        f"Best first. Scores under the '{policy}' policy"
+        + (f" ('{compared}' compared in the details)" if compared else "")
+        + ". Why one fits, in full: /proposals <id>."
+    )
+    fields = [proposal_line(p, cur) for p in items]
+    order = next((p for p in items if p.get("change_order") and not p["change_order"]["price"]), None)
+    if order:
+        lines.append(f"The freelancer prices the new work with /quote {order['id']} <price>.")
+    options = [Option(f"Accept {p['id']}", f"/accept {p['id']}") for p in items]
+    options += [Option(f"Why {p['id']}?", f"/proposals {p['id']}") for p in items]
     data = {"type": ReplyKind.PROPOSALS, "case_id": case.id, "items": items}
     files = [OutFile("proposals.png", chart, "image/png")] if chart else []
     return Reply(
-        text="\n".join(lines), title=f"Proposals for case {case.id}", options=options, attachments=files, data=data
+        text="\n".join(lines),
+        title=f"Proposals for case {case.id}",
+        fields=fields,
+        options=options,
+        attachments=files,
+        data=data,
     )
+
+
+def proposal_detail(case, p: dict) -> Reply:
+    """One proposal in full: money, both policies' effects, the change order, and why it fits."""
+    cur = case.currency
+    lines = [p["title"] + "."]
+    if p.get("money"):
+        lines.append(replies.money_words(p["money"], cur).capitalize() + ".")
+    elif p.get("money_range"):
+        lo, hi = p["money_range"]["freelancer_net"]
+        lines.append(
+            f"A moderator decides the money: the freelancer nets between {_money(lo, cur)} and {_money(hi, cur)}."
+        )
+    lines.append(effect_line(p["feedback"]))
+    if p.get("comparison_policy"):
+        lines.append(effect_line(p["comparison_policy"]))
+    order = p.get("change_order")
+    if order:
+        lines.append(
+            f"New work: {_money(order['price'], cur)} ({order['basis'].replace('_', ' ')})."
+            if order["price"]
+            else f"New work: to be quoted by the freelancer with /quote {p['id']} <price>."
+        )
+    lines.append(f"Why: {p['rationale']}")
+    options = [Option(f"Accept {p['id']}", f"/accept {p['id']}"), Option("All proposals", "/proposals")]
+    return Reply(
+        text="\n".join(lines),
+        title=f"Proposal {p['id']} on case {case.id}",
+        options=options,
+        data={"type": ReplyKind.PROPOSAL, "case_id": case.id, "item": p},
+    )
+
+
+def changes_text(changes, items: list[dict], currency: str) -> str:
+    """What a new round did to proposals the parties already saw, by id: nothing changes silently."""
+    by_id = {i["id"]: i for i in items}
+    lines = []
+    for c in changes:
+        name = OUTCOME_NAMES.get(c.kind, c.kind)
+        if c.what == "updated":
+            item = by_id[c.id]
+            order = item.get("change_order") or {}
+            if "the price of the new work" in c.changed and order.get("price"):
+                now = f"the new work is now priced at {_money(order['price'], currency)}"
+            else:
+                now = f"the client now gets back {_money(item['client_refund'], currency)}"
+            cleared = f"; the {' and '.join(c.cleared)}'s acceptance of the old terms is cleared" if c.cleared else ""
+            lines.append(f"{c.id} ({name}) is updated in place: {now}{cleared}.")
+        elif c.what == "withdrawn":
+            lines.append(f"{c.id} ({name}) is withdrawn: the facts no longer support it.")
+        else:
+            lines.append(f"{c.id} ({name}) is new.")
+    return "\n".join(lines)
 
 
 def assess_if_delivered(ctx: Ctx, case):
@@ -105,9 +230,12 @@ def assess_if_delivered(ctx: Ctx, case):
 
 def proposals_round(ctx: Ctx, case, headline: str, disputing: str | None, assessment) -> list[Reply]:
     """Rank the outcomes on the assessed facts, and tell both parties."""
-    ranked, items = settlement.make_proposals(
+    ranked, items, changes = settlement.make_proposals(
         ctx.s, ctx.actor, case, settings=ctx.settings, now=ctx.now, assessment=assessment, disputing=disputing
     )
+    said = changes_text(changes, items, case.currency)
+    if said:
+        headline = f"{headline}\n{said}" if headline else said
     chart = proposals_chart(ranked)
     out = []
     if assessment is not None:
@@ -144,18 +272,24 @@ def quote(ctx: Ctx, cmd: Command) -> list[Reply]:
         settings=ctx.settings,
         now=ctx.now,
     )
-    headline = f"The freelancer quoted the new work for “{request}”. The proposals are updated."
+    headline = f"The freelancer quoted the new work for “{request}”."
     return proposals_round(ctx, case, headline, None, assessment)
 
 
-@command("proposals", "/proposals", "the current proposals", keys=("case",))
+@command("proposals", "/proposals [id]", "the current proposals; with an id, why that one fits", keys=("case",))
 def proposals(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = ctx.case(cmd)
     if cases.role_of(ctx.s, case, ctx.party) is None and not ctx.is_moderator():
         raise MediationError("not_a_party", f"Only the parties of case {case.id} and moderators can see its proposals.")
     rows = settlement.current_proposals(ctx.s, case)
     if not rows:
-        raise MediationError("no_proposals", f"There are no proposals on case {case.id}: /dispute <reason> makes them.")
+        raise MediationError(
+            "no_proposals", f"There are no proposals on case {case.id}: /dispute <reason> makes them.", hint="dispute"
+        )
+    if cmd.args:
+        from mediation.negotiation import current_proposal
+
+        return [proposal_detail(case, current_proposal(ctx.s, case, cmd.args[0], verb="proposals").data)]
     return [proposals_reply(case, [r.data for r in rows])]
 
 

@@ -85,13 +85,21 @@ def request(ctx: Ctx, cmd: Command) -> list[Reply]:
 @command("escalate", "/escalate <reason>", "send the case to a human moderator", keys=("case",))
 def escalate(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = ctx.case(cmd)
+    early = cases.is_early_escalation(case)
     esc = cases.escalate(ctx.s, ctx.actor, ctx.party, case, cmd.text, ctx.now)
-    text = (
-        f"Case {case.id} is now in the moderators' queue. Reason: {esc.reason}\n"
-        "A moderator will read the case file and decide; both parties will be told here."
-    )
+    if early:
+        text = (
+            f"Case {case.id} is in the moderators' queue: a moderator is asked to help. Reason: {esc.reason}\n"
+            "No brief is agreed yet, so the case stays open meanwhile: you can still propose and agree the "
+            "brief (/brief <text>, /brief agree) or settle; both parties will be told here."
+        )
+    else:
+        text = (
+            f"Case {case.id} is now in the moderators' queue. Reason: {esc.reason}\n"
+            "A moderator will read the case file and decide; both parties will be told here."
+        )
 
     def make() -> Reply:
-        return replies.notice(ReplyKind.ESCALATED, text, case_id=case.id, reason=esc.reason)
+        return replies.notice(ReplyKind.ESCALATED, text, case_id=case.id, reason=esc.reason, early=early)
 
     return [make()] + ctx.notify_others(case, make)
