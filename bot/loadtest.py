@@ -24,6 +24,8 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from mediation.vocabulary import OutboxState, TimerState
+
 from .messages import Address, Incoming, Reply
 
 PLATFORM = "load"
@@ -200,7 +202,7 @@ def _check(db: str, case_ids: list[str], sent: Counter) -> dict:
         )
         fired = Counter(
             (t.case_id, t.kind)
-            for t in s.exec(select(Timer).where(Timer.case_id.in_(case_ids), Timer.state == "fired"))
+            for t in s.exec(select(Timer).where(Timer.case_id.in_(case_ids), Timer.state == TimerState.FIRED))
         )
         rows = list(s.exec(select(OutboxMessage).where(OutboxMessage.case_id.in_(case_ids))))
     store.close()
@@ -210,7 +212,7 @@ def _check(db: str, case_ids: list[str], sent: Counter) -> dict:
         "released": sum(1 for (_, a) in audit if a == "case.settled"),
         "double_applied": sum(n - 1 for n in audit.values() if n > 1) + sum(n - 1 for n in fired.values() if n > 1),
         "notices": len(rows),
-        "lost_notices": sum(1 for r in rows if r.state != "delivered" or r.id not in sent),
+        "lost_notices": sum(1 for r in rows if r.state != OutboxState.DELIVERED or r.id not in sent),
         "notices_sent_twice": sum(n - 1 for n in sent.values() if n > 1),
     }
 

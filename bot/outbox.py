@@ -21,13 +21,14 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from mediation import audit, cases
 from mediation.clock import Clock, as_utc
 from mediation.config import Settings
 from mediation.db import Store
 from mediation.models import Case, OutboxMessage
+from mediation.vocabulary import OUTBOX_OPEN, CaseState, OutboxState, ReplyKind
 
 from .messages import Address, Reply, Undeliverable
 
@@ -53,7 +54,9 @@ class Outbox:
         self._busy_lock = threading.Lock()
 
     # --- adding ------------------------------------------------------------------------------
-    def add(self, s: Session, reply: Reply, state: str = "pending", error: str | None = None) -> OutboxMessage:
+    def add(
+        self, s: Session, reply: Reply, state: str = OutboxState.PENDING, error: str | None = None
+    ) -> OutboxMessage:
         """A row in the caller's transaction (a deadline's notices commit with the deadline)."""
         to = reply.to
         now = self.clock.now()
@@ -79,7 +82,7 @@ class Outbox:
         with self.store.transaction() as s:
             if reply.outbox_id is not None:  # already a row: it follows its own schedule
                 row = s.get(OutboxMessage, reply.outbox_id, with_for_update=True)
-                if row is not None and row.state == "pending":
+                if row is not None and row.state == OutboxState.PENDING:
                     self._failed(s, row, error or ConnectionError("not sent"))
                 return
             row = self.add(s, reply, error=_text(error) if error else None)
@@ -88,7 +91,9 @@ class Outbox:
 
     # --- sending -----------------------------------------------------------------------------
     def _claim(self, s: Session, platform: str, row_id: int | None) -> OutboxMessage | None:
-        query = select(OutboxMessage).where(OutboxMessage.platform == platform, OutboxMessage.state == "pending")
+        query = select(OutboxMessage).where(
+            OutboxMessage.platform == platform, OutboxMessage.state == OutboxState.PENDING
+        )
         if row_id is not None:
             query = query.where(OutboxMessage.id == row_id)
         else:
@@ -134,7 +139,7 @@ class Outbox:
             except Exception as exc:
                 with self.store.transaction() as s:
                     row = s.get(OutboxMessage, rid)
-                    if row.state == "pending":
+                    if row.state == OutboxState.PENDING:
                         self._failed(s, row, exc)
                 return "failed"
             with self.store.transaction() as s:
@@ -147,7 +152,7 @@ class Outbox:
                 self._busy.discard(rid)
 
     def _delivered(self, row: OutboxMessage) -> None:
-        row.state = "delivered"
+        row.state = OutboxState.DELIVERED
         row.delivered_at = self.clock.now()
         row.last_error = None
 
@@ -160,14 +165,14 @@ class Outbox:
         now = self.clock.now()
         row.last_error = _text(exc)
         if isinstance(exc, Undeliverable) and not exc.permanent:
-            row.state = "waiting"
+            row.state = OutboxState.WAITING
             log.info("a %s notice waits for its person to start the bot", row.platform)
             s.add(row)
             return
         row.attempts += 1
         too_old = now - as_utc(row.created_at) >= timedelta(hours=self.settings.outbox.give_up_after_hours)
         if isinstance(exc, Undeliverable) or too_old:
-            row.state = "failed"
+            row.state = OutboxState.FAILED
             s.add(row)
             reason = exc.reason if isinstance(exc, Undeliverable) else "retried too long"
             log.warning("a %s notice cannot be delivered (%s); given up", row.platform, reason)
@@ -212,7 +217,7 @@ class Outbox:
             for m in cases.members(s, case).values()
             if Address(m.platform, m.chat_id) != Address(failed.platform, failed.chat_id)
         ]
-        if case.status == "escalated" or kind in ("escalated", "decision"):
+        if case.status == CaseState.ESCALATED or kind in (ReplyKind.ESCALATED, ReplyKind.DECISION):
             targets += [
                 Address(platform, uid, uid)
                 for platform, uids in self.settings.moderators.items()
@@ -237,13 +242,13 @@ class Outbox:
                 update(OutboxMessage)
                 .where(
                     OutboxMessage.platform == platform,
-                    OutboxMessage.state == "waiting",
+                    OutboxMessage.state == OutboxState.WAITING,
                     or_(
                         OutboxMessage.user_id == user_id,
                         (OutboxMessage.user_id == None) & (OutboxMessage.chat_id == user_id),  # noqa: E711
                     ),
                 )
-                .values(state="pending", next_attempt_at=now)
+                .values(state=OutboxState.PENDING, next_attempt_at=now)
             )
             return result.rowcount or 0
 
@@ -254,7 +259,7 @@ class Outbox:
                     select(OutboxMessage.id)
                     .where(
                         OutboxMessage.platform == platform,
-                        OutboxMessage.state == "waiting",
+                        OutboxMessage.state == OutboxState.WAITING,
                         or_(OutboxMessage.user_id == user_id, OutboxMessage.chat_id == user_id),
                     )
                     .limit(1)
@@ -265,7 +270,7 @@ class Outbox:
     def pending_count(self) -> int:
         with self.store.transaction() as s:
             return s.exec(
-                select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state.in_(["pending", "waiting"]))
+                select(func.count()).select_from(OutboxMessage).where(col(OutboxMessage.state).in_(OUTBOX_OPEN))
             ).one()
 
 

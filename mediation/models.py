@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel
 
-from .vocabulary import CaseState, EscalationStatus, TimerState
+from .vocabulary import CaseState, EscalationStatus, OutboxState, TimerState
 
 
 def _ts(index: bool = False, **kw) -> Any:
@@ -260,7 +260,7 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0
     created_at: datetime = _ts(nullable=False)
     delivered_at: datetime | None = _ts(nullable=True)
-    state: str = Field(default="pending", sa_column_kwargs={"server_default": "pending"})
+    state: str = Field(default=OutboxState.PENDING, sa_column_kwargs={"server_default": OutboxState.PENDING.value})
     next_attempt_at: datetime | None = _ts(nullable=True)
     last_error: str | None = None
     case_id: str | None = None

@@ -25,7 +25,7 @@ from .judgment import Judgment, decide
 from .models import Agreement, Case, CaseMember, Decision, Identity, Party, Proposal, ProposalVote, key
 from .proposals import CaseFacts, ScopeFlag, Verdict, propose
 from .sandbox import SandboxLimits, inspect_files
-from .vocabulary import CLOSED, CaseEvent, CaseState, Outcome, Role
+from .vocabulary import CLOSED, CaseEvent, CaseState, Outcome, ProposalChangeKind, Role
 
 SILENCE_MIN_DAYS = 1
 _REACTIONS = {"refused", "dispute.opened", "proposals.made", "case.escalated"}
@@ -387,7 +387,7 @@ class ProposalChange:
 
     id: str
     kind: str
-    what: str  # updated | withdrawn | new
+    what: ProposalChangeKind
     changed: tuple[str, ...] = ()
     cleared: tuple[str, ...] = ()  # the roles whose acceptance of the old terms was cleared
 
@@ -447,7 +447,7 @@ def make_proposals(
             next_number += 1
             row = Proposal(case_id=case.id, label=item["id"], round=round_, kind=ranked_one.kind, data=item)
             if earlier:
-                changes.append(ProposalChange(item["id"], ranked_one.kind, "new"))
+                changes.append(ProposalChange(item["id"], ranked_one.kind, ProposalChangeKind.NEW))
         else:
             row = known
             item["id"] = row.label
@@ -459,7 +459,9 @@ def make_proposals(
                         vote.accepted, vote.reason = False, "cleared: the terms changed"
                         s.add(vote)
                         cleared.append(vote.role)
-                changes.append(ProposalChange(row.label, row.kind, "updated", tuple(changed), tuple(cleared)))
+                changes.append(
+                    ProposalChange(row.label, row.kind, ProposalChangeKind.UPDATED, tuple(changed), tuple(cleared))
+                )
             row.data, row.round, row.superseded = item, round_, False
         row.created_at = now
         s.add(row)
@@ -470,7 +472,7 @@ def make_proposals(
         if ident not in kept and not row.superseded:
             row.superseded = True
             s.add(row)
-            changes.append(ProposalChange(row.label, row.kind, "withdrawn"))
+            changes.append(ProposalChange(row.label, row.kind, ProposalChangeKind.WITHDRAWN))
     audit.record(
         s,
         case.id,

@@ -164,6 +164,26 @@ class TimerState(StrEnum):
     CANCELLED = "cancelled"
 
 
+class OutboxState(StrEnum):
+    """Where a notice waiting in the outbox stands."""
+
+    PENDING = "pending"  # due at its next attempt
+    WAITING = "waiting"  # for its person to open a private chat with the bot (/start)
+    DELIVERED = "delivered"
+    FAILED = "failed"  # refused for good, or failing past the limit; recorded in the case's trail
+
+
+OUTBOX_OPEN: tuple[OutboxState, OutboxState] = (OutboxState.PENDING, OutboxState.WAITING)
+
+
+class ProposalChangeKind(StrEnum):
+    """What a new round of proposals did to a proposal of an earlier round."""
+
+    NEW = "new"
+    UPDATED = "updated"
+    WITHDRAWN = "withdrawn"
+
+
 class DeadlineAction(StrEnum):
     """What a deadline did when it fell due (or its reminder did)."""
 

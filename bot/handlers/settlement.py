@@ -9,7 +9,7 @@ from mediation.chart import proposals_chart
 from mediation.currency import format_money
 from mediation.errors import MediationError
 from mediation.proposals import feedback_preview
-from mediation.vocabulary import Outcome, ReplyKind, Role
+from mediation.vocabulary import Outcome, ProposalChangeKind, ReplyKind, Role
 
 from .. import replies
 from ..commands import Command, command
@@ -204,7 +204,7 @@ def changes_text(changes, items: list[dict], currency: str) -> str:
     lines = []
     for c in changes:
         name = OUTCOME_NAMES.get(c.kind, c.kind)
-        if c.what == "updated":
+        if c.what == ProposalChangeKind.UPDATED:
             item = by_id[c.id]
             order = item.get("change_order") or {}
             if "the price of the new work" in c.changed and order.get("price"):
@@ -213,7 +213,7 @@ def changes_text(changes, items: list[dict], currency: str) -> str:
                 now = f"the client now gets back {_money(item['client_refund'], currency)}"
             cleared = f"; the {' and '.join(c.cleared)}'s acceptance of the old terms is cleared" if c.cleared else ""
             lines.append(f"{c.id} ({name}) is updated in place: {now}{cleared}.")
-        elif c.what == "withdrawn":
+        elif c.what == ProposalChangeKind.WITHDRAWN:
             lines.append(f"{c.id} ({name}) is withdrawn: the facts no longer support it.")
         else:
             lines.append(f"{c.id} ({name}) is new.")
