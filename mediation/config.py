@@ -111,6 +111,9 @@ class DiscordConfig(Section):
     moderator_role_ids: list[int] = Field(default_factory=list)
     mod_channel_id: int = 0
     guild_ids: list[int] = Field(default_factory=list)
+    # the privileged message-content intent (switch it on in the Developer Portal first): plain
+    # messages in case channels are scanned; without it, the "Check against brief" message menu
+    message_content: bool = False
 
 
 class NegotiationConfig(Section):

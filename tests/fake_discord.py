@@ -26,6 +26,8 @@ MOD_CHANNEL_ID = 920000000000000002  # the moderators' channel
 OTHER_CHANNEL_ID = 920000000000000003
 MOD_ROLE_ID = 930000000000000001
 EPHEMERAL = 1 << 6
+GUILD_MESSAGES_INTENT = 1 << 9
+MESSAGE_CONTENT_INTENT = 1 << 15
 
 
 def user(uid: int, name: str) -> dict:
@@ -78,6 +80,7 @@ class FakeDiscord:
         self.files: dict[str, bytes] = {}
         self.gateway_ops: list[int] = []
         self.identifies = 0
+        self.intents = 0  # what the last IDENTIFY asked for
         self.resumes = 0
         self.session_id = "gw-1"
         self.seq = 0
@@ -218,6 +221,7 @@ class FakeDiscord:
             guild = re.search(r"guilds/(\d+)", path)
             self.commands = [
                 {
+                    "description": "",  # Discord answers with an empty one for menu commands
                     **c,
                     "id": str(next(self.ids)),
                     "application_id": str(APP_ID),
@@ -341,6 +345,7 @@ class FakeDiscord:
                 await ws.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
             elif op == 2:
                 self.identifies += 1
+                self.intents = int(data["d"].get("intents") or 0)
                 self.session_id = f"gw-{self.identifies}"
                 self.seq = 0
                 self.events = []
@@ -515,6 +520,62 @@ class FakeDiscord:
         self.interactions[iid] = payload
         self.tokens[token] = iid
         return payload
+
+    def member(self, who: Person) -> dict:
+        return {
+            "user": who.payload(),
+            "roles": [str(r) for r in who.roles],
+            "nick": None,
+            "joined_at": "2026-01-01T00:00:00+00:00",
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "pending": False,
+        }
+
+    async def post(self, who: Person, content: str, channel_id: int = CHANNEL_ID) -> dict:
+        """`who` writes a plain message in a server channel. As on Discord, the bot gets MESSAGE_CREATE
+        only if it asked for the guild-messages intent, and the text only with the message-content intent."""
+        mid = str(next(self.ids))
+        msg = {
+            "id": mid,
+            "channel_id": str(channel_id),
+            "guild_id": str(GUILD_ID),
+            "type": 0,
+            "content": content,
+            "embeds": [],
+            "components": [],
+            "flags": 0,
+            "attachments": [],
+            "timestamp": "2026-03-02T09:00:00+00:00",
+            "edited_timestamp": None,
+            "author": who.payload(),
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "pinned": False,
+        }
+        self.messages[mid] = msg
+        if self.intents & GUILD_MESSAGES_INTENT:
+            seen = msg if self.intents & MESSAGE_CONTENT_INTENT else {**msg, "content": ""}
+            member = {k: v for k, v in self.member(who).items() if k != "user"}
+            await self._event("MESSAGE_CREATE", {**seen, "member": member})
+        return msg
+
+    async def menu(self, who: Person, message_id: str, name: str) -> str:
+        """`who` picks a message menu command (Apps → name) on a message; returns the interaction id."""
+        msg = {k: v for k, v in self.messages[message_id].items() if not k.startswith("_")}
+        data = {
+            "id": self.command_id(name),
+            "name": name,
+            "type": 3,
+            "target_id": message_id,
+            "resolved": {"messages": {message_id: msg}},
+        }
+        payload = self._base(2, who, int(msg["channel_id"]), data)
+        await self._event("INTERACTION_CREATE", payload)
+        return payload["id"]
 
     def command_id(self, name: str) -> str:
         return next((c["id"] for c in self.commands if c["name"] == name), "0")

@@ -59,11 +59,13 @@ ERROR_COLOUR = 0xED4245
 NO_MENTIONS = discord.AllowedMentions.none()
 
 BUTTON_PREFIX = "mediator:"
+CHECK_MENU = "Check against brief"  # the message menu (Apps → …) that checks one chosen message
 # Command words whose answer can take seconds (the language model): the interaction is deferred at once.
 SLOW_WORDS = frozenset({"scope", "assess", "dispute", "feedback", "proposals"})
 # Command words that need a server: moderator roles exist only there.
 GUILD_WORDS = frozenset({"mod"})
 OUTCOMES = DECISIONS  # what a moderator may decide
+GUILDS = app_commands.AppCommandContext(guild=True, dm_channel=False, private_channel=False)
 # option types (module level: discord.py resolves string annotations in this module's globals)
 Role = Literal["client", "freelancer"]
 Text = app_commands.Range[str, 1, 2000]
@@ -285,6 +287,9 @@ class _Client(discord.Client):
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = options.pop("intents", None) or discord.Intents.none()
         intents.guilds = True
+        if adapter.config.message_content:  # privileged: switched on in the Developer Portal too
+            intents.guild_messages = True
+            intents.message_content = True
         super().__init__(intents=intents, allowed_mentions=NO_MENTIONS, **options)
         self.adapter = adapter
         self.tree = app_commands.CommandTree(self)
@@ -301,6 +306,9 @@ class _Client(discord.Client):
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         await self.adapter.on_interaction(interaction)
+
+    async def on_message(self, message: discord.Message) -> None:
+        await self.adapter.on_message(message)
 
 
 class DiscordAdapter:
@@ -486,6 +494,82 @@ class DiscordAdapter:
                 await asyncio.to_thread(shutil.rmtree, tmp, ignore_errors=True)
             log.debug("interaction %s (%s) answered in %.3f s", interaction.id, word, time.perf_counter() - started)
 
+    def message_incoming(self, message: discord.Message, requested_by: str | None = None) -> Incoming:
+        """A plain message as its author's words; one id per message, so it is scanned once however it
+        arrives (the gateway, or someone's "Check against brief")."""
+        author = message.author
+        return Incoming(
+            platform=self.platform,
+            chat_id=str(message.channel.id),
+            user_id=str(author.id),
+            user_name=getattr(author, "display_name", None) or author.name,
+            text=message.content,
+            private=False,
+            message_id=f"msg:{message.id}",
+            moderator=self.is_moderator(author),
+            requested_by=requested_by,
+        )
+
+    @staticmethod
+    def _scannable(message: discord.Message) -> str | None:
+        """Why a message is not read as a party's words, or None when it is."""
+        if message.author.bot or message.webhook_id is not None:
+            return "That message is by a bot; only the parties' messages are checked."
+        if message.guild is None:
+            return "Messages are checked in a case's channel or thread, not in direct messages."
+        text = (message.content or "").strip()
+        if not text:
+            return "That message has no text to check."
+        if text.startswith("/"):  # never run someone's words as their command
+            return "That message reads as a command, so it is not checked."
+        return None
+
+    async def on_message(self, message: discord.Message) -> None:
+        """With the message-content intent: each plain message in a case chat, as Telegram scans them."""
+        if not self.config.message_content or self._scannable(message) is not None:
+            return
+        try:
+            replies = await self.hub.dispatch(self.message_incoming(message))
+            for r in replies:
+                await self._post_reply(r, message)
+        except Exception:
+            log.exception("scanning message %s failed", message.id)
+
+    async def _post_reply(self, reply: Reply, about: discord.Message) -> None:
+        """A reply in the message's own channel answers it (a Discord reply); others go where addressed."""
+        to = reply.to or Address(self.platform, str(about.channel.id))
+        reference = about.to_reference(fail_if_not_exists=False) if to.chat_id == str(about.channel.id) else None
+        await self._post(to, message_payloads(reply, self.max_file_bytes), reference=reference)
+
+    async def check_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        """The message menu: the chosen message is checked as its author's words (no privileged intent
+        needed: Discord hands the message to the interaction); a flag is posted in the channel, the
+        asker gets the verdict privately."""
+        if not self._claim(interaction.id):
+            return
+        why_not = self._scannable(message)
+        if why_not is not None:
+            await self._refuse(interaction, why_not, deferred=False)
+            return
+        try:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            asked = f"{self.platform}:{interaction.user.id}"
+            replies = await self.hub.dispatch(self.message_incoming(message, requested_by=asked))
+            answer: list[Reply] = []
+            for r in replies:
+                flagged = r.type == ReplyKind.FEEDBACK_THREAT or "request_id" in r.data
+                if flagged or (r.to is not None and r.to.chat_id != str(message.channel.id)):
+                    await self._post_reply(r, message)
+                if not flagged or not answer:
+                    answer.append(r)
+            if not replies:
+                answer = [Reply(text="That message was checked already; its verdict is on the case file.")]
+            payloads = [p for r in answer[:1] for p in message_payloads(r, self.max_file_bytes)]
+            await interaction.edit_original_response(allowed_mentions=NO_MENTIONS, **payloads[0])
+        except Exception:
+            log.exception("checking message %s failed", message.id)
+            await self._refuse(interaction, "Something went wrong on our side; the message was not checked.", True)
+
     async def _defer(self, interaction: discord.Interaction) -> bool:
         try:
             if interaction.type is discord.InteractionType.component:
@@ -586,13 +670,20 @@ class DiscordAdapter:
             return await self.client.create_dm(discord.Object(id=int(to.user_id)))
         return self.client.get_partial_messageable(int(to.chat_id))
 
-    async def _post(self, to: Address, payloads: list[dict], keep_failures: bool = False) -> None:
+    async def _post(
+        self,
+        to: Address,
+        payloads: list[dict],
+        keep_failures: bool = False,
+        reference: discord.MessageReference | None = None,
+    ) -> None:
         """Post to a channel or DM. With `keep_failures`, a failure Discord may recover from (5xx,
         connection) is raised, so the hub keeps the notice in its outbox for later."""
         try:
             target = await self._target(to)
-            for p in payloads:
-                await target.send(allowed_mentions=NO_MENTIONS, **p)
+            for i, p in enumerate(payloads):
+                extra = {"reference": reference, "mention_author": False} if reference and i == 0 else {}
+                await target.send(allowed_mentions=NO_MENTIONS, **extra, **p)
         except ValueError:
             log.warning("not a Discord id: %s", to)
         except discord.Forbidden as exc:
@@ -647,11 +738,11 @@ class DiscordAdapter:
 
     # -- slash commands
 
-    def commands(self) -> list[app_commands.Command | app_commands.Group]:
+    def commands(self) -> list[app_commands.Command | app_commands.Group | app_commands.ContextMenu]:
         """Every engine command as a slash command whose options build the typed line."""
         run = self.run
         cases_ac, queue_ac, outcome_ac = self.case_choices, self.queue_choices, self.outcome_choices
-        out: list[app_commands.Command | app_commands.Group] = []
+        out: list[app_commands.Command | app_commands.Group | app_commands.ContextMenu] = []
 
         @app_commands.command(name="help", description="What Mediator can do here")
         async def help_(i: discord.Interaction) -> None:
@@ -905,6 +996,11 @@ class DiscordAdapter:
             await run(i, line("mod note", case, text))
 
         out.append(mod)
+
+        async def check_against_brief(i: discord.Interaction, message: discord.Message) -> None:
+            await self.check_message(i, message)
+
+        out.append(app_commands.ContextMenu(name=CHECK_MENU, callback=check_against_brief, allowed_contexts=GUILDS))
         return out
 
 
