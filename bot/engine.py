@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
-from mediation import audit, cases, settlement, timers
+from mediation import audit, cases, chats, settlement, timers
 from mediation.cases import Actor
 from mediation.clock import Clock
 from mediation.config import Settings
@@ -233,6 +233,15 @@ class Engine:
             case = s.get(Case, case_id)
             if case is not None:
                 timers.sync(s, case, self.settings, now)
+
+    def move_chat(self, platform: str, old: str, new: str) -> list[str]:
+        """A chat's id changed (a Telegram group became a supergroup): its case and waiting notices
+        follow it. The ids of the cases that moved."""
+        with self.store.transaction() as s:
+            moved = chats.move_chat(s, platform, old, new, f"{platform}:{old}", self.clock.now())
+        if moved:
+            log.info("%s chat %s is now %s; moved case(s) %s", platform, old, new, ", ".join(moved))
+        return moved
 
     def tick(self) -> list[Reply]:
         """Fire due reminders and deadlines, each in its own transaction; replies carry addresses."""

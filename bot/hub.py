@@ -85,6 +85,10 @@ class Hub:
                     log.warning("the %s moderators' channel missed an escalation (%s); kept for later", platform, exc)
                     await asyncio.to_thread(self._keep, dataclasses.replace(reply, to=Address(platform, MODERATORS)))
 
+    async def move_chat(self, platform: str, old: str, new: str) -> list[str]:
+        """A chat that changed its id on its platform (see `Engine.move_chat`)."""
+        return await asyncio.to_thread(self.engine.move_chat, platform, old, new)
+
     async def deliver(self, reply: Reply) -> None:
         adapter = self.adapters.get(reply.to.platform)
         if adapter is not None:

@@ -565,7 +565,8 @@ async def test_the_founding_story_settles_with_proposal_buttons(start_rig, peopl
             clara,
             "Got all 8, but honestly I wanted pictures with people in them, a model "
             "holding the soap outside in a garden. Can you redo them like that?",
-        )
+        ),
+        timeout=60,  # the model loads on first use, slowly on a busy machine
     )
     flag = rig.data("scope")
     assert flag["out_of_scope"] is True and flag["kind"] == "attribute"

@@ -370,12 +370,14 @@ class TelegramAdapter:
     async def _on_message(self, update: Update, msg: Message) -> None:
         user = msg.from_user
         raw = msg.text or msg.caption or ""
-        if msg.migrate_to_chat_id:
-            log.warning(
-                "group %s became supergroup %s; its case must be moved to the new chat id",
-                msg.chat.id,
-                msg.migrate_to_chat_id,
+        if msg.migrate_to_chat_id or msg.migrate_from_chat_id:  # announced in the old chat and the new one
+            old, new = (
+                (msg.chat.id, msg.migrate_to_chat_id)
+                if msg.migrate_to_chat_id
+                else (msg.migrate_from_chat_id, msg.chat.id)
             )
+            await self._migrated(old, new)
+            return
         if msg.forward_origin is not None or msg.is_automatic_forward:
             self.stats["ignored"] += 1  # forwarded words are not the sender's own
             return
@@ -402,6 +404,14 @@ class TelegramAdapter:
             self.stats["ignored"] += 1
             return
         await self._handle_messages(self._event_id(update), [msg], text)
+
+    async def _migrated(self, old: int | str, new: int | str) -> None:
+        """A group became a supergroup (a new chat id): its case, its parties' address and the notices
+        waiting for it move to the new id."""
+        try:
+            await self.hub.move_chat(self.platform, str(old), str(new))
+        except Exception:
+            log.exception("could not move chat %s to %s", old, new)
 
     def _gather(self, update: Update, msg: Message) -> None:
         key = (msg.chat.id, msg.media_group_id)
@@ -701,6 +711,7 @@ class TelegramAdapter:
                 if last or "chat_id" not in kwargs:
                     raise
                 log.warning("chat %s is now supergroup %s", kwargs["chat_id"], exc.new_chat_id)
+                await self._migrated(kwargs["chat_id"], exc.new_chat_id)
                 kwargs["chat_id"] = exc.new_chat_id
             except BadRequest:
                 raise
