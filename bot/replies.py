@@ -7,9 +7,16 @@ from mediation.vocabulary import ReplyKind, is_local
 from .commands import Registry
 from .messages import Option, Reply
 
+CHAT_HAS_CASE = "chat_has_case"  # a second case in a chat that holds one: the answer offers the way out
+
 
 def error(code: str, message: str, **extra) -> Reply:
-    return Reply(text=message, data={"type": ReplyKind.ERROR, "code": code, "message": message, **extra})
+    options = []
+    if code == CHAT_HAS_CASE and extra.get("closable"):
+        options.append(Option(f"Close case {extra['case_id']}", f"/case close {extra['case_id']}"))
+    return Reply(
+        text=message, options=options, data={"type": ReplyKind.ERROR, "code": code, "message": message, **extra}
+    )
 
 
 def unknown_command(line: str, registry: Registry) -> Reply:
@@ -56,7 +63,25 @@ def case_created(status: dict, invite_code: str, invite_role: str) -> Reply:
     return Reply(
         text=text,
         title=f"Case {cid}",
-        data={"type": ReplyKind.CASE_CREATED, "case_id": cid, "invite_code": invite_code, "invite_role": invite_role},
+        data={
+            "type": ReplyKind.CASE_CREATED,
+            "case_id": cid,
+            "invite_code": invite_code,
+            "invite_role": invite_role,
+            "copy": [f"/case join {invite_code} role={invite_role}", invite_code],
+        },
+    )
+
+
+def invitation(status: dict, invite_code: str, invite_role: str) -> Reply:
+    """What an invite opens, before anyone joins: the case, the side, and a button to join as it."""
+    cid = status["case_id"]
+    return Reply(
+        text=f"You are invited to case {cid}: {status['title']} ({status['amount']} {status['currency']}), "
+        f"as the {invite_role}. Join to see the brief and take part.",
+        title=f"Invitation to case {cid}",
+        options=[Option(f"Join as the {invite_role}", f"/case join {invite_code} role={invite_role}")],
+        data={"type": ReplyKind.INVITATION, "case_id": cid, "invite_role": invite_role},
     )
 
 

@@ -114,6 +114,9 @@ class DiscordConfig(Section):
     # the privileged message-content intent (switch it on in the Developer Portal first): plain
     # messages in case channels are scanned; without it, the "Check against brief" message menu
     message_content: bool = False
+    # each case in a private thread of its own, opened by /case new (parties and listed moderators
+    # added); false: the channel itself holds the case (one open case per channel)
+    case_threads: bool = True
 
 
 class NegotiationConfig(Section):

@@ -77,6 +77,8 @@ class FakeDiscord:
         self.tokens: dict[str, str] = {}  # token -> interaction id
         self.sent_at: dict[str, float] = {}  # interaction id -> when the event left the gateway
         self.commands: list[dict] = []
+        self.threads: dict[str, dict] = {}  # thread id -> channel object
+        self.thread_members: dict[str, set[int]] = {}
         self.files: dict[str, bytes] = {}
         self.gateway_ops: list[int] = []
         self.identifies = 0
@@ -235,6 +237,16 @@ class FakeDiscord:
             return self.callback(hit.group(1), call)
         if hit := m(rf"/webhooks/{APP_ID}/([^/]+)(/messages/(@original|\d+))?", path):
             return self.webhook(method, hit.group(1), hit.group(3), call)
+        if method == "POST" and (hit := m(r"/channels/(\d+)/threads", path)):
+            return _json(self.open_thread(hit.group(1), call.json or {}), 201)
+        if method == "PUT" and (hit := m(r"/channels/(\d+)/thread-members/(\d+)", path)):
+            if hit.group(1) not in self.threads:
+                return _json({"message": "Unknown Channel", "code": 10003}, 404)
+            self.thread_members[hit.group(1)].add(int(hit.group(2)))
+            return web.Response(status=204)
+        if method == "DELETE" and (hit := m(r"/channels/(\d+)", path)):
+            self.threads.pop(hit.group(1), None)
+            return _json({"id": hit.group(1), "type": 12})
         if method == "POST" and (hit := m(r"/channels/(\d+)/messages", path)):
             return _json(self.store_message(hit.group(1), call.json or {}, call.files))
         if method == "POST" and path == "/users/@me/channels":
@@ -243,6 +255,32 @@ class FakeDiscord:
                 {"id": str(rid + 7), "type": 1, "recipients": [user(rid, f"user{rid}")], "last_message_id": None}
             )
         return _json({"message": f"404: Not Found ({method} {path})", "code": 0}, 404)
+
+    def open_thread(self, parent_id: str, body: dict) -> dict:
+        tid = str(next(self.ids))
+        thread = {
+            "id": tid,
+            "type": body.get("type", 12),
+            "guild_id": str(GUILD_ID),
+            "parent_id": str(parent_id),
+            "owner_id": str(BOT_ID),
+            "name": body.get("name", ""),
+            "last_message_id": None,
+            "message_count": 0,
+            "member_count": 1,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": body.get("auto_archive_duration", 1440),
+                "archive_timestamp": "2026-03-02T09:00:00+00:00",
+                "locked": False,
+                "invitable": body.get("invitable", True),
+            },
+        }
+        self.threads[tid] = thread
+        self.thread_members[tid] = {BOT_ID}
+        return thread
 
     def store_message(
         self, channel_id: str, body: dict, files: list[tuple[str, bytes]], interaction_id: str | None = None
@@ -496,7 +534,8 @@ class FakeDiscord:
                 channel_id=str(channel_id),
                 guild_locale="en-US",
                 context=0,
-                channel={
+                channel=self.threads.get(str(channel_id))
+                or {
                     "id": str(channel_id),
                     "type": 0,
                     "guild_id": str(GUILD_ID),

@@ -21,7 +21,7 @@ class Rig:
     settings: object
     dispatched: list[tuple[Incoming, list[Reply]]] = field(default_factory=list)
 
-    async def say(self, *updates: dict, timeout: float = 10.0) -> list[Reply]:
+    async def say(self, *updates: dict, timeout: float = 30.0) -> list[Reply]:
         """Inject updates and wait until the adapter has handled them; the replies the engine gave."""
         before = len(self.dispatched)
         target = self.adapter.stats["handled"] + len(updates)

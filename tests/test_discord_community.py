@@ -10,11 +10,12 @@ import re
 from sqlmodel import select
 
 from bot.adapters.discord import CHECK_MENU
-from mediation.models import AuditEntry, ChangeRequest
+from mediation.models import AuditEntry, ChangeRequest, ChatBinding
 from tests.discord_fixtures import *  # noqa: F403  (fixtures)
 from tests.discord_fixtures import (
     CLARA,
     MAYA,
+    MOD,
     STRANGER,
     World,
     ask,
@@ -23,7 +24,7 @@ from tests.discord_fixtures import (
     start_adapter,
     unescape,
 )
-from tests.fake_discord import CHANNEL_ID, GUILD_MESSAGES_INTENT, MESSAGE_CONTENT_INTENT
+from tests.fake_discord import BOT_ID, CHANNEL_ID, GUILD_MESSAGES_INTENT, MESSAGE_CONTENT_INTENT
 
 BRIEF = (
     "8 product pictures of handmade soaps for Instagram, flat lay, natural light, square 1080x1080 JPG. "
@@ -147,3 +148,51 @@ async def test_without_the_intent_the_message_menu_checks_a_chosen_message(world
     cmd = await fake.post(CLARA, "/mod decide X release_full reason=x")
     refused = shown(await fake.settled(await fake.menu(MAYA, cmd["id"], CHECK_MENU)))
     assert refused[-1].ephemeral and "reads as a command" in refused[-1].text
+
+
+# -- 2. one case per place
+
+
+def thread_posts(fake, thread_id: str, since: int = 0) -> list[str]:
+    return [unescape(str(c.json)) for c in channel_posts(fake, int(thread_id), since)]
+
+
+async def test_case_new_opens_a_private_thread_per_case_and_join_leads_into_it(world, settings):
+    fake = world.fake
+    settings.moderators["discord"] = [str(MOD.id)]
+    await restarted(world, settings, case_threads=True)
+
+    opened = await ask(fake, MAYA, "case new", title="Soap photos", amount="88", currency="USD", role="freelancer")
+    [(tid, thread)] = fake.threads.items()
+    assert thread["type"] == 12 and thread["thread_metadata"]["invitable"] is False
+    assert thread["parent_id"] == str(CHANNEL_ID) and "Soap photos" in thread["name"]
+    assert opened[0].ephemeral and f"<#{tid}>" in opened[0].body["content"]
+    assert fake.thread_members[tid] == {BOT_ID, MAYA.id, MOD.id}  # the parties and the moderators
+    [created] = thread_posts(fake, tid)
+    code = re.search(r"code: ([A-Z0-9]{5}-[A-Z0-9]{5})", created).group(1)
+
+    # a second case in the same channel gets a thread of its own: nothing is taken over
+    await ask(fake, MAYA, "case new", title="Logo", amount="300", currency="EUR", role="freelancer")
+    assert len(fake.threads) == 2
+    with world.hub.engine.store.transaction() as s:
+        bound = {b.chat_id: b.case_id for b in s.exec(select(ChatBinding))}
+    assert set(bound) == set(fake.threads) and len(set(bound.values())) == 2
+
+    # the client joins from the channel: into the case's thread, no new one
+    since = len(fake.calls)
+    joined = await ask(fake, CLARA, "case join", code=code, role="client")
+    assert joined[0].ephemeral and f"<#{tid}>" in joined[0].body["content"]
+    assert CLARA.id in fake.thread_members[tid] and len(fake.threads) == 2
+    assert any("Clara joined case" in p for p in thread_posts(fake, tid, since))
+
+    # inside the thread, the case is the thread's: a second /case new there offers the way out
+    [refusal] = await ask(
+        fake, MAYA, "case new", channel_id=int(tid), title="More", amount="5", currency="USD", role="freelancer"
+    )
+    assert refusal.ephemeral and "already holds case" in refusal.text and len(fake.threads) == 2
+    status = await ask(fake, CLARA, "case status", channel_id=int(tid))
+    assert "Soap photos" in status[0].text and not status[0].ephemeral
+
+    # a case that is refused leaves no empty thread behind
+    bad = await ask(fake, MAYA, "case new", title="Nope", amount="5", currency="XYZ", role="freelancer")
+    assert bad[-1].ephemeral and "XYZ" in bad[-1].text and len(fake.threads) == 2

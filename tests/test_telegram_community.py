@@ -10,7 +10,7 @@ from mediation.chats import CHAT_MOVED
 from mediation.models import AuditEntry, CaseMember, ChatBinding, OutboxMessage
 from mediation.vocabulary import ReplyKind
 from tests.telegram_fixtures import start_rig  # noqa: F401 (fixture)
-from tests.test_telegram import BRIEF, GROUP, open_case, people  # noqa: F401 (fixture)
+from tests.test_telegram import BRIEF, CLARA, GROUP, open_case, people  # noqa: F401 (fixture)
 
 SUPERGROUP = -1001234567890
 OUT_OF_SCOPE = (
@@ -74,3 +74,60 @@ async def test_a_reply_refused_because_the_group_migrated_moves_the_case_too(sta
     assert f.sent(SUPERGROUP)  # the reply followed the group
     [binding] = rows(rig, ChatBinding, case_id=created["case_id"])
     assert binding.chat_id == str(SUPERGROUP)
+
+
+async def test_a_group_holds_one_case_and_a_second_offers_closing_it_or_a_private_chat(start_rig, people):
+    rig = await start_rig()
+    f = rig.fake
+    maya, clara, _, group = people(f)
+    created = await open_case(rig, maya, clara, group, agree=False)
+    cid = created["case_id"]
+    await rig.say(f.message(group, maya, "/case new Logo amount=300 currency=EUR role=freelancer"))
+    refusal = f.sent(GROUP)[-1]
+    assert f"already holds case {cid}" in refusal.text
+    buttons = {b["text"]: b for b in refusal.buttons}
+    assert buttons[f"Close case {cid}"]["callback_data"] == f"/case close {cid}"
+    assert buttons["Continue in private chat"]["url"] == "https://t.me/MediatorTestBot?start=new"
+
+    # continuing privately: the link's /start new is the start of a case in the private chat
+    await rig.say(f.message(f.private(maya), maya, "/start new"))
+    assert "title" in f.sent(maya["id"])[-1].text.lower()
+
+    # closing the first (its brief is not agreed yet) frees the group
+    await rig.say(f.callback(group, maya, f"/case close {cid}"))
+    assert rig.data("case_status")["status"] == "cancelled"
+    await rig.say(f.message(group, maya, "/case new Logo amount=300 currency=EUR role=freelancer"))
+    assert rig.data("case_created")["case_id"] != cid
+
+
+async def test_the_invite_is_a_deep_link_that_joins_privately_with_the_role_by_button(start_rig, people):
+    rig = await start_rig(sees_all_messages=False)
+    f = rig.fake
+    maya, clara, _, group = people(f)
+    await rig.say(f.message(group, maya, "/case new Soap photos amount=88 currency=USD role=freelancer"))
+    created = rig.data("case_created")
+    code = created["invite_code"]
+    text = f.sent(GROUP)[0].text
+    assert f"<code>{code}</code>" in text and f"<code>/case join {code} role=client</code>" in text  # tap to copy
+    assert f"https://t.me/MediatorTestBot?start={code}" in text
+    note = next(m.text for m in f.sent(GROUP) if "privacy mode" in m.text)
+    assert "remove me from this group and add me again" in note and "/setprivacy" in note
+
+    # clara taps the link: Telegram opens the private chat and sends /start <code>
+    private = f.private(clara)
+    await rig.say(f.message(private, clara, f"/start {code}"))
+    offer = f.sent(CLARA)[-1]
+    assert "invited to case" in offer.text and "as the client" in offer.text
+    [join] = offer.buttons
+    assert join["text"] == "Join as the client" and join["callback_data"] == f"/case join {code} role=client"
+    assert rig.data("invitation")["case_id"] == created["case_id"]
+    await rig.say(f.callback(private, clara, join["callback_data"]))
+    status = rig.data("case_status")
+    assert status["parties"]["client"] == {"name": "Clara", "platform": "telegram"}
+    assert any("Clara joined case" in m.text for m in f.sent(GROUP))  # the group hears of it
+
+    # a wrong code in a link is refused like a typed one; a bare /start shows the help
+    await rig.say(f.message(private, clara, "/start ZZZZZ-ZZZZZ"))
+    assert "not valid" in f.sent(CLARA)[-1].text
+    await rig.say(f.message(private, clara, "/start"))
+    assert rig.data("help")

@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -277,6 +278,22 @@ def _filter(rows: list[tuple[str, str, str]], current: str) -> list[tuple[str, s
 # ---------------------------------------------------------------- the adapter
 
 
+@dataclass(frozen=True)
+class _Place:
+    """The chat a case command is taken to: a private thread (`created` by this command, or the case's own)."""
+
+    id: str
+    created: bool
+
+
+def _invite_chats(store, code: list[str], platform: str) -> tuple[str, list[str]] | None:
+    """`cases.invite_chats` in a worker thread."""
+    if not code:
+        return None
+    with store.transaction() as s:
+        return cases.invite_chats(s, code[0], platform)
+
+
 class _Refused(Exception):
     """Input the adapter itself turns away (before the engine), with the message to show."""
 
@@ -408,12 +425,16 @@ class DiscordAdapter:
         return bool(roles & set(self.config.moderator_role_ids))
 
     def incoming(
-        self, interaction: discord.Interaction, text: str, attachments: list[Attachment] | None = None
+        self,
+        interaction: discord.Interaction,
+        text: str,
+        attachments: list[Attachment] | None = None,
+        chat_id: str | None = None,
     ) -> Incoming:
         user = interaction.user
         return Incoming(
             platform=self.platform,
-            chat_id=str(interaction.channel_id or user.id),
+            chat_id=chat_id or str(interaction.channel_id or user.id),
             user_id=str(user.id),
             user_name=getattr(user, "display_name", None) or user.name,
             text=text,
@@ -471,14 +492,17 @@ class DiscordAdapter:
             if files:
                 tmp = tempfile.mkdtemp(prefix="mediator-discord-", dir=self.tmp_dir)
                 attachments = await self._download(files, Path(tmp))
-            task = asyncio.create_task(self.hub.dispatch(self.incoming(interaction, text, attachments)))
+            place = await self._case_place(interaction, text)
+            incoming = self.incoming(interaction, text, attachments, place.id if place else None)
+            task = asyncio.create_task(self.hub.dispatch(incoming))
             if not deferred:
                 done, _ = await asyncio.wait({task}, timeout=self.defer_after)
                 if not done:
                     deferred = await self._defer(interaction)
             replies = await task
             applied = True
-            await self._answer(interaction, replies, deferred)
+            note = await self._settle_place(interaction, place, replies) if place else None
+            await self._answer(interaction, replies, deferred, note)
         except _Refused as exc:
             await self._refuse(interaction, str(exc), deferred)
         except Exception:
@@ -493,6 +517,63 @@ class DiscordAdapter:
             if tmp:  # off the event loop: a delivery may be many megabytes
                 await asyncio.to_thread(shutil.rmtree, tmp, ignore_errors=True)
             log.debug("interaction %s (%s) answered in %.3f s", interaction.id, word, time.perf_counter() - started)
+
+    # -- a private thread per case
+
+    async def _case_place(self, interaction: discord.Interaction, text: str) -> _Place | None:
+        """Where `/case new` or `/case join` typed in a server channel takes the case: a private thread
+        of its own (the one the case has here already, for a join). None: the command runs where it
+        was typed (threads off, a thread or a DM already, any other command)."""
+        words = text.split()
+        channel = interaction.channel
+        if (
+            not self.config.case_threads
+            or words[:2] not in (["/case", "new"], ["/case", "join"])
+            or not isinstance(channel, discord.TextChannel)
+        ):
+            return None
+        if words[1] == "join":
+            found = await asyncio.to_thread(_invite_chats, self.hub.engine.store, words[2:3], self.platform)
+            if found is None:
+                return None  # a wrong code: the engine refuses it (and counts it) in this channel
+            title, chats = found
+            here = [c for c in chats if c != str(channel.id)]
+            if here:
+                return _Place(here[0], created=False)
+        else:
+            title = " ".join(w for w in words[2:] if "=" not in w)
+        try:
+            thread = await channel.create_thread(
+                name=f"Case: {title}"[:100] or "Case", type=discord.ChannelType.private_thread, invitable=False
+            )
+        except discord.HTTPException as exc:
+            log.warning("could not open a private thread in %s (%s); the case stays in the channel", channel.id, exc)
+            return None
+        return _Place(str(thread.id), created=True)
+
+    async def _settle_place(self, interaction: discord.Interaction, place: _Place, replies: list[Reply]) -> str:
+        """After the command: the person (and the listed moderators, for a new case) join the thread, or a
+        thread that came to nothing goes; errors are shown where the command was typed."""
+        assert self.client is not None
+        here = Address(self.platform, place.id)
+        for r in replies:
+            if r.type == ReplyKind.ERROR and r.to == here:
+                r.to = Address(self.platform, str(interaction.channel_id))
+        done = any(r.type in (ReplyKind.CASE_CREATED, ReplyKind.CASE_STATUS) for r in replies)
+        if not done:
+            if place.created:
+                with contextlib.suppress(discord.HTTPException):
+                    await self.client.http.delete_channel(int(place.id), reason="the case was not opened")
+            return ""
+        people = [str(interaction.user.id)]
+        if place.created:
+            people += [m for m in self.settings.moderators.get(self.platform, []) if m not in people]
+        for uid in people:
+            try:
+                await self.client.http.add_user_to_thread(int(place.id), int(uid))
+            except discord.HTTPException as exc:
+                log.warning("could not add %s to the case thread %s: %s", uid, place.id, exc)
+        return f"The case has its own private thread: <#{place.id}>"
 
     def message_incoming(self, message: discord.Message, requested_by: str | None = None) -> Incoming:
         """A plain message as its author's words; one id per message, so it is scanned once however it
@@ -599,7 +680,9 @@ class DiscordAdapter:
             return to.user_id == str(interaction.user.id)
         return to.chat_id == str(interaction.channel_id)
 
-    async def _answer(self, interaction: discord.Interaction, replies: list[Reply], deferred: bool) -> None:
+    async def _answer(
+        self, interaction: discord.Interaction, replies: list[Reply], deferred: bool, note: str | None = None
+    ) -> None:
         in_guild = interaction.guild_id is not None
         items: list[tuple[bool, dict, Reply]] = []
         seen: set[tuple] = set()
@@ -614,6 +697,8 @@ class DiscordAdapter:
                 continue
             ephemeral = in_guild and (r.private or r.type == "error" or to.user_id is not None)
             items += [(ephemeral, p, r) for p in message_payloads(r, self.max_file_bytes)]
+        if note:  # where the conversation went: only the person who asked sees it
+            items = [(True, {"content": note, "embeds": []}, Reply(text=note))] + items
         if not items:
             items = [(True, p, Reply(text="")) for p in message_payloads(Reply(text="That was already done."))]
         await self._deliver(interaction, items, deferred)
@@ -772,6 +857,12 @@ class DiscordAdapter:
         @app_commands.autocomplete(case=cases_ac)
         async def case_status(i: discord.Interaction, case: str | None = None) -> None:
             await run(i, line("case status", case))
+
+        @case.command(name="close", description="Close a case before its brief is agreed (either party)")
+        @app_commands.describe(case="The case id (default: this channel's case)")
+        @app_commands.autocomplete(case=cases_ac)
+        async def case_close(i: discord.Interaction, case: str | None = None) -> None:
+            await run(i, line("case close", case))
 
         out.append(case)
 

@@ -80,6 +80,7 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 FILE_COMMANDS = {"deliver"}  # commands whose message files become attachments
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 _TAG = re.compile(r"<[^>]+>")
+_INVITE = re.compile(r"[A-Z0-9]{5}-[A-Z0-9]{5}")  # an invite code as a deep link's start payload
 
 
 def command_menu(registry) -> list[BotCommand]:
@@ -185,10 +186,12 @@ class _Album:
     task: asyncio.Task | None = None
 
 
+START_NEW = "new"  # /start payload: open a case here, in the private chat
 PRIVACY_NOTE = (
     "Note: in this group I only see commands, so the client's plain messages are not checked "
-    "against the brief. To have them checked, turn off privacy mode for me (BotFather → "
-    "/setprivacy) or make me an admin; commands work either way."
+    "against the brief. To have them checked, either make me an admin here, or turn off privacy mode "
+    "for me (BotFather → /setprivacy → Disable) and then remove me from this group and add me again: "
+    "Telegram applies the change only to groups the bot joins after it. Commands work either way."
 )
 
 
@@ -359,13 +362,24 @@ class TelegramAdapter:
         me = (self.app.bot.username or "").lower()
         if addressed and addressed.lower() != me:
             return None
-        if word.lower() == "/start":
-            return "/help"
+        if word.lower() == "/start":  # a private chat's first message, or a tapped deep link
+            return self._start_payload(text.split(maxsplit=1)[1] if " " in text.strip() else "", chat_type)
         if chat_type != ChatType.PRIVATE and not addressed:
             words = {w.split()[0] for w in self.hub.engine.registry.specs}
             if word[1:].lower() not in words:  # another bot's command in a shared group
                 return None
         return text
+
+    @staticmethod
+    def _start_payload(payload: str, chat_type: str) -> str:
+        """`/start <payload>` from a deep link: an invite code joins (the role is confirmed by a button),
+        `new` opens a case; anything else, or no payload, shows the help."""
+        payload = payload.strip()
+        if chat_type == ChatType.PRIVATE and payload == START_NEW:
+            return "/case new"
+        if chat_type == ChatType.PRIVATE and _INVITE.fullmatch(payload):
+            return f"/case join {payload}"
+        return "/help"
 
     async def _on_message(self, update: Update, msg: Message) -> None:
         user = msg.from_user
@@ -625,8 +639,19 @@ class TelegramAdapter:
             reply_markup=markup,
         )
 
+    def deep_link(self, payload: str) -> str:
+        """A link that opens the private chat with the bot and sends `/start <payload>` on Start."""
+        return f"https://t.me/{self.app.bot.username}?start={payload}"
+
+    def _links(self, reply: Reply) -> list[InlineKeyboardButton]:
+        """Buttons that open a link rather than send a command."""
+        if reply.data.get("code") == replies.CHAT_HAS_CASE:  # the way out of a busy group: a private chat
+            return [InlineKeyboardButton("Continue in private chat", url=self.deep_link(START_NEW))]
+        return []
+
     def _keyboard(self, reply: Reply) -> InlineKeyboardMarkup | None:
-        if not reply.options:
+        links = self._links(reply)
+        if not reply.options and not links:
             return None
         buttons = []
         for option in reply.options:
@@ -638,12 +663,20 @@ class TelegramAdapter:
                     self._keys.popitem(last=False)
                 data = "k:" + key
             buttons.append(InlineKeyboardButton(option.label[:64], callback_data=data))
-        return InlineKeyboardMarkup(keyboard_rows(buttons))
+        return InlineKeyboardMarkup(keyboard_rows(buttons + links))
+
+    def _invite_link(self, reply: Reply) -> str:
+        """A new case's invite as a link: tapped, it opens the private chat and offers to join."""
+        code = reply.data.get("invite_code") if reply.type == ReplyKind.CASE_CREATED else None
+        if not code or not _INVITE.fullmatch(code):
+            return ""
+        link = html.escape(self.deep_link(code))
+        return f"\nOr send them this link; tapping it joins privately: {link}"
 
     async def _send(self, chat_id: int | str, reply: Reply) -> None:
         """Text in chunks on line boundaries, images as photos, other files as documents; the
         buttons go on the last message."""
-        text = render(reply, self.caps)
+        text = render(reply, self.caps) + self._invite_link(reply)
         markup = self._keyboard(reply)
         files = [f for f in reply.attachments if f.data]
         if len(files) == 1 and self._is_photo(files[0]) and len(text) <= CAPTION_LIMIT:

@@ -59,8 +59,11 @@ def case_new(ctx: Ctx, cmd: Command) -> list[Reply]:
     "case join", "/case join <invite-code> role=<client|freelancer>", "join a case with its invite code", keys=("role",)
 )
 def case_join(ctx: Ctx, cmd: Command) -> list[Reply]:
-    if not cmd.args or not cmd.kv.get("role"):
+    if not cmd.args:
         raise MediationError("missing_argument", "Usage: /case join <invite-code> role=<client|freelancer>")
+    if not cmd.kv.get("role"):  # a tapped invite link: say what it is, and join by a button
+        case = cases.invitation(ctx.s, ctx.actor, cmd.args[0], ctx.now)
+        return [replies.invitation(cases.status_data(ctx.s, case), case.invite_code, case.invite_role)]
     role = cases.check_role(cmd.kv["role"])
     case = cases.join_case(ctx.s, ctx.actor, ctx.party, cmd.args[0], role, ctx.now, moderator=ctx.is_moderator())
     status = cases.status_data(ctx.s, case)
@@ -71,6 +74,20 @@ def case_join(ctx: Ctx, cmd: Command) -> list[Reply]:
     out = [replies.case_status(status, headline)]
     out += ctx.notify_others(case, lambda: replies.case_status(status, headline))
     return out
+
+
+@command("case close", "/case close [case]", "close a case before its brief is agreed (either party)", keys=("case",))
+def case_close(ctx: Ctx, cmd: Command) -> list[Reply]:
+    case = cases.resolve_case(ctx.s, ctx.actor, ctx.party, cmd.args[0] if cmd.args else cmd.kv.get("case"))
+    cases.withdraw(ctx.s, ctx.actor, ctx.party, case, ctx.now)
+    status = cases.status_data(ctx.s, case)
+    headline = (
+        f"{ctx.actor.name} closed case {case.id} before its brief was agreed; nothing is owed either way. "
+        "This chat is free for a new case (/case new)."
+    )
+    return [replies.case_status(status, headline)] + ctx.notify_others(
+        case, lambda: replies.case_status(status, headline)
+    )
 
 
 def _not_yours(case_id: str | None) -> MediationError:
