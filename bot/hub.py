@@ -19,6 +19,9 @@ from .messages import Address, Incoming, Reply
 
 log = logging.getLogger("mediator.hub")
 MODERATORS = "@moderators"  # outbox address of a platform's moderators' channel
+# what the moderators' channels hear of, from any platform
+FEED_KINDS = frozenset({ReplyKind.ESCALATED, ReplyKind.MOD_TAKEN, ReplyKind.MOD_RELEASED, ReplyKind.DECISION})
+POSTED_KINDS = frozenset({ReplyKind.ESCALATED, ReplyKind.DECISION})  # new posts (takes edit the escalation's)
 MAX_ATTEMPTS = 5  # a notice that fails this often is given up (logged), so it cannot block the rest
 
 
@@ -67,22 +70,30 @@ class Hub:
         return here
 
     async def feed_moderators(self, replies: list[Reply]) -> None:
-        """Moderators' channels hear of every escalation, whichever platform raised it; one that is
-        down hears of it when it is back."""
-        seen = set()
+        """Moderators' channels follow the queue, whichever platform it moved on: escalations and
+        appeals, takes and releases, decisions. One that is down hears of them when it is back; one
+        that the reply was addressed to already (a decision made in that channel) is not told twice."""
+        fed: dict[tuple, list[Reply]] = {}
         for reply in replies:
-            key = (reply.data.get("case_id"), reply.data.get("reason"))
-            if reply.type != ReplyKind.ESCALATED or key in seen:
-                continue
-            seen.add(key)
+            if reply.type in FEED_KINDS and reply.data.get("case_id"):
+                key = (reply.type, reply.data.get("case_id"), reply.data.get("reason") or reply.text)
+                fed.setdefault(key, []).append(reply)
+        for copies in fed.values():
+            reply = copies[0]
             for platform in self.feed_platforms():
+                section = getattr(self.engine.settings, platform, None)
+                channel = Address(platform, str(getattr(section, "mod_channel_id", "") or ""))
+                if reply.type in POSTED_KINDS and any(c.to == channel for c in copies):
+                    continue
                 feed = getattr(self.adapters.get(platform), "moderator_feed", None)
                 try:
                     if feed is None:
                         raise ConnectionError(f"no {platform} adapter running")
                     await feed(reply)
                 except Exception as exc:
-                    log.warning("the %s moderators' channel missed an escalation (%s); kept for later", platform, exc)
+                    log.warning(
+                        "the %s moderators' channel missed a %s (%s); kept for later", platform, reply.type, exc
+                    )
                     await asyncio.to_thread(self._keep, dataclasses.replace(reply, to=Address(platform, MODERATORS)))
 
     async def move_chat(self, platform: str, old: str, new: str) -> list[str]:

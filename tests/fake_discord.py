@@ -247,6 +247,16 @@ class FakeDiscord:
         if method == "DELETE" and (hit := m(r"/channels/(\d+)", path)):
             self.threads.pop(hit.group(1), None)
             return _json({"id": hit.group(1), "type": 12})
+        if method == "PATCH" and (hit := m(r"/channels/(\d+)/messages/(\d+)", path)):
+            msg = self.messages.get(hit.group(2))
+            if msg is None or msg["channel_id"] != hit.group(1):
+                return _json({"message": "Unknown Message", "code": 10008}, 404)
+            body = call.json or {}
+            for k in ("content", "embeds", "components"):
+                if k in body:
+                    msg[k] = body[k]
+            msg["edited_timestamp"] = "2026-03-02T09:01:00+00:00"
+            return _json(msg)
         if method == "POST" and (hit := m(r"/channels/(\d+)/messages", path)):
             return _json(self.store_message(hit.group(1), call.json or {}, call.files))
         if method == "POST" and path == "/users/@me/channels":

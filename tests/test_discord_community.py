@@ -15,16 +15,26 @@ from tests.discord_fixtures import *  # noqa: F403  (fixtures)
 from tests.discord_fixtures import (
     CLARA,
     MAYA,
+    MEMBER,
     MOD,
     STRANGER,
     World,
     ask,
     channel_posts,
+    message_with_button,
+    press,
     shown,
     start_adapter,
     unescape,
 )
-from tests.fake_discord import BOT_ID, CHANNEL_ID, GUILD_MESSAGES_INTENT, MESSAGE_CONTENT_INTENT
+from tests.fake_discord import (
+    BOT_ID,
+    CHANNEL_ID,
+    GUILD_MESSAGES_INTENT,
+    MESSAGE_CONTENT_INTENT,
+    MOD_CHANNEL_ID,
+    OTHER_CHANNEL_ID,
+)
 
 BRIEF = (
     "8 product pictures of handmade soaps for Instagram, flat lay, natural light, square 1080x1080 JPG. "
@@ -196,3 +206,62 @@ async def test_case_new_opens_a_private_thread_per_case_and_join_leads_into_it(w
     # a case that is refused leaves no empty thread behind
     bad = await ask(fake, MAYA, "case new", title="Nope", amount="5", currency="XYZ", role="freelancer")
     assert bad[-1].ephemeral and "XYZ" in bad[-1].text and len(fake.threads) == 2
+
+
+# -- 5. moderators
+
+
+async def test_moderator_tools_hidden_take_greys_out_the_channel_follows_the_queue(world):
+    fake = world.fake
+    mod_cmd = next(c for c in fake.commands if c["name"] == "mod")
+    assert int(mod_cmd["default_member_permissions"]) == 1 << 13  # Manage Messages: hidden from members
+    refused = await ask(fake, MEMBER, "mod queue", channel_id=MOD_CHANNEL_ID)  # still checked server-side
+    assert refused[0].ephemeral and "Only moderators" in refused[0].text
+
+    cid = await agreed_case(world)
+    await ask(fake, CLARA, "escalate", reason="she went silent")
+    post_id = message_with_button(fake, "Take", MOD_CHANNEL_ID)
+
+    # the moderator takes it from the post: the post now says who, and Take is greyed out
+    since = len(fake.calls)
+    taken = await press(fake, MOD, post_id, "Take")
+    assert "is now handling case" in taken[0].text
+    edits = [c for c in fake.calls[since:] if c.method == "PATCH" and c.path.endswith(f"/messages/{post_id}")]
+    assert len(edits) == 1
+    post = fake.messages[post_id]
+    buttons = {b["label"]: b for row in post["components"] for b in row["components"]}
+    assert buttons["Take"].get("disabled") is True and not buttons["Open case file"].get("disabled")
+    assert post["embeds"][0]["title"].endswith("· taken") and "Morgan" in post["embeds"][0]["description"]
+    again = await press(fake, STRANGER, post_id, "Open case file")
+    assert again[0].ephemeral
+
+    # the case file comes as a Markdown document, privately
+    iid = await fake.slash(MOD, "mod case", channel_id=MOD_CHANNEL_ID, case=cid)
+    calls = await fake.settled(iid)
+    [(name, data)] = [f for c in calls for f in c.files]
+    assert name == f"case-{cid}.md" and data.startswith(f"# Case {cid}".encode()) and b"## Brief" in data
+    assert shown(calls)[0].ephemeral
+
+    # a decision made elsewhere is posted to the moderators' channel; an appeal is queued there
+    since = len(fake.calls)
+    await ask(fake, MOD, "mod decide", channel_id=OTHER_CHANNEL_ID, case=cid, outcome="release_full", reason="8 of 8")
+    [decided] = channel_posts(fake, MOD_CHANNEL_ID, since)
+    assert f"Decided: case {cid}" in unescape(str(decided.json)) and "8 of 8" in unescape(str(decided.json))
+    since = len(fake.calls)
+    await ask(fake, CLARA, "appeal", reason="the samples were never approved")
+    [appeal] = channel_posts(fake, MOD_CHANNEL_ID, since)
+    assert f"Appeal: case {cid}" in unescape(str(appeal.json))
+    assert [b["label"] for row in appeal.json["components"] for b in row["components"]] == ["Take", "Open case file"]
+
+
+async def test_a_take_typed_elsewhere_also_greys_out_the_post(world):
+    fake = world.fake
+    cid = await agreed_case(world)
+    await ask(fake, MAYA, "escalate", reason="no answer")
+    post_id = message_with_button(fake, "Take", MOD_CHANNEL_ID)
+    await ask(fake, MOD, "mod take", channel_id=OTHER_CHANNEL_ID, case=cid)
+    buttons = {b["label"]: b for row in fake.messages[post_id]["components"] for b in row["components"]}
+    assert buttons["Take"].get("disabled") is True
+    await ask(fake, MOD, "mod release", channel_id=OTHER_CHANNEL_ID, case=cid)
+    buttons = {b["label"]: b for row in fake.messages[post_id]["components"] for b in row["components"]}
+    assert not buttons["Take"].get("disabled")

@@ -354,6 +354,8 @@ class DiscordAdapter:
         self._restore: Callable[[], None] | None = None
         self._handled: OrderedDict[int, None] = OrderedDict()
         self._escalations: OrderedDict[tuple, None] = OrderedDict()
+        # case id -> the escalation post in the moderators' channel and what it said (to edit on a take)
+        self._feed_posts: OrderedDict[str, tuple[discord.Message, Reply]] = OrderedDict()
         hub.attach(self)
 
     # -- lifecycle
@@ -503,6 +505,14 @@ class DiscordAdapter:
             applied = True
             note = await self._settle_place(interaction, place, replies) if place else None
             await self._answer(interaction, replies, deferred, note)
+            if interaction.message is not None and interaction.message.author == interaction.client.user:
+                for r in replies:  # a press on an escalation post: the post shows the take at once
+                    cid = r.data.get("case_id")
+                    if r.type in (ReplyKind.MOD_TAKEN, ReplyKind.MOD_RELEASED) and cid:
+                        known = self._feed_posts.get(cid)
+                        if known is None or known[0].id != interaction.message.id:  # else edited already
+                            await self._refresh_escalation(cid, r, pressed=interaction.message)
+                        break
         except _Refused as exc:
             await self._refuse(interaction, str(exc), deferred)
         except Exception:
@@ -761,14 +771,15 @@ class DiscordAdapter:
         payloads: list[dict],
         keep_failures: bool = False,
         reference: discord.MessageReference | None = None,
-    ) -> None:
+    ) -> list[discord.Message]:
         """Post to a channel or DM. With `keep_failures`, a failure Discord may recover from (5xx,
         connection) is raised, so the hub keeps the notice in its outbox for later."""
+        sent: list[discord.Message] = []
         try:
             target = await self._target(to)
             for i, p in enumerate(payloads):
                 extra = {"reference": reference, "mention_author": False} if reference and i == 0 else {}
-                await target.send(allowed_mentions=NO_MENTIONS, **extra, **p)
+                sent.append(await target.send(allowed_mentions=NO_MENTIONS, **extra, **p))
         except ValueError:
             log.warning("not a Discord id: %s", to)
         except discord.Forbidden as exc:
@@ -779,31 +790,80 @@ class DiscordAdapter:
             log.warning("posting to %s failed: %s", to, exc)
         except discord.HTTPException as exc:
             log.warning("posting to %s failed: %s", to, exc)
+        return sent
 
     async def send(self, reply: Reply, to: Address) -> None:
         """A reply for a Discord chat or user that is not answering an interaction here."""
         await self._post(to, message_payloads(reply, self.max_file_bytes), keep_failures=True)
 
     async def moderator_feed(self, reply: Reply) -> None:
-        """Every escalation, from any platform, goes to the moderators' channel once, with buttons."""
+        """The moderators' channel follows the queue, from any platform: each escalation or appeal is
+        posted once with Take / Open buttons; a take disables Take on that post (a release enables it
+        again); decisions are posted too."""
         case_id = reply.data.get("case_id")
-        if reply.type != ReplyKind.ESCALATED or not case_id or not self.config.mod_channel_id:
+        if not case_id or not self.config.mod_channel_id:
             return
-        key = (case_id, reply.data.get("reason"))
+        if reply.type in (ReplyKind.MOD_TAKEN, ReplyKind.MOD_RELEASED):
+            await self._refresh_escalation(case_id, reply)
+            return
+        if reply.type == ReplyKind.DECISION:
+            key: tuple = (reply.type, case_id, reply.data.get("reason"))
+            post = Reply(text=reply.text, title=f"Decided: case {case_id}", data={"type": ReplyKind.DECISION})
+        elif reply.type == ReplyKind.ESCALATED:
+            key = (reply.type, case_id, reply.data.get("reason"))
+            post = self._escalation_post(case_id, reply.text, appeal=bool(reply.data.get("appeal")))
+        else:
+            return
         if key in self._escalations:
             return
-        post = Reply(
-            text=reply.text,
-            title=f"Escalation: case {case_id}",
-            options=[Option("Take", f"/mod take {case_id}"), Option("Open case file", f"/mod case {case_id}")],
-            data={"type": ReplyKind.MOD_ESCALATION, "case_id": case_id},
-        )
-        await self._post(
+        sent = await self._post(
             Address(self.platform, str(self.config.mod_channel_id)), message_payloads(post), keep_failures=True
         )
         self._escalations[key] = None  # only once it is posted
-        while len(self._escalations) > 1024:
-            self._escalations.popitem(last=False)
+        if reply.type == ReplyKind.ESCALATED and sent:
+            self._feed_posts[case_id] = (sent[-1], post)
+        for cache in (self._escalations, self._feed_posts):
+            while len(cache) > 1024:
+                cache.popitem(last=False)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _escalation_post(case_id: str, text: str, appeal: bool = False, taken: str | None = None) -> Reply:
+        options = [Option("Open case file", f"/mod case {case_id}")]
+        if not taken:
+            options.insert(0, Option("Take", f"/mod take {case_id}"))
+        return Reply(
+            text=text + (f"\n\n{taken}" if taken else ""),
+            title=f"{'Appeal' if appeal else 'Escalation'}: case {case_id}" + (" · taken" if taken else ""),
+            options=options,
+            data={"type": ReplyKind.MOD_ESCALATION, "case_id": case_id},
+        )
+
+    async def _refresh_escalation(self, case_id: str, reply: Reply, pressed: discord.Message | None = None) -> None:
+        """Edit the escalation post: taken (Take shown disabled, and who took it) or back in the queue."""
+        known = self._feed_posts.get(case_id)
+        targets: list[tuple[discord.Message | discord.PartialMessage, str, bool]] = []
+        if pressed is not None:
+            embed = pressed.embeds[0] if pressed.embeds else None
+            base = (embed.description or "") if embed else ""
+            targets.append((pressed, base.split("\n\n")[0], "Appeal" in ((embed.title or "") if embed else "")))
+        if known is not None and (pressed is None or known[0].id != pressed.id):
+            original = known[1]
+            targets.append((known[0], original.text.split("\n\n")[0], (original.title or "").startswith("Appeal")))
+        taken = reply.text if reply.type == ReplyKind.MOD_TAKEN else None
+        for message, text, appeal in targets:
+            post = self._escalation_post(case_id, text, appeal, taken)
+            payload = message_payloads(post)[0]
+            view = payload.get("view") or discord.ui.View(timeout=None)
+            if taken:  # Take stays in place, greyed out: the post shows the case was taken
+                view.add_item(
+                    discord.ui.Button(
+                        label="Take", custom_id=BUTTON_PREFIX + f"/mod take {case_id}", disabled=True, row=0
+                    )
+                )
+            try:
+                await message.edit(embeds=payload["embeds"], view=view)
+            except discord.HTTPException as exc:
+                log.info("could not update the escalation post of case %s: %s", case_id, exc)
 
     # -- autocomplete
 
@@ -1037,7 +1097,14 @@ class DiscordAdapter:
 
         out.append(feedback)
 
-        mod = app_commands.Group(name="mod", description="Moderators: escalated cases", guild_only=True)
+        # hidden from members who cannot manage messages (server admins may change that under
+        # Integrations); the engine still checks the moderator role on every command
+        mod = app_commands.Group(
+            name="mod",
+            description="Moderators: escalated cases",
+            guild_only=True,
+            default_permissions=discord.Permissions(manage_messages=True),
+        )
 
         @mod.command(name="queue", description="Escalated cases, oldest first")
         async def mod_queue(i: discord.Interaction) -> None:
