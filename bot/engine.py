@@ -234,6 +234,16 @@ class Engine:
             if case is not None:
                 timers.sync(s, case, self.settings, now)
 
+    def done_before(self, platform: str, key: str) -> bool:
+        """Whether a one-off platform chore (`key`, e.g. a slash-command definition's hash) was done."""
+        with self.store.transaction() as s:
+            return s.get(SeenEvent, (platform, key)) is not None
+
+    def mark_done(self, platform: str, key: str) -> None:
+        with self.store.transaction() as s:
+            if s.get(SeenEvent, (platform, key)) is None:
+                s.add(SeenEvent(platform=platform, event_id=key, at=self.clock.now()))
+
     def move_chat(self, platform: str, old: str, new: str) -> list[str]:
         """A chat's id changed (a Telegram group became a supergroup): its case and waiting notices
         follow it. The ids of the cases that moved."""

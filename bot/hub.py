@@ -5,15 +5,17 @@ platform that is down wait in the database (the outbox) and go out when its adap
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import dataclasses
 import logging
+from typing import Any
 
 from sqlmodel import select
 
 from mediation.models import OutboxMessage
 from mediation.vocabulary import ReplyKind
 
-from .adapters.base import Adapter
+from .adapters.base import Adapter, ShowsProgress
 from .engine import Engine
 from .messages import Address, Incoming, Reply
 
@@ -54,12 +56,16 @@ class Hub:
         """Handle one message; deliver replies meant for other platforms; return those for the sender's."""
         here = []
         loop = asyncio.get_running_loop()
+        notes: list[concurrent.futures.Future] = []
 
         def progress(text: str) -> None:  # called from the engine's worker thread
             note = Reply(text=text, data={"type": ReplyKind.PROGRESS}, to=Address(incoming.platform, incoming.chat_id))
-            asyncio.run_coroutine_threadsafe(self.deliver(note), loop)
+            notes.append(asyncio.run_coroutine_threadsafe(self._show_progress(note), loop))
 
-        replies = await self.engine.handle(incoming, progress)
+        try:
+            replies = await self.engine.handle(incoming, progress)
+        finally:
+            await self._clear_progress(incoming.platform, notes)
         for reply in replies:
             reply.to = self.address(reply, incoming)
             if reply.to.platform == incoming.platform:
@@ -68,6 +74,30 @@ class Hub:
                 await self.deliver(reply)
         await self.feed_moderators(replies)
         return here
+
+    async def _show_progress(self, note: Reply) -> Any:
+        """A "working on it" note; it is not kept for later (by then the answer is there)."""
+        assert note.to is not None
+        adapter = self.adapters.get(note.to.platform)
+        try:
+            if isinstance(adapter, ShowsProgress):
+                return await adapter.show_progress(note, note.to)
+            if adapter is not None:
+                await adapter.send(note, note.to)
+        except Exception as exc:
+            log.info("a progress note could not be shown: %s", exc)
+        return None
+
+    async def _clear_progress(self, platform: str, notes: list[concurrent.futures.Future]) -> None:
+        """The answer is there: the progress notes go (where the adapter can take them back)."""
+        adapter = self.adapters.get(platform)
+        for future in notes:
+            try:
+                handle = await asyncio.wrap_future(future)
+                if handle is not None and isinstance(adapter, ShowsProgress):
+                    await adapter.clear_progress(handle)
+            except Exception as exc:
+                log.info("a progress note could not be taken back: %s", exc)
 
     async def feed_moderators(self, replies: list[Reply]) -> None:
         """Moderators' channels follow the queue, whichever platform it moved on: escalations and

@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import re
 
+import discord
+from discord import app_commands
 from sqlmodel import select
 
-from bot.adapters.discord import CHECK_MENU
+from bot.adapters.discord import CHECK_MENU, DiscordAdapter
 from mediation.models import AuditEntry, ChangeRequest, ChatBinding
 from tests.discord_fixtures import *  # noqa: F403  (fixtures)
 from tests.discord_fixtures import (
@@ -265,3 +267,26 @@ async def test_a_take_typed_elsewhere_also_greys_out_the_post(world):
     await ask(fake, MOD, "mod release", channel_id=OTHER_CHANNEL_ID, case=cid)
     buttons = {b["label"]: b for row in fake.messages[post_id]["components"] for b in row["components"]}
     assert not buttons["Take"].get("disabled")
+
+
+# -- 6. quiet housekeeping
+
+
+async def test_slash_commands_are_synced_only_when_their_definition_changed(world, settings, monkeypatch):
+    fake = world.fake
+    puts = lambda: [c for c in fake.calls if c.method == "PUT" and c.path.endswith("/commands")]
+    assert len(puts()) == 1  # the first start: nothing was synced before
+    await restarted(world, settings)
+    assert len(puts()) == 1  # a restart with the same commands leaves Discord alone
+    original = DiscordAdapter.commands
+
+    def one_more(self):
+        @app_commands.command(name="ping", description="Is the bot there?")
+        async def ping(i: discord.Interaction) -> None:
+            await self.run(i, "/help")
+
+        return original(self) + [ping]
+
+    monkeypatch.setattr(DiscordAdapter, "commands", one_more)
+    await restarted(world, settings)
+    assert len(puts()) == 2 and any(c["name"] == "ping" for c in fake.commands)

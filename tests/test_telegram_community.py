@@ -131,3 +131,29 @@ async def test_the_invite_is_a_deep_link_that_joins_privately_with_the_role_by_b
     assert "not valid" in f.sent(CLARA)[-1].text
     await rig.say(f.message(private, clara, "/start"))
     assert rig.data("help")
+
+
+async def test_the_progress_note_goes_once_the_answer_is_there(start_rig, people):
+    rig = await start_rig()
+    f = rig.fake
+    maya, clara, _, group = people(f)
+    await open_case(rig, maya, clara, group)
+    files = [
+        f.document(
+            group,
+            maya,
+            f"page {i}\n".encode() * (i + 1),
+            f"page{i}.txt",
+            "text/plain",
+            caption="/deliver all 5 pages" if i == 0 else None,
+            media_group_id="pages",
+        )
+        for i in range(5)
+    ]
+    await rig.say(*files)
+    await f.wait_for(lambda: "Delivery 1 received" in f.sent(GROUP)[-1].text, timeout=60)
+    await rig.say(f.message(group, clara, "/assess"), timeout=60)  # the files are read now
+    notes = [c for c in f.sent(GROUP) if "checking 5 files" in c.text]
+    assert len(notes) == 1
+    [(chat, _)] = f.deleted  # taken back once the assessment was answered
+    assert chat == str(GROUP) and "checking" not in f.sent(GROUP)[-1].text

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import io
+import json
 import logging
 import re
 import shutil
@@ -397,15 +399,23 @@ class DiscordAdapter:
             self._restore = None
 
     async def sync(self, tree: app_commands.CommandTree) -> None:
-        """Register the slash commands: per guild when configured (shown at once), else globally."""
+        """Register the slash commands (per guild when configured: shown at once; else globally), but
+        only when their definition changed since the last sync: each sync is rate-limited by Discord,
+        and a restart changes nothing. The definition's hash is kept in the database."""
+        engine = self.hub.engine
         try:
-            if self.config.guild_ids:
-                for gid in self.config.guild_ids:
-                    guild = discord.Object(id=gid)
+            for gid in self.config.guild_ids or [None]:
+                guild = discord.Object(id=gid) if gid is not None else None
+                if guild is not None:
                     tree.copy_global_to(guild=guild)
-                    await tree.sync(guild=guild)
-            else:
-                await tree.sync()
+                definition = [c.to_dict(tree) for c in tree.get_commands(guild=guild)]
+                digest = hashlib.sha256(json.dumps(definition, sort_keys=True, default=str).encode()).hexdigest()
+                key = f"commands:{gid or 'global'}:{digest[:32]}"
+                if await asyncio.to_thread(engine.done_before, self.platform, key):
+                    log.info("slash commands for %s unchanged since the last sync", gid or "all servers")
+                    continue
+                await tree.sync(guild=guild)
+                await asyncio.to_thread(engine.mark_done, self.platform, key)
         except discord.HTTPException as exc:
             log.warning("could not sync slash commands (%s); the ones already registered stay", exc)
 
@@ -795,6 +805,17 @@ class DiscordAdapter:
     async def send(self, reply: Reply, to: Address) -> None:
         """A reply for a Discord chat or user that is not answering an interaction here."""
         await self._post(to, message_payloads(reply, self.max_file_bytes), keep_failures=True)
+
+    async def show_progress(self, reply: Reply, to: Address) -> list[discord.Message]:
+        """A "checking N files…" note, deleted once the answer is there (`clear_progress`)."""
+        return await self._post(to, message_payloads(reply, self.max_file_bytes))
+
+    async def clear_progress(self, handle: list[discord.Message]) -> None:
+        for message in handle:
+            try:
+                await message.delete()
+            except discord.HTTPException as exc:
+                log.info("could not delete progress note %s: %s", message.id, exc)
 
     async def moderator_feed(self, reply: Reply) -> None:
         """The moderators' channel follows the queue, from any platform: each escalation or appeal is

@@ -608,6 +608,19 @@ class TelegramAdapter:
         """Notices from conversations on other platforms."""
         await self._deliver(reply, to)
 
+    async def show_progress(self, reply: Reply, to: Address) -> tuple[int | str, int]:
+        """A "checking N files…" note, deleted once the answer is there (`clear_progress`)."""
+        target = to.user_id or to.chat_id
+        msg = await self._call(self.app.bot.send_message, chat_id=target, text=plain(render(reply, self.caps)))
+        return msg.chat_id, msg.message_id
+
+    async def clear_progress(self, handle: tuple[int | str, int]) -> None:
+        chat_id, message_id = handle
+        try:
+            await self._call(self.app.bot.delete_message, chat_id=chat_id, message_id=message_id)
+        except TelegramError as exc:  # e.g. older than Telegram lets a bot delete: it just stays
+            log.info("could not delete progress note %s in chat %s: %s", message_id, chat_id, exc)
+
     async def _deliver(self, reply: Reply, to: Address, incoming: Incoming | None = None) -> None:
         target = to.user_id if to.user_id else to.chat_id
         try:
