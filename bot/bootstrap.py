@@ -20,7 +20,10 @@ def bootstrap(
     settings: Settings, *, clock: Clock | None = None, store: Store | None = None, services: Services | None = None
 ) -> Engine:
     store = store or Store.from_url(
-        settings.database.url, echo=settings.database.echo, migrate=settings.database.auto_migrate
+        settings.database.url,
+        echo=settings.database.echo,
+        migrate=settings.database.auto_migrate,
+        audit_key_file=settings.audit.key_file,
     )
     services = services or Services()
     if services.files is None:

@@ -25,9 +25,10 @@ from mediation import audit, cases, chats, settlement, timers
 from mediation.cases import Actor
 from mediation.clock import Clock
 from mediation.config import Settings
-from mediation.db import Store, UnitOfWork
+from mediation.db import Store
 from mediation.errors import MediationError
 from mediation.models import Case, Party, SeenEvent, Timer
+from mediation.unit import UnitOfWork
 from mediation.vocabulary import DeadlineAction, ReplyKind, TimerState, is_local
 
 from . import replies
@@ -68,6 +69,13 @@ class Ctx:
     inspected: dict = dataclasses.field(default_factory=dict)  # file facts by SHA-256, read before the transaction
     staged: list = dataclasses.field(default_factory=list)  # copies kept only if the command commits
     _party: Party | None = None
+    _to_seal: list[tuple[str, Reply]] = dataclasses.field(default_factory=list)
+
+    def sealed(self, case: Case, reply: Reply) -> Reply:
+        """A notice that ends a case (settled, decided): it will carry the audit trail's seal as it
+        stands once this command is written, so a party can tell later if the trail was cut short."""
+        self._to_seal.append((case.id, reply))
+        return reply
 
     def store_file(self, path: str, name: str | None = None):
         """Copy a delivered file into the evidence store; kept only if this command commits."""
@@ -98,6 +106,16 @@ class Ctx:
                 r.to = to
                 out.append(r)
         return out
+
+
+def stamp_seals(heads: dict, notices: list[tuple[str, Reply]]) -> None:
+    """Add each case's audit seal (its newest entry's number and hash, short) to its notices."""
+    for case_id, reply in notices:
+        head = heads.get(case_id)
+        if head is None:
+            continue
+        reply.text = f"{reply.text}\nAudit seal: {audit.seal_text(head)} (keep it; `mediator audit verify` checks it)."
+        reply.data["audit_seal"] = {"seq": head.seq, "hash": head.hash[: audit.SHORT]}
 
 
 def party_chats(s: Session, case: Case) -> list[Address]:
@@ -187,6 +205,7 @@ class Engine:
                         ctx.progress = progress
                     out = fn(ctx)
                     self._sync_deadlines(s, ctx.now)
+                    stamp_seals(audit.seal(s), ctx._to_seal)
                     self._mark_seen(s, incoming)
                     # files go in just before the commit: if it fails, an unreferenced copy may be
                     # left under its hash (harmless); a refused command never gets this far
@@ -272,6 +291,9 @@ class Engine:
                     notice = replies.notice(
                         kind, fired.text, case_id=fired.case_id, kind=fired.kind, action=fired.action, reason=fired.text
                     )
+                    self._sync_deadlines(s, now)
+                    if fired.action == "released":  # the case is settled by the deadline: seal the notice
+                        stamp_seals(audit.seal(s), [(case.id, notice)])
                     out += [dataclasses.replace(notice, to=to) for to in party_chats(s, case)]
                     if fired.action == DeadlineAction.MODERATORS_REMINDED:
                         out += self._to_moderators(
@@ -279,7 +301,6 @@ class Engine:
                                 ReplyKind.DEADLINE, fired.text, case_id=case.id, kind=fired.kind, action=fired.action
                             )
                         )
-                    self._sync_deadlines(s, now)
             except Exception:
                 log.exception("deadline %s could not be applied", timer_id)
         return out

@@ -36,6 +36,12 @@ class DatabaseConfig(Section):
     echo: bool = False
 
 
+class AuditConfig(Section):
+    # file holding the audit key (hex); empty: next to the SQLite database, or var/audit.key.
+    # MEDIATOR_AUDIT_KEY in the environment wins over the file.
+    key_file: str = ""
+
+
 class StorageConfig(Section):
     files_dir: str = "var/files"
     max_attachment_mb: float = Field(default=25.0, gt=0)
@@ -79,6 +85,7 @@ class NlpConfig(Section):
     backend: str = "torch"
     onnx_path: str = ""
     scan_chat: bool = True
+    flag_threshold: float = Field(default=0.6, ge=0.5, le=1.0)
 
     @field_validator("backend")
     @classmethod
@@ -156,6 +163,7 @@ class LoggingConfig(Section):
 
 class Settings(Section):
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    audit: AuditConfig = Field(default_factory=AuditConfig)
     storage: StorageConfig = Field(default_factory=StorageConfig)
     inspection: InspectionConfig = Field(default_factory=InspectionConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Session, create_engine
+from sqlmodel import create_engine
+
+from . import audit, auditkey
+from .auditkey import AuditKey
+from .unit import UnitOfWork
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -52,67 +54,58 @@ def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head") -> str | None:
+    """Migrate; returns the revision the database was at before (None: a new database)."""
     from alembic import command
     from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
+        before = MigrationContext.configure(conn).get_current_revision()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+    return before
 
 
-@dataclass
-class Changes:
-    """What one unit of work changed, recorded as it happens: the cases whose state (and so whose
-    deadlines) may have moved."""
-
-    cases: set[str] = field(default_factory=set)
-
-    def touch(self, case_id: str) -> None:
-        self.cases.add(case_id)
-
-    def take_cases(self) -> list[str]:
-        """The touched cases, once: a second call returns only what was touched since."""
-        out = sorted(self.cases)
-        self.cases.clear()
-        return out
-
-
-class UnitOfWork(Session):
-    """A session that also keeps the list of what it changed (`changes`)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.changes = Changes()
-
-
-def changes_of(session: Session) -> Changes | None:
-    """The change record of the unit of work `session` belongs to; None for a bare session
-    (a script or a test working on storage directly), where nobody follows up."""
-    return session.changes if isinstance(session, UnitOfWork) else None
+KEYED_SINCE = "0002"  # the first schema whose audit chain is keyed
+BEFORE_KEYS = {"0001"}
 
 
 class Store:
-    """The unit of work: `with store.transaction() as s:` commits everything or nothing, and `s.changes`
-    says which cases it touched."""
+    """The unit of work: `with store.transaction() as s:` commits everything or nothing, seals the
+    audit entries it wrote under the audit key, and `s.changes` says which cases it touched."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, audit_key: AuditKey | None = None):
         self.engine = engine
+        self.audit_key = audit_key or auditkey.load(engine.url.render_as_string(hide_password=False))
 
     @classmethod
-    def from_url(cls, url: str, echo: bool = False, migrate: bool = True) -> Store:
+    def from_url(cls, url: str, echo: bool = False, migrate: bool = True, audit_key_file: str = "") -> Store:
         engine = make_engine(url, echo=echo)
-        if migrate:
-            upgrade(engine)
-        return cls(engine)
+        key = auditkey.load(url, audit_key_file)
+        before = upgrade(engine) if migrate else None
+        store = cls(engine, key)
+        with store.transaction() as s:
+            if before in BEFORE_KEYS:  # the first start on keyed chains: seal the old ones once
+                audit.seal_legacy(s)
+            elif key.generated and audit.keyed_heads(s):
+                auditkey.forget_generated(key)
+                engine.dispose()
+                raise auditkey.AuditKeyError(
+                    f"the audit key is missing: this database's audit trail was sealed with a key that is not "
+                    f"at {key.source}; restore that file or set {auditkey.ENV_AUDIT_KEY}"
+                )
+        return store
 
     @contextmanager
     def transaction(self) -> Iterator[UnitOfWork]:
         with UnitOfWork(self.engine, expire_on_commit=False) as session:
+            session.info[audit.KEY_INFO] = self.audit_key.secret
             try:
                 yield session
+                audit.seal(session)
                 session.commit()
             except BaseException:
                 session.rollback()

@@ -28,6 +28,8 @@ def case_document(s: Session, case: Case, settings: Settings, audience: str = "p
         for e in audit.entries(s, case.id)
     ]
     doc["audit_intact"] = not audit.verify(s, case.id)
+    head = audit.head(s, case.id)
+    doc["audit_seal"] = {"seq": head.seq, "hash": head.hash[: audit.SHORT]} if head else None
     return doc
 
 
@@ -62,6 +64,9 @@ def to_markdown(doc: dict) -> str:
     ]
     out += ["", "## Timeline", ""] + [f"{e['seq']}. {e['at']} {e['action']} by {e['actor']}" for e in doc["timeline"]]
     out += ["", f"Audit trail: {'intact' if doc['audit_intact'] else 'ALTERED — see mediator audit verify'}."]
+    if doc.get("audit_seal"):
+        seal = doc["audit_seal"]
+        out.append(f"Audit seal: entry {seal['seq']}, {seal['hash']}.")
     return "\n".join(out) + "\n"
 
 

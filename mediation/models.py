@@ -206,7 +206,8 @@ class AuditEntry(SQLModel, table=True):
     action: str
     detail: dict = _json()
     prev_hash: str
-    hash: str
+    hash: str  # HMAC-SHA256 under the audit key (plain SHA-256 for entries written before keys)
+    state: str | None = None  # digest of the case's state rows after the transaction that wrote it
 
 
 class SeenEvent(SQLModel, table=True):
@@ -256,11 +257,14 @@ class OutboxMessage(SQLModel, table=True):
 
 
 class AuditHead(SQLModel, table=True):
-    """The last entry of each chain, so a deleted tail shows too."""
+    """The last entry of each chain, so a deleted tail shows too; sealed under the audit key."""
 
     chain: str = Field(primary_key=True)
     seq: int
     hash: str
+    state: str | None = None  # the case's state digest when the head was last sealed
+    legacy_until: int = 0  # entries up to this seq were written before audit keys (plain hashes)
+    mac: str | None = None  # HMAC-SHA256 of the fields above under the audit key
 
 
 class ModeratorNote(SQLModel, table=True):

@@ -437,6 +437,13 @@ def split_clauses(text: str) -> list[str]:
     text = re.sub(r"[ \t]+", " ", text or "").strip()
     if not text:
         return []
+    # a labelled exclusion list stays one clause even when its items are separated by semicolons
+    text = re.sub(
+        r"((?:not included|excluded|excludes|exclusions?|not covered|out of scope)\s*[:\-–—][^.\n]*)",
+        lambda m: m.group(1).replace(";", ","),
+        text,
+        flags=re.IGNORECASE,
+    )
     parts: list[str] = []
     for sent in _SENT_SPLIT.split(text):
         sent = (sent or "").strip()
@@ -706,7 +713,7 @@ def _usage(clause: str) -> list[str] | None:
 
 
 _EXCLUDE = re.compile(
-    r"(?P<a>[\w /,&'-]+?)\s+(?:is|are)?\s*not\s+(?:included|part of (?:this|the) (?:job|scope|project)|covered)"
+    r"(?P<a>[\w /,&'-]+?)\s+(?:is|are)?\s*(?:not\s+(?:included|part of (?:this|the) (?:job|scope|project)|covered)|excluded\b)"
     r"|(?:excluding|excludes|does not include|doesn't include|not including|without)\s+(?P<b>[\w /,&'-]+)",
     re.IGNORECASE,
 )
@@ -730,6 +737,35 @@ _CLIENT_DOES = re.compile(
 )
 
 
+# A labelled list of what the price leaves out: "Not included: brand book, stationery.",
+# "Excluded: DTP, text inside images", "Exclusions - hosting; domain".
+_EXCL_LABEL = re.compile(
+    r"^\s*(?:(?:what'?s\s+|what\s+is\s+)?not\s+included|excluded|excludes|exclusions?|not\s+covered|"
+    r"out\s+of\s+scope|(?:this\s+|the\s+\w+\s+)?(?:does\s+not|doesn'?t)\s+include|not\s+part\s+of\s+(?:the|this)\s+"
+    r"(?:job|scope|project|package|price)|extras?|billed\s+separately|(?:available\s+)?at\s+extra\s+cost)\s*(?:[:\-–—]|\s)\s*(?P<items>.+)$",
+    re.IGNORECASE,
+)
+# "Stock photos are extra", "rush delivery billed separately": not part of the price either.
+_EXTRA = re.compile(
+    r"(?P<a>[\w /,&'-]+?)\s+(?:is|are|will be)?\s*(?:extra|an extra|billed separately|charged separately|"
+    r"quoted separately|(?:available\s+)?at (?:an )?extra cost|not part of (?:this|the) (?:price|fee|package))\b",
+    re.IGNORECASE,
+)
+
+
+def exclusion_list(clause: str) -> list[str] | None:
+    """The items of a labelled exclusion list, or None when the clause is not one."""
+    m = _EXCL_LABEL.match(clause)
+    if not m:
+        return None
+    items = []
+    for part in re.split(r"\s*(?:[,;/&]|\band\b|\bor\b|\bnor\b)\s*", m.group("items").strip().rstrip(".!")):
+        part = re.sub(r"^(?:the|a|an|any|all|no|our|my)\s+", "", part.strip(" .").lower())
+        if part and re.search(r"[a-z]", part):
+            items.append(part)
+    return items or None
+
+
 def _split_items(raw: str) -> list[str]:
     raw = re.sub(r"^(the|and|but|also|all|our|my)\s+", "", raw.strip(), flags=re.IGNORECASE)
     out = []
@@ -750,7 +786,12 @@ def _client_work(clause: str) -> list[str]:
 
 
 def _exclusions(clause: str) -> list[str]:
+    listed = exclusion_list(clause)
+    if listed:
+        return listed
     out = []
+    for m in _EXTRA.finditer(clause):
+        out += _split_items(m.group("a"))
     for m in _NO_ITEM.finditer(clause):
         out += _split_items(m.group("c"))
     for m in _EXCLUDE.finditer(clause):
@@ -1014,6 +1055,10 @@ def _clause_requirements(clause: str) -> list[Requirement]:
     used: list[tuple[int, int]] = []
     labelled = _SECTION_LABEL.match(clause)
     label = labelled.group(1).lower() if labelled else ""
+    listed = exclusion_list(clause)
+    if listed:  # nothing in a list of what is left out is promised: no counts, formats or platforms
+        _mk(reqs, "exclusion", clause, excluded=listed)
+        return reqs
 
     for p in _price(clause):
         _mk(reqs, "price", clause, **p)

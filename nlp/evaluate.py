@@ -18,7 +18,15 @@ from pathlib import Path
 from nlp.scope import IN_KINDS, OUT_KINDS
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DEV = REPO.parent / "shared" / "data" / "scope_dev.jsonl"
+# the development set in a shared/data folder beside the checkout (or beside the folder of worktrees)
+DEFAULT_DEV = next(
+    (
+        p / "shared" / "data" / "scope_dev.jsonl"
+        for p in REPO.parents
+        if (p / "shared" / "data" / "scope_dev.jsonl").exists()
+    ),
+    REPO.parent / "shared" / "data" / "scope_dev.jsonl",
+)
 SHIPPED_SAMPLE = Path(__file__).parent / "data" / "scope_sample.jsonl"
 
 

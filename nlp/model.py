@@ -87,7 +87,9 @@ class CachedEncoder:
 class Encoder(CachedEncoder):
     """Mean-pooled, L2-normalised sentence vectors from transformers (the reference backend)."""
 
-    def __init__(self, path: str | None = None, threads: int = 2, cache_size: int = 4096):
+    def __init__(
+        self, path: str | None = None, threads: int = 2, cache_size: int = 4096, tuned: str | Path | bool | None = None
+    ):
         super().__init__(cache_size)
         path = path or default_model_path()
         folder = Path(path)
@@ -109,6 +111,12 @@ class Encoder(CachedEncoder):
             self.model = AutoModel.from_pretrained(self.path, add_pooling_layer=False).eval()
         except TypeError:
             self.model = AutoModel.from_pretrained(self.path).eval()
+        # the fine-tuned matching layer (nlp.matching), added on top of the base weights
+        self.tuned = False
+        if tuned is not False:
+            from nlp.matching import apply_delta
+
+            self.tuned = apply_delta(self.model, tuned if isinstance(tuned, str | Path) else None)
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         torch = self._torch

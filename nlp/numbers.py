@@ -179,3 +179,65 @@ def tame_digit_runs(text: str) -> str:
     """Digit runs longer than any real quantity (13+ digits) are cut to 12: no overflow to infinity,
     and no regex rescanning a thousand digits from every position."""
     return _LONG_DIGITS.sub(lambda m: m.group(0)[:12], text)
+
+
+# --- numbers that are not quantities -------------------------------------------------------------
+
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_UNIT_AFTER = re.compile(
+    r"\s*(?:%|°|(?:k|m|g|t)?b\b|(?:kb|mb|gb|tb|kbps|mbps|px|pixels?|dpi|ppi|fps|hz|khz|mhz|bits?|-bit|ms|mm|cm|"
+    r"inch(?:es)?|in\b|ft|feet|kg|lbs?|oz|pt|em|bpm|db|k\b|p\b|x\b|st\b|nd\b|rd\b|th\b))",
+    re.IGNORECASE,
+)
+_MONEY_AFTER = re.compile(
+    r"\s*(?:usd|eur|gbp|cad|aud|dollars?|euros?|pounds?|bucks|quid|/\s*(?:h|hr|hour|mo|month|word|page))\b",
+    re.IGNORECASE,
+)
+_LABEL_BEFORE = re.compile(
+    r"\b(?:episodes?|eps?|rows?|lines?|columns?|cols?|pages?|slides?|tracks?|scenes?|takes?|frames?|chapters?|"
+    r"sections?|steps?|levels?|rounds?|versions?|v|builds?|releases?|ios|android|windows|python|node|php|"
+    r"issues?|tickets?|bugs?|invoices?|orders?|items?|questions?|figures?|fig|tables?|images?|photos?|shots?|"
+    r"files?|clips?|songs?|verses?|bars?|measures?|cells?|sheets?|tabs?|units?|rooms?|apartments?|floors?|"
+    r"seasons?|parts?|stages?|phases?|milestones?|weeks?|days?|no\.?|number|nr\.?|#)\s*$",
+    re.IGNORECASE,
+)
+
+
+def not_a_count(text: str, n: Number) -> str | None:
+    """What a number is when it is not a count of things: "time" (12:30, 9am), "timestamp"
+    (1:02:45), "date" (3/14, 4 July), "version" (v2.1, iOS 17), "price" ($300, 40 euros),
+    "size" (5 MB, 300 dpi, 1080p, 48kHz), "label" (episode 3, rows 88 to 95); None for a count."""
+    before = text[max(0, n.start - 24) : n.start]
+    after = text[n.end : n.end + 24]
+    if re.search(r"\d:\s*$|:\s*$", before) and before.rstrip().endswith(":") and re.search(r"\d\s*:\s*$", before):
+        return "timestamp" if before.count(":") >= 2 or re.search(r"\d+:\d+:\s*$", before) else "time"
+    if re.match(r":\d", after):
+        return "timestamp" if re.match(r":\d+:\d", after) else "time"
+    if re.match(r"\s*(?:a\.?m\.?|p\.?m\.?)(?!\w)|\s*o'?clock\b|\s*h\d\d\b", after, re.IGNORECASE):
+        return "time"
+    if re.match(r"[/.-]\d", after) and not re.match(r"\.\d+\s*(?:k\b|[a-z]{2,})", after, re.IGNORECASE):
+        return (
+            "version" if re.search(r"\b(?:v|version|ios|android|release|build)\s*$", before, re.IGNORECASE) else "date"
+        )
+    if re.search(r"\d[/.-]$", before):
+        return "date"
+    if re.search(r"[$€£¥₹]\s*$|\b(?:usd|eur|gbp|rs\.?)\s*$", before, re.IGNORECASE) or _MONEY_AFTER.match(after):
+        return "price"
+    if re.search(
+        r"\b(?:v|version|ios|android|macos|windows|python|node|php|wordpress|release|build)\s*$", before, re.IGNORECASE
+    ):
+        return "version"
+    if re.match(r"\s*" + _MONTH + r"(?!\w)|\s+of\s+" + _MONTH, after, re.IGNORECASE) or re.search(
+        r"\b" + _MONTH + r"\s*$", before, re.IGNORECASE
+    ):
+        return "date"
+    if 1900 <= n.value <= 2100 and "," not in n.text:
+        return "date"
+    if _UNIT_AFTER.match(after):
+        return "size"
+    if _LABEL_BEFORE.search(before):
+        return "label"
+    m = re.search(r"(\S+)\s*\d+\s*(?:to|-|–|through|and|,)\s*$", before)
+    if m and _LABEL_BEFORE.search(m.group(1) + " "):
+        return "label"  # the end of a range of labels: "rows 88 to 95", "pages 3 and 4"
+    return None

@@ -42,6 +42,9 @@ def export(out_dir: str | Path = DEFAULT_DIR, model_path: str | None = None, che
     tok = AutoTokenizer.from_pretrained(str(src))
     # eager attention exports as plain ops that ONNX Runtime can fuse into its Attention kernel
     model = AutoModel.from_pretrained(str(src), attn_implementation="eager").eval()
+    from nlp.matching import apply_delta
+
+    apply_delta(model)  # the fine-tuned matching layer, as the torch backend loads it
     sample = tok(["a short sentence", "a somewhat longer sentence to export"], padding=True, return_tensors="pt")
 
     class Hidden(torch.nn.Module):

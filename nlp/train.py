@@ -1,17 +1,30 @@
-"""Train the scope head: `python -m nlp.train` writes nlp/weights/scope_head.npz from the cases
-in nlp/data (written for Mediator, no evaluation data). Reproducible: fixed seed, full-batch
-optimisation, numpy only.
+"""Train the scope classifier: `python -m nlp.train`.
 
-    python -m nlp.train                       # train and write the weights
-    python -m nlp.train --eval FILE.jsonl     # also score a labelled file the head never saw
-    python -m nlp.train --cv FILE.jsonl       # grouped-by-brief cross-validation with FILE added
+Two stages, reproducible (fixed seeds) on two CPU cores:
+1. the matcher: the encoder's last layer fine-tuned to match asks to brief clauses (nlp.train_matcher,
+   written pairs and the cases in nlp/data only), saved as a 3 MB fp16 delta;
+2. the head: softmax regression over the tuned sentence vector and the rule signals, on the cases in
+   nlp/data plus the labelled development sets when they are present (../shared/data), reported by
+   cross-validation grouped by brief (no brief on both sides of a split), then calibrated (Platt
+   scaling on the held-out folds' scores) and fitted on everything.
+
+    python -m nlp.train                       # both stages, report, write the weights
+    python -m nlp.train --skip-matcher        # reuse nlp/weights/matcher_delta.npz
+    python -m nlp.train --no-dev              # the head on nlp/data alone (dev sets only measured)
+
+Sentence vectors are cached in var/cache (gitignored) by text and matcher weights.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import itertools
 import json
+import os
 import sys
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +77,8 @@ class _FeatureOnly(ScopeClassifier):
         self.np = np
         self.encoder = encoder
         self.use_embedding = True
-        self._briefs = {}
+        self._briefs = OrderedDict()
+        self._briefs_lock = threading.Lock()
         self._brief_cache = 4096
 
 
@@ -165,21 +179,98 @@ def scores(rows: list[dict], P: np.ndarray, sigs: list) -> dict:
     }
 
 
+def fold_of(rows: list[dict], folds: int = 5, seed: int = 0) -> np.ndarray:
+    """A fold per case, every case of a brief in the same fold."""
+    briefs = sorted({r["brief"] for r in rows})
+    order = np.random.default_rng(seed).permutation(len(briefs))
+    of = {briefs[i]: j % folds for j, i in enumerate(order)}
+    return np.array([of[r["brief"]] for r in rows])
+
+
 def grouped_cv(rows: list[dict], X: np.ndarray, sigs: list, folds: int = 5, **kw) -> tuple[dict, np.ndarray]:
     """Every case of a brief stays in one fold."""
-    briefs = sorted({r["brief"] for r in rows})
-    rng = np.random.default_rng(0)
-    order = rng.permutation(len(briefs))
-    fold_of = {briefs[i]: j % folds for j, i in enumerate(order)}
+    fold = fold_of(rows, folds)
     P = np.zeros((len(rows), len(KINDS)))
     for f in range(folds):
-        test = np.array([fold_of[r["brief"]] == f for r in rows])
+        test = fold == f
         head = fit(X[~test], [r["kind"] for r, t in zip(rows, test) if not t], **kw)
         P[test] = predict(head, X[test])
     return scores(rows, P, sigs), P
 
 
-def save(head: dict, path: Path = WEIGHTS) -> None:
+# --- calibration ------------------------------------------------------------------------------------
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-4, 1 - 1e-4)
+    return np.log(p / (1 - p))
+
+
+def fit_platt(p_out: np.ndarray, y: np.ndarray, steps: int = 500) -> tuple[float, float]:
+    """a, b of P(out of scope) = sigmoid(a * logit(p) + b), by Newton steps on the log-loss."""
+    z = _logit(p_out)
+    a, b = 1.0, 0.0
+    for _ in range(steps):
+        q = 1 / (1 + np.exp(-(a * z + b)))
+        g = np.array([((q - y) * z).sum(), (q - y).sum()])
+        w = q * (1 - q)
+        H = np.array([[(w * z * z).sum(), (w * z).sum()], [(w * z).sum(), w.sum()]]) + 1e-6 * np.eye(2)
+        step = np.linalg.solve(H, g)
+        a, b = a - step[0], b - step[1]
+        if np.abs(step).max() < 1e-8:
+            break
+    return float(a), float(b)
+
+
+def platt(p_out: np.ndarray, a: float, b: float) -> np.ndarray:
+    return 1 / (1 + np.exp(-(a * _logit(p_out) + b)))
+
+
+def ece(p_out: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error of the verdict's confidence (max(p, 1 - p)) in equal-width bins."""
+    pred = p_out >= 0.5
+    conf = np.where(pred, p_out, 1 - p_out)
+    right = pred == y
+    edges = np.linspace(0.5, 1.0, bins + 1)
+    total = 0.0
+    for lo, hi in itertools.pairwise(edges):
+        m = (conf >= lo) & ((conf < hi) if hi < 1 else (conf <= hi))
+        if m.any():
+            total += m.sum() / len(y) * abs(conf[m].mean() - right[m].mean())
+    return float(total)
+
+
+def p_out_of(P: np.ndarray, sigs: list) -> np.ndarray:
+    return np.array([d[2] for d in decisions(P, sigs)])
+
+
+def report(rows: list[dict], P: np.ndarray, sigs: list, p_cal: np.ndarray | None = None) -> dict:
+    """F1 and accuracy (out of scope is positive), and accuracy of the in/out verdict per kind."""
+    dec = decisions(P, sigs)
+    p = p_cal if p_cal is not None else np.array([d[2] for d in dec])
+    pred = p >= 0.5
+    y = np.array([bool(r["out_of_scope"]) for r in rows])
+    tp, fp, fn = int((pred & y).sum()), int((pred & ~y).sum()), int((~pred & y).sum())
+    prec = tp / (tp + fp) if tp + fp else 0.0
+    rec = tp / (tp + fn) if tp + fn else 0.0
+    by_kind = {}
+    for k in KINDS:
+        m = np.array([r["kind"] == k for r in rows])
+        if m.any():
+            by_kind[k] = {"n": int(m.sum()), "accuracy": float((pred[m] == y[m]).mean())}
+    return {
+        "n": len(rows),
+        "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0,
+        "accuracy": float((pred == y).mean()),
+        "precision": prec,
+        "recall": rec,
+        "kind_accuracy": float(np.mean([d[1] == r["kind"] for d, r in zip(dec, rows)])),
+        "ece": ece(p, y),
+        "by_kind": by_kind,
+    }
+
+
+def save(head: dict, path: Path = WEIGHTS, calibration: tuple[float, float] = (1.0, 0.0)) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
         path,
@@ -190,64 +281,139 @@ def save(head: dict, path: Path = WEIGHTS) -> None:
         kinds=np.array(KINDS),
         features=np.array(FEATURES),
         use_embedding=np.array(head["use_embedding"]),
+        calibration=np.array(calibration, dtype=np.float64),
     )
+
+
+# --- sentence vectors cached on disk between runs -------------------------------------------------
+
+CACHE = Path(__file__).resolve().parent.parent / "var" / "cache"
+
+
+def _vector_cache_path(encoder) -> Path:
+    from nlp.matching import DELTA
+
+    tag = hashlib.sha1(DELTA.read_bytes()).hexdigest()[:10] if getattr(encoder, "tuned", False) else "base"
+    return CACHE / f"vectors-{tag}.npz"
+
+
+def load_vectors(encoder) -> None:
+    path = _vector_cache_path(encoder)
+    encoder._cache_size = max(encoder._cache_size, 200_000)
+    if path.exists():
+        data = np.load(path, allow_pickle=False)
+        for t, v in zip(data["texts"], data["vectors"]):
+            encoder._cache[str(t)] = v
+
+
+def save_vectors(encoder) -> None:
+    path = _vector_cache_path(encoder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    texts = list(encoder._cache)
+    np.savez(path, texts=np.array(texts), vectors=np.stack([encoder._cache[t] for t in texts]))
+
+
+def _fmt(name: str, s: dict) -> str:
+    kinds = "  ".join(f"{k} {v['accuracy']:.2f} ({v['n']})" for k, v in s["by_kind"].items())
+    return (
+        f"{name}: n={s['n']} F1 {s['f1']:.3f} accuracy {s['accuracy']:.3f} kind {s['kind_accuracy']:.3f} "
+        f"ECE {s['ece']:.3f}\n    by kind: {kinds}"
+    )
+
+
+def dev_sets() -> list[Path]:
+    """The labelled development sets in a `shared/data` folder beside the checkout (or above a
+    worktree of it); MEDIATOR_SCOPE_DEV_DIR names another folder."""
+    env = os.environ.get("MEDIATOR_SCOPE_DEV_DIR")
+    folders = [Path(env)] if env else [p / "shared" / "data" for p in Path(__file__).resolve().parents]
+    for folder in folders:
+        found = [folder / n for n in ("scope_dev.jsonl", "scope_dev2.jsonl") if (folder / n).exists()]
+        if found:
+            return found
+    return []
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m nlp.train", description=__doc__.splitlines()[0])
     ap.add_argument("--model-path", default=None)
     ap.add_argument("--out", default=str(WEIGHTS))
-    ap.add_argument("--eval", dest="eval_file", default=None)
-    ap.add_argument("--cv", dest="cv_file", default=None)
+    ap.add_argument("--skip-matcher", action="store_true", help="reuse the shipped matcher delta")
+    ap.add_argument("--no-dev", action="store_true", help="fit the head on nlp/data alone")
+    ap.add_argument("--dev", nargs="*", default=None, help="labelled JSONL sets (default: ../shared/data scope_dev*)")
     ap.add_argument("--emb-scale", type=float, default=0.5)
     ap.add_argument("--l2", type=float, default=10.0)
-    ap.add_argument("--no-embedding", action="store_true")
-    ap.add_argument("--tune", action="store_true", help="pick emb-scale and l2 by grouped CV on the training cases")
+    ap.add_argument("--report", default=None, help="write the figures as JSON here")
     args = ap.parse_args(argv)
 
-    from nlp.model import load_encoder
+    from nlp.model import Encoder
 
-    encoder = load_encoder(args.model_path)
+    if args.skip_matcher:
+        encoder = Encoder(args.model_path)
+    else:
+        from nlp.train_matcher import train as train_matcher
+
+        encoder = Encoder(args.model_path, tuned=False)
+        train_matcher(encoder, epochs=20, lr=5e-5)
+        encoder.tuned = True
+        encoder.clear_cache()
+    load_vectors(encoder)
     rows = load_cases()
-    X, sigs = featurize(encoder, rows)
-    kw = {"emb_scale": args.emb_scale, "l2": args.l2, "use_embedding": not args.no_embedding}
-    if args.tune:
-        best = None
-        for es in (0.15, 0.25, 0.35, 0.5, 0.75):
-            for l2 in (0.3, 1.0, 3.0, 10.0):
-                s, _ = grouped_cv(rows, X, sigs, emb_scale=es, l2=l2, use_embedding=kw["use_embedding"])
-                print(f"emb_scale={es} l2={l2}: f1={s['f1']:.3f} acc={s['accuracy']:.3f} kind={s['kind_accuracy']:.3f}")
-                if best is None or s["f1"] + s["kind_accuracy"] * 0.5 > best[0]:
-                    best = (s["f1"] + s["kind_accuracy"] * 0.5, es, l2)
-        assert best is not None  # the grid is not empty
-        kw["emb_scale"], kw["l2"] = best[1], best[2]
-        print(f"chosen emb_scale={kw['emb_scale']} l2={kw['l2']}")
-    s, _ = grouped_cv(rows, X, sigs, **kw)
-    print(
-        f"training cases: {len(rows)} from {len({r['brief'] for r in rows})} briefs; "
-        f"grouped 5-fold CV f1={s['f1']:.3f} accuracy={s['accuracy']:.3f} kind={s['kind_accuracy']:.3f}"
-    )
-    head = fit(X, [r["kind"] for r in rows], **kw)
-    save(head, Path(args.out))
+    for r in rows:
+        r["set"] = "nlp/data"
+    dev_paths = [Path(p) for p in args.dev] if args.dev is not None else dev_sets()
+    dev = []
+    for path in dev_paths:
+        for r in load_jsonl(path):
+            r["set"] = path.name
+            dev.append(r)
+    X, sigs = featurize(encoder, rows + dev)
+    save_vectors(encoder)
+    kw = {"emb_scale": args.emb_scale, "l2": args.l2}
+    n = len(rows)
+    figures: dict = {}
+
+    # 1. the head on nlp/data alone, measured on each development set it never saw
+    head0 = fit(X[:n], [r["kind"] for r in rows], **kw)
+    if dev:
+        P0 = predict(head0, X[n:])
+        for name in dict.fromkeys(r["set"] for r in dev):
+            m = np.array([r["set"] == name for r in dev])
+            s = report([r for r, k in zip(dev, m) if k], P0[m], [g for g, k in zip(sigs[n:], m) if k])
+            figures[f"without dev sets, on {name}"] = s
+            print(_fmt(f"head fitted without the dev sets, measured on {name}", s))
+
+    # 2. grouped-by-brief CV over everything the head is fitted on, calibrated across folds
+    fit_rows = rows if args.no_dev else rows + dev
+    Xf, sf = X[: len(fit_rows)], sigs[: len(fit_rows)]
+    _, P = grouped_cv(fit_rows, Xf, sf, **kw)
+    p_raw = p_out_of(P, sf)
+    y = np.array([bool(r["out_of_scope"]) for r in fit_rows])
+    fold = fold_of(fit_rows)
+    p_cal = np.zeros_like(p_raw)
+    for f in range(fold.max() + 1):  # each fold calibrated by the others, so ECE is held out too
+        a, b = fit_platt(p_raw[fold != f], y[fold != f])
+        p_cal[fold == f] = platt(p_raw[fold == f], a, b)
+    calibration = fit_platt(p_raw, y)
+    for name in dict.fromkeys(r["set"] for r in fit_rows):
+        m = np.array([r["set"] == name for r in fit_rows])
+        sub = [r for r, k in zip(fit_rows, m) if k]
+        s = report(sub, P[m], [g for g, k in zip(sf, m) if k], p_cal[m])
+        s["ece_uncalibrated"] = ece(p_raw[m], y[m])
+        figures[f"cv {name}"] = s
+        print(
+            _fmt(f"grouped CV, held-out folds, {name}", s) + f"\n    ECE before calibration {s['ece_uncalibrated']:.3f}"
+        )
+    s = report(fit_rows, P, sf, p_cal)
+    s["ece_uncalibrated"] = ece(p_raw, y)
+    figures["cv all"] = s
+    print(_fmt("grouped CV, held-out folds, all", s) + f"\n    ECE before calibration {s['ece_uncalibrated']:.3f}")
+    print(f"calibration: P(out) = sigmoid({calibration[0]:.3f} * logit(p) + {calibration[1]:.3f})")
+
+    head = fit(Xf, [r["kind"] for r in fit_rows], **kw)
+    save(head, Path(args.out), calibration)
     print(f"wrote {args.out}")
-    if args.eval_file:
-        ev = load_jsonl(args.eval_file)
-        Xe, se_ = featurize(encoder, ev)
-        s = scores(ev, predict(head, Xe), se_)
-        print(
-            f"{args.eval_file} (never trained on): "
-            + " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in s.items())
-        )
-    if args.cv_file:
-        ev = load_jsonl(args.cv_file)
-        Xe, se_ = featurize(encoder, ev)
-        allrows = rows + ev
-        s, P = grouped_cv(allrows, np.vstack([X, Xe]), sigs + se_, **kw)
-        se = scores(ev, P[len(rows) :], se_)
-        print(
-            f"{args.cv_file} grouped-by-brief CV with it added to training: "
-            + " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in se.items())
-        )
+    if args.report:
+        Path(args.report).write_text(json.dumps(figures, indent=1))
     return 0
 
 

@@ -35,6 +35,17 @@ class InternetUsed(OSError):
     """A test tried to reach beyond this machine."""
 
 
+TEST_AUDIT_KEY = "test-audit-key-" + "k" * 32
+
+
+@pytest.fixture(autouse=True)
+def audit_key(monkeypatch):
+    """One audit key from the environment for every test (subprocesses inherit it), so no key file
+    lands in the working directory; tests of the key file itself remove it."""
+    monkeypatch.setenv("MEDIATOR_AUDIT_KEY", TEST_AUDIT_KEY)
+    return TEST_AUDIT_KEY
+
+
 @pytest.fixture(autouse=True)
 def loopback_only(monkeypatch):
     """Every test: any connection or name lookup beyond 127.0.0.1 fails, and fails the test even if a

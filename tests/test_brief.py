@@ -194,3 +194,27 @@ def test_work_the_client_keeps_is_an_exclusion_marked_by_client():
     assert ex.excluded == ["posting"] and ex.by_client
     ex = kinds(parse_brief("We provide the product and the script, you shoot."), "exclusion")[0]
     assert ex.excluded == ["product", "script"]
+
+
+@pytest.mark.parametrize(
+    "brief,items",
+    [
+        ("Logo, 3 concepts, SVG, 2 rounds, $300. Not included: brand book, stationery.", {"brand book", "stationery"}),
+        ("Manual EN>DE, 2,000 words, DOCX. Excluded: DTP, text in images, certification.", {"dtp", "certification"}),
+        ("Resume rewrite, 2 pages, PDF. No cover letter.", {"cover letter"}),
+        ("The package does not include hosting or domain registration.", {"hosting", "domain registration"}),
+        ("Site, 5 pages. Excludes: copywriting; stock photos.", {"copywriting", "stock photos"}),
+        ("Shop photos, 20 items. Props are extra. Video excluded.", {"props", "video"}),
+    ],
+)
+def test_exclusions_in_every_usual_form(brief, items):
+    b = parse_brief(brief)
+    excluded = {x for r in b.requirements if r.kind == "exclusion" for x in r.excluded}
+    assert items <= excluded
+
+
+def test_a_list_of_exclusions_promises_nothing():
+    b = parse_brief("iOS app, 6 weeks, $4,000. Not included: Android version, 2 admin dashboards, PDF exports.")
+    excl = next(r for r in b.requirements if r.kind == "exclusion")
+    assert not [r for r in b.requirements if r.text == excl.text and r.kind != "exclusion"]
+    assert "android" not in b.platforms

@@ -46,3 +46,14 @@ def test_bad_config_is_named(tmp_path, text, needle):
 def test_missing_config_file_is_named(tmp_path):
     with pytest.raises(ConfigError, match="config file not found"):
         load_settings(tmp_path / "nope.toml", env={})
+
+
+def test_flag_threshold_is_read_and_bounded(tmp_path):
+    import pydantic
+
+    from mediation.config import NlpConfig
+
+    assert NlpConfig().flag_threshold == 0.6
+    assert NlpConfig(flag_threshold=0.8).flag_threshold == 0.8
+    with pytest.raises(pydantic.ValidationError):
+        NlpConfig(flag_threshold=0.3)

@@ -154,7 +154,7 @@ async def test_without_the_intent_the_message_menu_checks_a_chosen_message(world
     assert len(requests_of(world, cid)) == 1
 
     # an in-scope message gets its verdict privately; a command-looking one is not run
-    ok = await fake.post(CLARA, "Could you send the 2 samples as JPG first?")
+    ok = await fake.post(CLARA, "Could you send the samples as JPG?")
     verdict = shown(await fake.settled(await fake.menu(MAYA, ok["id"], CHECK_MENU)))
     assert verdict[-1].ephemeral and "within the brief" in verdict[-1].text
     cmd = await fake.post(CLARA, "/mod decide X release_full reason=x")

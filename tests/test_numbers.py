@@ -61,3 +61,37 @@ def test_find_numbers_two_hundred_fifty_in_a_sentence():
 
 def test_find_ordinal():
     assert find_ordinal("this is the third round, after the 2nd pass") == [3, 2]
+
+
+@pytest.mark.parametrize(
+    "text,what",
+    [
+        ("a pop right at 14:05 in the second track", "time"),
+        ("the hum starts at 0:41:10 and never stops", "timestamp"),
+        ("we open at 9am", "time"),
+        ("the v3.2 build won't start", "version"),
+        ("it needs to run on Android 14", "version"),
+        ("can it be $250 instead?", "price"),
+        ("that's 60 euros more", "price"),
+        ("keep each file under 8 MB", "size"),
+        ("export at 300 dpi", "size"),
+        ("shot at 24 fps", "size"),
+        ("send it by 3/14", "date"),
+        ("the post for 4 July", "date"),
+        ("chapter 7 reads oddly", "label"),
+        ("lines 40 to 52 are doubled", "label"),
+    ],
+)
+def test_times_versions_prices_sizes_and_labels_are_not_counts(text, what):
+    from nlp.numbers import not_a_count
+
+    kinds = [not_a_count(text, n) for n in find_numbers(text)]
+    assert all(k is not None for k in kinds)
+    assert what in kinds or (what == "version" and not kinds)
+
+
+@pytest.mark.parametrize("text", ["can we have 14 photos?", "I'd like twenty more rows", "make it 1.5 minutes"])
+def test_quantities_stay_counts(text):
+    from nlp.numbers import not_a_count
+
+    assert [not_a_count(text, n) for n in find_numbers(text)] == [None]

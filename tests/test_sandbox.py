@@ -74,8 +74,8 @@ async def test_a_too_costly_deliverable_is_left_to_a_person_not_failed(settings,
         await open_case(chat)
         photos = fm.photos(tmp_path / "d", 8)
         catalogue = fm.costly_pdf(tmp_path / "catalogue.pdf", unpacked_mb=3)
-        files = " ".join(f"file={p}" for p in [*photos, catalogue])
-        assert data(await chat.say("maya", f"/deliver all 8 {files}"), "delivery")
+        files = [str(p) for p in [*photos, catalogue]]
+        assert data(await chat.say("maya", "/deliver all 8", files=files), "delivery")
         t0 = time.monotonic()
         result = data(await chat.say("clara", "/assess"), "assessment")
         assert time.monotonic() - t0 < 3 + 6  # the wall limit, plus reading 8 photos on a busy machine
@@ -121,7 +121,7 @@ async def test_files_are_inspected_with_no_transaction_open(db, settings, clock,
     try:
         await open_case(chat)
         files = [*fm.photos(tmp_path / "d", 4), fm.costly_pdf(tmp_path / "slow.pdf", unpacked_mb=3)]
-        assert data(await chat.say("maya", "/deliver all " + " ".join(f"file={p}" for p in files)), "delivery")
+        assert data(await chat.say("maya", "/deliver all", files=[str(p) for p in files]), "delivery")
 
         seen: list[int] = []
 
@@ -159,7 +159,7 @@ async def test_files_are_inspected_with_no_transaction_open(db, settings, clock,
 async def test_a_refused_deliver_stores_no_file(chat, settings, tmp_path):
     await open_case(chat, agree=False)
     photo = fm.image(tmp_path / "p.jpg")
-    err = data(await chat.say("maya", f"/deliver here file={photo}"), "error")
+    err = data(await chat.say("maya", "/deliver here", files=[str(photo)]), "error")
     assert err["code"] == "no_agreed_brief"
     assert _stored_files(settings.storage.files_dir) == []
 
@@ -167,7 +167,7 @@ async def test_a_refused_deliver_stores_no_file(chat, settings, tmp_path):
 async def test_a_deliver_with_one_bad_file_stores_none_of_them(chat, settings, tmp_path):
     await open_case(chat)
     photo = fm.image(tmp_path / "p.jpg")
-    err = data(await chat.say("maya", f"/deliver here file={photo} file={tmp_path}/missing.jpg"), "error")
+    err = data(await chat.say("maya", "/deliver here", files=[str(photo), f"{tmp_path}/missing.jpg"]), "error")
     assert err["code"] == "bad_file"
     assert _stored_files(settings.storage.files_dir) == []
     assert data(await chat.say("maya", "/case status"), "case_status")["deliveries"] == 0

@@ -257,3 +257,118 @@ def test_the_brief_cache_is_safe_across_threads(clf):
     with ThreadPoolExecutor(8) as pool:
         parsed = list(pool.map(small.brief, briefs * 4))
     assert all(p.requirements for p in parsed) and len(small._briefs) <= 4
+
+
+TERSE_BRIEFS = [
+    (
+        "Brand mark: 3 logo concepts, SVG + PNG, 2 revision rounds, $300. Not included: brand book, stationery.",
+        "Love the direction! Could you also put together the brand book for us?",
+        "brand book",
+    ),
+    (
+        "EN>ES, 1,800 words, product manual, DOCX, 5 days, €220. Excluded: DTP, screenshots, certification.",
+        "Our distributor needs it certified too, can you add the certification?",
+        "certification",
+    ),
+    (
+        "Resume rewrite, 2 pages, ATS-friendly, PDF + DOCX, 1 revision. No cover letter.",
+        "Could you write a short cover letter to go with it?",
+        "cover letter",
+    ),
+    (
+        "Podcast ep edit, 50 min, noise cleanup, MP3, 48h, $90. Does not include show notes or audiograms.",
+        "While you're in there, can you write up the show notes?",
+        "show notes",
+    ),
+]
+
+
+@pytest.mark.parametrize("brief,request_text,item", TERSE_BRIEFS)
+def test_terse_english_brief_with_exclusion_is_flagged_confidently(clf, brief, request_text, item):
+    res = clf.check(brief, request_text)
+    assert res.out_of_scope and res.kind == "new_deliverable"
+    assert res.confidence >= 0.8
+    assert "English" not in res.reason
+    assert item in res.reason.lower() or item in (res.brief_match or "").lower()
+    assert res.brief_match and any(w in res.brief_match.lower() for w in ("not", "exclu", "no "))
+
+
+def test_terse_english_brief_in_scope_request_is_not_capped(clf):
+    brief = "Brand mark: 3 logo concepts, SVG + PNG, 2 revision rounds, $300. Not included: brand book, stationery."
+    res = clf.check(brief, "Could I get the final mark as a vector file as well as the PNG?")
+    assert not res.out_of_scope
+    assert "English" not in res.reason
+
+
+@pytest.mark.parametrize(
+    "brief,request_text",
+    [
+        (
+            "Podcast editing: 4 episodes of about 40 minutes, noise and click removal, MP3 192 kbps, $240.",
+            "There's a loud click at 12:30 in episode 3, can you fix it?",
+        ),
+        (
+            "Edit 2 YouTube videos (10-12 min each), captions, colour grade, 1080p MP4, 2 rounds.",
+            "The captions drift out of sync from 4:15 to 6:40 in video 2, could you sort that?",
+        ),
+        (
+            "Data cleanup: 2,000 customer rows in Google Sheets, deduplicated, phone numbers in E.164.",
+            "Rows 88 to 95 are still duplicates of each other, can you remove the copies?",
+        ),
+    ],
+)
+def test_timestamps_and_labels_are_not_counts(clf, brief, request_text):
+    res = clf.check(brief, request_text)
+    assert not res.out_of_scope
+    assert res.kind != "quantity" and res.extra_units is None
+    assert "Asks for" not in res.reason or "30" not in res.reason
+
+
+NEWSLETTER = (
+    "Monthly newsletter for a bakery: 1 Mailchimp template, subject line and preview text, "
+    "hero image slot, footer with address and unsubscribe link. 2 rounds of edits, $250."
+)
+
+
+@pytest.mark.parametrize(
+    "request_text,clause_word",
+    [
+        ("Can you also write that short teaser line people see in their inbox under the subject?", "preview text"),
+        ("Please add the bit at the very bottom with our address and the opt-out link.", "footer"),
+    ],
+)
+def test_paraphrased_asks_find_their_clause(clf, request_text, clause_word):
+    res = clf.check(NEWSLETTER, request_text)
+    assert clause_word in (res.brief_match or "").lower()
+
+
+def test_matcher_ranks_the_paraphrased_clause_first(clf):
+    clauses = [
+        "Subject line and preview text.",
+        "Footer with address and unsubscribe link.",
+        "Hero image slot.",
+        "2 rounds of edits.",
+    ]
+    ask = "the little sentence that shows next to the subject before anyone opens the mail"
+    vecs = clf.encoder.embed(clauses + [ask])
+    sims = vecs[:-1] @ vecs[-1]
+    assert int(sims.argmax()) == 0
+
+
+@pytest.mark.parametrize(
+    "brief,request_text",
+    [
+        (
+            "Podcast editing, 4 episodes of ~40 min: noise removal, loudness to -16 LUFS, intro/outro music "
+            "added, MP3. $240.",
+            "Sorry to be a pain, could the volume be evened out so it's as loud as other shows on Spotify?",
+        ),
+        (
+            "Product listing photos: 12 items, white background, cut-out PNGs with transparency, 2000px, $180.",
+            "Could I get versions with nothing behind the product so I can drop them on coloured banners?",
+        ),
+    ],
+)
+def test_paraphrased_in_brief_asks_are_in_scope(clf, brief, request_text):
+    res = clf.check(brief, request_text)
+    assert not res.out_of_scope

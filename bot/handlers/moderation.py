@@ -140,14 +140,17 @@ def mod_decide(ctx: Ctx, cmd: Command) -> list[Reply]:
     text = "\n".join(lines)
 
     def make() -> Reply:
-        return replies.notice(
-            ReplyKind.DECISION,
-            text,
-            case_id=case.id,
-            outcome=outcome,
-            client_refund=decision.amount,
-            reason=decision.reason,
-            feedback=effects,
+        return ctx.sealed(
+            case,
+            replies.notice(
+                ReplyKind.DECISION,
+                text,
+                case_id=case.id,
+                outcome=outcome,
+                client_refund=decision.amount,
+                reason=decision.reason,
+                feedback=effects,
+            ),
         )
 
     return [make()] + ctx.notify_others(case, make)

@@ -26,7 +26,7 @@ def settled_reply(ctx: Ctx, case: Case, agreement: Agreement) -> Reply:
         f"Client refund {format_money(Decimal(t['client_refund']), cur)}; freelancer receives "
         f"{format_money(Decimal(t['freelancer_net']), cur)} after fees.\n{t['feedback_explanation']}"
     )
-    return replies.case_status(status, text)
+    return ctx.sealed(case, replies.case_status(status, text))
 
 
 @command(

@@ -15,7 +15,6 @@ from ..engine import Ctx
 from ..messages import Option, Reply
 
 log = logging.getLogger("mediator.scope")
-FLAG_CONFIDENCE = 0.6  # below this a plain chat message is not flagged (a /scope or /request still answers)
 
 
 def check(ctx: Ctx, brief: str, request: str) -> dict:
@@ -123,7 +122,7 @@ def scan_chat(ctx: Ctx) -> list[Reply]:
             data={"type": ReplyKind.FEEDBACK_THREAT, "case_id": binding_case.id, "reason": threat, "role": role},
         )
         return [warn()] + ctx.notify_others(binding_case, warn)
-    if not data or not data["out_of_scope"] or data["confidence"] < FLAG_CONFIDENCE:
+    if not data or not data["out_of_scope"] or data["confidence"] < ctx.settings.nlp.flag_threshold:
         if not asked:
             return []
         if role != Role.CLIENT:
