@@ -138,7 +138,7 @@ async def test_without_the_intent_the_message_menu_checks_a_chosen_message(world
 
     # the freelancer points at the client's message: it is checked as the client's words
     iid = await fake.menu(MAYA, msg["id"], CHECK_MENU)
-    answer = shown(await fake.settled(iid))
+    answer = shown(await fake.settled(iid, timeout=60))  # the model loads on first use
     assert answer[-1].ephemeral and "goes beyond the brief" in answer[-1].text
     [flag] = channel_posts(fake, CHANNEL_ID, since)
     assert "Kept as change request" in unescape(str(flag.json))
