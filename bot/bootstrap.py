@@ -13,6 +13,7 @@ from nlp.service import ScopeService
 from .engine import Engine, Services
 from .files import FileStore
 from .handlers import build_registry
+from .handlers.case import draft_chat
 from .handlers.scope import scan_chat
 
 
@@ -35,7 +36,7 @@ def bootstrap(
     if services.scope is None:
         services.scope = ScopeService(settings.nlp.model_path, settings.nlp.backend, settings.nlp.onnx_path)
     engine = Engine(store, settings, clock or Clock(), build_registry(), services)
-    engine.chat_hooks.append(scan_chat)
+    engine.chat_hooks += [draft_chat, scan_chat]  # a case being opened step by step answers first
     return engine
 
 

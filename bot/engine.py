@@ -238,14 +238,20 @@ class Engine:
         if not self.chat_hooks:
             return []
         try:
-            return self._apply(
-                incoming, self._actor(incoming), lambda ctx: [r for hook in self.chat_hooks for r in hook(ctx)]
-            )
+            return self._apply(incoming, self._actor(incoming), self._hooks)
         except MediationError:
             return []
         except Exception:
             log.exception("chat scanning failed")
             return []
+
+    def _hooks(self, ctx: Ctx) -> list[Reply]:
+        """The first hook that answers a plain message has it."""
+        for hook in self.chat_hooks:
+            out = hook(ctx)
+            if out:
+                return out
+        return []
 
     def _sync_deadlines(self, s: UnitOfWork, now: datetime) -> None:
         for case_id in s.changes.take_cases():

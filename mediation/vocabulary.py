@@ -152,6 +152,15 @@ def outcome_for_refund(refund: Decimal, amount: Decimal) -> Outcome:
     return Outcome.PARTIAL_REFUND
 
 
+class DraftStep(StrEnum):
+    """What a case opened step by step asks for, in order."""
+
+    TITLE = "title"
+    AMOUNT = "amount"
+    CURRENCY = "currency"
+    ROLE = "role"
+
+
 class TimerKind(StrEnum):
     BRIEF_AGREEMENT = "brief_agreement"
     REVIEW = "review"
@@ -186,6 +195,7 @@ class ReplyKind(StrEnum):
     NOTICE = "notice"
     CASE_CREATED = "case_created"
     INVITATION = "invitation"
+    CASE_DRAFT = "case_draft"
     CASE_STATUS = "case_status"
     CASE_FILE = "case_file"
     BRIEF = "brief"

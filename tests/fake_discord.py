@@ -339,6 +339,8 @@ class FakeDiscord:
             "response_message_ephemeral": bool(data.get("flags", 0) & EPHEMERAL),
         }
         resource: dict = {"type": kind}
+        if kind == 9:  # a modal: the person sees a form
+            inter["_modal"] = data
         if kind in (4, 5):
             msg = self.store_message(inter["channel_id"], data, call.files, interaction_id)
             inter["_original"] = msg["id"]
@@ -623,6 +625,22 @@ class FakeDiscord:
             "resolved": {"messages": {message_id: msg}},
         }
         payload = self._base(2, who, int(msg["channel_id"]), data)
+        await self._event("INTERACTION_CREATE", payload)
+        return payload["id"]
+
+    async def submit(self, who: Person, opened_by: str, values: dict[str, str]) -> str:
+        """`who` fills in and submits the modal the bot answered interaction `opened_by` with."""
+        modal = self.interactions[opened_by]["_modal"]
+        rows = [
+            {
+                "type": 1,
+                "components": [{"type": 4, "custom_id": c["custom_id"], "value": values.get(c["custom_id"], "")}],
+            }
+            for row in modal["components"]
+            for c in row["components"]
+        ]
+        channel = self.interactions[opened_by]["channel_id"]
+        payload = self._base(5, who, int(channel), {"custom_id": modal["custom_id"], "components": rows})
         await self._event("INTERACTION_CREATE", payload)
         return payload["id"]
 

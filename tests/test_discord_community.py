@@ -20,6 +20,7 @@ from tests.discord_fixtures import (
     MEMBER,
     MOD,
     STRANGER,
+    Shown,
     World,
     ask,
     channel_posts,
@@ -166,7 +167,7 @@ async def test_without_the_intent_the_message_menu_checks_a_chosen_message(world
 
 
 def thread_posts(fake, thread_id: str, since: int = 0) -> list[str]:
-    return [unescape(str(c.json)) for c in channel_posts(fake, int(thread_id), since)]
+    return [Shown(c.json, False).text for c in channel_posts(fake, int(thread_id), since)]
 
 
 async def test_case_new_opens_a_private_thread_per_case_and_join_leads_into_it(world, settings):
@@ -290,3 +291,30 @@ async def test_slash_commands_are_synced_only_when_their_definition_changed(worl
     monkeypatch.setattr(DiscordAdapter, "commands", one_more)
     await restarted(world, settings)
     assert len(puts()) == 2 and any(c["name"] == "ping" for c in fake.commands)
+
+
+# -- 4. onboarding
+
+
+async def test_case_new_without_options_opens_a_form_that_survives_a_restart(world, settings):
+    fake = world.fake
+    await restarted(world, settings, case_threads=True)
+    new = next(o for c in fake.commands if c["name"] == "case" for o in c["options"] if o["name"] == "new")
+    assert not any(o.get("required") for o in new["options"])
+    iid = await fake.slash(MAYA, "case new")
+    [callback] = await fake.settled(iid)
+    assert callback.json["type"] == 9  # a modal
+    form = callback.json["data"]
+    assert [c["custom_id"] for row in form["components"] for c in row["components"]] == [
+        "title",
+        "amount",
+        "currency",
+        "role",
+    ]
+    await restarted(world, settings)  # the form is filled in while the bot restarts
+    values = {"title": "Soap photos", "amount": "88", "currency": "usd", "role": "Freelancer"}
+    answer = shown(await fake.settled(await fake.submit(MAYA, iid, values)))
+    [(tid, _)] = fake.threads.items()
+    assert answer[0].ephemeral and f"<#{tid}>" in answer[0].body["content"]
+    [created] = thread_posts(fake, tid)
+    assert "Soap photos (88.00 USD)" in created and "Invite the client" in created

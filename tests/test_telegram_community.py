@@ -157,3 +157,37 @@ async def test_the_progress_note_goes_once_the_answer_is_there(start_rig, people
     assert len(notes) == 1
     [(chat, _)] = f.deleted  # taken back once the assessment was answered
     assert chat == str(GROUP) and "checking" not in f.sent(GROUP)[-1].text
+
+
+async def test_case_new_alone_asks_step_by_step_and_the_answers_outlive_a_restart(start_rig, people):
+    rig = await start_rig(sees_all_messages=False)
+    f = rig.fake
+    maya, clara, _, group = people(f)
+    await rig.say(f.message(group, maya, "/case new"))
+    question = f.sent(GROUP)[-1]
+    assert "short title" in question.text and question.params["reply_markup"]["force_reply"] is True
+    await rig.say(f.message(group, maya, "Soap photos", reply_to_message={"message_id": 1, "date": 0, "chat": group}))
+    assert "How much" in f.sent(GROUP)[-1].text
+    await rig.say(f.message(group, maya, "lots"))
+    assert "Try again" in f.sent(GROUP)[-1].text and rig.data("error")["code"] == "bad_amount"
+    await rig.say(f.message(group, maya, "88"))
+    currencies = f.sent(GROUP)[-1]
+    assert [b["callback_data"] for b in currencies.buttons] == [
+        f"/case new currency={c}" for c in ("USD", "EUR", "GBP")
+    ]
+
+    await rig.restart()  # nothing of the draft lives in the process
+    await rig.say(f.callback(group, maya, "/case new currency=USD"))
+    roles = f.sent(GROUP)[-1]
+    assert "Which side" in roles.text and "title: Soap photos" in roles.text
+    # someone else's press does not answer maya's questions
+    await rig.say(f.callback(group, clara, "/case new role=client"))
+    assert rig.data("error")["code"] == "missing_argument"
+    await rig.say(f.callback(group, maya, "/case new role=freelancer"))
+    created = rig.data("case_created")
+    assert created["invite_role"] == "client"
+    assert "Soap photos (88.00 USD)" in f.sent(GROUP)[-2].text or "Soap photos (88.00 USD)" in f.sent(GROUP)[-1].text
+
+    # a plain message afterwards is just a message again
+    await rig.say(f.message(group, maya, "thanks"))
+    assert rig.data("case_created")["case_id"] == created["case_id"]

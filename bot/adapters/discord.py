@@ -296,6 +296,49 @@ def _invite_chats(store, code: list[str], platform: str) -> tuple[str, list[str]
         return cases.invite_chats(s, code[0], platform)
 
 
+CASE_FORM_ID = "mediator:case-new"
+
+
+class CaseForm(discord.ui.Modal):
+    """The form `/case new` opens when no option was given. Its submission is handled by custom id
+    (`DiscordAdapter.on_interaction`), not by this object, which a restart would lose."""
+
+    def __init__(self) -> None:
+        super().__init__(title="Open a case", custom_id=CASE_FORM_ID, timeout=None)
+        for field_id, label, placeholder, lo, hi in (
+            ("title", "What the contract is about", "8 product photos for Instagram", 1, 120),
+            ("amount", "Contract amount", "88 or 88.50", 1, 20),
+            ("currency", "Currency code", "USD", 3, 3),
+            ("role", "Your side: client or freelancer", "freelancer", 6, 10),
+        ):
+            self.add_item(
+                discord.ui.TextInput(
+                    label=label, custom_id=field_id, placeholder=placeholder, min_length=lo, max_length=hi
+                )
+            )
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        """Answered by the adapter (see the class docstring)."""
+
+
+def _form_values(data: dict) -> dict[str, str]:
+    """custom id -> value of every text input in a modal submission, however the rows nest them."""
+    out: dict[str, str] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "custom_id" in node and "value" in node:
+                out[node["custom_id"]] = str(node["value"])
+            for key in ("components", "component"):
+                walk(node.get(key))
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(data.get("components"))
+    return out
+
+
 class _Refused(Exception):
     """Input the adapter itself turns away (before the engine), with the message to show."""
 
@@ -456,8 +499,30 @@ class DiscordAdapter:
             moderator=self.is_moderator(user),
         )
 
+    async def open_case_form(self, interaction: discord.Interaction) -> None:
+        """`/case new` with no options: a form (a modal) asks for the title, amount, currency and side."""
+        if not self._claim(interaction.id):
+            return
+        await interaction.response.send_modal(CaseForm())
+
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """Buttons this version does not know (an old message, a stale id) get a clear answer."""
+        """Buttons this version does not know (an old message, a stale id) get a clear answer; a case
+        form is read from the submission itself, so one opened before a restart still works."""
+        if interaction.type is discord.InteractionType.modal_submit:
+            data = interaction.data or {}
+            if data.get("custom_id") == CASE_FORM_ID:
+                values = _form_values(data)
+                await self.run(
+                    interaction,
+                    line(
+                        "case new",
+                        values.get("title"),
+                        amount=values.get("amount"),
+                        currency=values.get("currency"),
+                        role=(values.get("role") or "").lower(),
+                    ),
+                )
+            return
         if interaction.type is not discord.InteractionType.component:
             return
         custom_id = (interaction.data or {}).get("custom_id", "")
@@ -552,6 +617,8 @@ class DiscordAdapter:
             or not isinstance(channel, discord.TextChannel)
         ):
             return None
+        if words[1] == "new" and not all(f" {k}=" in text for k in ("amount", "currency", "role")):
+            return None  # incomplete: the engine says what is missing, here
         if words[1] == "join":
             found = await asyncio.to_thread(_invite_chats, self.hub.engine.store, words[2:3], self.platform)
             if found is None:
@@ -925,7 +992,16 @@ class DiscordAdapter:
             currency="Currency code, e.g. USD or EUR",
             role="Your side in the contract",
         )
-        async def case_new(i: discord.Interaction, title: Text, amount: Short, currency: Currency, role: Role) -> None:
+        async def case_new(
+            i: discord.Interaction,
+            title: Text | None = None,
+            amount: Short | None = None,
+            currency: Currency | None = None,
+            role: Role | None = None,
+        ) -> None:
+            if title is amount is currency is role is None:  # nothing given: a form asks for it all
+                await self.open_case_form(i)
+                return
             await run(i, line("case new", title, amount=amount, currency=currency, role=role))
 
         @case.command(name="join", description="Join a case with its invite code")

@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram import BotCommand, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import (
     BadRequest,
@@ -662,10 +662,12 @@ class TelegramAdapter:
             return [InlineKeyboardButton("Continue in private chat", url=self.deep_link(START_NEW))]
         return []
 
-    def _keyboard(self, reply: Reply) -> InlineKeyboardMarkup | None:
+    def _keyboard(self, reply: Reply) -> InlineKeyboardMarkup | ForceReply | None:
         links = self._links(reply)
         if not reply.options and not links:
-            return None
+            # a question answered in words: the answer comes as a reply, which the bot sees in a
+            # group even with privacy mode on
+            return ForceReply(input_field_placeholder="Your answer") if reply.data.get("expects_reply") else None
         buttons = []
         for option in reply.options:
             data = option.command
