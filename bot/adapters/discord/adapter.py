@@ -1,4 +1,4 @@
-"""The Discord adapter: slash commands and buttons in, embeds out, through discord.py.
+"""The Discord adapter: slash commands, buttons and messages in, embeds out, through discord.py.
 
 Every interaction becomes one neutral `Incoming` whose text is the command line a person would type
 (`/case new Logo amount=300 currency=EUR role=client`), so a command behaves exactly as on the console.
@@ -11,10 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import io
 import json
 import logging
-import re
 import shutil
 import tempfile
 import time
@@ -22,60 +20,42 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import aiohttp
 import discord
 import yarl
 from discord import app_commands
 
-from mediation import cases, moderation
+from mediation import cases
 from mediation.config import Settings
-from mediation.vocabulary import DECISIONS, ReplyKind
+from mediation.vocabulary import ReplyKind
 
-from ..hub import Hub
-from ..messages import Address, Attachment, Incoming, Option, Reply
-from ..render import Capabilities, escape, split
+from ...hub import Hub
+from ...messages import Address, Attachment, Incoming, Option, Reply
+from ...render import Capabilities
+from .commands import (
+    CASE_FORM_ID,
+    CHOICES_MAX,
+    OUTCOMES,
+    AppCommand,
+    CaseForm,
+    _case_choices,
+    _form_values,
+    _queue_choices,
+    line,
+    slash_commands,
+)
+from .render import BUTTON_PREFIX, CONTENT_MAX, NO_MENTIONS, CommandButton, _filename, message_payloads
 
 log = logging.getLogger("mediator.discord")
 
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 DEFAULT_GATEWAY = "wss://gateway.discord.gg"
-
-# Discord's limits (https://discord.com/developers/docs/resources/message)
-CONTENT_MAX = 2000
-TITLE_MAX = 256
-DESCRIPTION_MAX = 4096
-FIELD_NAME_MAX = 256
-FIELD_VALUE_MAX = 1024
-FIELDS_MAX = 25
-EMBED_TOTAL_MAX = 6000
-EMBEDS_PER_MESSAGE = 10
-FILES_PER_MESSAGE = 10
-BUTTONS_MAX = 25
-LABEL_MAX = 80
-CUSTOM_ID_MAX = 100
-CHOICES_MAX = 25
-
-COLOUR = 0x5865F2
-ERROR_COLOUR = 0xED4245
-NO_MENTIONS = discord.AllowedMentions.none()
-
-BUTTON_PREFIX = "mediator:"
-CHECK_MENU = "Check against brief"  # the message menu (Apps → …) that checks one chosen message
 # Command words whose answer can take seconds (the language model): the interaction is deferred at once.
 SLOW_WORDS = frozenset({"scope", "assess", "dispute", "feedback", "proposals"})
 # Command words that need a server: moderator roles exist only there.
 GUILD_WORDS = frozenset({"mod"})
-OUTCOMES = DECISIONS  # what a moderator may decide
-GUILDS = app_commands.AppCommandContext(guild=True, dm_channel=False, private_channel=False)
-# option types (module level: discord.py resolves string annotations in this module's globals)
-Role = Literal["client", "freelancer"]
-Text = app_commands.Range[str, 1, 2000]
-LongText = app_commands.Range[str, 1, 4000]
-Short = app_commands.Range[str, 1, 40]
-Currency = app_commands.Range[str, 3, 3]
-Score = app_commands.Range[float, 0, 100]
 
 
 # ---------------------------------------------------------------- endpoints
@@ -100,183 +80,6 @@ def configure_endpoints(api_base_url: str, gateway_url: str) -> Callable[[], Non
     return restore
 
 
-# ---------------------------------------------------------------- rendering
-
-
-def _escaped_chunks(text: str, limit: int) -> list[str]:
-    """Markdown-escaped pieces of at most `limit` characters; escaping happens after the cut, so an
-    escape is never split from its character."""
-    out = []
-    for chunk in split(text, limit):
-        if not chunk.strip():
-            continue
-        esc = escape(chunk, "markdown")
-        if len(esc) <= limit:
-            out.append(esc)
-        else:  # escaping at most doubles the length
-            out.extend(escape(c, "markdown") for c in split(chunk, limit // 2) if c.strip())
-    return out
-
-
-def _filename(name: str) -> str:
-    clean = re.sub(r"[^A-Za-z0-9_.-]", "_", name or "file").strip("._") or "file"
-    return clean[:100]
-
-
-class CommandButton(discord.ui.DynamicItem[discord.ui.Button], template=r"mediator:(?P<command>/.+)"):
-    """A button whose custom id is the command it sends; matched by pattern, so it outlives restarts."""
-
-    def __init__(self, command: str, label: str = "Go") -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=(label or command)[:LABEL_MAX],
-                style=discord.ButtonStyle.primary,
-                custom_id=BUTTON_PREFIX + command,
-            )
-        )
-        self.command = command
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
-    ) -> CommandButton:
-        return cls(match["command"], item.label or "")
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        adapter = getattr(interaction.client, "adapter", None)
-        if adapter is not None:
-            await adapter.run(interaction, self.command)
-
-
-def _buttons(options: list[Option]) -> tuple[list[Option], list[Option]]:
-    """Options that fit as buttons, and the rest (shown as text)."""
-    fit, rest = [], []
-    for o in options:
-        ok = len(BUTTON_PREFIX + o.command) <= CUSTOM_ID_MAX and "\n" not in o.command and len(fit) < BUTTONS_MAX
-        (fit if ok else rest).append(o)
-    return fit, rest
-
-
-def message_payloads(reply: Reply, max_file_bytes: int = 25 * 1024 * 1024) -> list[dict[str, Any]]:
-    """One reply as Discord messages: embeds within every limit, files, and a view of buttons.
-
-    Each payload is keyword arguments for `send` (`embeds`, and `files`/`view` when present). Text is
-    markdown-escaped, so user text can never format, link or mention.
-    """
-    colour = ERROR_COLOUR if reply.type == ReplyKind.ERROR else COLOUR
-    title = escape(reply.title, "markdown")[:TITLE_MAX] if reply.title else None
-    parts: list[tuple[str, str, str]] = [("d", "", c) for c in _escaped_chunks(reply.text or "", DESCRIPTION_MAX)]
-    for name, value in reply.fields:
-        n = escape(name or "", "markdown")[:FIELD_NAME_MAX] or "\u200b"
-        for i, v in enumerate(_escaped_chunks(value or "", FIELD_VALUE_MAX) or ["\u200b"]):
-            parts.append(("f", n if i == 0 else f"{n} (continued)"[:FIELD_NAME_MAX], v))
-    fit, rest = _buttons(reply.options)
-    if rest:
-        listing = "\n".join(f"{o.label}: {o.command}" for o in rest)
-        parts += [("f", "More options", c) for c in _escaped_chunks(listing, FIELD_VALUE_MAX)]
-
-    embeds: list[discord.Embed] = []
-
-    def fresh() -> discord.Embed:
-        e = discord.Embed(colour=colour, title=title if not embeds else None)
-        embeds.append(e)
-        return e
-
-    current: discord.Embed | None = None
-    for kind, name, value in parts:
-        if kind == "d":
-            if current is None or current.description or current.fields:
-                current = fresh()
-            current.description = value
-        else:
-            if (
-                current is None
-                or len(current.fields) >= FIELDS_MAX
-                or len(current) + len(name) + len(value) > EMBED_TOTAL_MAX
-            ):
-                current = fresh()
-            current.add_field(name=name, value=value, inline=False)
-
-    files: list[discord.File] = []
-    image = None
-    skipped = []
-    for f in reply.attachments[:FILES_PER_MESSAGE]:
-        if len(f.data) > max_file_bytes:
-            skipped.append(f.name)
-            continue
-        name = _filename(f.name)
-        files.append(discord.File(io.BytesIO(f.data), filename=name))
-        if image is None and (f.mime or "").startswith("image/"):
-            image = name
-    if skipped:
-        note = ("Not attached (too large): " + ", ".join(skipped))[:2048]
-        if current is None or len(current) + len(note) > EMBED_TOTAL_MAX:  # the footer counts towards 6,000
-            current = fresh()
-        current.set_footer(text=note)
-    if not embeds and (image or files or fit):
-        fresh()
-    if not embeds:
-        return []
-    if image:
-        embeds[-1].set_image(url=f"attachment://{image}")
-
-    messages: list[list[discord.Embed]] = []
-    size = 0
-    for e in embeds:
-        if not messages or len(messages[-1]) >= EMBEDS_PER_MESSAGE or size + len(e) > EMBED_TOTAL_MAX:
-            messages.append([])
-            size = 0
-        messages[-1].append(e)
-        size += len(e)
-
-    payloads: list[dict[str, Any]] = [{"embeds": m} for m in messages]
-    if files:
-        payloads[-1]["files"] = files
-    if fit:
-        view = discord.ui.View(timeout=None)
-        for o in fit:
-            view.add_item(CommandButton(o.command, o.label))
-        payloads[-1]["view"] = view
-    return payloads
-
-
-# ---------------------------------------------------------------- command lines
-
-
-def _clean(value: Any) -> str:
-    return " ".join(str(value).split()) if value is not None else ""
-
-
-def line(word: str, *free: Any, **kv: Any) -> str:
-    """The typed command for a slash command's options: `/word free text key=value ...`."""
-    parts = ["/" + word] + [_clean(f) for f in free if _clean(f)]
-    parts += [f"{k}={_clean(v)}" for k, v in kv.items() if _clean(v)]
-    return " ".join(parts)
-
-
-def _case_choices(store, platform: str, user_id: str, current: str) -> list[tuple[str, str]]:
-    """(label, case id) for the user's cases, open ones first; runs in a worker thread."""
-    with store.transaction() as s:
-        found = cases.cases_of_user(s, platform, user_id)
-    return _filter(sorted(found, key=lambda r: (r[2] in cases.CLOSED, r[0])), current)
-
-
-def _queue_choices(store, now, current: str) -> list[tuple[str, str]]:
-    with store.transaction() as s:
-        items = moderation.queue(s, now)
-    return _filter([(i["case_id"], i["title"], i["status"]) for i in items], current)
-
-
-def _filter(rows: list[tuple[str, str, str]], current: str) -> list[tuple[str, str]]:
-    cur = (current or "").strip().lower()
-    out = [
-        (f"{cid} · {title} ({status})"[:100], cid)
-        for cid, title, status in rows
-        if not cur or cur in cid.lower() or cur in title.lower()
-    ]
-    return out[:CHOICES_MAX]
-
-
 # ---------------------------------------------------------------- the adapter
 
 
@@ -294,49 +97,6 @@ def _invite_chats(store, code: list[str], platform: str) -> tuple[str, list[str]
         return None
     with store.transaction() as s:
         return cases.invite_chats(s, code[0], platform)
-
-
-CASE_FORM_ID = "mediator:case-new"
-
-
-class CaseForm(discord.ui.Modal):
-    """The form `/case new` opens when no option was given. Its submission is handled by custom id
-    (`DiscordAdapter.on_interaction`), not by this object, which a restart would lose."""
-
-    def __init__(self) -> None:
-        super().__init__(title="Open a case", custom_id=CASE_FORM_ID, timeout=None)
-        for field_id, label, placeholder, lo, hi in (
-            ("title", "What the contract is about", "8 product photos for Instagram", 1, 120),
-            ("amount", "Contract amount", "88 or 88.50", 1, 20),
-            ("currency", "Currency code", "USD", 3, 3),
-            ("role", "Your side: client or freelancer", "freelancer", 6, 10),
-        ):
-            self.add_item(
-                discord.ui.TextInput(
-                    label=label, custom_id=field_id, placeholder=placeholder, min_length=lo, max_length=hi
-                )
-            )
-
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        """Answered by the adapter (see the class docstring)."""
-
-
-def _form_values(data: dict) -> dict[str, str]:
-    """custom id -> value of every text input in a modal submission, however the rows nest them."""
-    out: dict[str, str] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if "custom_id" in node and "value" in node:
-                out[node["custom_id"]] = str(node["value"])
-            for key in ("components", "component"):
-                walk(node.get(key))
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(data.get("components"))
-    return out
 
 
 class _Refused(Exception):
@@ -971,292 +731,9 @@ class DiscordAdapter:
 
     # -- slash commands
 
-    def commands(self) -> list[app_commands.Command | app_commands.Group | app_commands.ContextMenu]:
-        """Every engine command as a slash command whose options build the typed line."""
-        run = self.run
-        cases_ac, queue_ac, outcome_ac = self.case_choices, self.queue_choices, self.outcome_choices
-        out: list[app_commands.Command | app_commands.Group | app_commands.ContextMenu] = []
-
-        @app_commands.command(name="help", description="What Mediator can do here")
-        async def help_(i: discord.Interaction) -> None:
-            await run(i, "/help")
-
-        out.append(help_)
-
-        case = app_commands.Group(name="case", description="Open, join and follow a case")
-
-        @case.command(name="new", description="Open a case; you get its id and an invite code for the other party")
-        @app_commands.describe(
-            title="What the contract is about",
-            amount="Contract amount, e.g. 88 or 88.50",
-            currency="Currency code, e.g. USD or EUR",
-            role="Your side in the contract",
-        )
-        async def case_new(
-            i: discord.Interaction,
-            title: Text | None = None,
-            amount: Short | None = None,
-            currency: Currency | None = None,
-            role: Role | None = None,
-        ) -> None:
-            if title is amount is currency is role is None:  # nothing given: a form asks for it all
-                await self.open_case_form(i)
-                return
-            await run(i, line("case new", title, amount=amount, currency=currency, role=role))
-
-        @case.command(name="join", description="Join a case with its invite code")
-        @app_commands.describe(code="The invite code, e.g. ABCDE-FGHJK", role="Your side in the contract")
-        async def case_join(i: discord.Interaction, code: Short, role: Role) -> None:
-            await run(i, line("case join", code, role=role))
-
-        @case.command(name="status", description="Where a case stands")
-        @app_commands.describe(case="The case id (default: this channel's case)")
-        @app_commands.autocomplete(case=cases_ac)
-        async def case_status(i: discord.Interaction, case: str | None = None) -> None:
-            await run(i, line("case status", case))
-
-        @case.command(name="close", description="Close a case before its brief is agreed (either party)")
-        @app_commands.describe(case="The case id (default: this channel's case)")
-        @app_commands.autocomplete(case=cases_ac)
-        async def case_close(i: discord.Interaction, case: str | None = None) -> None:
-            await run(i, line("case close", case))
-
-        out.append(case)
-
-        brief = app_commands.Group(name="brief", description="The agreed brief of a case")
-
-        @brief.command(name="propose", description="Propose or amend the brief")
-        @app_commands.describe(
-            text="The brief: what is delivered, in what form, by when, for how much",
-            case="The case id (default: this channel's case)",
-        )
-        @app_commands.autocomplete(case=cases_ac)
-        async def brief_propose(i: discord.Interaction, text: LongText, case: str | None = None) -> None:
-            await run(i, line("brief", text, case=case))
-
-        @brief.command(name="agree", description="Accept the brief as it stands (both parties must)")
-        @app_commands.describe(case="The case id (default: this channel's case)")
-        @app_commands.autocomplete(case=cases_ac)
-        async def brief_agree(i: discord.Interaction, case: str | None = None) -> None:
-            await run(i, line("brief agree", case=case))
-
-        @brief.command(name="show", description="Show the current brief")
-        @app_commands.describe(case="The case id (default: this channel's case)")
-        @app_commands.autocomplete(case=cases_ac)
-        async def brief_show(i: discord.Interaction, case: str | None = None) -> None:
-            await run(i, line("brief", case=case))
-
-        out.append(brief)
-
-        @app_commands.command(name="deliver", description="Hand in work (the freelancer), with files")
-        @app_commands.describe(
-            note="What you deliver",
-            file1="A delivered file",
-            file2="Another file",
-            file3="Another file",
-            case="The case id (default: this channel's case)",
-        )
-        @app_commands.autocomplete(case=cases_ac)
-        async def deliver(
-            i: discord.Interaction,
-            note: Text,
-            file1: discord.Attachment | None = None,
-            file2: discord.Attachment | None = None,
-            file3: discord.Attachment | None = None,
-            case: str | None = None,
-        ) -> None:
-            await run(i, line("deliver", note, case=case), [file1, file2, file3])
-
-        out.append(deliver)
-
-        def simple(word: str, description: str, arg: str, arg_description: str, short: bool = False):
-            """A command with one free-text argument and an optional case."""
-
-            async def handler(i: discord.Interaction, text: Text, case: str | None = None) -> None:
-                await run(i, line(word, text, case=case))
-
-            handler.__annotations__["text"] = "Short" if short else "Text"
-            handler = app_commands.autocomplete(case=cases_ac)(handler)
-            handler = app_commands.rename(text=arg)(handler)
-            handler = app_commands.describe(text=arg_description, case="The case id (default: this channel's case)")(
-                handler
-            )
-            return app_commands.command(name=word, description=description)(handler)
-
-        out += [
-            simple(
-                "approve",
-                "Approve a sample or milestone (the client); kept as evidence",
-                "what",
-                "What you approve, e.g. 2 samples",
-            ),
-            simple("request", "Ask for a change (the client)", "text", "The change you would like"),
-            simple("dispute", "Open mediation: assessment and ranked proposals", "reason", "Why you dispute"),
-            simple("escalate", "Send the case to a human moderator", "reason", "Why a moderator is needed"),
-            simple("accept", "Accept a proposal", "proposal", "The proposal id", short=True),
-            simple("reject", "Reject a proposal", "proposal", "The proposal id", short=True),
-            simple(
-                "offer",
-                "A blind offer, sent privately; revealed only when the offers cross",
-                "amount",
-                "The amount you offer",
-                short=True,
-            ),
-            simple(
-                "appeal",
-                "Appeal a moderator's decision once, to a different moderator",
-                "reason",
-                "Why the decision should be looked at again",
-            ),
-        ]
-
-        @app_commands.command(name="quote", description="Price a change order for new work (the freelancer)")
-        @app_commands.describe(
-            proposal="The change order's proposal id",
-            price="Your price for the new work",
-            case="The case id (default: this channel's case)",
-        )
-        @app_commands.autocomplete(case=cases_ac)
-        async def quote(i: discord.Interaction, proposal: Short, price: Short, case: str | None = None) -> None:
-            await run(i, line("quote", proposal, price, case=case))
-
-        out.append(quote)
-
-        def case_only(word: str, description: str):
-            @app_commands.command(name=word, description=description)
-            @app_commands.describe(case="The case id (default: this channel's case)")
-            @app_commands.autocomplete(case=cases_ac)
-            async def handler(i: discord.Interaction, case: str | None = None) -> None:
-                await run(i, line(word, case=case))
-
-            return handler
-
-        out += [
-            case_only("assess", "Deliveries against the brief, requirement by requirement"),
-            case_only("proposals", "The current proposals"),
-        ]
-
-        @app_commands.command(name="scope", description="Is a request inside the brief? In a case, or ad hoc")
-        @app_commands.describe(
-            text="The request, checked against this case's brief",
-            brief="Ad hoc: the brief as agreed",
-            request="Ad hoc: what is being asked now",
-            case="The case id (default: this channel's case)",
-        )
-        @app_commands.autocomplete(case=cases_ac)
-        async def scope(
-            i: discord.Interaction,
-            text: Text | None = None,
-            brief: Text | None = None,
-            request: Text | None = None,
-            case: str | None = None,
-        ) -> None:
-            if brief or request:
-                await run(i, line("scope", brief=brief, request=request or text))
-            else:
-                await run(i, line("scope", text, case=case))
-
-        out.append(scope)
-
-        feedback = app_commands.Group(name="feedback", description="Feedback and reputation")
-
-        @feedback.command(name="preview", description="What an outcome does to money and scores")
-        @app_commands.describe(
-            outcome="The outcome",
-            amount="Ad hoc: the contract amount (no case needed)",
-            currency="Ad hoc: currency code (default USD)",
-            refund="Refund for a partial refund",
-            score="Ad hoc: the freelancer's score now, 0-100",
-            case="The case id (default: this channel's case)",
-        )
-        @app_commands.autocomplete(outcome=outcome_ac, case=cases_ac)
-        async def feedback_preview(
-            i: discord.Interaction,
-            outcome: Short,
-            amount: Short | None = None,
-            currency: Currency | None = None,
-            refund: Short | None = None,
-            score: Score | None = None,
-            case: str | None = None,
-        ) -> None:
-            await run(
-                i,
-                line(
-                    "feedback preview",
-                    outcome=outcome,
-                    amount=amount,
-                    currency=currency,
-                    refund=refund,
-                    score=None if score is None else f"{score:g}",
-                    case=case,
-                ),
-            )
-
-        out.append(feedback)
-
-        # hidden from members who cannot manage messages (server admins may change that under
-        # Integrations); the engine still checks the moderator role on every command
-        mod = app_commands.Group(
-            name="mod",
-            description="Moderators: escalated cases",
-            guild_only=True,
-            default_permissions=discord.Permissions(manage_messages=True),
-        )
-
-        @mod.command(name="queue", description="Escalated cases, oldest first")
-        async def mod_queue(i: discord.Interaction) -> None:
-            await run(i, "/mod queue")
-
-        @mod.command(name="take", description="Take an escalated case")
-        @app_commands.describe(case="The case id")
-        @app_commands.autocomplete(case=queue_ac)
-        async def mod_take(i: discord.Interaction, case: Short) -> None:
-            await run(i, line("mod take", case))
-
-        @mod.command(name="case", description="Read the case file")
-        @app_commands.describe(case="The case id")
-        @app_commands.autocomplete(case=queue_ac)
-        async def mod_case(i: discord.Interaction, case: Short) -> None:
-            await run(i, line("mod case", case))
-
-        @mod.command(name="decide", description="Decide an escalated case you took")
-        @app_commands.describe(
-            case="The case id",
-            outcome="The decision",
-            reason="Why; both parties read it",
-            amount="Refund to the client, for a partial refund",
-        )
-        @app_commands.autocomplete(case=queue_ac, outcome=outcome_ac)
-        async def mod_decide(
-            i: discord.Interaction, case: Short, outcome: Short, reason: Text, amount: Short | None = None
-        ) -> None:
-            await run(i, line("mod decide", case, outcome, amount, reason=reason))
-
-        @mod.command(name="release", description="Give a case you took back to the queue")
-        @app_commands.describe(case="The case id")
-        @app_commands.autocomplete(case=queue_ac)
-        async def mod_release(i: discord.Interaction, case: Short) -> None:
-            await run(i, line("mod release", case))
-
-        @mod.command(name="transfer", description="Hand a case you took to another moderator")
-        @app_commands.describe(case="The case id", moderator="The other moderator")
-        @app_commands.autocomplete(case=queue_ac)
-        async def mod_transfer(i: discord.Interaction, case: Short, moderator: discord.Member) -> None:
-            await run(i, line("mod transfer", case, str(moderator.id)))
-
-        @mod.command(name="note", description="A private note on the case file")
-        @app_commands.describe(case="The case id", text="The note (moderators only)")
-        @app_commands.autocomplete(case=queue_ac)
-        async def mod_note(i: discord.Interaction, case: Short, text: Text) -> None:
-            await run(i, line("mod note", case, text))
-
-        out.append(mod)
-
-        async def check_against_brief(i: discord.Interaction, message: discord.Message) -> None:
-            await self.check_message(i, message)
-
-        out.append(app_commands.ContextMenu(name=CHECK_MENU, callback=check_against_brief, allowed_contexts=GUILDS))
-        return out
+    def commands(self) -> list[AppCommand]:
+        """Every engine command as a slash command, the message menu, and the case form's command."""
+        return slash_commands(self)
 
 
 def build(hub: Hub, settings: Settings, token: str, **client_options: Any) -> DiscordAdapter:
