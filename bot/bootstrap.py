@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 
 from mediation.clock import Clock
@@ -15,6 +17,7 @@ from .files import FileStore
 from .handlers import build_registry
 from .handlers.case import draft_chat
 from .handlers.scope import scan_chat
+from .ops import CountingScope, Metrics
 
 
 def bootstrap(
@@ -35,7 +38,11 @@ def bootstrap(
         )
     if services.scope is None:
         services.scope = ScopeService(settings.nlp.model_path, settings.nlp.backend, settings.nlp.onnx_path)
+    metrics = Metrics()  # one registry per engine: no state shared through the library's globals
+    if services.scope is not None and not isinstance(services.scope, CountingScope):
+        services.scope = CountingScope(services.scope, metrics)
     engine = Engine(store, settings, clock or Clock(), build_registry(), services)
+    engine.metrics = metrics
     engine.chat_hooks += [draft_chat, scan_chat]  # a case being opened step by step answers first
     return engine
 
@@ -45,6 +52,29 @@ class _Short(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return f"{record.levelname.lower()}: {record.getMessage()}"
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, and the fields a handled message
+    carries (case id, platform, command, outcome, duration). Messages never hold tokens or the
+    text people wrote: the log calls pass ids and outcomes, never bodies."""
+
+    FIELDS = ("case_id", "platform", "command", "outcome", "duration_ms")
+
+    def format(self, record: logging.LogRecord) -> str:
+        out = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key in self.FIELDS:
+            value = getattr(record, key, None)
+            if value is not None:
+                out[key] = value
+        if record.exc_info:
+            out["error"] = self.formatException(record.exc_info)
+        return json.dumps(out, ensure_ascii=False, default=str)
 
 
 def setup_logging(settings: Settings, quiet: bool = False) -> None:
@@ -58,7 +88,9 @@ def setup_logging(settings: Settings, quiet: bool = False) -> None:
         if quiet:  # the console's stderr is the user's screen: only warnings, details in the file if set
             level = logging.WARNING
             handler.setFormatter(_Short())
-    if handler.formatter is None:
+    if settings.logging.format == "json":
+        handler.setFormatter(JsonFormatter())
+    elif handler.formatter is None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -21,19 +21,20 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
-from mediation import audit, cases, chats, settlement, timers
+from mediation import audit, cases, chats, claims, settlement, timers
 from mediation.cases import Actor
 from mediation.clock import Clock
 from mediation.config import Settings
 from mediation.db import Store
 from mediation.errors import MediationError
-from mediation.models import Case, Party, SeenEvent, Timer
+from mediation.models import Case, Party, SeenEvent
 from mediation.unit import UnitOfWork
-from mediation.vocabulary import DeadlineAction, ReplyKind, TimerState, is_local
+from mediation.vocabulary import DeadlineAction, ReplyKind, is_local
 
 from . import replies
 from .commands import Command, Registry, names_a_file, parse
 from .messages import Address, Incoming, Reply
+from .outbox import Outbox
 from .sanitize import clean, clean_name, input_problem
 
 log = logging.getLogger("mediator.engine")
@@ -133,6 +134,8 @@ class Engine:
         self.registry = registry
         self.services = services or Services()
         self.chat_hooks: list[Callable[[Ctx], list[Reply]]] = []
+        self.outbox = Outbox(store, clock, settings)
+        self.metrics: Any = None  # bot.ops.Metrics when the running bot exposes them
 
     async def handle(self, incoming: Incoming, progress: Callable[[str], None] | None = None) -> list[Reply]:
         return await asyncio.to_thread(self.handle_sync, incoming, progress)
@@ -279,17 +282,22 @@ class Engine:
         return moved
 
     def tick(self) -> list[Reply]:
-        """Fire due reminders and deadlines, each in its own transaction; replies carry addresses."""
+        """Fire due reminders and deadlines, each in its own transaction; replies carry addresses.
+
+        Each timer is claimed (with its case) in the transaction that fires it, and its notices are
+        written to the outbox in that same transaction: with any number of processes a deadline
+        fires once, and its notices survive a crash right after the commit. The replies returned
+        carry their outbox row, which the hub claims to send them at once."""
         now = self.clock.now()
-        with self.store.transaction() as s:
-            ids = [t.id for t in timers.due(s, now)]
         out: list[Reply] = []
-        for timer_id in ids:
+        tried: set[int] = set()  # a timer that failed is not tried again in this pass
+        while True:
             try:
                 with self.store.transaction() as s:
-                    timer = s.get(Timer, timer_id)
-                    if timer is None or timer.state != TimerState.PENDING:
-                        continue
+                    timer = claims.next_due_timer(s, now, tried)
+                    if timer is None:
+                        break
+                    tried.add(timer.id)
                     fired = timers.fire(s, timer, self.settings, now)
                     case = s.get(Case, fired.case_id)
                     # an escalation by deadline is an escalation like any other (moderators' channels hear it)
@@ -300,15 +308,20 @@ class Engine:
                     self._sync_deadlines(s, now)
                     if fired.action == "released":  # the case is settled by the deadline: seal the notice
                         stamp_seals(audit.seal(s), [(case.id, notice)])
-                    out += [dataclasses.replace(notice, to=to) for to in party_chats(s, case)]
+                    notices = [dataclasses.replace(notice, to=to) for to in party_chats(s, case)]
                     if fired.action == DeadlineAction.MODERATORS_REMINDED:
-                        out += self._to_moderators(
+                        notices += self._to_moderators(
                             replies.notice(
                                 ReplyKind.DEADLINE, fired.text, case_id=case.id, kind=fired.kind, action=fired.action
                             )
                         )
+                    for n in notices:
+                        self.outbox.add(s, n)
+                out += notices
+                if self.metrics is not None:
+                    self.metrics.deadline_fired(fired.kind if fired.action != "reminder" else "reminder")
             except Exception:
-                log.exception("deadline %s could not be applied", timer_id)
+                log.exception("a deadline could not be applied")
         return out
 
     def _to_moderators(self, reply: Reply) -> list[Reply]:

@@ -68,6 +68,7 @@ class Reply:
     private: bool = False
     data: dict[str, Any] = field(default_factory=dict)
     to: Address | None = None  # None: the chat the message came from
+    outbox_id: int | None = None  # the outbox row this reply is delivered from, when it has one
 
     @property
     def type(self) -> str:
@@ -95,3 +96,17 @@ class Reply:
             data=d.get("data", {}),
             to=to,
         )
+
+
+class Undeliverable(Exception):
+    """A platform will not take a message as things stand. `needs_start`: a private message to
+    someone who has not opened a private chat with the bot (it waits until they do); `blocked`
+    (the person blocked the bot) and `gone` (chat deleted, bot removed) are for good."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+
+    @property
+    def permanent(self) -> bool:
+        return self.reason != "needs_start"

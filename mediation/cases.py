@@ -271,6 +271,20 @@ def resolve_case(s: Session, actor: Actor, party: Party, case_id: str | None = N
     raise MediationError("which_case", f"You are in several cases ({ids}); add case=<id>.")
 
 
+def _add_member(s: Session, case: Case, party: Party, actor: Actor, role: str, now: datetime) -> None:
+    """The party joins the case in the role, reachable where they spoke from."""
+    s.add(
+        CaseMember(
+            case_id=case.id,
+            party_id=key(party.id),
+            role=role,
+            platform=actor.platform,
+            chat_id=actor.chat_id,
+            joined_at=now,
+        )
+    )
+
+
 def create_case(
     s: Session,
     actor: Actor,
@@ -301,16 +315,7 @@ def create_case(
     )
     s.add(case)
     s.flush()
-    s.add(
-        CaseMember(
-            case_id=case.id,
-            party_id=key(party.id),
-            role=role,
-            platform=actor.platform,
-            chat_id=actor.chat_id,
-            joined_at=now,
-        )
-    )
+    _add_member(s, case, party, actor, role, now)
     bind_chat(s, actor, case)
     audit.record(
         s,
@@ -383,16 +388,7 @@ def join_case(
     case.invite_used_at = now
     advance(case, CaseEvent.JOINED)
     s.add(case)
-    s.add(
-        CaseMember(
-            case_id=case.id,
-            party_id=key(party.id),
-            role=role,
-            platform=actor.platform,
-            chat_id=actor.chat_id,
-            joined_at=now,
-        )
-    )
+    _add_member(s, case, party, actor, role, now)
     bind_chat(s, actor, case)
     audit.record(s, case.id, actor.tag, "case.joined", {"role": role}, now)
     return case

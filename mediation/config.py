@@ -124,6 +124,19 @@ class DiscordConfig(Section):
     # each case in a private thread of its own, opened by /case new (parties and listed moderators
     # added); false: the channel itself holds the case (one open case per channel)
     case_threads: bool = True
+    # several processes share the gateway: 0 = one connection, no sharding; else the total number
+    # of shards, and the shards this process runs (empty: all of them)
+    shard_count: int = Field(default=0, ge=0)
+    shard_ids: list[int] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _shards(self) -> DiscordConfig:
+        if self.shard_ids and not self.shard_count:
+            raise ValueError("shard_ids needs shard_count")
+        bad = [i for i in self.shard_ids if not 0 <= i < self.shard_count]
+        if bad:
+            raise ValueError(f"shard_ids {bad} are outside 0..{self.shard_count - 1}")
+        return self
 
 
 class NegotiationConfig(Section):
@@ -156,9 +169,39 @@ class DeadlinesConfig(Section):
     scheduler_interval_s: float = Field(default=60, gt=0)
 
 
+class OutboxConfig(Section):
+    """How notices that could not go out at once are retried, each on its own schedule."""
+
+    backoff_base_s: float = Field(default=30, gt=0)
+    backoff_max_s: float = Field(default=3600, gt=0)
+    give_up_after_hours: float = Field(default=72, gt=0)
+    send_timeout_s: float = Field(default=60, gt=0)
+    batch: int = Field(default=200, ge=1)
+
+
+class OpsConfig(Section):
+    # host:port of the health and metrics endpoint served by `mediator run`; empty: off
+    listen: str = ""
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, v: str) -> str:
+        if v and not v.rpartition(":")[2].isdigit():
+            raise ValueError("must be host:port (e.g. 127.0.0.1:9464), or empty for off")
+        return v
+
+
 class LoggingConfig(Section):
     level: str = "INFO"
     file: str = ""
+    format: str = "text"
+
+    @field_validator("format")
+    @classmethod
+    def _format(cls, v: str) -> str:
+        if v not in {"text", "json"}:
+            raise ValueError("must be 'text' or 'json'")
+        return v
 
 
 class Settings(Section):
@@ -178,6 +221,8 @@ class Settings(Section):
     negotiation: NegotiationConfig = Field(default_factory=NegotiationConfig)
     deadlines: DeadlinesConfig = Field(default_factory=DeadlinesConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    outbox: OutboxConfig = Field(default_factory=OutboxConfig)
+    ops: OpsConfig = Field(default_factory=OpsConfig)
     fees: FeesConfig = Field(default_factory=FeesConfig)
     feedback: FeedbackConfig = Field(default_factory=FeedbackConfig)
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import StaticPool
 from sqlmodel import create_engine
@@ -16,6 +17,7 @@ from .auditkey import AuditKey
 from .unit import UnitOfWork
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+log = logging.getLogger("mediator.db")
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
@@ -54,19 +56,55 @@ def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def head_revision() -> str:
+    """The newest schema revision this code knows."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    assert head is not None, "no migrations found"
+    return head
+
+
+MIGRATION_LOCK = "mediator.migrations"
+
+
 def upgrade(engine: Engine, revision: str = "head") -> str | None:
-    """Migrate; returns the revision the database was at before (None: a new database)."""
+    """Migrate; returns the revision the database was at before (None: a new database). On
+    PostgreSQL under an advisory lock (one per database and schema): processes starting together,
+    or `mediator db upgrade` run beside them, wait for the one that migrates and then find the
+    schema current."""
     from alembic import command
     from alembic.config import Config
     from alembic.runtime.migration import MigrationContext
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
+
+    def migrate(conn) -> str | None:
         before = MigrationContext.configure(conn).get_current_revision()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
-    return before
+        return before
+
+    if engine.dialect.name != "postgresql":
+        with engine.begin() as conn:
+            return migrate(conn)
+    key = text("SELECT hashtext(:name || current_database() || '.' || current_schema())")
+    with engine.connect() as conn:
+        lock = conn.execute(key, {"name": MIGRATION_LOCK + ":"}).scalar_one()
+        if not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": lock}).scalar_one():
+            log.info("another process is migrating the database; waiting for it")
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": lock})
+        conn.commit()
+        try:
+            with conn.begin():
+                return migrate(conn)
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock})
+            conn.commit()
 
 
 KEYED_SINCE = "0002"  # the first schema whose audit chain is keyed
@@ -110,6 +148,11 @@ class Store:
             except BaseException:
                 session.rollback()
                 raise
+
+    def ping(self) -> None:
+        """Raises if the database does not answer."""
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
 
     def close(self) -> None:
         self.engine.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel
 
 from .vocabulary import CaseState, EscalationStatus, TimerState
@@ -233,6 +233,7 @@ class Offer(SQLModel, table=True):
 class Timer(SQLModel, table=True):
     """A deadline kept in the database, so it survives restarts; the scheduler fires it."""
 
+    __table_args__ = (Index("ix_timer_state_due", "state", "due_at"),)
     id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="case.id", index=True)
     kind: str  # a TimerKind: brief_agreement | review | dispute_answer | offer_round | moderator_decision
@@ -244,8 +245,13 @@ class Timer(SQLModel, table=True):
 
 
 class OutboxMessage(SQLModel, table=True):
-    """A notice for a platform that was not reachable; delivered when its adapter is back."""
+    """A notice on its way to a chat. Each row is claimed by one process at a time and retried on
+    its own schedule, so a notice that cannot go out never holds up the others.
 
+    state: pending (due at `next_attempt_at`) | waiting (for its person to open a private chat with
+    the bot) | delivered | failed (for good: bot blocked, chat gone, or retried past the limit)."""
+
+    __table_args__ = (Index("ix_outboxmessage_due", "platform", "state", "next_attempt_at"),)
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(index=True)
     chat_id: str
@@ -254,6 +260,10 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0
     created_at: datetime = _ts(nullable=False)
     delivered_at: datetime | None = _ts(nullable=True)
+    state: str = Field(default="pending", sa_column_kwargs={"server_default": "pending"})
+    next_attempt_at: datetime | None = _ts(nullable=True)
+    last_error: str | None = None
+    case_id: str | None = None
 
 
 class AuditHead(SQLModel, table=True):

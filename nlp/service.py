@@ -16,6 +16,16 @@ class ScopeService:
         self.onnx_path = onnx_path or None
         self._classifier = None
         self._lock = threading.Lock()
+        self._failed = False
+
+    @property
+    def state(self) -> str:
+        """loaded | loading | failed | not loaded (for health checks)."""
+        if self._classifier is not None:
+            return "loaded"
+        if self._lock.locked():
+            return "loading"
+        return "failed" if self._failed else "not loaded"
 
     def classifier(self):
         with self._lock:
@@ -32,6 +42,7 @@ class ScopeService:
             try:
                 self.classifier()
             except Exception as exc:
+                self._failed = True
                 log.warning("the scope model could not be loaded: %s", exc)
 
         thread = threading.Thread(target=load, name="scope-model-load", daemon=True)

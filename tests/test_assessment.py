@@ -25,13 +25,9 @@ from mediation.assessment import (
 )
 from mediation.inspection import inspect_paths
 from nlp.brief import Requirement, parse_brief
-from tests import filemakers as fm
+from tests.kit import SOAP_BRIEF
+from tests.kit import filemakers as fm
 
-STORY = (
-    "Looking for a photographer for 8 product pictures of my handmade soaps for our Instagram "
-    "feed. Flat lay or plain surface, natural light, square 1080x1080 JPG. You send 2 samples "
-    "first for my approval, then the remaining 6. Budget $88, delivery within 1 week."
-)
 AGREED = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
 
 
@@ -46,7 +42,7 @@ def by_label(result: Assessment, text: str):
 def story(tmp_path, n=8, size=(1080, 1080), approvals=("2 samples",), delivered_days=5, **kw):
     files = inspect_paths(fm.photos(tmp_path / "delivery", n, size=size, **kw))
     return assess(
-        parse_brief(STORY),
+        parse_brief(SOAP_BRIEF),
         files,
         delivered_at=AGREED + timedelta(days=delivered_days),
         agreed_at=AGREED,
@@ -93,7 +89,7 @@ def test_story_wrong_sizes_are_named(tmp_path):
     folder = tmp_path / "d"
     fm.photos(folder, 6)
     fm.photos(folder, 2, size=(800, 800), prefix="small")
-    result = assess(STORY, inspect_paths([folder]), AGREED + timedelta(days=2), AGREED)
+    result = assess(SOAP_BRIEF, inspect_paths([folder]), AGREED + timedelta(days=2), AGREED)
     dims = by_kind(result, "dimensions")
     assert dims.verdict == PARTLY and "6 of 8 images are 1080x1080" in dims.evidence
     assert "2 of 8 are 800x800" in dims.evidence
@@ -105,7 +101,7 @@ def test_story_missing_pictures_weigh_more_than_colour_mode(tmp_path):
     few = story(tmp_path / "a", n=4)
     assert by_kind(few, "deliverable").verdict == PARTLY
     assert "4 of 8" in by_kind(few, "deliverable").evidence
-    cmyk_brief = STORY.replace("JPG.", "JPG, RGB.")
+    cmyk_brief = SOAP_BRIEF.replace("JPG.", "JPG, RGB.")
     folder = tmp_path / "b"
     fm.photos(folder, 7)
     fm.image(folder / "cmyk.jpg", mode="CMYK")
@@ -128,7 +124,7 @@ def test_story_png_pretending_to_be_jpg(tmp_path):
     folder = tmp_path / "d"
     fm.photos(folder, 7)
     fm.image(folder / "photo8.jpg", fmt="PNG")
-    result = assess(STORY, inspect_paths([folder]), AGREED, AGREED)
+    result = assess(SOAP_BRIEF, inspect_paths([folder]), AGREED, AGREED)
     fmt = by_kind(result, "format")
     assert fmt.verdict == PARTLY and "7 of 8" in fmt.evidence and "photo8.jpg" in fmt.evidence
     assert any("named .jpg but the content is PNG" in n for n in result.notes)
@@ -141,7 +137,7 @@ def test_story_with_broken_files_still_assessed(tmp_path):
     fm.png_bomb(folder / "bomb.png")
     fm.zip_bomb(folder / "extra.zip", unpacked_mb=5)
     (folder / "empty.jpg").write_bytes(b"")
-    result = assess(STORY, inspect_paths([folder]), AGREED, AGREED)
+    result = assess(SOAP_BRIEF, inspect_paths([folder]), AGREED, AGREED)
     deliverable = by_kind(result, "deliverable")
     assert deliverable.verdict == PARTLY and "6 of 8" in deliverable.evidence
     assert "could not be read" in deliverable.evidence
@@ -153,13 +149,13 @@ def test_story_with_broken_files_still_assessed(tmp_path):
 def test_story_inside_a_zip(tmp_path):
     pics = fm.photos(tmp_path / "src", 8)
     z = fm.zip_of(tmp_path / "delivery.zip", {f"soaps/{p.name}": p for p in pics})
-    result = assess(STORY, inspect_paths([z]), AGREED, AGREED, approvals=["2 samples"])
+    result = assess(SOAP_BRIEF, inspect_paths([z]), AGREED, AGREED, approvals=["2 samples"])
     assert by_kind(result, "deliverable").verdict == MET
     assert result.coverage == 1.0
 
 
 def test_empty_delivery(tmp_path):
-    result = assess(STORY, [], AGREED, AGREED)
+    result = assess(SOAP_BRIEF, [], AGREED, AGREED)
     assert by_kind(result, "deliverable").verdict == NOT_MET
     assert by_kind(result, "format").verdict == NOT_MET
     assert result.coverage == 0.0
@@ -308,12 +304,12 @@ def test_only_judgement_calls_give_no_coverage(tmp_path):
 
 
 def test_deadline_without_dates_is_left_to_a_person(tmp_path):
-    result = assess(STORY, inspect_paths(fm.photos(tmp_path, 8)))
+    result = assess(SOAP_BRIEF, inspect_paths(fm.photos(tmp_path, 8)))
     deadline = by_kind(result, "deadline")
     assert deadline.verdict == HUMAN and "not given" in deadline.evidence
     assert result.on_time is None
     naive = assess(
-        STORY, inspect_paths(fm.photos(tmp_path, 8)), datetime(2024, 3, 2), AGREED
+        SOAP_BRIEF, inspect_paths(fm.photos(tmp_path, 8)), datetime(2024, 3, 2), AGREED
     )  # naive taken as UTC, compared with an aware time
     assert naive.on_time is True
 
@@ -353,7 +349,7 @@ async def test_assess_async_runs_in_a_thread_and_reports_progress(tmp_path):
 
     t = asyncio.create_task(ticker())
     result = await assess_async(
-        STORY,
+        SOAP_BRIEF,
         [tmp_path],
         delivered_at=AGREED + timedelta(days=3),
         agreed_at=AGREED,
@@ -421,7 +417,7 @@ def test_clause_formats_pick_the_files_measured(tmp_path):
 def test_extra_files_beyond_the_count_are_not_held_against(tmp_path):
     fm.photos(tmp_path, 8)
     fm.image(tmp_path / "bonus.png", size=(600, 400))
-    result = assess(STORY, inspect_paths([tmp_path]), AGREED, AGREED, approvals=["2 samples"])
+    result = assess(SOAP_BRIEF, inspect_paths([tmp_path]), AGREED, AGREED, approvals=["2 samples"])
     fmt, dims = by_kind(result, "format"), by_kind(result, "dimensions")
     assert fmt.verdict == MET and "bonus.png" in fmt.evidence
     assert dims.verdict == MET and "600x400" in dims.evidence

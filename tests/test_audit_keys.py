@@ -12,8 +12,14 @@ from sqlalchemy import text
 
 from mediation import audit, auditkey
 from mediation.db import Store, make_engine, upgrade
-from tests.conftest import START, data, make_chat
-from tests.test_negotiation import disputed_case
+from tests.kit import case_at, filemakers
+from tests.kit.engine import START
+
+
+async def disputed_case(chat, tmp_path):
+    """The soap case, delivered with 8 real pictures and disputed by the client: (the case, the proposals)."""
+    case = await case_at(chat, "disputed", note="all 8", files=filemakers.photos(tmp_path / "pics", 8))
+    return case, case.proposals
 
 
 def test_a_missing_key_file_is_generated_once_with_0600_and_never_logged(tmp_path, monkeypatch, caplog):
@@ -45,9 +51,9 @@ def test_a_configured_key_file_and_the_environment(tmp_path, monkeypatch):
     assert auditkey.default_path("sqlite:///:memory:") is None
 
 
-async def test_a_lost_key_is_not_silently_replaced(settings, clock, tmp_path, monkeypatch):
+async def test_a_lost_key_is_not_silently_replaced(settings, new_chat, tmp_path, monkeypatch):
     monkeypatch.delenv(auditkey.ENV_AUDIT_KEY)
-    chat = make_chat(settings, clock)
+    chat = new_chat()
     await chat.say("maya", "/case new Soap photos amount=88 currency=USD role=freelancer")
     chat.hub.engine.store.close()
     (tmp_path / "mediator.db.audit-key").unlink()
@@ -116,7 +122,7 @@ async def test_settled_and_decided_notices_carry_the_seal(chat, tmp_path):
     cid = created["case_id"]
     await chat.say("clara", f"/accept {items[0]['id']}")
     replies = await chat.say("maya", f"/accept {items[0]['id']}")
-    settled = data(replies, "case_status")
+    settled = replies.expect("case_status")
     with chat.hub.engine.store.transaction() as s:
         head = audit.head(s, cid)
         assert audit.verify(s, cid) == []
@@ -130,7 +136,7 @@ async def test_a_decision_notice_carries_the_seal(chat, tmp_path):
     cid = created["case_id"]
     await chat.say("maya", "/escalate we cannot agree")
     await chat.say("mod", f"/mod take {cid}")
-    decision = data(await chat.say("mod", f"/mod decide {cid} release_full reason=8 of 8 delivered"), "decision")
+    decision = (await chat.say("mod", f"/mod decide {cid} release_full reason=8 of 8 delivered")).expect("decision")
     with chat.hub.engine.store.transaction() as s:
         head = audit.head(s, cid)
     assert decision["audit_seal"]["seq"] == head.seq and decision["audit_seal"]["hash"] == head.hash[:12]

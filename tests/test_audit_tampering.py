@@ -17,7 +17,7 @@ from mediation import audit, cases, export
 from mediation.clock import FixedClock
 from mediation.config import Settings
 from mediation.db import Store
-from tests.conftest import START, TEST_AUDIT_KEY
+from tests.kit.engine import START, TEST_AUDIT_KEY
 
 BY_NAME = {sc.name: sc for sc in drill.SCENARIOS}
 

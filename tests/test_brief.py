@@ -3,12 +3,8 @@
 import pytest
 
 from nlp.brief import parse_brief, split_clauses
+from tests.kit import SOAP_BRIEF
 
-SOAP = (
-    "Looking for a photographer for 8 product pictures of my handmade soaps for our Instagram "
-    "feed. Flat lay or plain surface, natural light, square 1080x1080 JPG. You send 2 samples "
-    "first for my approval, then the remaining 6. Budget $88, delivery within 1 week."
-)
 CANDLES = (
     "Need product photos for our online candle shop: 8 candles, one photo each, shot in your "
     "studio on a plain white background. Deliver edited JPGs, 3000px on the long side, within "
@@ -28,7 +24,7 @@ def kinds(brief, kind):
 
 
 def test_founding_brief():
-    b = parse_brief(SOAP)
+    b = parse_brief(SOAP_BRIEF)
     assert len(b.clauses) == 4
     pics = [r for r in kinds(b, "deliverable") if r.item == "product pictures"]
     assert len(pics) == 1 and pics[0].quantity == 8
@@ -47,7 +43,7 @@ def test_founding_brief():
 
 
 def test_ids_are_in_order_and_one_clause_gives_several():
-    b = parse_brief(SOAP)
+    b = parse_brief(SOAP_BRIEF)
     assert [r.id for r in b.requirements] == list(range(1, len(b.requirements) + 1))
     clause = "Flat lay or plain surface, natural light, square 1080x1080 JPG."
     assert {r.kind for r in b.requirements if r.text == clause} >= {"format", "dimensions", "quality"}

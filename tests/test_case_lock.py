@@ -7,12 +7,13 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlmodel import select
+import pytest
+from sqlmodel import col, select
 
 from bot.messages import Incoming
 from mediation.models import Agreement, Approval, Case, ChangeRequest, Proposal, ProposalVote
-from tests.conftest import make_engine
-from tests.test_lifecycle import BRIEF
+from tests.kit import SOAP_BRIEF, expect
+from tests.kit.engine import make_engine
 
 RUNS = 24
 
@@ -21,10 +22,6 @@ def _say(engine, user: str, text: str, chat: str, private: bool = False):
     return engine.handle_sync(
         Incoming(platform="memory", chat_id=chat, user_id=user, user_name=user, text=text, private=private)
     )
-
-
-def _first(replies, kind):
-    return next(r.data for r in replies if r.data.get("type") == kind)
 
 
 def _at_once(*calls):
@@ -41,17 +38,18 @@ def _at_once(*calls):
 
 def _new_disputed_case(engine, n: int) -> tuple[str, str]:
     group = f"group-{n}"
-    created = _first(
+    created = expect(
         _say(engine, "maya", "/case new Soap amount=88 currency=USD role=freelancer", group), "case_created"
     )
     _say(engine, "clara", f"/case join {created['invite_code']} role=client", group)
-    _say(engine, "clara", f"/brief {BRIEF}", group)
+    _say(engine, "clara", f"/brief {SOAP_BRIEF}", group)
     _say(engine, "maya", "/brief agree", group)
-    proposals = _first(_say(engine, "clara", "/dispute not what I wanted", group), "proposals")
+    proposals = expect(_say(engine, "clara", "/dispute not what I wanted", group), "proposals")
     first = next(p["id"] for p in proposals["items"] if p["kind"] != "escalate")
     return created["case_id"], first
 
 
+@pytest.mark.model  # engines made here, not by a fixture: /request checks the scope on the real model
 def test_double_commands_from_unbound_chats_apply_once_on_postgres(settings, clock, pg_url, capsys):
     settings.database.url = pg_url
     a, b = make_engine(settings, clock), make_engine(settings, clock)  # two processes' worth of engines
@@ -84,7 +82,7 @@ def test_double_commands_from_unbound_chats_apply_once_on_postgres(settings, clo
                 votes = s.exec(
                     select(ProposalVote)
                     .join(Proposal, Proposal.id == ProposalVote.proposal_id)
-                    .where(Proposal.case_id == cid, Proposal.label == label, ProposalVote.accepted == True)  # noqa: E712
+                    .where(Proposal.case_id == cid, Proposal.label == label, col(ProposalVote.accepted).is_(True))
                 ).all()
             if n_approvals != 1:
                 wrong.append(f"run {n}: {n_approvals} approvals")

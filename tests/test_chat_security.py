@@ -10,15 +10,12 @@ from sqlmodel import select
 
 from bot.messages import Incoming
 from mediation.models import AuditEntry, ChatBinding, Delivery, Offer
-from tests import filemakers
-from tests.conftest import data, make_chat
-from tests.telegram_fixtures import start_rig  # noqa: F401 (fixture)
-from tests.test_lifecycle import open_case
-from tests.test_telegram import people  # noqa: F401 (fixture)
+from tests.kit import case_at, expect, filemakers
+from tests.kit.telegram import GROUP
 
 
 def err(replies) -> dict:
-    return data(replies, "error")
+    return expect(replies, "error")
 
 
 def rows(chat, model, *where):
@@ -27,7 +24,8 @@ def rows(chat, model, *where):
 
 
 async def disputed(chat):
-    created = await open_case(chat)
+    """The soap case, agreed and disputed before any delivery."""
+    created = await case_at(chat)
     await chat.say("clara", "/dispute I expected something else")
     return created
 
@@ -36,7 +34,7 @@ async def disputed(chat):
 
 
 async def test_file_tokens_from_a_chat_platform_never_touch_the_server(chat, tmp_path, monkeypatch):
-    created = await open_case(chat)
+    created = await case_at(chat)
     secret = tmp_path / "server-secret.txt"
     secret.write_text("the server's own file")
     touched: list[str] = []
@@ -55,9 +53,9 @@ async def test_file_tokens_from_a_chat_platform_never_touch_the_server(chat, tmp
 
 
 async def test_platform_attachments_still_deliver(chat, tmp_path):
-    await open_case(chat)
+    await case_at(chat)
     pics = filemakers.photos(tmp_path / "pics", 2)
-    d = data(await chat.say("maya", "/deliver two samples", files=[str(p) for p in pics]), "delivery")
+    d = (await chat.say("maya", "/deliver two samples", files=[str(p) for p in pics])).expect("delivery")
     assert len(d["files"]) == 2
 
 
@@ -72,7 +70,7 @@ async def test_an_offer_in_a_shared_chat_is_refused_and_not_recorded(chat):
     assert "privately" in e["message"] and "12.91" not in e["message"]
     assert rows(chat, Offer, Offer.case_id == created["case_id"]) == []
     assert not [a for a in rows(chat, AuditEntry, AuditEntry.chain == created["case_id"]) if "12.91" in str(a.detail)]
-    ok = data(await chat.say("clara", "/offer 12.91", private=True), "offer_received")
+    ok = (await chat.say("clara", "/offer 12.91", private=True)).expect("offer_received")
     assert ok["case_id"] == created["case_id"]
 
 
@@ -84,12 +82,12 @@ async def test_an_appeal_moderator_does_not_see_the_offers_before_deciding(chat)
     await chat.say("clara", "/escalate offers far apart")
     chat.hub.engine.settings.moderators["memory"] = ["mod", "mod2"]
     await chat.say("mod", f"/mod take {cid}", chat="mods")
-    assert data(await chat.say("mod", f"/mod case {cid}", chat="mods"), "case_file")["offers"] is None
+    assert (await chat.say("mod", f"/mod case {cid}", chat="mods")).expect("case_file")["offers"] is None
     await chat.say("mod", f"/mod decide {cid} partial_refund 40 reason=split the difference", chat="mods")
-    assert data(await chat.say("mod", f"/mod case {cid}", chat="mods"), "case_file")["offers"]  # decided: shown
+    assert (await chat.say("mod", f"/mod case {cid}", chat="mods")).expect("case_file")["offers"]  # decided: shown
     await chat.say("maya", "/appeal the work met the brief")
     await chat.say("mod2", f"/mod take {cid}", chat="mods")
-    appeal_file = data(await chat.say("mod2", f"/mod case {cid}", chat="mods"), "case_file")
+    appeal_file = (await chat.say("mod2", f"/mod case {cid}", chat="mods")).expect("case_file")
     assert appeal_file["offers"] is None
 
 
@@ -102,14 +100,14 @@ async def test_help_says_a_settled_amount_bounds_the_other_offer(chat):
 
 
 async def test_a_stranger_cannot_rebind_a_case_chat(chat):
-    created = await open_case(chat)
+    created = await case_at(chat)
     cid = created["case_id"]
     e = err(await chat.say("eve", "/case new Mine now amount=5 currency=USD role=client"))
     assert e["code"] == "chat_bound"
     [binding] = rows(chat, ChatBinding, ChatBinding.chat_id == "chat")
     assert binding.case_id == cid
-    other = data(
-        await chat.say("eve", "/case new Mine amount=5 currency=USD role=client", chat="elsewhere"), "case_created"
+    other = (await chat.say("eve", "/case new Mine amount=5 currency=USD role=client", chat="elsewhere")).expect(
+        "case_created"
     )
     e = err(await chat.say("bob", f"/case join {other['invite_code']} role=freelancer"))
     assert e["code"] == "chat_bound"
@@ -125,19 +123,21 @@ async def test_a_stranger_cannot_rebind_a_case_chat(chat):
 
 
 async def test_a_chat_holds_one_open_case_and_a_case_not_yet_agreed_can_be_closed(chat):
-    first = data(await chat.say("maya", "/case new Draft amount=50 currency=USD role=freelancer"), "case_created")
+    first = (await chat.say("maya", "/case new Draft amount=50 currency=USD role=freelancer")).expect("case_created")
     [refusal] = await chat.say("maya", "/case new Next job amount=50 currency=USD role=freelancer")
     assert refusal.data["code"] == "chat_has_case" and "private chat" in refusal.text
     assert [o.command for o in refusal.options] == [f"/case close {first['case_id']}"]
     assert err(await chat.say("eve", f"/case close {first['case_id']}"))["code"] == "not_a_party"
-    closed = data(await chat.say("maya", refusal.options[0].command), "case_status")
+    closed = (await chat.say("maya", refusal.options[0].command)).expect("case_status")
     assert closed["status"] == "cancelled"
     actions = [a.action for a in rows(chat, AuditEntry, AuditEntry.chain == first["case_id"])]
     assert "case.withdrawn" in actions
-    moved = data(await chat.say("maya", "/case new Next job amount=50 currency=USD role=freelancer"), "case_created")
+    moved = (await chat.say("maya", "/case new Next job amount=50 currency=USD role=freelancer")).expect("case_created")
     assert rows(chat, ChatBinding, ChatBinding.chat_id == "chat")[0].case_id == moved["case_id"]
     # in a private chat nothing is bound, so a person may keep several cases there
-    data(await chat.say("maya", "/case new Third amount=5 currency=USD role=freelancer", private=True), "case_created")
+    (await chat.say("maya", "/case new Third amount=5 currency=USD role=freelancer", private=True)).expect(
+        "case_created"
+    )
 
 
 # -- 7: bad input gets a specific error ------------------------------------------------------------
@@ -155,27 +155,21 @@ async def test_a_chat_holds_one_open_case_and_a_case_not_yet_agreed_can_be_close
         ("/scope brief=a brief=b request=c", "repeated_key"),
     ],
 )
-async def test_bad_input_gets_a_specific_error(settings, clock, db_url, line, code):
-    chat = make_chat(settings, clock, db_url)
-    try:
-        await disputed(chat)
-        e = err(await chat.say("clara", line, private=line.startswith("/offer")))
-        assert e["code"] == code, e
-    finally:
-        chat.hub.engine.store.close()
+async def test_bad_input_gets_a_specific_error(new_chat, db_url, line, code):
+    chat = new_chat(db_url)  # on SQLite, and on PostgreSQL
+    await disputed(chat)
+    e = err(await chat.say("clara", line, private=line.startswith("/offer")))
+    assert e["code"] == code, e
 
 
-async def test_absurd_decision_amounts_are_refused(settings, clock, db_url):
-    chat = make_chat(settings, clock, db_url)
-    try:
-        created = await disputed(chat)
-        cid = created["case_id"]
-        await chat.say("clara", "/escalate stuck")
-        await chat.say("mod", f"/mod take {cid}", chat="mods")
-        e = err(await chat.say("mod", f"/mod decide {cid} partial_refund {'9' * 40} reason=x", chat="mods"))
-        assert e["code"] == "bad_amount"
-    finally:
-        chat.hub.engine.store.close()
+async def test_absurd_decision_amounts_are_refused(new_chat, db_url):
+    chat = new_chat(db_url)  # on SQLite, and on PostgreSQL
+    created = await disputed(chat)
+    cid = created["case_id"]
+    await chat.say("clara", "/escalate stuck")
+    await chat.say("mod", f"/mod take {cid}", chat="mods")
+    e = err(await chat.say("mod", f"/mod decide {cid} partial_refund {'9' * 40} reason=x", chat="mods"))
+    assert e["code"] == "bad_amount"
 
 
 def console_say(engine, user, text):
@@ -185,23 +179,23 @@ def console_say(engine, user, text):
 async def test_console_clock_moves_only_within_a_sane_window(chat):
     engine = chat.hub.engine
     before = engine.clock.now()
-    assert data(console_say(engine, "op", "/clock advance 3000000d"), "error")["code"] == "bad_duration"
-    assert data(console_say(engine, "op", "/clock set 0001-01-01"), "error")["code"] == "bad_date"
-    assert data(console_say(engine, "op", "/clock set 9999-12-31"), "error")["code"] == "bad_date"
+    assert expect(console_say(engine, "op", "/clock advance 3000000d"), "error")["code"] == "bad_duration"
+    assert expect(console_say(engine, "op", "/clock set 0001-01-01"), "error")["code"] == "bad_date"
+    assert expect(console_say(engine, "op", "/clock set 9999-12-31"), "error")["code"] == "bad_date"
     assert engine.clock.now() == before
-    assert data(console_say(engine, "op", "/clock advance 3d"), "clock")  # the session still works
-    assert data(console_say(engine, "op", "/help"), "help")
+    assert expect(console_say(engine, "op", "/clock advance 3d"), "clock")  # the session still works
+    assert expect(console_say(engine, "op", "/help"), "help")
 
 
 async def test_a_long_file_name_in_the_console_is_a_clear_error(chat, tmp_path):
     engine = chat.hub.engine
-    created = data(console_say(engine, "maya", "/case new T amount=5 currency=USD role=freelancer"), "case_created")
+    created = expect(console_say(engine, "maya", "/case new T amount=5 currency=USD role=freelancer"), "case_created")
     console_say(engine, "clara", f"/case join {created['invite_code']} role=client")
     console_say(engine, "clara", "/brief 2 photos as JPG")
-    assert data(console_say(engine, "maya", "/brief agree"), "brief")["agreed"]
-    e = data(console_say(engine, "maya", f"/deliver x file={tmp_path}/{'a' * 300}.jpg"), "error")
+    assert expect(console_say(engine, "maya", "/brief agree"), "brief")["agreed"]
+    e = expect(console_say(engine, "maya", f"/deliver x file={tmp_path}/{'a' * 300}.jpg"), "error")
     assert e["code"] == "too_long", e
-    e = data(console_say(engine, "maya", f"/deliver x file={tmp_path}/{'a' * 150}/{'b' * 150}/{'c' * 3000}"), "error")
+    e = expect(console_say(engine, "maya", f"/deliver x file={tmp_path}/{'a' * 150}/{'b' * 150}/{'c' * 3000}"), "error")
     assert e["code"] in {"too_long", "bad_file"}, e
 
 
@@ -209,11 +203,10 @@ async def test_a_long_file_name_in_the_console_is_a_clear_error(chat, tmp_path):
 
 
 async def test_control_and_bidi_characters_are_not_stored_or_echoed(chat):
-    created = data(
-        await chat.say("maya", "/case new Logo\u202egnp.exe\u2066 x\x1b[31m amount=5 currency=USD role=freelancer"),
-        "case_created",
-    )
-    status = data(await chat.say("maya", f"/case status {created['case_id']}"), "case_status")
+    created = (
+        await chat.say("maya", "/case new Logo\u202egnp.exe\u2066 x\x1b[31m amount=5 currency=USD role=freelancer")
+    ).expect("case_created")
+    status = (await chat.say("maya", f"/case status {created['case_id']}")).expect("case_status")
     for bad in ("\u202e", "\u2066", "\x1b"):
         assert bad not in status["title"]
     joined = await chat.say("clara\u202e", f"/case join {created['invite_code']} role=client")
@@ -221,7 +214,7 @@ async def test_control_and_bidi_characters_are_not_stored_or_echoed(chat):
 
 
 async def test_refusals_per_actor_and_case_are_rate_limited(chat):
-    created = await open_case(chat)
+    created = await case_at(chat)
     cid = created["case_id"]
     codes = [err(await chat.say("eve", f"/approve nothing case={cid}", chat="x"))["code"] for _ in range(40)]
     refused = [a for a in rows(chat, AuditEntry, AuditEntry.chain == cid) if a.action == "refused"]
@@ -230,7 +223,7 @@ async def test_refusals_per_actor_and_case_are_rate_limited(chat):
 
 
 async def test_case_status_does_not_tell_unknown_from_someone_elses(chat):
-    created = await open_case(chat)
+    created = await case_at(chat)
     theirs = err(await chat.say("eve", f"/case status {created['case_id']}", chat="x"))
     unknown = err(await chat.say("eve", "/case status CZZZZZ", chat="x"))
     assert theirs["code"] == unknown["code"] == "unknown_case"
@@ -240,23 +233,20 @@ async def test_case_status_does_not_tell_unknown_from_someone_elses(chat):
 # -- the same holes through the real Telegram adapter ------------------------------------------------
 
 
-async def test_telegram_text_cannot_deliver_a_server_file_and_public_offers_are_deleted(start_rig, people, tmp_path):
-    from tests.test_telegram import GROUP
-    from tests.test_telegram import open_case as tg_open_case
-
+async def test_telegram_text_cannot_deliver_a_server_file_and_public_offers_are_deleted(start_rig, tmp_path):
     rig = await start_rig()
     f = rig.fake
-    maya, clara, _mod, group = people(f)
-    created = await tg_open_case(rig, maya, clara, group)
+    _maya, clara, _mod, group = rig.cast()
+    created = await case_at(rig)
     secret = tmp_path / "secret.txt"
     secret.write_text("server only")
-    out = await rig.say(f.message(group, maya, f"/deliver the final set file={secret}"))
-    assert data(out, "error")["code"] == "server_path_refused"
+    out = await rig.say("maya", f"/deliver the final set file={secret}")
+    assert out.expect("error")["code"] == "server_path_refused"
     assert "sha256" not in f.sent(GROUP)[-1].text and "File not found" not in f.sent(GROUP)[-1].text
-    await rig.say(f.message(group, clara, "/dispute not what I asked"))
+    await rig.say("clara", "/dispute not what I asked")
     offer = f.message(group, clara, "/offer 12.91")
-    out = await rig.say(offer)
-    assert data(out, "error")["code"] == "offer_not_private"
+    out = await rig.send(offer)
+    assert out.expect("error")["code"] == "offer_not_private"
     assert (str(GROUP), offer["message"]["message_id"]) in f.deleted
     assert not any("12.91" in c.text for c in f.sent(GROUP))
     with rig.hub.engine.store.transaction() as s:

@@ -9,8 +9,8 @@ import typer
 from typer.testing import CliRunner
 
 from bot.cli_assess import register
-from tests import filemakers as fm
-from tests.test_assessment import STORY
+from tests.kit import SOAP_BRIEF
+from tests.kit import filemakers as fm
 
 runner = CliRunner()
 
@@ -43,7 +43,7 @@ def test_checklist_text(app, delivery, monkeypatch, tmp_path):
     res = run(
         app,
         "--brief",
-        STORY,
+        SOAP_BRIEF,
         "--delivery",
         str(delivery),
         "--agreed-at",
@@ -62,7 +62,7 @@ def test_checklist_text(app, delivery, monkeypatch, tmp_path):
 def test_json_and_brief_from_file(app, delivery, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     brief = tmp_path / "brief.txt"
-    brief.write_text(STORY, encoding="utf-8")
+    brief.write_text(SOAP_BRIEF, encoding="utf-8")
     extra = fm.image(tmp_path / "small.jpg", size=(800, 800))
     res = run(app, "--brief", f"@{brief}", "--delivery", str(delivery), "--delivery", str(extra), "--json")
     assert res.exit_code == 0, res.output
@@ -86,7 +86,7 @@ def test_json_and_brief_from_file(app, delivery, tmp_path, monkeypatch):
 def test_bad_input_exits_2(app, delivery, tmp_path, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)
     args = [a.replace("{d}", str(delivery)) for a in args]
-    res = run(app, "--brief", STORY, *args)
+    res = run(app, "--brief", SOAP_BRIEF, *args)
     assert res.exit_code == 2
     assert message in res.stderr
 
@@ -101,7 +101,7 @@ def test_missing_brief_file_and_empty_brief(app, delivery, tmp_path, monkeypatch
 
 def test_bad_config_exits_2(app, delivery, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    res = run(app, "--brief", STORY, "--delivery", str(delivery), "--config", "nope.toml")
+    res = run(app, "--brief", SOAP_BRIEF, "--delivery", str(delivery), "--config", "nope.toml")
     assert res.exit_code == 2 and "config file not found" in res.stderr
 
 
@@ -113,7 +113,7 @@ def test_hostile_files_do_not_crash(app, tmp_path, monkeypatch):
     fm.zip_bomb(folder / "b.zip", unpacked_mb=5)
     fm.zip_of(folder / "c.zip", {"../../x.jpg": b"x"})
     fm.text(folder / "d.jpg", "not a picture")
-    res = run(app, "--brief", STORY, "--delivery", str(folder), "--json")
+    res = run(app, "--brief", SOAP_BRIEF, "--delivery", str(folder), "--json")
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     assert next(r for r in data["requirements"] if r["kind"] == "deliverable")["verdict"] == "not_met"

@@ -7,7 +7,7 @@ import typer
 from typer.testing import CliRunner
 
 from bot.cli_nlp import register
-from nlp.scope import IN_KINDS, load_classifier
+from nlp.scope import IN_KINDS
 
 pytestmark = pytest.mark.model
 
@@ -18,15 +18,10 @@ BRIEF = (
 FIELDS = ["id", "out_of_scope", "confidence", "kind", "brief_match", "reason"]
 
 
-@pytest.fixture(scope="session")
-def shared():
-    return load_classifier()
-
-
 @pytest.fixture()
-def app(shared):
+def app(clf):
     app = typer.Typer()
-    register(app, classifier_factory=lambda model_path: shared)
+    register(app, classifier_factory=lambda model_path: clf)
 
     @app.callback()
     def main():
@@ -157,7 +152,7 @@ def test_config_model_path_missing_is_a_clear_error(tmp_path):
     assert "no-model" in res.stderr
 
 
-def test_model_export_onnx_matches_reference(app, tmp_path, shared):
+def test_model_export_onnx_matches_reference(app, tmp_path, clf):
     res = runner().invoke(app, ["model", "export-onnx", "--out", str(tmp_path / "onnx")])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "onnx" / "model.onnx").exists()
@@ -165,7 +160,7 @@ def test_model_export_onnx_matches_reference(app, tmp_path, shared):
 
     texts = ["Could you also design our business cards?", "Do you want reference images?"]
     got = OnnxEncoder(str(tmp_path / "onnx")).embed(texts)
-    ref = shared.encoder.embed(texts)
+    ref = clf.encoder.embed(texts)
     assert (got * ref).sum(1).min() >= 0.999
 
 

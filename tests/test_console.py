@@ -2,93 +2,51 @@
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-MEDIATOR = [sys.executable, "-m", "bot"]
+from tests.kit.console import MEDIATOR, ConsoleDriver
 
 
-class Console:
-    """Writes one line, reads JSON replies until the turn's `done` marker."""
-
-    def __init__(self, tmp_path: Path, db: str, *extra: str):
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(
-            MEDIATOR + ["console", "--json", "--db", db, *extra],
-            cwd=tmp_path,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        self.n = 0
-
-    def say(self, line: str) -> list[dict]:
-        self.n += 1
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
-        out = []
-        while True:
-            raw = self.proc.stdout.readline()
-            assert raw, f"console ended early: {self.proc.stderr.read()}"
-            msg = json.loads(raw)
-            if "done" in msg:
-                assert msg["done"] == self.n
-                return out
-            out.append(msg)
-
-    def close(self) -> str:
-        self.proc.stdin.close()
-        self.proc.wait(timeout=30)
-        return self.proc.stderr.read()
-
-
-def first(replies: list[dict], kind: str) -> dict:
-    return next(r["data"] for r in replies if r["data"]["type"] == kind)
-
-
+@pytest.mark.model  # the process loads the model at start-up
 def test_console_drives_a_case_line_by_line_and_survives_a_restart(tmp_path):
     db = f"sqlite:///{tmp_path}/m.db"
-    c = Console(tmp_path, db)
-    created = first(c.say("@maya /case new Logo set amount=300 currency=EUR role=freelancer"), "case_created")
-    joined = c.say(f"@clara /case join {created['invite_code']} role=client")
+    c = ConsoleDriver(tmp_path, db)
+    created = c.line("@maya /case new Logo set amount=300 currency=EUR role=freelancer").expect("case_created")
+    joined = c.line(f"@clara /case join {created['invite_code']} role=client")
     assert joined[0]["to"] == "console" and joined[0]["private"] is False
     assert "Clara" in joined[0]["text"] or "clara" in joined[0]["text"]
-    assert c.say("") == []  # an empty line still closes its turn
-    c.say("/as clara")
-    brief = first(c.say("/brief 3 logo concepts as SVG and PNG, 2 revision rounds, within 10 days."), "brief")
+    assert c.line("") == []  # an empty line still closes its turn
+    c.line("/as clara")
+    brief = c.line("/brief 3 logo concepts as SVG and PNG, 2 revision rounds, within 10 days.").expect("brief")
     assert brief["version"] == 1
-    assert first(c.say("@maya /brief agree"), "brief")["agreed"] is True
-    err = first(c.say("@maya /clock advance soon"), "error")
+    assert c.line("@maya /brief agree").expect("brief")["agreed"] is True
+    err = c.line("@maya /clock advance soon").expect("error")
     assert err["code"] == "bad_duration"
-    assert first(c.say("@maya /clock advance 3d"), "clock")["now"]
+    assert c.line("@maya /clock advance 3d").expect("clock")["now"]
     assert c.close() == ""
 
-    again = Console(tmp_path, db)  # the same database file in a new process
-    status = first(again.say(f"@clara /case status {created['case_id']}"), "case_status")
+    again = ConsoleDriver(tmp_path, db)  # the same database file in a new process
+    status = again.line(f"@clara /case status {created['case_id']}").expect("case_status")
     assert status["brief_agreed"] is True and status["parties"]["freelancer"]["name"] == "maya"
     again.close()
 
 
+@pytest.mark.model  # the process loads the model at start-up
 def test_console_attachments_are_file_tokens(tmp_path):
-    c = Console(tmp_path, f"sqlite:///{tmp_path}/m.db")
-    created = first(c.say("@maya /case new Photos amount=88 currency=USD role=freelancer"), "case_created")
-    c.say(f"@clara /case join {created['invite_code']} role=client")
-    c.say("@clara /brief 8 product pictures, JPG, within 1 week.")
-    c.say("@maya /brief agree")
+    c = ConsoleDriver(tmp_path, f"sqlite:///{tmp_path}/m.db")
+    created = c.line("@maya /case new Photos amount=88 currency=USD role=freelancer").expect("case_created")
+    c.line(f"@clara /case join {created['invite_code']} role=client")
+    c.line("@clara /brief 8 product pictures, JPG, within 1 week.")
+    c.line("@maya /brief agree")
     pic = tmp_path / "one.jpg"
     pic.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
-    delivery = first(c.say(f"@maya /deliver first picture file={pic}"), "delivery")
+    delivery = c.line(f"@maya /deliver first picture file={pic}").expect("delivery")
     assert delivery["files"][0]["size"] == pic.stat().st_size
     stored = list((tmp_path / "var" / "files").rglob("*"))
     assert any(p.is_file() and p.name == delivery["files"][0]["sha256"] for p in stored)
-    missing = first(c.say(f"@maya /deliver more file={tmp_path}/nope.jpg"), "error")
+    missing = c.line(f"@maya /deliver more file={tmp_path}/nope.jpg").expect("error")
     assert missing["code"] == "bad_file"
     c.close()
 
@@ -124,6 +82,7 @@ def test_help_texts(args):
     assert run.returncode == 0 and "Usage" in run.stdout
 
 
+@pytest.mark.model  # the process loads the model at start-up
 def test_db_upgrade_and_demo(tmp_path):
     up = subprocess.run(
         MEDIATOR + ["db", "upgrade", "--db", f"sqlite:///{tmp_path}/u.db"], capture_output=True, text=True, cwd=tmp_path

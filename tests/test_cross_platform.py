@@ -14,46 +14,37 @@ from sqlmodel import select
 from bot.adapters.discord import DiscordAdapter
 from bot.hub import Hub
 from mediation.models import OutboxMessage
-from tests.conftest import InternetUsed, make_engine
-from tests.discord_fixtures import (
+from tests.kit import JPEG_STUB, SOAP_BRIEF
+from tests.kit.discord import (
     MAYA,
     Shown,
     ask,
     channel_posts,
     discord_settings,
-    endpoints,  # noqa: F401
     message_with_button,
     press,
     start_adapter,
 )
-from tests.fake_discord import CHANNEL_ID, MOD_CHANNEL_ID, FakeDiscord
-from tests.fake_telegram import FakeTelegram
-from tests.telegram_fixtures import Rig, make_rig
-
-BRIEF = (
-    "8 product pictures of handmade soaps for our Instagram feed, flat lay, natural light, square "
-    "1080x1080 JPG. 2 samples first for approval, then the remaining 6. Budget $88, delivery within 1 week."
-)
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00JFIF" + b"0" * 200
-CLARA_TG, MOD_TG = 222, 999  # Telegram users: the client, and a moderator listed in the settings
-GROUP = -4001  # the client's Telegram group
+from tests.kit.engine import make_engine
+from tests.kit.fake_discord import CHANNEL_ID, MOD_CHANNEL_ID, FakeDiscord
+from tests.kit.fake_telegram import FakeTelegram
+from tests.kit.network import InternetUsed
+from tests.kit.telegram import GROUP, MOD, TelegramDriver, make_driver
 
 
 @dataclass
 class Both:
     """The two platforms over one hub: `tg` drives Telegram (its fake and adapter), `dc` is Discord."""
 
-    tg: Rig
+    tg: TelegramDriver
     dc_fake: FakeDiscord
     dc: DiscordAdapter
     hub: Hub
     settings: Any
-    clara: dict
-    group: dict
 
-    def tg_say(self, text: str, chat: dict | None = None, user: dict | None = None):
-        f = self.tg.fake
-        return self.tg.say(f.message(chat or self.group, user or self.clara, text))
+    def tg_say(self, text: str, chat: dict | None = None, who: str = "clara"):
+        """`who` (the client unless said) writes on Telegram, in the client's group unless said."""
+        return self.tg.say(who, text, chat)
 
     def tg_group(self, since: int = 0) -> list[str]:
         return [c.text for c in self.tg.fake.sent(GROUP)[since:]]
@@ -70,15 +61,14 @@ class Both:
 async def both(endpoints, settings, clock):
     tg_fake = await FakeTelegram().start()
     dc_fake = await FakeDiscord().start()
-    settings.moderators["telegram"] = [str(MOD_TG)]
+    settings.moderators["telegram"] = [str(MOD)]
     discord_settings(settings, dc_fake)
     engine = make_engine(settings, clock)
     hub = Hub(engine)
-    rig = make_rig(settings, tg_fake, hub)
-    tg = rig.adapter
-    await tg.start()
+    tg = make_driver(settings, tg_fake, hub)
+    await tg.adapter.start()
     dc = await start_adapter(hub, settings, dc_fake)
-    world = Both(rig, dc_fake, dc, hub, settings, tg_fake.user(CLARA_TG, "Clara"), tg_fake.group(GROUP, "Soap photos"))
+    world = Both(tg, dc_fake, dc, hub, settings)
     yield world
     await world.dc.stop()
     await world.tg.adapter.stop()
@@ -90,9 +80,9 @@ async def both(endpoints, settings, clock):
 async def open_cross_case(w: Both) -> str:
     """Clara opens on Telegram, Maya joins on Discord, the brief is proposed and agreed; the case id."""
     await w.tg_say("/case new Soap photos amount=88 currency=USD role=client")
-    created = w.tg.data("case_created")
+    created = w.tg.expect("case_created")
     await ask(w.dc_fake, MAYA, "case join", code=created["invite_code"], role="freelancer")
-    await w.tg_say(f"/brief {BRIEF}")
+    await w.tg_say(f"/brief {SOAP_BRIEF}")
     await press(w.dc_fake, MAYA, message_with_button(w.dc_fake, "Agree this brief", CHANNEL_ID), "Agree this brief")
     return created["case_id"]
 
@@ -100,7 +90,7 @@ async def open_cross_case(w: Both) -> str:
 async def test_each_side_sees_the_others_steps_in_its_own_chat(both):
     w, f, d = both, both.tg.fake, both.dc_fake
     await w.tg_say("/case new Soap photos amount=88 currency=USD role=client")
-    created = w.tg.data("case_created")
+    created = w.tg.expect("case_created")
     cid, code = created["case_id"], created["invite_code"]
     assert created["invite_role"] == "freelancer" and code in w.tg_group()[-1]
     assert w.dc_channel() == []  # nobody on Discord is in the case yet
@@ -113,7 +103,7 @@ async def test_each_side_sees_the_others_steps_in_its_own_chat(both):
 
     # the brief proposed on Telegram reaches the Discord channel with its own button
     since, mark = len(d.calls), len(f.sent(GROUP))
-    await w.tg_say(f"/brief {BRIEF}")
+    await w.tg_say(f"/brief {SOAP_BRIEF}")
     [proposed] = w.dc_channel(since=since)
     assert "The client proposed version 1 of the brief" in proposed.text and "1080x1080" in proposed.text
     assert proposed.buttons == {"Agree this brief": "mediator:/brief agree"}
@@ -132,7 +122,7 @@ async def test_each_side_sees_the_others_steps_in_its_own_chat(both):
 
     # both sides see the same case, each party on its own platform
     await w.tg_say("/case status")
-    status = w.tg.data("case_status")
+    status = w.tg.expect("case_status")
     assert status["case_id"] == cid and status["status"] == "active" and status["brief_agreed"]
     assert status["parties"] == {
         "client": {"name": "Clara", "platform": "telegram"},
@@ -151,7 +141,7 @@ async def test_delivery_change_request_and_a_telegram_moderator_deciding(both):
 
     # the freelancer delivers on Discord with a file; the client's group is told, with its buttons
     mark = len(f.sent(GROUP))
-    delivered = await ask(d, MAYA, "deliver", note="all 8 pictures", file1=d.attach("soap1.jpg", JPEG))
+    delivered = await ask(d, MAYA, "deliver", note="all 8 pictures", file1=d.attach("soap1.jpg", JPEG_STUB))
     assert "Delivery 1 received" in delivered[-1].text and "soap1.jpg" in delivered[-1].text
     [told] = f.sent(GROUP)[mark:]
     assert f"Delivery 1 received for case {cid}: all 8 pictures" in told.text and "soap1.jpg" in told.text
@@ -174,32 +164,32 @@ async def test_delivery_change_request_and_a_telegram_moderator_deciding(both):
     assert f"Case {cid} is now in the moderators' queue" in told
 
     # a Telegram moderator works from a private chat with the bot
-    mo = f.user(MOD_TG, "Mo", "mod_mo")
+    mo = w.tg.people["mod"]
     dm = f.private(mo)
-    await w.tg_say("/mod queue", dm, mo)
-    [take] = [b for b in f.sent(MOD_TG)[-1].buttons if b["text"] == f"Take {cid}"]
+    await w.tg_say("/mod queue", dm, "mod")
+    [take] = [b for b in f.sent(MOD)[-1].buttons if b["text"] == f"Take {cid}"]
     since, mark = len(d.calls), len(f.sent(GROUP))
-    await w.tg.say(f.callback(dm, mo, take["callback_data"]))
-    assert w.tg.data("mod_taken")["case_id"] == cid
+    await w.tg.send(f.callback(dm, mo, take["callback_data"]))
+    assert w.tg.expect("mod_taken")["case_id"] == cid
     handling = f"A moderator (Mo) is now handling case {cid}."
-    assert handling in f.sent(MOD_TG)[-1].text
+    assert handling in f.sent(MOD)[-1].text
     [group_told] = w.tg_group(mark)
     assert handling in group_told
     assert [handling in p.text for p in w.dc_channel(since=since)] == [True]
 
     # the case file goes to the private chat only
     mark_group = len(f.sent(GROUP))
-    await w.tg_say(f"/mod case {cid}", dm, mo)
-    case_file = f.sent(MOD_TG)[-2].text
-    assert f.sent(MOD_TG)[-1].method == "sendDocument"  # and as a Markdown document
+    await w.tg_say(f"/mod case {cid}", dm, "mod")
+    case_file = f.sent(MOD)[-2].text
+    assert f.sent(MOD)[-1].method == "sendDocument"  # and as a Markdown document
     assert "Brief v1 (agreed)" in case_file and "Delivery 1" in case_file and "beach location" in case_file
     assert len(f.sent(GROUP)) == mark_group
 
     since, mark = len(d.calls), len(f.sent(GROUP))
-    await w.tg_say(f"/mod decide {cid} release_full reason=8 of 8 delivered; a beach shoot is new work", dm, mo)
-    decision = w.tg.data("decision")
+    await w.tg_say(f"/mod decide {cid} release_full reason=8 of 8 delivered; a beach shoot is new work", dm, "mod")
+    decision = w.tg.expect("decision")
     assert decision["outcome"] == "release_full" and decision["case_id"] == cid
-    assert f"Moderator decision on case {cid}: release full" in f.sent(MOD_TG)[-1].text
+    assert f"Moderator decision on case {cid}: release full" in f.sent(MOD)[-1].text
     [group_told] = w.tg_group(mark)
     [channel_told] = w.dc_channel(since=since)
     for text in (group_told, channel_told.text):

@@ -3,7 +3,6 @@ Discord, the real engine behind it. Conversations are slash commands and button 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import socket
@@ -29,30 +28,21 @@ from bot.commands import Spec
 from bot.hub import Hub
 from bot.messages import Address, Option, OutFile, Reply
 from mediation.models import AuditEntry, Delivery, DeliveryFile
-from tests.conftest import make_engine
-from tests.discord_fixtures import *  # noqa: F403  (fixtures)
-from tests.discord_fixtures import (
+from tests.kit import JPEG_STUB, SOAP_BRIEF, case_at, filemakers, quiet
+from tests.kit.discord import (
     CLARA,
     MAYA,
     MEMBER,
     MOD,
     STRANGER,
-    ask,
     channel_posts,
     discord_settings,
     message_with_button,
-    press,
     shown,
-    start_adapter,
     unescape,
 )
-from tests.fake_discord import APP_ID, CHANNEL_ID, GUILD_ID, MOD_CHANNEL_ID, OTHER_CHANNEL_ID
-
-BRIEF = (
-    "8 product pictures of handmade soaps for Instagram, flat lay, natural light, square 1080x1080 JPG. "
-    "2 samples first for approval, then the remaining 6. Budget $88, delivery within 1 week."
-)
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00JFIF" + b"0" * 200
+from tests.kit.engine import make_engine
+from tests.kit.fake_discord import APP_ID, CHANNEL_ID, GUILD_ID, MOD_CHANNEL_ID, OTHER_CHANNEL_ID
 
 
 def count(world, model, **where) -> int:
@@ -61,16 +51,6 @@ def count(world, model, **where) -> int:
         for k, v in where.items():
             q = q.where(getattr(model, k) == v)
         return s.exec(q).one()
-
-
-async def open_case(world, title="Soap photos") -> tuple[str, str]:
-    """maya opens a case in the deals channel and clara joins there; returns (case id, invite code)."""
-    [created] = await ask(world.fake, MAYA, "case new", title=title, amount="88", currency="USD", role="freelancer")
-    cid = re.search(r"Case (C\w+)", created.text).group(1)
-    code = re.search(r"code: (\S+)", created.text).group(1)
-    joined = await ask(world.fake, CLARA, "case join", code=code, role="client")
-    assert "Clara joined case" in joined[0].text and not joined[0].ephemeral
-    return cid, code
 
 
 async def test_start_up_logs_in_syncs_commands_and_identifies(world):
@@ -96,8 +76,10 @@ async def test_start_up_logs_in_syncs_commands_and_identifies(world):
 
 async def test_the_founding_story_as_a_discord_conversation(world, tmp_path):
     fake = world.fake
-    cid, _ = await open_case(world)
-    proposed = await ask(fake, CLARA, "brief propose", text=BRIEF)
+    cid = (await case_at(world, "joined")).case_id
+    [joined] = world.shown  # slash commands typed as lines: the join was /case join code=... role=client
+    assert f"Clara joined case {cid}" in joined.text and not joined.ephemeral
+    proposed = await world.ask(CLARA, "brief propose", text=SOAP_BRIEF)
     assert "version 1" in proposed[0].text and proposed[0].buttons == {"Agree this brief": "mediator:/brief agree"}
 
     # the gateway drops; maya presses the button while the bot is disconnected
@@ -106,7 +88,7 @@ async def test_the_founding_story_as_a_discord_conversation(world, tmp_path):
     await fake.drop()
     agree_msg = message_with_button(fake, "Agree this brief")
     iid = await fake.press(MAYA, agree_msg, "Agree this brief")  # queued: nobody is connected
-    await asyncio.sleep(0.2)
+    await quiet(lambda: len(fake.calls), until=lambda: fake.answers(iid), period=0.2)
     assert not fake.answers(iid)
     fake.accepting.set()
     agreed = shown(await fake.settled(iid))
@@ -116,7 +98,7 @@ async def test_the_founding_story_as_a_discord_conversation(world, tmp_path):
     # the same event delivered again changes nothing and is not answered twice
     n = len(fake.calls)
     await fake.replay(iid)
-    await asyncio.sleep(0.3)
+    await quiet(lambda: len(fake.calls), until=lambda: len(fake.calls) > n, period=0.3)
     assert len(fake.calls) == n
     with world.hub.engine.store.transaction() as s:
         agreements = s.exec(select(AuditEntry).where(AuditEntry.action == "brief.agreed")).all()
@@ -125,16 +107,16 @@ async def test_the_founding_story_as_a_discord_conversation(world, tmp_path):
 
     # delivery with an attachment, downloaded from Discord's CDN and kept by hash
     world.adapter.tmp_dir = str(tmp_path)
-    att = fake.attach("soap1.jpg", JPEG)
-    delivered = await ask(fake, MAYA, "deliver", note="2 samples for approval", file1=att)
-    assert "soap1.jpg" in delivered[-1].text and f"({len(JPEG)} bytes" in delivered[-1].text
+    att = fake.attach("soap1.jpg", JPEG_STUB)
+    delivered = await world.ask(MAYA, "deliver", note="2 samples for approval", file1=att)
+    assert "soap1.jpg" in delivered[-1].text and f"({len(JPEG_STUB)} bytes" in delivered[-1].text
     assert any(c.path == "/files/soap1.jpg" for c in fake.calls)
     assert count(world, Delivery, case_id=cid) == 1
     assert count(world, DeliveryFile) == 1 and not list(tmp_path.glob("mediator-discord-*"))  # cleaned up
 
     # escalation: answered in the channel and posted to the moderators' channel with buttons
     since = len(fake.calls)
-    escalated = await ask(fake, CLARA, "escalate", reason="she went silent @everyone")
+    escalated = await world.ask(CLARA, "escalate", reason="she went silent @everyone")
     assert "moderators' queue" in escalated[0].text
     [post] = channel_posts(fake, MOD_CHANNEL_ID, since)
     assert post.json["allowed_mentions"] == {"parse": []}
@@ -143,18 +125,17 @@ async def test_the_founding_story_as_a_discord_conversation(world, tmp_path):
     assert buttons == {"Take": f"mediator:/mod take {cid}", "Open case file": f"mediator:/mod case {cid}"}
 
     # a member without the moderator role is refused, privately; the queue is unchanged
-    refused = await press(fake, MEMBER, post_msg, "Take")
+    refused = await world.press(MEMBER, post_msg, "Take")
     assert refused[0].ephemeral and "Only moderators" in refused[0].text
     # the moderator (by role) takes it: the parties' channel hears about it
     since = len(fake.calls)
-    taken = await press(fake, MOD, post_msg, "Take")
+    taken = await world.press(MOD, post_msg, "Take")
     assert "is now handling case" in taken[0].text
     assert any("is now handling" in unescape(str(c.json)) for c in channel_posts(fake, CHANNEL_ID, since))
-    case_file = await press(fake, MOD, post_msg, "Open case file")
+    case_file = await world.press(MOD, post_msg, "Open case file")
     assert case_file[0].ephemeral and "2 samples for approval" in case_file[0].text
     since = len(fake.calls)
-    decided = await ask(
-        fake,
+    decided = await world.ask(
         MOD,
         "mod decide",
         channel_id=MOD_CHANNEL_ID,
@@ -165,29 +146,28 @@ async def test_the_founding_story_as_a_discord_conversation(world, tmp_path):
     assert "release full" in decided[0].text
     [notice] = channel_posts(fake, CHANNEL_ID, since)
     assert "Moderator decision" in unescape(str(notice.json))
-    status = await ask(fake, CLARA, "case status")
+    status = await world.ask(CLARA, "case status")
     assert "decided" in status[0].text
 
 
 async def test_strangers_and_non_moderators_are_refused_privately(world):
-    fake = world.fake
-    cid, _ = await open_case(world)
-    refused = await ask(fake, STRANGER, "brief agree", channel_id=OTHER_CHANNEL_ID, case=cid)
+    cid = (await case_at(world, "joined")).case_id
+    refused = await world.ask(STRANGER, "brief agree", channel_id=OTHER_CHANNEL_ID, case=cid)
     assert len(refused) == 1 and refused[0].ephemeral and "Only the parties" in refused[0].text
-    queue = await ask(fake, MEMBER, "mod queue")
+    queue = await world.ask(MEMBER, "mod queue")
     assert queue[0].ephemeral and "Only moderators" in queue[0].text
-    in_dm = await ask(fake, MOD, "mod queue", channel_id=None)
+    in_dm = await world.ask(MOD, "mod queue", channel_id=None)
     assert "server channel" in in_dm[0].text
-    assert "Moderation queue" in (await ask(fake, MOD, "mod queue"))[0].text
+    assert "Moderation queue" in (await world.ask(MOD, "mod queue"))[0].text
     # listed by user id in the settings: a moderator without the role
     world.settings.moderators["discord"] = [str(MEMBER.id)]
-    assert "Moderation queue" in (await ask(fake, MEMBER, "mod queue"))[0].text
+    assert "Moderation queue" in (await world.ask(MEMBER, "mod queue"))[0].text
 
 
 async def test_no_message_can_mention_anyone(world):
     fake = world.fake
-    _cid, _code = await open_case(world, title="@everyone look <@&930000000000000001>")
-    await ask(fake, CLARA, "brief propose", text="@here 8 pictures **bold** [link](http://x)")
+    await case_at(world, "joined", title="@everyone look <@&930000000000000001>")
+    await world.ask(CLARA, "brief propose", text="@here 8 pictures **bold** [link](http://x)")
     await world.adapter.send(Reply(text="@everyone", title="@everyone"), Address("discord", str(OTHER_CHANNEL_ID)))
     bodies = [
         c.json.get("data", c.json)
@@ -214,21 +194,21 @@ async def test_a_429_is_waited_out_then_the_message_goes(world):
 
 async def test_stale_and_unknown_buttons_get_a_clear_private_answer(world):
     fake = world.fake
-    await open_case(world)
-    await ask(fake, CLARA, "brief propose", text=BRIEF)
+    await case_at(world, "joined")
+    await world.ask(CLARA, "brief propose", text=SOAP_BRIEF)
     msg = message_with_button(fake, "Agree this brief")
-    unknown = await press(fake, MAYA, msg, custom_id="old-version:agree:17")
+    unknown = await world.press(MAYA, msg, custom_id="old-version:agree:17")
     assert unknown[0].ephemeral and "no longer works" in unknown[0].text
-    assert "agreed" in (await press(fake, MAYA, msg, "Agree this brief"))[0].text
-    again = await press(fake, MAYA, msg, "Agree this brief")  # the brief is already agreed
+    assert "agreed" in (await world.press(MAYA, msg, "Agree this brief"))[0].text
+    again = await world.press(MAYA, msg, "Agree this brief")  # the brief is already agreed
     assert again[0].ephemeral and again[0].body["embeds"][0]["color"] == 0xED4245
 
 
 async def test_unknown_commands_and_expired_interactions(world):
     fake = world.fake
-    gone = await ask(fake, MAYA, "frobnicate")
+    gone = await world.ask(MAYA, "frobnicate")
     assert gone[0].ephemeral and "not available any more" in gone[0].text
-    await open_case(world)
+    await case_at(world, "joined")
     # the interaction expired before the answer: the answer goes to the channel instead of being lost
     fake.refuse(
         "POST", r"/interactions/\d+/[^/]+/callback", status=404, code=10062, message="Unknown interaction", times=1
@@ -239,15 +219,14 @@ async def test_unknown_commands_and_expired_interactions(world):
     assert "Soap photos" in unescape(str(channel_posts(fake, CHANNEL_ID, since)[0].json))
 
 
-async def test_buttons_still_work_after_a_restart(world, settings):
+async def test_buttons_still_work_after_a_restart(world):
     fake = world.fake
-    await open_case(world)
-    await ask(fake, CLARA, "brief propose", text=BRIEF)
+    await case_at(world, "joined")
+    await world.ask(CLARA, "brief propose", text=SOAP_BRIEF)
     msg = message_with_button(fake, "Agree this brief")
-    await world.adapter.stop()
-    world.adapter = await start_adapter(world.hub, settings, fake)
+    await world.restart()
     assert fake.identifies == 2
-    agreed = await press(fake, MAYA, msg, "Agree this brief")
+    agreed = await world.press(MAYA, msg, "Agree this brief")
     assert "The brief is agreed" in agreed[0].text
 
 
@@ -385,7 +364,7 @@ async def test_slow_commands_are_deferred_within_the_interaction_window(world):
 
 async def test_a_party_on_another_platform_reaches_the_discord_channel(world, memory):
     fake = world.fake
-    [created] = await ask(fake, MAYA, "case new", title="Logo", amount="300", currency="EUR", role="freelancer")
+    [created] = await world.ask(MAYA, "case new", title="Logo", amount="300", currency="EUR", role="freelancer")
     code = re.search(r"code: (\S+)", created.text).group(1)
     since = len(fake.calls)
     await memory.say("clara", f"/case join {code} role=client")
@@ -406,20 +385,20 @@ async def test_a_party_on_another_platform_reaches_the_discord_channel(world, me
 
 async def test_missing_permissions_in_the_mod_channel_do_not_lose_the_answer(world, caplog):
     fake = world.fake
-    await open_case(world)
+    await case_at(world, "joined")
     fake.refuse("POST", rf"/channels/{MOD_CHANNEL_ID}/messages")
     with caplog.at_level(logging.WARNING, logger="mediator.discord"):
-        escalated = await ask(fake, CLARA, "escalate", reason="stuck")
+        escalated = await world.ask(CLARA, "escalate", reason="stuck")
     assert "moderators' queue" in escalated[0].text
     assert "no permission to post" in caplog.text
 
 
 async def test_oversized_attachments_are_refused_before_download(world):
     fake = world.fake
-    await open_case(world)
+    await case_at(world, "joined")
     world.adapter.max_file_bytes = 100
     att = fake.attach("big.png", b"0" * 5000, "image/png")
-    refused = await ask(fake, MAYA, "deliver", note="pictures", file1=att)
+    refused = await world.ask(MAYA, "deliver", note="pictures", file1=att)
     assert refused[-1].ephemeral and "big.png is 0.0 MB; the limit is 0.0 MB" in refused[-1].text
     assert not any(c.path == "/files/big.png" for c in fake.calls)
 
@@ -438,14 +417,14 @@ async def test_charts_attach_to_the_embed(world):
 
 async def test_case_ids_autocomplete_from_the_store(world):
     fake = world.fake
-    cid, _ = await open_case(world)
+    cid = (await case_at(world, "joined")).case_id
     iid = await fake.slash(CLARA, "case status", focused="case", case="")
     [cb] = await fake.settled(iid)
     assert cb.json["type"] == 8
     assert [c["value"] for c in cb.json["data"]["choices"]] == [cid]
     iid = await fake.slash(STRANGER, "case status", focused="case", case="")
     assert (await fake.settled(iid))[0].json["data"]["choices"] == []
-    await ask(fake, CLARA, "escalate", reason="stuck")
+    await world.ask(CLARA, "escalate", reason="stuck")
     iid = await fake.slash(MOD, "mod take", channel_id=MOD_CHANNEL_ID, focused="case", case=cid[:3])
     [cb] = await fake.settled(iid)
     assert [c["value"] for c in cb.json["data"]["choices"]] == [cid]
@@ -453,9 +432,9 @@ async def test_case_ids_autocomplete_from_the_store(world):
 
 async def test_interaction_to_callback_latency(world, capsys):
     fake = world.fake
-    await open_case(world)
+    await case_at(world, "joined")
     for _ in range(5):
-        await ask(fake, MAYA, "case status")
+        await world.ask(MAYA, "case status")
     gaps = []
     for iid, sent in fake.sent_at.items():
         cb = next((c for c in fake.calls if c.path.startswith(f"/interactions/{iid}/")), None)
@@ -503,22 +482,16 @@ async def test_an_escalation_from_another_platform_reaches_the_mod_channel(world
 
 
 async def test_a_dispute_shows_proposals_with_a_chart_and_settles_by_buttons(world, tmp_path):
-    import io
-
-    from PIL import Image
-
     fake = world.fake
-    cid, _ = await open_case(world)
-    await ask(fake, CLARA, "brief propose", text=BRIEF)
-    await press(fake, MAYA, message_with_button(fake, "Agree this brief"), "Agree this brief")
+    cid = (await case_at(world, "joined")).case_id
+    await world.ask(CLARA, "brief propose", text=SOAP_BRIEF)
+    await world.press(MAYA, message_with_button(fake, "Agree this brief"), "Agree this brief")
     world.adapter.tmp_dir = str(tmp_path)
     files = {}
     for i in range(3):
-        out = io.BytesIO()
-        Image.new("RGB", (1080, 1080), (100 + 40 * i, 90, 80)).save(out, "JPEG")
-        files[f"file{i + 1}"] = fake.attach(f"soap{i + 1}.jpg", out.getvalue())
-    await ask(fake, MAYA, "deliver", note="first 3 of 8", **files)
-    shown_ = await ask(fake, CLARA, "dispute", reason="only 3 of the 8 pictures arrived")
+        files[f"file{i + 1}"] = fake.attach(f"soap{i + 1}.jpg", filemakers.jpeg_bytes(i))
+    await world.ask(MAYA, "deliver", note="first 3 of 8", **files)
+    shown_ = await world.ask(CLARA, "dispute", reason="only 3 of the 8 pictures arrived")
     assert any("Assessment of case" in s.text and "3 of 8" in s.text for s in shown_)
     proposals = next(s for s in shown_ if "Proposals for case" in s.text)
     assert any(e.get("image", {}).get("url") == "attachment://proposals.png" for e in proposals.body["embeds"])
@@ -526,11 +499,11 @@ async def test_a_dispute_shows_proposals_with_a_chart_and_settles_by_buttons(wor
     first = labels[0].split()[-1]
     assert labels[0] == f"Accept {first}" and proposals.buttons[labels[0]] == f"mediator:/accept {first}"
     msg = message_with_button(fake, f"Accept {first}")
-    voted = await press(fake, CLARA, msg, f"Accept {first}")
+    voted = await world.press(CLARA, msg, f"Accept {first}")
     assert "accepted" in voted[0].text and not voted[0].ephemeral
-    settled = await press(fake, MAYA, msg, f"Accept {first}")
+    settled = await world.press(MAYA, msg, f"Accept {first}")
     assert "is settled" in settled[0].text
-    status = await ask(fake, CLARA, "case status")
+    status = await world.ask(CLARA, "case status")
     assert "settled" in status[0].text and cid in status[0].text
 
 

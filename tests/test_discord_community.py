@@ -13,15 +13,14 @@ from sqlmodel import select
 
 from bot.adapters.discord import CHECK_MENU, DiscordAdapter
 from mediation.models import AuditEntry, ChangeRequest, ChatBinding
-from tests.discord_fixtures import *  # noqa: F403  (fixtures)
-from tests.discord_fixtures import (
+from tests.kit.discord import (
     CLARA,
     MAYA,
     MEMBER,
     MOD,
     STRANGER,
+    DiscordDriver,
     Shown,
-    World,
     ask,
     channel_posts,
     message_with_button,
@@ -30,7 +29,7 @@ from tests.discord_fixtures import (
     start_adapter,
     unescape,
 )
-from tests.fake_discord import (
+from tests.kit.fake_discord import (
     BOT_ID,
     CHANNEL_ID,
     GUILD_MESSAGES_INTENT,
@@ -89,7 +88,7 @@ def audit_of(world, cid: str, action: str) -> list[AuditEntry]:
         return list(s.exec(select(AuditEntry).where(AuditEntry.chain == cid, AuditEntry.action == action)))
 
 
-async def restarted(world, settings, **discord) -> World:
+async def restarted(world, settings, **discord) -> DiscordDriver:
     """The same engine and fake with another adapter (other [discord] settings)."""
     await world.adapter.stop()
     for k, v in discord.items():

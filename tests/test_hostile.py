@@ -12,8 +12,7 @@ from sqlmodel import SQLModel, select
 from bot.messages import Incoming
 from mediation import models
 from mediation.models import AuditEntry
-from tests.conftest import data, make_chat
-from tests.test_lifecycle import BRIEF
+from tests.kit import SOAP_BRIEF, case_at, expect
 
 # -- fuzz --------------------------------------------------------------------------------------------
 
@@ -130,34 +129,31 @@ def console(engine, user: str, text: str):
     return engine.handle_sync(Incoming(platform="console", chat_id="console", user_id=user, user_name=user, text=text))
 
 
-async def test_fuzzed_hostile_lines_never_cause_an_internal_error(settings, clock, db_url, caplog, capsys):
-    chat = make_chat(settings, clock, db_url)
+async def test_fuzzed_hostile_lines_never_cause_an_internal_error(settings, new_chat, db_url, caplog, capsys):
+    chat = new_chat(db_url)  # on SQLite, and on PostgreSQL
     engine = chat.hub.engine
     settings.moderators["console"] = ["mod"]
-    try:
-        created = data(console(engine, "maya", "/case new Soap amount=88 currency=USD role=freelancer"), "case_created")
-        console(engine, "clara", f"/case join {created['invite_code']} role=client")
-        console(engine, "clara", f"/brief {BRIEF}")
-        console(engine, "maya", "/brief agree")
-        console(engine, "clara", "/dispute not what I wanted")
-        console(engine, "clara", "/escalate stuck")
-        console(engine, "mod", f"/mod take {created['case_id']}")
-        caplog.clear()
-        caplog.set_level(logging.ERROR)
-        lines = hostile_lines(1263, created["case_id"])
-        internal = []
-        for user, line in lines:
-            try:
-                out = console(engine, user, line)
-            except Exception as exc:  # the engine must never raise
-                internal.append((line[:80], repr(exc)))
-                continue
-            if any(r.data.get("code") == "internal" for r in out):
-                internal.append((line[:80], "internal"))
-        tracebacks = [r for r in caplog.records if r.levelno >= logging.ERROR]
-        assert console(engine, "maya", "/help")  # the session still answers
-    finally:
-        engine.store.close()
+    created = expect(console(engine, "maya", "/case new Soap amount=88 currency=USD role=freelancer"), "case_created")
+    console(engine, "clara", f"/case join {created['invite_code']} role=client")
+    console(engine, "clara", f"/brief {SOAP_BRIEF}")
+    console(engine, "maya", "/brief agree")
+    console(engine, "clara", "/dispute not what I wanted")
+    console(engine, "clara", "/escalate stuck")
+    console(engine, "mod", f"/mod take {created['case_id']}")
+    caplog.clear()
+    caplog.set_level(logging.ERROR)
+    lines = hostile_lines(1263, created["case_id"])
+    internal = []
+    for user, line in lines:
+        try:
+            out = console(engine, user, line)
+        except Exception as exc:  # the engine must never raise
+            internal.append((line[:80], repr(exc)))
+            continue
+        if any(r.data.get("code") == "internal" for r in out):
+            internal.append((line[:80], "internal"))
+    tracebacks = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert console(engine, "maya", "/help")  # the session still answers
     backend = "postgresql" if db_url.startswith("postgresql") else "sqlite"
     with capsys.disabled():
         print(
@@ -189,22 +185,15 @@ async def _matrix_world(chat):
     engine = chat.hub.engine
     engine.settings.moderators["memory"] = ["mod", "mod2", "modpat"]
     # D: a dispute between clara (client) and maya (freelancer), in "chat"
-    d = data(await chat.say("maya", "/case new Soap amount=88 currency=USD role=freelancer"), "case_created")
-    await chat.say("clara", f"/case join {d['invite_code']} role=client")
-    await chat.say("clara", f"/brief {BRIEF}")
-    await chat.say("maya", "/brief agree")
-    await chat.say("maya", "/deliver the first two")
-    items = data(await chat.say("clara", "/dispute not what I wanted"), "proposals")["items"]
-    label = items[0]["id"]
+    d = await case_at(chat, "disputed", title="Soap", note="the first two", dispute="not what I wanted")
+    label = d.proposals[0]["id"]
     await chat.say("clara", f"/accept {label}")
     # E: escalated and taken by "mod"; its client "modpat" is a moderator too
-    e = data(await chat.say("fred", "/case new Logo amount=50 currency=USD role=freelancer", chat="e"), "case_created")
-    await chat.say("modpat", f"/case join {e['invite_code']} role=client", chat="e")
+    e = await case_at(chat, "joined", title="Logo", amount="50", freelancer="fred", client="modpat", chat="e")
     await chat.say("fred", "/escalate stuck", chat="e")
     await chat.say("mod", f"/mod take {e['case_id']}", chat="mods")
     # F: decided, inside the appeal window
-    f = data(await chat.say("ann", "/case new Copy amount=40 currency=USD role=freelancer", chat="f"), "case_created")
-    await chat.say("ben", f"/case join {f['invite_code']} role=client", chat="f")
+    f = await case_at(chat, "joined", title="Copy", amount="40", freelancer="ann", client="ben", chat="f")
     await chat.say("ann", "/escalate stuck", chat="f")
     await chat.say("mod", f"/mod take {f['case_id']}", chat="mods")
     await chat.say("mod", f"/mod decide {f['case_id']} release_full reason=brief met", chat="mods")

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mediation.inspection import Limits, inspect_bytes, inspect_file, inspect_paths, sniff, unsafe_member_name
-from tests import filemakers as fm
+from tests.kit import filemakers as fm
 
 
 @pytest.mark.parametrize(

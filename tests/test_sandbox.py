@@ -12,15 +12,13 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 import typer
 from typer.testing import CliRunner
 
 from bot.cli_assess import register
 from bot.messages import Attachment, Incoming
-from tests import filemakers as fm
-from tests.conftest import data, make_chat
-from tests.test_lifecycle import open_case
+from tests.kit import case_at, expect
+from tests.kit import filemakers as fm
 
 TOO_COSTLY = "could not be checked (too costly)"
 
@@ -66,26 +64,23 @@ def test_costly_pdf_is_too_costly_within_the_wall_limit_and_the_rest_is_assessed
     assert any(TOO_COSTLY in n for n in out["notes"])
 
 
-async def test_a_too_costly_deliverable_is_left_to_a_person_not_failed(settings, clock, tmp_path):
+async def test_a_too_costly_deliverable_is_left_to_a_person_not_failed(settings, new_chat, tmp_path):
     settings.inspection.cpu_seconds = 1
     settings.inspection.wall_seconds = 3
-    chat = make_chat(settings, clock)
-    try:
-        await open_case(chat)
-        photos = fm.photos(tmp_path / "d", 8)
-        catalogue = fm.costly_pdf(tmp_path / "catalogue.pdf", unpacked_mb=3)
-        files = [str(p) for p in [*photos, catalogue]]
-        assert data(await chat.say("maya", "/deliver all 8", files=files), "delivery")
-        t0 = time.monotonic()
-        result = data(await chat.say("clara", "/assess"), "assessment")
-        assert time.monotonic() - t0 < 3 + 6  # the wall limit, plus reading 8 photos on a busy machine
-        pdf = next(f for f in result["files"] if f["name"] == "catalogue.pdf")
-        assert any(p.startswith(TOO_COSTLY) for p in _problems(pdf))
-        deliverable = next(r for r in result["requirements"] if r["kind"] == "deliverable" and "8" in r["label"])
-        assert deliverable["verdict"] == "met"  # the 8 photos are still counted
-        assert result["coverage"] is not None and result["coverage"] > 0.5
-    finally:
-        chat.hub.engine.store.close()
+    chat = new_chat()
+    await case_at(chat)
+    photos = fm.photos(tmp_path / "d", 8)
+    catalogue = fm.costly_pdf(tmp_path / "catalogue.pdf", unpacked_mb=3)
+    files = [str(p) for p in [*photos, catalogue]]
+    assert (await chat.say("maya", "/deliver all 8", files=files)).expect("delivery")
+    t0 = time.monotonic()
+    result = (await chat.say("clara", "/assess")).expect("assessment")
+    assert time.monotonic() - t0 < 3 + 6  # the wall limit, plus reading 8 photos on a busy machine
+    pdf = next(f for f in result["files"] if f["name"] == "catalogue.pdf")
+    assert any(p.startswith(TOO_COSTLY) for p in _problems(pdf))
+    deliverable = next(r for r in result["requirements"] if r["kind"] == "deliverable" and "8" in r["label"])
+    assert deliverable["verdict"] == "met"  # the 8 photos are still counted
+    assert result["coverage"] is not None and result["coverage"] > 0.5
 
 
 def test_memory_bomb_is_contained(tmp_path, monkeypatch):
@@ -111,70 +106,65 @@ def test_memory_bomb_is_contained(tmp_path, monkeypatch):
 # ------------------------------------------------------------------------------ no transaction while inspecting
 
 
-@pytest.mark.parametrize("db", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def test_files_are_inspected_with_no_transaction_open(db, settings, clock, tmp_path, request):
+async def test_files_are_inspected_with_no_transaction_open(db_url, settings, new_chat, tmp_path):
     settings.inspection.cpu_seconds = 3
     settings.inspection.wall_seconds = 5
-    url = request.getfixturevalue("pg_url") if db == "postgres" else None
-    chat = make_chat(settings, clock, url)
+    chat = new_chat(db_url)  # on SQLite, and on PostgreSQL
     engine = chat.hub.engine
-    try:
-        await open_case(chat)
-        files = [*fm.photos(tmp_path / "d", 4), fm.costly_pdf(tmp_path / "slow.pdf", unpacked_mb=3)]
-        assert data(await chat.say("maya", "/deliver all", files=[str(p) for p in files]), "delivery")
+    await case_at(chat)
+    files = [*fm.photos(tmp_path / "d", 4), fm.costly_pdf(tmp_path / "slow.pdf", unpacked_mb=3)]
+    assert (await chat.say("maya", "/deliver all", files=[str(p) for p in files])).expect("delivery")
 
-        seen: list[int] = []
+    seen: list[int] = []
 
-        def progress(text: str) -> None:  # said just before the files are read
-            seen.append(engine.store.engine.pool.checkedout())
+    def progress(text: str) -> None:  # said just before the files are read
+        seen.append(engine.store.engine.pool.checkedout())
 
-        incoming = Incoming(platform="memory", chat_id="chat", user_id="clara", user_name="Clara", text="/assess")
-        done: list = []
-        worker = threading.Thread(target=lambda: done.append(engine.handle_sync(incoming, progress)))
-        worker.start()
-        time.sleep(1.0)  # the costly PDF is being read now
-        if db == "sqlite":
-            probe = sqlite3.connect(settings.database.url.removeprefix("sqlite:///"), timeout=0.5)
-            probe.isolation_level = None
-            probe.execute("BEGIN IMMEDIATE")  # raises "database is locked" if a command holds the write lock
-            probe.execute("ROLLBACK")
-            probe.close()
-        else:
-            assert engine.store.engine.pool.checkedout() == 0
-        t0 = time.monotonic()
-        other = data(
-            await chat.say("bob", "/case new Logo amount=50 currency=USD role=client", chat="other"), "case_created"
-        )
-        assert other["case_id"] and time.monotonic() - t0 < 2.0
-        worker.join(30)
-        assert seen == [0]
-        assert data(done[0], "assessment")["coverage"] is not None
-    finally:
-        engine.store.close()
+    incoming = Incoming(platform="memory", chat_id="chat", user_id="clara", user_name="Clara", text="/assess")
+    done: list = []
+    worker = threading.Thread(target=lambda: done.append(engine.handle_sync(incoming, progress)))
+    worker.start()
+    time.sleep(1.0)  # the costly PDF is being read now
+    if db_url.startswith("sqlite"):
+        probe = sqlite3.connect(settings.database.url.removeprefix("sqlite:///"), timeout=0.5)
+        probe.isolation_level = None
+        probe.execute("BEGIN IMMEDIATE")  # raises "database is locked" if a command holds the write lock
+        probe.execute("ROLLBACK")
+        probe.close()
+    else:
+        assert engine.store.engine.pool.checkedout() == 0
+    t0 = time.monotonic()
+    other = (await chat.say("bob", "/case new Logo amount=50 currency=USD role=client", chat="other")).expect(
+        "case_created"
+    )
+    assert other["case_id"] and time.monotonic() - t0 < 2.0
+    worker.join(30)
+    assert seen == [0]
+    assert expect(done[0], "assessment")["coverage"] is not None
 
 
 # ------------------------------------------------------------------------------ evidence store
 
 
 async def test_a_refused_deliver_stores_no_file(chat, settings, tmp_path):
-    await open_case(chat, agree=False)
+    await case_at(chat, "joined")
     photo = fm.image(tmp_path / "p.jpg")
-    err = data(await chat.say("maya", "/deliver here", files=[str(photo)]), "error")
+    err = (await chat.say("maya", "/deliver here", files=[str(photo)])).expect("error")
     assert err["code"] == "no_agreed_brief"
     assert _stored_files(settings.storage.files_dir) == []
 
 
 async def test_a_deliver_with_one_bad_file_stores_none_of_them(chat, settings, tmp_path):
-    await open_case(chat)
+    await case_at(chat)
     photo = fm.image(tmp_path / "p.jpg")
-    err = data(await chat.say("maya", "/deliver here", files=[str(photo), f"{tmp_path}/missing.jpg"]), "error")
+    err = (await chat.say("maya", "/deliver here", files=[str(photo), f"{tmp_path}/missing.jpg"])).expect("error")
     assert err["code"] == "bad_file"
     assert _stored_files(settings.storage.files_dir) == []
-    assert data(await chat.say("maya", "/case status"), "case_status")["deliveries"] == 0
+    assert (await chat.say("maya", "/case status")).expect("case_status")["deliveries"] == 0
 
 
 async def test_the_recorded_hash_is_the_hash_of_the_stored_bytes_while_the_source_changes(chat, settings, tmp_path):
-    await open_case(chat)
+    await case_at(chat)
     src = tmp_path / "moving.bin"
     size = 8 * 1024 * 1024
     src.write_bytes(b"A" * size)
@@ -203,7 +193,7 @@ async def test_the_recorded_hash_is_the_hash_of_the_stored_bytes_while_the_sourc
                 text=f"/deliver version {i}",
                 attachments=[Attachment(name="moving.bin", path=str(src))],
             )
-            delivered.append(data(await chat.hub.engine.handle(msg), "delivery"))
+            delivered.append(expect(await chat.hub.engine.handle(msg), "delivery"))
     finally:
         stop.set()
         writer.join()

@@ -8,13 +8,9 @@ import pytest
 from nlp.asks import core_text, find_asks
 from nlp.brief import parse_brief
 from nlp.model import Encoder, ModelNotFound
-from nlp.scope import IN_KINDS, OUT_KINDS, ScopeClassifier, compute, load_classifier
+from nlp.scope import IN_KINDS, OUT_KINDS, ScopeClassifier, compute
+from tests.kit import SOAP_BRIEF
 
-SOAP = (
-    "Looking for a photographer for 8 product pictures of my handmade soaps for our Instagram "
-    "feed. Flat lay or plain surface, natural light, square 1080x1080 JPG. You send 2 samples "
-    "first for my approval, then the remaining 6. Budget $88, delivery within 1 week."
-)
 CANDLES = (
     "Product photos for my candle shop: 8 candles, one photo each, on a plain white "
     "background. Edited JPGs, within 10 days. $400, includes one round of retouching "
@@ -26,23 +22,18 @@ LOGO = (
 )
 
 
-@pytest.fixture(scope="session")
-def clf():
-    return load_classifier()
-
-
 pytestmark = pytest.mark.model
 
 
 def test_founding_case_is_out_of_scope_attribute(clf):
     res = clf.check(
-        SOAP,
+        SOAP_BRIEF,
         "Hi, I got all 8, they are ok but honestly I wanted pictures with people "
         "in them. Like a model holding the soap, outside somewhere pretty. Can you "
         "redo them like that?",
     )
     assert res.out_of_scope and res.kind == "attribute"
-    assert res.brief_match in parse_brief(SOAP).clauses
+    assert res.brief_match in parse_brief(SOAP_BRIEF).clauses
     assert 0.5 <= res.confidence <= 1
 
 
@@ -94,7 +85,7 @@ def test_in_scope_kinds(clf, request_text, kind):
 
 
 def test_to_json_has_exactly_the_contract_fields(clf):
-    out = clf.check(SOAP, "Can you add 4 more pictures?").to_json("x1")
+    out = clf.check(SOAP_BRIEF, "Can you add 4 more pictures?").to_json("x1")
     assert list(out) == ["id", "out_of_scope", "confidence", "kind", "brief_match", "reason"]
     assert out["id"] == "x1" and isinstance(out["out_of_scope"], bool)
     assert out["kind"] in OUT_KINDS + IN_KINDS
@@ -103,7 +94,7 @@ def test_to_json_has_exactly_the_contract_fields(clf):
 
 def test_check_many_matches_single_checks(clf):
     pairs = [
-        (SOAP, "Can you make 12 pictures instead of 8?"),
+        (SOAP_BRIEF, "Can you make 12 pictures instead of 8?"),
         (LOGO, "Do you want our old logo as a reference?"),
         (CANDLES, "Please also photograph our 5 diffusers."),
     ]
@@ -122,26 +113,26 @@ def test_asks_are_reported_per_sentence(clf):
 
 @pytest.mark.parametrize("request_text", ["", "   \n\t ", None])
 def test_empty_request_gives_a_clear_answer(clf, request_text):
-    res = clf.check(SOAP, request_text)
+    res = clf.check(SOAP_BRIEF, request_text)
     assert not res.out_of_scope and res.kind == "clarification"
     assert "empty" in res.reason
 
 
 def test_enormous_request_is_truncated_with_a_note(clf):
-    res = clf.check(SOAP, "Could you add more pictures please? " * 3000)
+    res = clf.check(SOAP_BRIEF, "Could you add more pictures please? " * 3000)
     assert "truncated" in res.reason
     assert res.kind in OUT_KINDS + IN_KINDS
 
 
 def test_binary_and_emoji_input_never_crash(clf):
-    res = clf.check(SOAP, b"\xff\xfe\x00\x81 can you add \xc3 pictures")
+    res = clf.check(SOAP_BRIEF, b"\xff\xfe\x00\x81 can you add \xc3 pictures")
     assert "UTF-8" in res.reason
-    res = clf.check(SOAP, "🙏🙏 can u do more pics 📸📸📸??")
+    res = clf.check(SOAP_BRIEF, "🙏🙏 can u do more pics 📸📸📸??")
     assert res.kind in OUT_KINDS + IN_KINDS
 
 
 def test_other_language_gets_low_confidence_and_says_so(clf):
-    res = clf.check(SOAP, "Hola, ¿podrías hacer también doce fotos más con modelos en la playa, por favor?")
+    res = clf.check(SOAP_BRIEF, "Hola, ¿podrías hacer también doce fotos más con modelos en la playa, por favor?")
     assert res.confidence <= 0.55
     assert "English" in res.reason
 
@@ -193,12 +184,12 @@ def test_missing_weights_is_a_clear_error(clf, tmp_path):
 
 
 def test_non_latin_script_is_flagged_low_confidence(clf):
-    res = clf.check(SOAP, "你好，可以再做三个帖子吗？")
+    res = clf.check(SOAP_BRIEF, "你好，可以再做三个帖子吗？")
     assert res.confidence <= 0.55 and "English" in res.reason
 
 
 def test_surrogate_escaped_bytes_are_replaced_with_a_note(clf):
-    res = clf.check(SOAP, "caf\udce9 pictures too?")
+    res = clf.check(SOAP_BRIEF, "caf\udce9 pictures too?")
     assert "UTF-8" in res.reason
 
 

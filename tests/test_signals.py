@@ -81,20 +81,19 @@ def test_shipped_head_is_small_and_carries_its_thresholds():
 
 
 @pytest.fixture(scope="module")
-def clf():
-    from tests.conftest import SCOPE  # one model for the whole test run
+def signals(clf):
+    """The signal head over the encoder of the test run's one model (the kit's `clf`)."""
+    return load_signal_classifier(clf.encoder)
 
-    return load_signal_classifier(SCOPE.classifier().encoder)
 
-
-def one(clf, text: str, speaker: str) -> MessageSignals:
-    return clf.classify([text], [speaker])[0]
+def one(signals, text: str, speaker: str) -> MessageSignals:
+    return signals.classify([text], [speaker])[0]
 
 
 @pytest.mark.model
-def test_freelancer_admitting_unfinished_work(clf):
+def test_freelancer_admitting_unfinished_work(signals):
     res = one(
-        clf,
+        signals,
         "Really sorry, I ran out of time and only 3 of the 5 banner sizes are done. I can't finish the rest.",
         "freelancer",
     )
@@ -103,52 +102,58 @@ def test_freelancer_admitting_unfinished_work(clf):
 
 
 @pytest.mark.model
-def test_client_offer_with_both_sides_is_extracted(clf):
-    res = one(clf, "OK here's my offer: keep $100 for the drafts and send back $50, then we close this.", "client")
+def test_client_offer_with_both_sides_is_extracted(signals):
+    res = one(signals, "OK here's my offer: keep $100 for the drafts and send back $50, then we close this.", "client")
     assert "offer_amount" in res.labels
     assert res.offer == Offer("refund", Decimal(50), "USD", None)
 
 
 @pytest.mark.model
-def test_a_denial_of_ai_is_not_an_admission(clf):
+def test_a_denial_of_ai_is_not_an_admission(signals):
     res = one(
-        clf, "I did not use ChatGPT or any AI tool. I wrote every chapter myself, check my doc history.", "freelancer"
+        signals,
+        "I did not use ChatGPT or any AI tool. I wrote every chapter myself, check my doc history.",
+        "freelancer",
     )
     assert "admits_not_own" not in res.labels
 
 
 @pytest.mark.model
-def test_an_admission_of_ai_is_one(clf):
-    res = one(clf, "ok yes, I let an AI tool write most of the product texts and only fixed them a bit.", "freelancer")
+def test_an_admission_of_ai_is_one(signals):
+    res = one(
+        signals, "ok yes, I let an AI tool write most of the product texts and only fixed them a bit.", "freelancer"
+    )
     assert "admits_not_own" in res.labels
 
 
 @pytest.mark.model
-def test_client_approval(clf):
-    res = one(clf, "Just watched the final cut, it's brilliant, exactly what we needed. Approving it now!", "client")
+def test_client_approval(signals):
+    res = one(
+        signals, "Just watched the final cut, it's brilliant, exactly what we needed. Approving it now!", "client"
+    )
     assert "approval" in res.labels
     assert "quality_complaint" not in res.labels
 
 
 @pytest.mark.model
-def test_logistics_is_none(clf):
-    res = one(clf, "Can we move our call to 3pm tomorrow?", "client")
+def test_logistics_is_none(signals):
+    res = one(signals, "Can we move our call to 3pm tomorrow?", "client")
     assert res.labels == frozenset({NONE})
     assert res.offer is None
 
 
 @pytest.mark.model
-def test_speaker_masks_signals_the_other_side_cannot_carry(clf):
+def test_speaker_masks_signals_the_other_side_cannot_carry(signals):
     text = "I ran the text through a translation engine and pasted it, sorry."
-    as_client = one(clf, text, "client")
+    as_client = one(signals, text, "client")
     assert not as_client.labels & {"admits_not_own", "admits_incomplete", "materials_missing"}
     assert as_client.scores["admits_not_own"] == 0.0
 
 
 @pytest.mark.model
-def test_batch_shape_and_frozen_results(clf):
+def test_batch_shape_and_frozen_results(signals):
     texts = ["thanks!", "We're cancelling the project, the launch was called off.", "I still don't have the logins."]
-    res = clf.classify(texts, ["client", "client", "freelancer"])
+    res = signals.classify(texts, ["client", "client", "freelancer"])
     assert len(res) == 3
     assert set(res[0].scores) == set(SIGNALS) | {NONE}
     assert all(0.0 <= v <= 1.0 for r in res for v in r.scores.values())
@@ -156,6 +161,6 @@ def test_batch_shape_and_frozen_results(clf):
     assert "materials_missing" in res[2].labels
     with pytest.raises(FrozenInstanceError):
         res[0].labels = frozenset()
-    assert clf.classify([], []) == []
+    assert signals.classify([], []) == []
     with pytest.raises(ValueError):
-        clf.classify(["hi"], ["moderator"])
+        signals.classify(["hi"], ["moderator"])

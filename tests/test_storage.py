@@ -6,28 +6,26 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from mediation import audit
-from mediation.db import Store, upgrade
+from mediation.db import Store, head_revision, upgrade
 from mediation.models import AuditEntry, Case
-from tests.conftest import data, make_chat
-from tests.test_lifecycle import open_case
+from tests.kit import case_at
 
 
-async def test_lifecycle_persists_across_a_restart(settings, clock, db_url):
-    first = make_chat(settings, clock, db_url)
-    created = await open_case(first)
+async def test_lifecycle_persists_across_a_restart(new_chat, db_url):
+    first = new_chat(db_url)
+    created = await case_at(first)
     await first.say("maya", "/deliver 8 pictures")
     first.hub.engine.store.close()
 
-    second = make_chat(settings, clock, db_url)  # a new process on the same database
-    status = data(await second.say("clara", f"/case status {created['case_id']}"), "case_status")
+    second = new_chat(db_url)  # a new process on the same database
+    status = (await second.say("clara", f"/case status {created['case_id']}")).expect("case_status")
     assert status["brief_agreed"] is True and status["deliveries"] == 1 and status["status"] == "delivered"
-    assert data(await second.say("clara", "/approve all 8"), "approval")["what"] == "all 8"
-    second.hub.engine.store.close()
+    assert (await second.say("clara", "/approve all 8")).expect("approval")["what"] == "all 8"
 
 
-async def test_a_crash_mid_command_leaves_the_previous_state(settings, clock, db_url, monkeypatch):
-    chat = make_chat(settings, clock, db_url)
-    created = await open_case(chat)
+async def test_a_crash_mid_command_leaves_the_previous_state(new_chat, db_url, monkeypatch):
+    chat = new_chat(db_url)
+    created = await case_at(chat)
     from mediation import cases
 
     real = cases.deliver
@@ -37,21 +35,20 @@ async def test_a_crash_mid_command_leaves_the_previous_state(settings, clock, db
         raise RuntimeError("power cut")  # ...then the process dies before commit
 
     monkeypatch.setattr(cases, "deliver", deliver_then_crash)
-    err = data(await chat.say("maya", "/deliver 8 pictures"), "error")
+    err = (await chat.say("maya", "/deliver 8 pictures")).expect("error")
     assert err["code"] == "internal" and "power cut" not in err["message"]
     monkeypatch.undo()
-    status = data(await chat.say("maya", f"/case status {created['case_id']}"), "case_status")
+    status = (await chat.say("maya", f"/case status {created['case_id']}")).expect("case_status")
     assert status["deliveries"] == 0 and status["status"] == "active"
     with chat.hub.engine.store.transaction() as s:
         actions = [e.action for e in audit.entries(s, created["case_id"])]
         assert "delivery.added" not in actions
         assert audit.verify(s) == []
-    chat.hub.engine.store.close()
 
 
-async def test_audit_chain_detects_edits_and_deletions(settings, clock, db_url):
-    chat = make_chat(settings, clock, db_url)
-    created = await open_case(chat)
+async def test_audit_chain_detects_edits_and_deletions(new_chat, db_url):
+    chat = new_chat(db_url)
+    created = await case_at(chat)
     cid = created["case_id"]
     await chat.say("stranger", f"/deliver fake case={cid}", chat="x")  # refused: kept as evidence
     store = chat.hub.engine.store
@@ -74,7 +71,6 @@ async def test_audit_chain_detects_edits_and_deletions(settings, clock, db_url):
         c.execute(text("DELETE FROM auditentry WHERE chain = :c AND seq = 2"), {"c": cid})
     with store.transaction() as s:
         assert any("missing" in p.problem for p in audit.verify(s, cid))
-    store.close()
 
 
 def test_migrations_create_every_table_and_are_idempotent(db_url):
@@ -83,18 +79,18 @@ def test_migrations_create_every_table_and_are_idempotent(db_url):
     with store.transaction() as s:
         assert s.exec(select(Case)).all() == []
         assert s.exec(select(AuditEntry)).all() == []
-        assert s.exec(text("SELECT version_num FROM alembic_version")).one()[0] == "0003"
+        assert s.exec(text("SELECT version_num FROM alembic_version")).one()[0] == head_revision() == "0004"
     store.close()
 
 
-async def test_two_commands_on_one_case_at_once_both_apply(settings, clock, db_url):
+async def test_two_commands_on_one_case_at_once_both_apply(new_chat, db_url):
     """Parties in different chats (or platforms) act at the same moment: they take turns, nothing fails."""
     import asyncio
 
     from bot.messages import Incoming
 
-    chat = make_chat(settings, clock, db_url)
-    created = await open_case(chat)
+    chat = new_chat(db_url)
+    created = await case_at(chat)
     cid = created["case_id"]
     engine = chat.hub.engine
 
@@ -110,6 +106,5 @@ async def test_two_commands_on_one_case_at_once_both_apply(settings, clock, db_u
         assert all(r and r[0].data["type"] != "error" for r in results), [r[0].data for r in results]
     with engine.store.transaction() as s:
         assert audit.verify(s, cid) == []
-    status = data(await chat.say("maya", f"/case status {cid}"), "case_status")
+    status = (await chat.say("maya", f"/case status {cid}")).expect("case_status")
     assert (status["deliveries"], status["approvals"], status["requests"]) == (5, 5, 5)
-    engine.store.close()

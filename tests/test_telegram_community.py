@@ -9,8 +9,8 @@ from bot.messages import Address, Reply
 from mediation.chats import CHAT_MOVED
 from mediation.models import AuditEntry, CaseMember, ChatBinding, OutboxMessage
 from mediation.vocabulary import ReplyKind
-from tests.telegram_fixtures import start_rig  # noqa: F401 (fixture)
-from tests.test_telegram import BRIEF, CLARA, GROUP, open_case, people  # noqa: F401 (fixture)
+from tests.kit import case_at
+from tests.kit.telegram import CLARA, GROUP
 
 SUPERGROUP = -1001234567890
 OUT_OF_SCOPE = (
@@ -27,11 +27,11 @@ def rows(rig, model, **where):
         return list(s.exec(q))
 
 
-async def test_a_group_upgraded_to_a_supergroup_keeps_its_case_and_its_waiting_notices(start_rig, people):
+async def test_a_group_upgraded_to_a_supergroup_keeps_its_case_and_its_waiting_notices(start_rig):
     rig = await start_rig()
     f = rig.fake
-    maya, clara, _, group = people(f)
-    created = await open_case(rig, maya, clara, group)
+    maya, clara, _, group = rig.cast()
+    created = await case_at(rig)
     cid = created["case_id"]
     # a notice for the group waits in the outbox (Telegram was unreachable a moment ago)
     await rig.hub.keep(
@@ -42,8 +42,8 @@ async def test_a_group_upgraded_to_a_supergroup_keeps_its_case_and_its_waiting_n
 
     # the group is upgraded: Telegram says so in the old chat, then again in the new one
     supergroup = f.group(SUPERGROUP, "Soap photos")
-    await rig.say(f.message(group, maya, None, migrate_to_chat_id=SUPERGROUP))
-    await rig.say(f.message(supergroup, maya, None, migrate_from_chat_id=GROUP))
+    await rig.send(f.message(group, maya, None, migrate_to_chat_id=SUPERGROUP))
+    await rig.send(f.message(supergroup, maya, None, migrate_from_chat_id=GROUP))
 
     [binding] = rows(rig, ChatBinding, case_id=cid)
     assert binding.chat_id == str(SUPERGROUP)
@@ -56,33 +56,33 @@ async def test_a_group_upgraded_to_a_supergroup_keeps_its_case_and_its_waiting_n
     # the waiting notice goes to the new chat, and the client's words there are still scanned
     assert await rig.hub.flush("telegram") == 1
     assert "Reminder" in f.sent(SUPERGROUP)[-1].text
-    await rig.say(f.message(supergroup, clara, OUT_OF_SCOPE), timeout=60)  # the model loads on first use
-    flag = rig.data("scope")
+    await rig.send(f.message(supergroup, clara, OUT_OF_SCOPE), timeout=60)  # the model loads on first use
+    flag = rig.expect("scope")
     assert flag["case_id"] == cid and flag["out_of_scope"] is True
     assert "goes beyond the brief" in f.sent(SUPERGROUP)[-1].text
-    await rig.say(f.message(supergroup, maya, "/case status"))
-    assert rig.data("case_status")["case_id"] == cid
+    await rig.send(f.message(supergroup, maya, "/case status"))
+    assert rig.expect("case_status")["case_id"] == cid
 
 
-async def test_a_reply_refused_because_the_group_migrated_moves_the_case_too(start_rig, people):
+async def test_a_reply_refused_because_the_group_migrated_moves_the_case_too(start_rig):
     rig = await start_rig()
     f = rig.fake
-    maya, clara, _, group = people(f)
-    created = await open_case(rig, maya, clara, group, agree=False)
+    maya, _clara, _, group = rig.cast()
+    created = await case_at(rig, "joined")
     f.fail("sendMessage", 400, "Bad Request: group chat was upgraded to a supergroup chat", migrate_to=SUPERGROUP)
-    await rig.say(f.message(group, maya, "/case status"))
+    await rig.send(f.message(group, maya, "/case status"))
     assert f.sent(SUPERGROUP)  # the reply followed the group
     [binding] = rows(rig, ChatBinding, case_id=created["case_id"])
     assert binding.chat_id == str(SUPERGROUP)
 
 
-async def test_a_group_holds_one_case_and_a_second_offers_closing_it_or_a_private_chat(start_rig, people):
+async def test_a_group_holds_one_case_and_a_second_offers_closing_it_or_a_private_chat(start_rig):
     rig = await start_rig()
     f = rig.fake
-    maya, clara, _, group = people(f)
-    created = await open_case(rig, maya, clara, group, agree=False)
+    maya, _clara, _, group = rig.cast()
+    created = await case_at(rig, "joined")
     cid = created["case_id"]
-    await rig.say(f.message(group, maya, "/case new Logo amount=300 currency=EUR role=freelancer"))
+    await rig.send(f.message(group, maya, "/case new Logo amount=300 currency=EUR role=freelancer"))
     refusal = f.sent(GROUP)[-1]
     assert f"already holds case {cid}" in refusal.text
     buttons = {b["text"]: b for b in refusal.buttons}
@@ -90,22 +90,22 @@ async def test_a_group_holds_one_case_and_a_second_offers_closing_it_or_a_privat
     assert buttons["Continue in private chat"]["url"] == "https://t.me/MediatorTestBot?start=new"
 
     # continuing privately: the link's /start new is the start of a case in the private chat
-    await rig.say(f.message(f.private(maya), maya, "/start new"))
+    await rig.send(f.message(f.private(maya), maya, "/start new"))
     assert "title" in f.sent(maya["id"])[-1].text.lower()
 
     # closing the first (its brief is not agreed yet) frees the group
-    await rig.say(f.callback(group, maya, f"/case close {cid}"))
-    assert rig.data("case_status")["status"] == "cancelled"
-    await rig.say(f.message(group, maya, "/case new Logo amount=300 currency=EUR role=freelancer"))
-    assert rig.data("case_created")["case_id"] != cid
+    await rig.send(f.callback(group, maya, f"/case close {cid}"))
+    assert rig.expect("case_status")["status"] == "cancelled"
+    await rig.send(f.message(group, maya, "/case new Logo amount=300 currency=EUR role=freelancer"))
+    assert rig.expect("case_created")["case_id"] != cid
 
 
-async def test_the_invite_is_a_deep_link_that_joins_privately_with_the_role_by_button(start_rig, people):
+async def test_the_invite_is_a_deep_link_that_joins_privately_with_the_role_by_button(start_rig):
     rig = await start_rig(sees_all_messages=False)
     f = rig.fake
-    maya, clara, _, group = people(f)
-    await rig.say(f.message(group, maya, "/case new Soap photos amount=88 currency=USD role=freelancer"))
-    created = rig.data("case_created")
+    maya, clara, _, group = rig.cast()
+    await rig.send(f.message(group, maya, "/case new Soap photos amount=88 currency=USD role=freelancer"))
+    created = rig.expect("case_created")
     code = created["invite_code"]
     text = f.sent(GROUP)[0].text
     assert f"<code>{code}</code>" in text and f"<code>/case join {code} role=client</code>" in text  # tap to copy
@@ -115,29 +115,29 @@ async def test_the_invite_is_a_deep_link_that_joins_privately_with_the_role_by_b
 
     # clara taps the link: Telegram opens the private chat and sends /start <code>
     private = f.private(clara)
-    await rig.say(f.message(private, clara, f"/start {code}"))
+    await rig.send(f.message(private, clara, f"/start {code}"))
     offer = f.sent(CLARA)[-1]
     assert "invited to case" in offer.text and "as the client" in offer.text
     [join] = offer.buttons
     assert join["text"] == "Join as the client" and join["callback_data"] == f"/case join {code} role=client"
-    assert rig.data("invitation")["case_id"] == created["case_id"]
-    await rig.say(f.callback(private, clara, join["callback_data"]))
-    status = rig.data("case_status")
+    assert rig.expect("invitation")["case_id"] == created["case_id"]
+    await rig.send(f.callback(private, clara, join["callback_data"]))
+    status = rig.expect("case_status")
     assert status["parties"]["client"] == {"name": "Clara", "platform": "telegram"}
     assert any("Clara joined case" in m.text for m in f.sent(GROUP))  # the group hears of it
 
     # a wrong code in a link is refused like a typed one; a bare /start shows the help
-    await rig.say(f.message(private, clara, "/start ZZZZZ-ZZZZZ"))
+    await rig.send(f.message(private, clara, "/start ZZZZZ-ZZZZZ"))
     assert "not valid" in f.sent(CLARA)[-1].text
-    await rig.say(f.message(private, clara, "/start"))
-    assert rig.data("help")
+    await rig.send(f.message(private, clara, "/start"))
+    assert rig.expect("help")
 
 
-async def test_the_progress_note_goes_once_the_answer_is_there(start_rig, people):
+async def test_the_progress_note_goes_once_the_answer_is_there(start_rig):
     rig = await start_rig()
     f = rig.fake
-    maya, clara, _, group = people(f)
-    await open_case(rig, maya, clara, group)
+    maya, clara, _, group = rig.cast()
+    await case_at(rig)
     files = [
         f.document(
             group,
@@ -150,44 +150,44 @@ async def test_the_progress_note_goes_once_the_answer_is_there(start_rig, people
         )
         for i in range(5)
     ]
-    await rig.say(*files)
+    await rig.send(*files)
     await f.wait_for(lambda: "Delivery 1 received" in f.sent(GROUP)[-1].text, timeout=60)
-    await rig.say(f.message(group, clara, "/assess"), timeout=60)  # the files are read now
+    await rig.send(f.message(group, clara, "/assess"), timeout=60)  # the files are read now
     notes = [c for c in f.sent(GROUP) if "checking 5 files" in c.text]
     assert len(notes) == 1
     [(chat, _)] = f.deleted  # taken back once the assessment was answered
     assert chat == str(GROUP) and "checking" not in f.sent(GROUP)[-1].text
 
 
-async def test_case_new_alone_asks_step_by_step_and_the_answers_outlive_a_restart(start_rig, people):
+async def test_case_new_alone_asks_step_by_step_and_the_answers_outlive_a_restart(start_rig):
     rig = await start_rig(sees_all_messages=False)
     f = rig.fake
-    maya, clara, _, group = people(f)
-    await rig.say(f.message(group, maya, "/case new"))
+    maya, clara, _, group = rig.cast()
+    await rig.send(f.message(group, maya, "/case new"))
     question = f.sent(GROUP)[-1]
     assert "short title" in question.text and question.params["reply_markup"]["force_reply"] is True
-    await rig.say(f.message(group, maya, "Soap photos", reply_to_message={"message_id": 1, "date": 0, "chat": group}))
+    await rig.send(f.message(group, maya, "Soap photos", reply_to_message={"message_id": 1, "date": 0, "chat": group}))
     assert "How much" in f.sent(GROUP)[-1].text
-    await rig.say(f.message(group, maya, "lots"))
-    assert "Try again" in f.sent(GROUP)[-1].text and rig.data("error")["code"] == "bad_amount"
-    await rig.say(f.message(group, maya, "88"))
+    await rig.send(f.message(group, maya, "lots"))
+    assert "Try again" in f.sent(GROUP)[-1].text and rig.expect("error")["code"] == "bad_amount"
+    await rig.send(f.message(group, maya, "88"))
     currencies = f.sent(GROUP)[-1]
     assert [b["callback_data"] for b in currencies.buttons] == [
         f"/case new currency={c}" for c in ("USD", "EUR", "GBP")
     ]
 
     await rig.restart()  # nothing of the draft lives in the process
-    await rig.say(f.callback(group, maya, "/case new currency=USD"))
+    await rig.send(f.callback(group, maya, "/case new currency=USD"))
     roles = f.sent(GROUP)[-1]
     assert "Which side" in roles.text and "title: Soap photos" in roles.text
     # someone else's press does not answer maya's questions
-    await rig.say(f.callback(group, clara, "/case new role=client"))
-    assert rig.data("error")["code"] == "missing_argument"
-    await rig.say(f.callback(group, maya, "/case new role=freelancer"))
-    created = rig.data("case_created")
+    await rig.send(f.callback(group, clara, "/case new role=client"))
+    assert rig.expect("error")["code"] == "missing_argument"
+    await rig.send(f.callback(group, maya, "/case new role=freelancer"))
+    created = rig.expect("case_created")
     assert created["invite_role"] == "client"
     assert "Soap photos (88.00 USD)" in f.sent(GROUP)[-2].text or "Soap photos (88.00 USD)" in f.sent(GROUP)[-1].text
 
     # a plain message afterwards is just a message again
-    await rig.say(f.message(group, maya, "thanks"))
-    assert rig.data("case_created")["case_id"] == created["case_id"]
+    await rig.send(f.message(group, maya, "thanks"))
+    assert rig.expect("case_created", turns=None)["case_id"] == created["case_id"]

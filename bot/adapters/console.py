@@ -8,9 +8,11 @@ another program can drive a conversation line by line.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import sys
+import threading
 from pathlib import Path
 from typing import TextIO
 
@@ -105,6 +107,27 @@ class ConsoleAdapter:
             self.stdout.write(json.dumps({"done": number}) + "\n")
             self.stdout.flush()
 
+    async def _readline(self) -> str:
+        """One line from stdin, read in a daemon thread: a process asked to stop while waiting for
+        input ends at once instead of waiting for a line that may never come."""
+        loop = asyncio.get_running_loop()
+        got: asyncio.Future[str] = loop.create_future()
+
+        def settle(line: str | None, exc: BaseException | None) -> None:
+            if not got.done():
+                got.set_exception(exc) if exc is not None else got.set_result(line or "")
+
+        def read() -> None:
+            try:
+                line, exc = self.stdin.readline(), None
+            except (OSError, ValueError) as e:  # stdin closed under us
+                line, exc = "", e
+            with contextlib.suppress(RuntimeError):  # the loop is gone: the process is ending
+                loop.call_soon_threadsafe(settle, line, exc)
+
+        threading.Thread(target=read, name="console-stdin", daemon=True).start()
+        return await got
+
     async def run(self) -> None:
         """Answer each line before reading the next; end at end of input."""
         interactive = self.stdin.isatty() and not self.json_mode
@@ -113,7 +136,7 @@ class ConsoleAdapter:
             if interactive:
                 self.stdout.write(f"{self.user}> ")
                 self.stdout.flush()
-            line = await asyncio.to_thread(self.stdin.readline)
+            line = await self._readline()
             if not line:
                 break
             number += 1

@@ -32,7 +32,7 @@ from mediation.config import Settings
 from mediation.vocabulary import ReplyKind
 
 from ...hub import Hub
-from ...messages import Address, Attachment, Incoming, Option, Reply
+from ...messages import Address, Attachment, Incoming, Option, Reply, Undeliverable
 from ...render import Capabilities
 from .commands import (
     CASE_FORM_ID,
@@ -103,7 +103,9 @@ class _Refused(Exception):
     """Input the adapter itself turns away (before the engine), with the message to show."""
 
 
-class _Client(discord.Client):
+class _Handlers:
+    """The bot's side of a gateway client, sharded or not."""
+
     def __init__(self, adapter: DiscordAdapter, **options: Any):
         # Mediator never joins voice: the missing voice libraries are not worth a warning
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
@@ -131,6 +133,14 @@ class _Client(discord.Client):
 
     async def on_message(self, message: discord.Message) -> None:
         await self.adapter.on_message(message)
+
+
+class _Client(_Handlers, discord.Client):
+    pass
+
+
+class _ShardedClient(_Handlers, discord.AutoShardedClient):
+    """`[discord] shard_count` set: this process runs `shard_ids` (all shards when empty)."""
 
 
 class DiscordAdapter:
@@ -169,7 +179,15 @@ class DiscordAdapter:
         """Log in, sync the slash commands, connect the gateway; returns once ready."""
         self._restore = configure_endpoints(self.config.api_base_url, self.config.gateway_url)
         self.ready.clear()
-        self.client = _Client(self, **self.client_options)
+        options = dict(self.client_options)
+        if self.config.shard_count:
+            options.setdefault("shard_count", self.config.shard_count)
+            if self.config.shard_ids:
+                options.setdefault("shard_ids", list(self.config.shard_ids))
+            self.client = _ShardedClient(self, **options)
+            log.info("Discord shards %s of %d", self.config.shard_ids or "all", self.config.shard_count)
+        else:
+            self.client = _Client(self, **options)
         self._task = asyncio.create_task(self.client.start(self.token), name="discord-client")
         waiter = asyncio.create_task(self.ready.wait())
         done, _ = await asyncio.wait(
@@ -630,8 +648,21 @@ class DiscordAdapter:
         return sent
 
     async def send(self, reply: Reply, to: Address) -> None:
-        """A reply for a Discord chat or user that is not answering an interaction here."""
-        await self._post(to, message_payloads(reply, self.max_file_bytes), keep_failures=True)
+        """A reply for a Discord chat or user that is not answering an interaction here. A refusal
+        for good (the person does not take messages from the bot, the channel is gone) is raised as
+        `Undeliverable`, so the outbox records it instead of retrying."""
+        try:
+            await self._post(to, message_payloads(reply, self.max_file_bytes), keep_failures=True)
+        except discord.Forbidden as exc:
+            if exc.code == 50007:  # cannot send messages to this user
+                raise Undeliverable("blocked", "the person does not accept messages from the bot") from exc
+            raise Undeliverable("gone", "the bot may no longer post in that channel") from exc
+        except discord.NotFound as exc:
+            raise Undeliverable("gone", "the channel no longer exists") from exc
+
+    @property
+    def connected(self) -> bool:
+        return self.client is not None and not self.client.is_closed() and self.ready.is_set()
 
     async def show_progress(self, reply: Reply, to: Address) -> list[discord.Message]:
         """A "checking N files…" note, deleted once the answer is there (`clear_progress`)."""

@@ -193,6 +193,15 @@ class TelegramAdapter(Inbound, Outbound):
             log.info("polling Telegram for updates")
         self._started = True
 
+    @property
+    def connected(self) -> bool:
+        return self._started
+
+    async def stop_receiving(self) -> None:
+        """The first step of a graceful stop: no new updates (polling or webhook server ends)."""
+        if self.app.updater and self.app.updater.running:
+            await self.app.updater.stop()
+
     async def stop(self) -> None:
         if not self._started:
             return

@@ -27,7 +27,7 @@ from telegram.error import (
 from mediation.vocabulary import ReplyKind
 
 from ... import replies
-from ...messages import Address, Incoming, OutFile, Reply
+from ...messages import Address, Incoming, OutFile, Reply, Undeliverable
 from ...render import render, split
 from .limits import _INVITE, _TAG, CALLBACK_DATA_LIMIT, CAPTION_LIMIT, MESSAGE_LIMIT, PHOTO_LIMIT, START_NEW
 
@@ -48,6 +48,22 @@ def keyboard_rows(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboa
         else:
             rows.append([b])
     return rows
+
+
+def undeliverable(exc: TelegramError, private: bool) -> Undeliverable | None:
+    """What a refusal means for the outbox: wait for /start, or give up for good; None: not a refusal."""
+    text = str(exc).lower()
+    if isinstance(exc, Forbidden):
+        if "blocked" in text:
+            return Undeliverable("blocked", "the person blocked the bot")
+        if "initiate conversation" in text or ("chat not found" in text and private):
+            return Undeliverable("needs_start", "the person has not started the bot")
+        return Undeliverable("gone", "the bot was removed from the chat, or the account was deleted")
+    if isinstance(exc, BadRequest) and "chat not found" in text:
+        if private:
+            return Undeliverable("needs_start", "the person has not started the bot")
+        return Undeliverable("gone", "the chat no longer exists")
+    return None
 
 
 def _seconds(exc: RetryAfter) -> float:
@@ -83,11 +99,17 @@ class Outbound:
             await self._send(target, reply)
         except (Forbidden, BadRequest) as exc:
             private = bool(to.user_id) or reply.private
-            if not private or (isinstance(exc, BadRequest) and "chat not found" not in str(exc).lower()):
+            refused = undeliverable(exc, private)
+            if refused is None:
                 raise
-            if incoming is None or incoming.chat_id == str(target) or incoming.user_id != str(target):
-                # someone else, who never started the bot: raised, so the hub keeps it until they do
-                raise
+            if (
+                refused.reason != "needs_start"
+                or incoming is None
+                or incoming.chat_id == str(target)
+                or incoming.user_id != str(target)
+            ):
+                # for good, or someone else who never started the bot: the hub keeps it until they do
+                raise refused from exc
             await self._tell_to_start(incoming)
 
     async def _tell_to_start(self, incoming: Incoming) -> None:

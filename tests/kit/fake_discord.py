@@ -18,6 +18,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.kit import wait
+
 APP_ID = 900000000000000001
 BOT_ID = 900000000000000002
 GUILD_ID = 910000000000000001
@@ -738,8 +740,5 @@ class FakeDiscord:
             )
 
         await self.wait_for(final, timeout)
-        while True:
-            n = len(self.calls)
-            await asyncio.sleep(quiet)
-            if len(self.calls) == n:
-                return self.answers(interaction_id)
+        await wait.quiet(lambda: len(self.calls), period=quiet, timeout=timeout)
+        return self.answers(interaction_id)

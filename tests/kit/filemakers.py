@@ -64,6 +64,13 @@ def photos(folder: Path, n: int, size=(1080, 1080), suffix=".jpg", prefix="photo
     return [image(folder / f"{prefix}{i + 1}{suffix}", size=size, seed=i) for i in range(n)]
 
 
+def jpeg_bytes(n: int, size=(1080, 1080)) -> bytes:
+    """A real JPEG in memory (an upload), different for each n up to 30."""
+    out = io.BytesIO()
+    Image.new("RGB", size, (100 + 5 * n, 150, 170)).save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
 def _pdf_bytes(pages: list[str]) -> bytes:
     """A minimal valid PDF with one line of text per page (Helvetica), built by hand."""
     objs: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
@@ -81,18 +88,7 @@ def _pdf_bytes(pages: list[str]) -> bytes:
         )
         kids.append(len(objs))
     objs[1] = b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) + b"] /Count %d >>" % len(kids)
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for i, body in enumerate(objs, 1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % i + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1))
-    for off in offsets:
-        out.write(b"%010d 00000 n \n" % off)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref))
-    return out.getvalue()
+    return _pdf_from_objects(objs)
 
 
 def pdf(path: Path, pages: list[str] | int = 1, words_per_page: int = 10) -> Path:
