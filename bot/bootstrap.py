@@ -10,6 +10,7 @@ from pathlib import Path
 from mediation.clock import Clock
 from mediation.config import Settings
 from mediation.db import Store
+from nlp.conversation import ConversationReader
 from nlp.service import ScopeService
 
 from .engine import Engine, Services
@@ -41,6 +42,10 @@ def bootstrap(
     metrics = Metrics()  # one registry per engine: no state shared through the library's globals
     if services.scope is not None and not isinstance(services.scope, CountingScope):
         services.scope = CountingScope(services.scope, metrics)
+    if services.signals is None:
+        scope = services.scope
+        encoder = (lambda: scope.classifier().encoder) if settings.nlp.scan_chat else None
+        services.signals = ConversationReader(encoder)
     engine = Engine(store, settings, clock or Clock(), build_registry(), services)
     engine.metrics = metrics
     engine.chat_hooks += [draft_chat, scan_chat]  # a case being opened step by step answers first

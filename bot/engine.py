@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ class Services:
     """Optional parts built by bootstrap; a handler says plainly when one is missing."""
 
     scope: Any = None  # nlp.scope.ScopeClassifier, loaded lazily
+    signals: Any = None  # nlp.conversation.ConversationReader: what chat messages say
     files: Any = None  # bot.files.FileStore
 
 
@@ -143,8 +145,9 @@ class Engine:
     def handle_sync(self, incoming: Incoming, progress: Callable[[str], None] | None = None) -> list[Reply]:
         text = incoming.text or ""
         limit = self.settings.limits.max_message_chars
-        if len(text.strip()) > limit:
-            return [replies.error("too_long", f"That message is {len(text.strip())} characters; the limit is {limit}.")]
+        typed = len(re.sub(r"(?:^|\s)file=\S+", "", text).strip())  # console attachments are files, not typed text
+        if typed > limit:
+            return [replies.error("too_long", f"That message is {typed} characters; the limit is {limit}.")]
         problem = input_problem(text)
         if problem is not None:
             return [replies.error(problem.code, problem.message)]

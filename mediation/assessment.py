@@ -222,6 +222,7 @@ class Check:
     evidence: str
     weight: float
     score: float | None = None
+    units: tuple[int, int] | None = None  # (usable, agreed) when the check counts units
 
     @property
     def counted(self) -> bool:
@@ -237,6 +238,7 @@ class Check:
             "label": self.label,
             "weight": self.weight,
             "counted": self.counted,
+            "units": list(self.units) if self.units else None,
         }
 
 
@@ -449,7 +451,7 @@ class _Context:
         shares: dict[int, tuple[int, int, str]] = {}
         left: dict[str, int] = {}
         for r in self.brief.requirements:
-            if r.kind != "deliverable" or _is_samples(r):
+            if r.kind != "deliverable" or _is_samples(r) or counts_parts(self.brief, r):
                 continue
             cat = deliverable_category(r)
             pool = self._matching(cat)
@@ -469,6 +471,10 @@ class _Context:
         return [f for f in self.good if f.category == category]
 
     def _deliverable(self, r: Requirement) -> Check:
+        parts = counts_parts(self.brief, r)
+        if parts:
+            names = ", ".join(f"{p.quantity} {p.item}" for p in parts)
+            return self._make(r, MET, f"counted per part: {names}; not counted", weight_key="price")
         got, _total, cat = self._shares.get(r.id, (0, 0, "any"))
         noun = _CATEGORY_NOUN.get(cat, "files")
         q = r.quantity
@@ -486,7 +492,10 @@ class _Context:
         if q and not r.quantity_max and got > q:
             evidence += f"; {got - q} more than agreed"
         evidence += self._unreadable_note(cat) + self._approval_note()
-        return self._make(r, verdict, evidence, score=score)
+        check = self._make(r, verdict, evidence, score=score)
+        if q and not r.quantity_max:
+            check.units = (min(got, q), q)
+        return check
 
     def _unreadable_note(self, category: str) -> str:
         bad = [
@@ -630,7 +639,11 @@ class _Context:
         verdict, score = self._settle(len(passed), measured, cats if pool is not self.good else None)
         if verdict == MET and len(passed) < measured:
             parts.append("the others are beyond the number agreed")
-        return self._make(r, verdict, "; ".join(parts), score=score)
+        check = self._make(r, verdict, "; ".join(parts), score=score)
+        need = self._need(cats) if pool is not self.good and cats else None
+        base = min(need, measured) if need else measured
+        check.units = (min(len(passed), base), base)
+        return check
 
     def _settle(self, ok: int, total: int, cats: set[str] | None) -> tuple[str, float]:
         """Verdict and score when `ok` of `total` files pass: enough passing files to cover the
@@ -731,10 +744,16 @@ class _Context:
             total = sum(v for _, v in known)
             score = score_of(total)
             evidence = f"{show(total)} in {len(known)} files, {bound}{tolerance} agreed"
+            units = (int(min(total, target)), int(target)) if not seconds and not is_max else None
         if unknown:
             evidence += f"; not countable in {_names(unknown)}"
         verdict = MET if score == 1 else PARTLY if score > 0 else NOT_MET
-        return self._make(r, verdict, evidence, score=score)
+        check = self._make(r, verdict, evidence, score=score)
+        if len(known) == 1 and not seconds and not is_max:
+            check.units = (int(min(known[0][1], target)), int(target))
+        elif len(known) > 1 and not per_item:
+            check.units = units
+        return check
 
     # -- dates
 
@@ -983,6 +1002,19 @@ def _pleasantry(r: Requirement) -> bool:
         and len(r.text.split()) <= 6
         and bool(_PLEASANTRY.fullmatch(r.text.strip()))
     )
+
+
+def counts_parts(brief: Brief, r: Requirement) -> list[Requirement]:
+    """The parts a deliverable only counts ("three versions: 10 mobile, 10 desktop and 10 tablet
+    screens": the 3 versions are the 3 parts, not 3 more files), else []."""
+    if r.kind != "deliverable" or not r.quantity:
+        return []
+    parts = [
+        x
+        for x in brief.requirements
+        if x.kind == "deliverable" and x.id != r.id and x.text == r.text and x.quantity and x.quantity >= 2
+    ]
+    return parts if len(parts) >= 2 and r.quantity == len(parts) and r.id < parts[0].id else []
 
 
 def _is_samples(r: Requirement) -> bool:

@@ -503,11 +503,20 @@ def deliver(
         {
             "delivery": delivery.id,
             "note": note,
+            "links": links_in(note),
             "files": [{"name": f.name, "size": f.size, "sha256": f.sha256} for f in files],
         },
         now,
     )
     return delivery
+
+
+def links_in(text: str) -> list[str]:
+    """The links a delivery note carries (a gallery, a staging site, a build, a video): kept as
+    evidence of what was delivered beside the files."""
+    from .facts import URL
+
+    return [u.rstrip(".,;:!?)") for u in URL.findall(text or "")]
 
 
 def deliveries(s: Session, case: Case) -> list[tuple[Delivery, list[DeliveryFile]]]:

@@ -87,6 +87,7 @@ class FileFacts:
     pages: int | None = None
     words: int | None = None
     duration_s: float | None = None
+    language: str | None = None  # ISO 639-1 of the text, when there is enough of it to tell
     members: list[FileFacts] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     path: str | None = None
@@ -141,6 +142,7 @@ class FileFacts:
             "pages": self.pages,
             "words": self.words,
             "duration_s": self.duration_s,
+            "language": self.language,
             "alpha": self.alpha or None,
         }
         data = {k: v for k, v in data.items() if v is not None}
@@ -690,9 +692,14 @@ def _read_docx(facts: FileFacts, data: bytes, zf: zipfile.ZipFile) -> None:
         return
     t_tag, p_tag = qn("w:t"), qn("w:p")
     words = 0
+    sample: list[str] = []
     for para in document.element.body.iter(p_tag):  # paragraphs, tables and text boxes alike
-        words += count_words("".join(t.text or "" for t in para.iter(t_tag)))
+        line = "".join(t.text or "" for t in para.iter(t_tag))
+        words += count_words(line)
+        if sum(map(len, sample)) < _LANGUAGE_SAMPLE:
+            sample.append(line)
     facts.words = words
+    facts.language = _language(" ".join(sample))
     facts.pages = _docx_pages(zf)
 
 
@@ -893,6 +900,18 @@ def _read_media_unsupported(facts: FileFacts, data: bytes, limits: Limits, depth
     facts.problems.append(f"duration cannot be checked: no reader for {label(facts.type)} files is installed")
 
 
+_LANGUAGE_SAMPLE = 3000
+
+
+def _language(text: str) -> str | None:
+    from nlp.language import detect_language
+
+    try:
+        return detect_language(text)
+    except Exception:  # the language is a nicety; the file is still read
+        return None
+
+
 def _read_text(facts: FileFacts, data: bytes, limits: Limits, depth: int) -> None:
     text = _decode(data[:_MAX_TEXT_BYTES])
     if text is None:
@@ -902,6 +921,7 @@ def _read_text(facts: FileFacts, data: bytes, limits: Limits, depth: int) -> Non
     if facts.type == "html":
         text = re.sub(r"(?is)<(script|style)\b.*?</\1>|<[^>]+>", " ", text)
     facts.words = count_words(text)
+    facts.language = _language(text[:_LANGUAGE_SAMPLE])
     if len(data) > _MAX_TEXT_BYTES:
         facts.problems.append(f"words counted on the first {_mb(_MAX_TEXT_BYTES)} only")
 

@@ -173,7 +173,26 @@ def has_moderated(s: Session, platform: str, user_id: str) -> bool:
     )
 
 
-def case_file(s: Session, case: Case, settings=None) -> dict:
+def _facts(s: Session, case: Case, settings, now=None) -> dict | None:
+    """The same facts the proposals and the deadlines read, and the rule that put an outcome first."""
+    from .clock import utcnow
+    from .judgment import decide
+    from .settlement import case_assessment, case_facts_of
+
+    if settings is None or cases.agreed_brief(s, case) is None:
+        return None
+    try:
+        assessment = case_assessment(s, case, settings) if cases.deliveries(s, case) else None
+        facts = case_facts_of(s, case, settings, now or utcnow(), assessment)
+        j = decide(facts)
+    except Exception as exc:  # the case file is still shown
+        return {"error": str(exc)}
+    data = facts.to_data()
+    data["judgment"] = {"rule": j.rule, "kind": j.kind, "why": j.why, "cites": list(j.cites)}
+    return data
+
+
+def case_file(s: Session, case: Case, settings=None, now=None) -> dict:
     """Everything a moderator needs to decide, as data."""
     from .negotiation import offers_for_moderator, votes_of
 
@@ -187,6 +206,7 @@ def case_file(s: Session, case: Case, settings=None) -> dict:
         "type": ReplyKind.CASE_FILE,
         "case_id": case.id,
         "status": status,
+        "facts": _facts(s, case, settings, now),
         "briefs": [
             {
                 "version": b.version,

@@ -97,6 +97,8 @@ class CaseFacts:
     fee_client_share: Decimal | None = None
     now: datetime | None = None
     window_days: int = 730
+    judgment: Any = None  # mediation.judgment.Judgment: which outcome the facts put first
+    evidence: list[str] = field(default_factory=list)  # the case's facts, as sentences
 
     def __post_init__(self):
         code = currency_code(self.currency)
@@ -155,6 +157,8 @@ class Proposal:
     fees_paid_by: str
     change_order: ChangeOrder | None = None
     money_range: dict[str, tuple[Decimal, Decimal]] | None = None
+    cites: tuple[str, ...] = ()
+    rule: str | None = None
 
     @property
     def freelancer_net(self) -> Decimal | None:
@@ -193,6 +197,8 @@ class Proposal:
             "rationale": self.rationale,
             "money": None if m is None else m.to_data(),
             "change_order": None if self.change_order is None else self.change_order.to_data(),
+            "cites": list(self.cites),
+            "rule": self.rule,
         }
         if self.money_range is not None:
             data["money_range"] = {k: [str(lo), str(hi)] for k, (lo, hi) in self.money_range.items()}
@@ -306,6 +312,8 @@ class _Draft:
     score: float
     change_order: ChangeOrder | None = None
     tie: int = 0
+    cites: tuple[str, ...] = ()
+    rule: str | None = None
 
 
 def _change_order(flag: ScopeFlag, facts: CaseFacts) -> ChangeOrder:
@@ -478,7 +486,7 @@ def propose(
     drafts = _drafts(facts, Decimal(compromise_share))
     for d in drafts:
         d.score = min(1.0, max(0.0, d.score))
-    drafts.sort(key=lambda d: (-round(d.score, 6), _KIND_ORDER[d.kind], d.tie))
+    drafts = order_drafts(drafts, facts)
     out = []
     for rank, d in enumerate(drafts, start=1):
         active_fees = fees_under(fees, policy)
@@ -504,9 +512,56 @@ def propose(
                 fees_paid_by=active_fees.fees_paid_by,
                 change_order=d.change_order,
                 money_range=money_range,
+                cites=d.cites,
+                rule=d.rule,
             )
         )
     return out
+
+
+def order_drafts(drafts: list[_Draft], facts: CaseFacts) -> list[_Draft]:
+    """The order proposals are shown in. The decision table's outcome comes first (with the refund
+    it sets and the facts it cites; a release in full keeps its change orders right after it);
+    the rest follow by score. Without a judgment, by score alone."""
+    drafts = sorted(drafts, key=lambda d: (-round(d.score, 6), _KIND_ORDER[d.kind], d.tie))
+    j = facts.judgment
+    if j is None:
+        return drafts
+    cites = tuple(j.cites) or tuple(facts.evidence[:3])
+    why = f"Why this comes first: {j.why}. Facts: " + "; ".join(cites) + "."
+    code, amount = facts.currency, facts.amount
+    first = next((d for d in drafts if d.kind == j.kind), None)
+    if first is None:
+        return drafts
+    if (
+        j.client_refund is not None
+        and j.kind in ("partial_refund", "mutual_cancel")
+        and j.client_refund != first.client_refund
+    ):
+        refund = quantize(Decimal(j.client_refund), code)
+        first.client_refund = refund
+        if j.kind == "partial_refund":
+            first.title = f"Partial refund of {format_money(refund, code)}"
+            first.rationale = (
+                f"{format_money(refund, code)} of {format_money(amount, code)} goes back to the client and the rest "
+                "is paid to the freelancer."
+            )
+        else:
+            first.rationale = (
+                f"Both sides close the contract by agreement; {format_money(refund, code)} goes back to the client "
+                f"and {format_money(amount - refund, code)} is paid for what was done, with no loser in the dispute."
+            )
+    first.rationale = f"{why} {first.rationale}"
+    first.cites, first.rule = cites, j.rule
+    rest = [d for d in drafts if d is not first]
+    head = [first]
+    if j.kind == "release_full":
+        head += [d for d in rest if d.kind == "change_order"]
+        rest = [d for d in rest if d.kind != "change_order"]
+    for d in rest:
+        if not d.cites:
+            d.cites = tuple(facts.evidence[:4]) or cites
+    return head + rest
 
 
 def _money(facts: CaseFacts, d: _Draft, schedule: FeeSchedule):

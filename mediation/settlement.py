@@ -17,9 +17,11 @@ from .assessment import Assessment, assess
 from .clock import as_utc
 from .config import Settings
 from .errors import MediationError
+from .facts import Facts, SignalFacts, approval_facts, delivery_facts, gather
 from .feedback import FeedbackPolicy, OutcomeFacts, OutcomeRecord, outcome_record
 from .inspection import FileFacts, Limits
-from .models import Agreement, Case, CaseMember, Decision, Identity, Party, Proposal
+from .judgment import Judgment, decide
+from .models import Agreement, Case, CaseMember, Decision, Identity, Party, Proposal, key
 from .proposals import CaseFacts, ScopeFlag, Verdict, propose
 from .sandbox import SandboxLimits, inspect_files
 from .vocabulary import CLOSED, CaseEvent, Outcome, Role
@@ -85,6 +87,11 @@ def case_assessment(
     delivered = cases.deliveries(s, case)
     if not delivered:
         raise MediationError("no_delivery", f"Nothing has been delivered on case {case.id} yet.")
+    from .facts import is_superseded_draft
+
+    finals = [(d, files) for d, files in delivered if files and not is_superseded_draft(d.note)]
+    if finals:  # drafts are superseded by the deliveries that are not drafts (words are not summed across them)
+        delivered = [(d, files) for d, files in delivered if not (files and is_superseded_draft(d.note))]
     unique = {f.sha256: f for _, files in delivered for f in files}  # a sample sent again counts once
     wanted = [(sha, f.stored_path, f.name) for sha, f in unique.items()]
     if inspected is None:
@@ -97,7 +104,7 @@ def case_assessment(
     facts = [_named(inspected[sha], name) for sha, _, name in wanted]
     agreed_at = max(as_utc(t) for t in (brief.client_agreed_at, brief.freelancer_agreed_at) if t)
     last = delivered[-1][0]
-    return assess(
+    result = assess(
         brief.text,
         facts,
         delivered_at=as_utc(last.created_at),
@@ -105,6 +112,109 @@ def case_assessment(
         approvals=[a.what for a in cases.approvals(s, case)],
         note=last.note,
     )
+    return result if unique else without_files(result)
+
+
+def without_files(result: Assessment) -> Assessment:
+    """A delivery with no files (a link, a build, a video, "done, check your email"): what files
+    would show cannot be judged from them, so it is for the client's approval or a person, never
+    a breach. Timing still counts."""
+    from .assessment import HUMAN, NOT_MET, PARTLY
+
+    for c in result.checks:
+        if c.verdict in (NOT_MET, PARTLY) and c.kind != "deadline":
+            c.verdict, c.score, c.units = HUMAN, None, None
+            c.evidence = "delivered without files (a link or a note): the client's approval or a person confirms it"
+    counted = [c for c in result.checks if c.counted]
+    total = sum(c.weight for c in counted)
+    result.coverage = round(sum(c.weight * (c.score or 0.0) for c in counted) / total, 4) if total else None
+    result.notes.append("the delivery has no files: what it holds is for the client or a moderator to confirm")
+    return result
+
+
+def note_signal(
+    s: Session, actor: cases.Actor, case: Case, role: str, label: str, text: str, offer, now: datetime
+) -> None:
+    """Keep a signal read from a party's chat message as evidence, with its quote (and offer)."""
+    detail: dict = {"role": role, "label": label, "quote": text[:500]}
+    if offer is not None:
+        detail["offer"] = {
+            "kind": offer.kind,
+            "amount": None if offer.amount is None else str(offer.amount),
+            "currency": offer.currency,
+            "share": None if offer.share is None else str(offer.share),
+        }
+    audit.record(s, case.id, actor.tag, "signal.noted", detail, now)
+
+
+def _offer(data: dict | None):
+    from nlp.conversation import Offer
+
+    if not data:
+        return None
+    try:
+        dec = lambda v: None if v in (None, "") else Decimal(str(v))
+        return Offer(
+            str(data.get("kind") or "refund_to_client"),
+            dec(data.get("amount")),
+            data.get("currency"),
+            dec(data.get("share")),
+        )
+    except Exception:
+        return None
+
+
+def case_facts_of(s: Session, case: Case, settings: Settings, now: datetime, assessment: Assessment | None) -> Facts:
+    """The case's facts, read from storage: the one place the brief, deliveries, approvals,
+    deadlines and chat signals meet."""
+    brief = cases.agreed_brief(s, case)
+    agreed_at = None
+    if brief is not None:
+        times = [as_utc(t) for t in (brief.client_agreed_at, brief.freelancer_agreed_at) if t]
+        agreed_at = max(times) if times else None
+    start = agreed_at or as_utc(case.created_at)
+    day = lambda t: round((as_utc(t) - start).total_seconds() / 86400, 1)
+    delivered = cases.deliveries(s, case)
+    deliveries = [delivery_facts(key(d.id), day(d.created_at), d.note, len(files)) for d, files in delivered]
+    approvals = [approval_facts(a.what, day(a.created_at)) for a in cases.approvals(s, case)]
+    signals, freelancer_texts = [], []
+    for e in audit.entries(s, case.id):
+        detail = e.detail or {}
+        if e.action == "signal.noted":
+            signals.append(
+                SignalFacts(
+                    str(detail.get("role")),
+                    str(detail.get("label")),
+                    str(detail.get("quote", "")),
+                    day(e.at),
+                    _offer(detail.get("offer")),
+                    e.seq,
+                )
+            )
+        elif e.action == "message" and detail.get("role") == "freelancer":
+            freelancer_texts.append(str(detail.get("text", "")))
+    scope_requests = sum(1 for r in cases.requests(s, case) if (r.scope or {}).get("out_of_scope"))
+    return gather(
+        amount=Decimal(case.amount),
+        currency=case.currency,
+        brief_text=brief.text if brief else None,
+        agreed_at=agreed_at,
+        now=now,
+        deliveries=deliveries,
+        approvals=approvals,
+        signals=signals,
+        assessment=assessment,
+        freelancer_texts=freelancer_texts,
+        delivered_at=as_utc(delivered[-1][0].created_at) if delivered else None,
+        scope_requests=scope_requests,
+    )
+
+
+def judge(
+    s: Session, case: Case, settings: Settings, now: datetime, assessment: Assessment | None
+) -> tuple[Facts, Judgment]:
+    facts = case_facts_of(s, case, settings, now, assessment)
+    return facts, decide(facts)
 
 
 def _named(facts: FileFacts, name: str) -> FileFacts:
@@ -221,6 +331,7 @@ def case_facts(
     revisions = next((r.revisions for r in parsed.requirements if r.revisions is not None), None) if parsed else None
     silent, days = silence(s, case, now)
     hist = histories(s, case, settings, settings.feedback.active())
+    facts, judgment = judge(s, case, settings, now, assessment)
     return CaseFacts(
         amount=Decimal(case.amount),
         currency=case.currency,
@@ -243,6 +354,8 @@ def case_facts(
         agreed_quantity=quantity,
         now=now,
         window_days=settings.feedback.score_window_days,
+        judgment=judgment,
+        evidence=facts.summary(),
     )
 
 

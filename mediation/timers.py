@@ -171,6 +171,19 @@ def fire(s: Session, timer: Timer, settings: Settings, now: datetime) -> Fired:
             f"Case {case.id} is closed: the brief was not agreed "
             f"within {days:g} days. Nothing was agreed, so no money moves.",
         )
+    incomplete = _incomplete_delivery(s, case, settings, now) if timer.kind == K.REVIEW else None
+    if timer.kind == K.REVIEW and incomplete:
+        reason = (
+            f"the client did not review the delivery within {days:g} days, but the delivery is not shown complete "
+            f"({incomplete}), so the payment is not released without a person looking"
+        )
+        cases.escalate(s, actor, None, case, reason, now)
+        return Fired(
+            case.id,
+            timer.kind,
+            DeadlineAction.ESCALATED,
+            f"Case {case.id} goes to a moderator: {reason}. Both parties can still settle until the moderator decides.",
+        )
     if timer.kind == K.REVIEW and not _client_objected(s, case):
         from .negotiation import settle
 
@@ -221,6 +234,34 @@ def _days(timer: Timer, settings: Settings) -> float:
         K.MODERATOR_DECISION: d.moderator_decision_days,
     }
     return per_kind[timer.kind]
+
+
+def _incomplete_delivery(s: Session, case: Case, settings: Settings, now: datetime) -> str | None:
+    """Why the facts do not show the delivery complete (None when they do): a review deadline
+    releases the payment only for a delivery that is complete on the facts."""
+    from .facts import DeliveryFacts
+    from .settlement import case_assessment, case_facts_of
+
+    try:
+        assessment = case_assessment(s, case, settings) if cases.deliveries(s, case) else None
+        facts = case_facts_of(s, case, settings, now, assessment)
+    except Exception as exc:  # facts that cannot be read are for a person, not a release
+        return f"the delivery could not be checked: {exc}"
+    if facts.complete:
+        return None
+    u = facts.units
+    if u is not None and u.delivered < u.agreed:
+        return f"{u.delivered} of {u.agreed} {u.what} delivered"
+    if facts.said("admits_incomplete", "freelancer"):
+        return "the freelancer said the work is not finished"
+    if facts.wrong_language:
+        return "the delivered text is not in the language the brief asks for"
+    if facts.file_less_only or not any(isinstance(d, DeliveryFacts) and d.files for d in facts.deliveries):
+        return "it was delivered without files (a link or a note), which cannot be checked against the brief"
+    unmet = [c.label for c in facts.unmet_checks]
+    if unmet:
+        return "not met: " + "; ".join(unmet[:3])
+    return "the brief's terms could not all be checked from the files"
 
 
 def _client_objected(s: Session, case: Case) -> bool:

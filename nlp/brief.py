@@ -481,6 +481,22 @@ def _words_in(text: str, vocab: dict[str, str] | list[str]) -> list[str]:
     return hits
 
 
+_AI_TECH = re.compile(
+    r"\b(?:no|not|without|never|zero|free of)\s+(?:\w+\s+){0,2}AI\b|\bAI[- ](?:generated|written|assisted|tools?|"
+    r"text|content|writing|writers?|images?|art|detectors?|models?|voices?|free)\b|\b(?:by|with|using|use of|uses?)\s+AI\b"
+)
+
+
+def _ai_format(text: str) -> bool:
+    """'AI' as Adobe Illustrator files ("logo as AI and SVG", "an .ai file"), not artificial
+    intelligence ("no AI-generated text", "written without AI")."""
+    if re.search(r"\.ai\b|\bAI (?:file|format|vector)|\billustrator\b", text, re.I):
+        return True
+    if not re.search(r"\bAI\b", text):
+        return False
+    return not _AI_TECH.search(text)
+
+
 def _norm_formats(text: str) -> list[str]:
     out: list[str] = []
     low = text.lower()
@@ -493,7 +509,7 @@ def _norm_formats(text: str) -> list[str]:
             and "word and pdf" not in low
         ):
             continue
-        if key == "ai" and not re.search(r"\bAI\b", text):
+        if key == "ai" and not _ai_format(text):
             continue
         if key == "blend" and ".blend" not in low and "blend file" not in low:
             continue
@@ -1143,6 +1159,29 @@ def _clause_requirements(clause: str) -> list[Requirement]:
     return reqs
 
 
+_PER_EACH = re.compile(
+    r"\b(?:one|1|a|an)\s+([\w-]+(?:\s+[\w-]+)?)\s+(?:per|for each|for every|each for)\s+([\w-]+)", re.I
+)
+
+
+def _per_each(reqs: list[Requirement]) -> list[Requirement]:
+    """'one mug per photo for the 12 photos': the mugs number as many as the photos (12), not 1."""
+    for r in reqs:
+        if r.kind != "deliverable" or r.quantity != 1 or not r.item:
+            continue
+        m = _PER_EACH.search(r.text)
+        if not m or r.item.split()[-1].lower() not in m.group(1).lower():
+            continue
+        per = m.group(2).lower().rstrip("s")
+        other = next(
+            (x for x in reqs if x is not r and x.kind == "deliverable" and x.item and per in x.item.lower()), None
+        )
+        r.quantity = other.quantity if other is not None and other.quantity else None
+        if other is not None:
+            reqs = [x for x in reqs if x is not other]  # the photos only count the mugs
+    return reqs
+
+
 def parse_brief(text: str) -> Brief:
     """Split a brief into clauses and extract every requirement it states, in order.
 
@@ -1156,7 +1195,7 @@ def parse_brief(text: str) -> Brief:
     clauses = split_clauses(text)
     requirements: list[Requirement] = []
     for clause in clauses:
-        requirements.extend(_clause_requirements(clause))
+        requirements.extend(_per_each(_clause_requirements(clause)))
     for i, r in enumerate(requirements, 1):
         r.id = i
     return Brief(text=text, clauses=clauses, requirements=requirements)

@@ -72,7 +72,11 @@ def language_scores(text: str, k: int = 3) -> list[tuple[str, float]]:
 
 def detect_language(text: str) -> str | None:
     """The language of text as an ISO 639-1 code ("en", "de"), or None when the text is too short
-    or has too few letters to tell."""
+    or has too few letters or distinct words to tell."""
+    words = re.findall(r"[^\W\d_]+", _clean(text))
+    latin = sum(w.isascii() for w in words) > len(words) / 2
+    if latin and len({w.lower() for w in words}) < 3:  # a script without spaces says enough in fewer
+        return None
     scores = language_scores(text, k=1)
     return scores[0][0] if scores else None
 
@@ -105,3 +109,42 @@ def is_english(*texts: str) -> bool | None:
     letters = [ch for ch in joined if ch.isalpha()]
     ascii_only = all(ch.isascii() for ch in letters)
     return ascii_only and en >= 0.5 * scores[0][1]
+
+
+# Languages a brief can name ("translate into German"), by English name, as ISO 639-1 codes.
+NAMES = {
+    "english": "en",
+    "german": "de",
+    "french": "fr",
+    "spanish": "es",
+    "italian": "it",
+    "portuguese": "pt",
+    "dutch": "nl",
+    "swedish": "sv",
+    "danish": "da",
+    "polish": "pl",
+    "russian": "ru",
+    "ukrainian": "uk",
+    "turkish": "tr",
+    "arabic": "ar",
+    "chinese": "zh",
+    "japanese": "ja",
+    "korean": "ko",
+    "hindi": "hi",
+    "malay": "ms",
+    "indonesian": "id",
+    "vietnamese": "vi",
+    "tagalog": "tl",
+    "greek": "el",
+    "czech": "cs",
+    "romanian": "ro",
+    "hungarian": "hu",
+    "finnish": "fi",
+    "hebrew": "he",
+    "thai": "th",
+}
+
+
+def language_code(name: str) -> str | None:
+    """'German' -> 'de'; None for a name outside the table."""
+    return NAMES.get(name.strip().lower())

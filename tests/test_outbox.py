@@ -12,14 +12,15 @@ from bot.messages import Address, Reply, Undeliverable
 from mediation import audit
 from mediation.clock import as_utc
 from mediation.models import OutboxMessage
-from tests.conftest import data, make_chat
+from tests.kit.engine import make_chat
+from tests.kit.replies import expect
 
 
 async def cross_case(settings, clock, db_url):
     """Maya on the memory platform, Clara in Telegram group "g" (a memory adapter named telegram)."""
     chat = make_chat(settings, clock, db_url)
     tg = MemoryAdapter(chat.hub, platform="telegram")
-    created = data(
+    created = expect(
         await tg.say("clara", "/case new Logo amount=300 currency=EUR role=client", chat="g"), "case_created"
     )
     await chat.say("maya", f"/case join {created['invite_code']} role=freelancer")

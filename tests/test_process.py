@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.messages import Incoming
-from tests.conftest import data, make_chat
+from tests.kit.engine import make_chat
+from tests.kit.replies import expect
 
 MEDIATOR = [sys.executable, "-m", "bot"]
 
@@ -70,8 +71,8 @@ async def test_a_stopping_hub_finishes_commands_in_flight_and_takes_no_new_ones(
     in_flight = asyncio.create_task(hub.dispatch(incoming))
     await asyncio.sleep(0.1)
     assert await hub.drain(5) is True  # waited for the command
-    assert data(in_flight.result(), "case_created")["case_id"].startswith("C")
-    refused = data(await hub.dispatch(Incoming("memory", "g", "maya", "Maya", "/case status")), "error")
+    assert expect(in_flight.result(), "case_created")["case_id"].startswith("C")
+    refused = expect(await hub.dispatch(Incoming("memory", "g", "maya", "Maya", "/case status")), "error")
     assert refused["code"] == "stopping"
     engine.store.close()
 

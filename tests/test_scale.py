@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from mediation.db import Store, head_revision
 from mediation.models import AuditEntry, Timer
-from tests.conftest import PG_BASE, _pg_up
+from tests.kit.engine import PG_BASE, _pg_up
 
 MEDIATOR = [sys.executable, "-m", "bot"]
 # the model is never needed here: a missing ONNX export fails fast instead of loading torch
@@ -124,7 +124,7 @@ def test_two_engines_ticking_together_fire_each_deadline_once(settings, clock, d
     from datetime import timedelta
 
     from bot.messages import Incoming
-    from tests.conftest import make_engine
+    from tests.kit.engine import make_engine
 
     settings.database.url = db_url
     engines = [make_engine(settings, clock) for _ in range(2)]
@@ -239,7 +239,7 @@ def test_one_update_delivered_to_several_processes_is_applied_once(settings, clo
     """Webhooks behind a balancer may hand the same update to two processes: the seen-event record
     (written in the command's transaction) lets one apply it."""
     from bot.messages import Incoming
-    from tests.conftest import make_engine
+    from tests.kit.engine import make_engine
 
     settings.database.url = db_url
     engines = [make_engine(settings, clock) for _ in range(3)]

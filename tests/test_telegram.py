@@ -565,6 +565,7 @@ async def test_a_private_notice_for_someone_who_never_started_the_bot_waits_for_
     assert not any("waits for a decision" in m.text for m in f.sent(MOD))
     f.forbidden.clear()
     assert await rig.hub.flush("telegram") == 0  # it waits for them, not for the clock
-    await rig.say("mod", "/start", chat=f.private(rig.people["mod"]))  # the moderator presses Start
+    mod = rig.people["mod"]
+    await rig.say("mod", "/start", chat=f.private(mod))  # the moderator presses Start
     assert any("waits for a decision" in m.text for m in f.sent(MOD))
     assert await rig.hub.flush("telegram") == 0

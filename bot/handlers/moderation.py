@@ -72,13 +72,18 @@ def mod_case(ctx: Ctx, cmd: Command) -> list[Reply]:
     _require_moderator(ctx)
     case = _case_arg(ctx, cmd)
     moderation.require_not_party(ctx.s, case, ctx.actor, ctx.now)
-    data = moderation.case_file(ctx.s, case, ctx.settings)
+    data = moderation.case_file(ctx.s, case, ctx.settings, ctx.now)
     lines = [f"Status: {case.status}; {case.amount} {case.currency}"]
     for b in data["briefs"]:
         lines.append(f"Brief v{b['version']}{' (agreed)' if b['agreed'] else ''}: {b['text']}")
     for d in data["deliveries"]:
         lines.append(f"Delivery {d['id']} at {d['at']}: {d['note']} ({len(d['files'])} files)")
     lines += [f"Approved: {a['what']}" for a in data["approvals"]]
+    facts = data.get("facts") or {}
+    lines += [f"Fact: {line}" for line in facts.get("summary", [])]
+    if facts.get("judgment"):
+        j = facts["judgment"]
+        lines.append(f"The facts put first: {j['kind']} ({j['why']})")
     lines += [f"Request: {r['text']}" for r in data["requests"]]
     lines += [
         f"Proposal {p['id']} (round {p['round']}{', superseded' if p['superseded'] else ''}): {p['title']}"

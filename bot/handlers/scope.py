@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from mediation import audit, cases
+from mediation import audit, cases, settlement
 from mediation.errors import MediationError
 from mediation.feedback import flag_feedback_threat
 from mediation.models import Case
@@ -84,6 +84,22 @@ def scope(ctx: Ctx, cmd: Command) -> list[Reply]:
     return [scope_reply(data, cmd.text, case.id, propose=role == "client")]
 
 
+def read_signals(ctx: Ctx, text: str, role: str) -> list[tuple[str, object]]:
+    """What a party's chat message says that matters to a dispute: (label, offer) pairs. A reader
+    failure loses the signals, never the message."""
+    reader = ctx.services.signals
+    if reader is None:
+        from nlp.conversation import ConversationReader
+
+        reader = ctx.services.signals = ConversationReader()
+    try:
+        read = reader.classify([text], [role])[0]
+    except Exception:
+        log.exception("reading the message's signals failed; the message is kept without them")
+        return []
+    return [(label, read.offer if label == "offer_amount" else None) for label in sorted(read.labels)]
+
+
 def scan_chat(ctx: Ctx) -> list[Reply]:
     """A plain message in a case chat: kept on the timeline; a client's ask beyond the brief is flagged.
     A message someone asked to have checked (`Incoming.requested_by`) is answered either way."""
@@ -109,8 +125,11 @@ def scan_chat(ctx: Ctx) -> list[Reply]:
         and ctx.services.scope is not None
     )
     data = try_check(ctx, brief.text, text) if scan else {}  # the model runs before anything is written
+    said = read_signals(ctx, text, role)
     detail = {"role": role, "text": text} | ({"checked_by": asked} if asked else {})
     audit.record(ctx.s, binding_case.id, ctx.actor.tag, "message", detail, ctx.now)
+    for label, offer in said:
+        settlement.note_signal(ctx.s, ctx.actor, binding_case, role, label, text, offer, ctx.now)
     if threat:
         audit.record(
             ctx.s, binding_case.id, ctx.actor.tag, "feedback.threat", {"role": role, "reason": threat}, ctx.now

@@ -16,19 +16,25 @@ from ..engine import Ctx
 from ..messages import Option, OutFile, Reply
 
 
-def assessment_reply(case_id: str, assessment) -> Reply:
+def assessment_reply(case_id: str, assessment, facts=None) -> Reply:
     data = assessment.to_data()
     data["case_id"] = case_id
-    return Reply(text=assessment.to_text(), title=f"Assessment of case {case_id}", data=data)
+    text = assessment.to_text()
+    if facts is not None:
+        data["facts"] = facts.to_data()
+        lines = facts.summary()
+        if lines:
+            text += "\nCase facts:\n" + "\n".join(f"- {line}" for line in lines)
+    return Reply(text=text, title=f"Assessment of case {case_id}", data=data)
 
 
 @command("assess", "/assess", "deliveries against the brief, requirement by requirement", keys=("case",))
 def assess(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = ctx.case(cmd)
     cases.require_party(ctx.s, case, ctx.party, action="assess its deliveries")
-    return [
-        assessment_reply(case.id, settlement.case_assessment(ctx.s, case, ctx.settings, ctx.progress, ctx.inspected))
-    ]
+    assessment = settlement.case_assessment(ctx.s, case, ctx.settings, ctx.progress, ctx.inspected)
+    facts = settlement.case_facts_of(ctx.s, case, ctx.settings, ctx.now, assessment)
+    return [assessment_reply(case.id, assessment, facts)]
 
 
 def _money(value: str | None, currency: str) -> str:

@@ -25,7 +25,14 @@ def deliver(ctx: Ctx, cmd: Command) -> list[Reply]:
     delivery = cases.deliver(ctx.s, ctx.actor, ctx.party, case, cmd.text, stored, ctx.now)
     files = [{"name": f.name, "size": f.size, "mime": f.mime, "sha256": f.sha256} for f in stored]
     listing = "".join(f"\n- {f['name']} ({f['size']} bytes, sha256 {f['sha256'][:12]}…)" for f in files)
+    links = cases.links_in(cmd.text)
+    listing += "".join(f"\n- link: {u}" for u in links)
     text = f"Delivery {delivery.id} received for case {case.id}: {cmd.text or '(no note)'}{listing}"
+    if not files:
+        text += (
+            "\nNo files came with it: what a link or a note holds cannot be checked against the brief from files, "
+            "so the client's approval (or a person) confirms it."
+        )
 
     def make() -> Reply:
         return replies.notice(
@@ -36,6 +43,7 @@ def deliver(ctx: Ctx, cmd: Command) -> list[Reply]:
             delivery_id=delivery.id,
             note=cmd.text,
             files=files,
+            links=links,
         )
 
     return [make()] + ctx.notify_others(case, make)
