@@ -1,7 +1,7 @@
 """Discord: `adapter` (the gateway, interactions and messages), `commands` (slash commands, the message
 menu, the case form) and `render` (embeds and buttons)."""
 
-from .adapter import DiscordAdapter, build, configure_endpoints
+from .adapter import DiscordAdapter, _ShardedClient, build, configure_endpoints  # noqa: F401 (tests)
 from .commands import CHECK_MENU, CaseForm, line, slash_commands
 from .render import (
     CONTENT_MAX,
