@@ -16,6 +16,7 @@ from nlp.service import ScopeService
 from .engine import Engine, Services
 from .files import FileStore
 from .handlers import build_registry
+from .handlers.case import draft_chat
 from .handlers.scope import scan_chat
 from .ops import CountingScope, Metrics
 
@@ -47,7 +48,7 @@ def bootstrap(
         services.signals = ConversationReader(encoder)
     engine = Engine(store, settings, clock or Clock(), build_registry(), services)
     engine.metrics = metrics
-    engine.chat_hooks.append(scan_chat)
+    engine.chat_hooks += [draft_chat, scan_chat]  # a case being opened step by step answers first
     return engine
 
 

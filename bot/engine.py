@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
-from mediation import audit, cases, claims, settlement, timers
+from mediation import audit, cases, chats, claims, settlement, timers
 from mediation.cases import Actor
 from mediation.clock import Clock
 from mediation.config import Settings
@@ -244,20 +244,45 @@ class Engine:
         if not self.chat_hooks:
             return []
         try:
-            return self._apply(
-                incoming, self._actor(incoming), lambda ctx: [r for hook in self.chat_hooks for r in hook(ctx)]
-            )
+            return self._apply(incoming, self._actor(incoming), self._hooks)
         except MediationError:
             return []
         except Exception:
             log.exception("chat scanning failed")
             return []
 
+    def _hooks(self, ctx: Ctx) -> list[Reply]:
+        """The first hook that answers a plain message has it."""
+        for hook in self.chat_hooks:
+            out = hook(ctx)
+            if out:
+                return out
+        return []
+
     def _sync_deadlines(self, s: UnitOfWork, now: datetime) -> None:
         for case_id in s.changes.take_cases():
             case = s.get(Case, case_id)
             if case is not None:
                 timers.sync(s, case, self.settings, now)
+
+    def done_before(self, platform: str, key: str) -> bool:
+        """Whether a one-off platform chore (`key`, e.g. a slash-command definition's hash) was done."""
+        with self.store.transaction() as s:
+            return s.get(SeenEvent, (platform, key)) is not None
+
+    def mark_done(self, platform: str, key: str) -> None:
+        with self.store.transaction() as s:
+            if s.get(SeenEvent, (platform, key)) is None:
+                s.add(SeenEvent(platform=platform, event_id=key, at=self.clock.now()))
+
+    def move_chat(self, platform: str, old: str, new: str) -> list[str]:
+        """A chat's id changed (a Telegram group became a supergroup): its case and waiting notices
+        follow it. The ids of the cases that moved."""
+        with self.store.transaction() as s:
+            moved = chats.move_chat(s, platform, old, new, f"{platform}:{old}", self.clock.now())
+        if moved:
+            log.info("%s chat %s is now %s; moved case(s) %s", platform, old, new, ", ".join(moved))
+        return moved
 
     def tick(self) -> list[Reply]:
         """Fire due reminders and deadlines, each in its own transaction; replies carry addresses.

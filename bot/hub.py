@@ -5,19 +5,24 @@ platform that is down wait in the database (the outbox) and go out when its adap
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import dataclasses
 import logging
 import time
+from typing import Any
 
 from mediation.vocabulary import ReplyKind
 
-from .adapters.base import Adapter
+from .adapters.base import Adapter, ShowsProgress
 from .engine import Engine
 from .messages import Address, Incoming, Reply
 from .outbox import MODERATORS
 
 log = logging.getLogger("mediator.hub")
+# what the moderators' channels hear of, from any platform
+FEED_KINDS = frozenset({ReplyKind.ESCALATED, ReplyKind.MOD_TAKEN, ReplyKind.MOD_RELEASED, ReplyKind.DECISION})
+POSTED_KINDS = frozenset({ReplyKind.ESCALATED, ReplyKind.DECISION})  # new posts (takes edit the escalation's)
 STOPPING = "Mediator is restarting; nothing was changed. Please send that again in a minute."
 
 
@@ -115,12 +120,16 @@ class Hub:
     async def _dispatch(self, incoming: Incoming) -> list[Reply]:
         here = []
         loop = asyncio.get_running_loop()
+        notes: list[concurrent.futures.Future] = []
 
         def progress(text: str) -> None:  # called from the engine's worker thread
             note = Reply(text=text, data={"type": ReplyKind.PROGRESS}, to=Address(incoming.platform, incoming.chat_id))
-            asyncio.run_coroutine_threadsafe(self.deliver(note), loop)
+            notes.append(asyncio.run_coroutine_threadsafe(self._show_progress(note), loop))
 
-        replies = await self.engine.handle(incoming, progress)
+        try:
+            replies = await self.engine.handle(incoming, progress)
+        finally:
+            await self._clear_progress(incoming.platform, notes)
         for reply in replies:
             reply.to = self.address(reply, incoming)
             if reply.to.platform != incoming.platform:
@@ -132,6 +141,30 @@ class Hub:
             await self.started(incoming)
         return here
 
+    async def _show_progress(self, note: Reply) -> Any:
+        """A "working on it" note; it is not kept for later (by then the answer is there)."""
+        assert note.to is not None
+        adapter = self.adapters.get(note.to.platform)
+        try:
+            if isinstance(adapter, ShowsProgress):
+                return await adapter.show_progress(note, note.to)
+            if adapter is not None:
+                await adapter.send(note, note.to)
+        except Exception as exc:
+            log.info("a progress note could not be shown: %s", exc)
+        return None
+
+    async def _clear_progress(self, platform: str, notes: list[concurrent.futures.Future]) -> None:
+        """The answer is there: the progress notes go (where the adapter can take them back)."""
+        adapter = self.adapters.get(platform)
+        for future in notes:
+            try:
+                handle = await asyncio.wrap_future(future)
+                if handle is not None and isinstance(adapter, ShowsProgress):
+                    await adapter.clear_progress(handle)
+            except Exception as exc:
+                log.info("a progress note could not be taken back: %s", exc)
+
     async def _claim_here(self, reply: Reply) -> bool:
         """A deadline's notice going back to the sender's own chat: the sender's adapter shows it,
         so its outbox row is marked sent (unless another process is already sending it)."""
@@ -141,23 +174,35 @@ class Hub:
         return result == "sent"
 
     async def feed_moderators(self, replies: list[Reply]) -> None:
-        """Moderators' channels hear of every escalation, whichever platform raised it; one that is
-        down hears of it when it is back."""
-        seen = set()
+        """Moderators' channels follow the queue, whichever platform it moved on: escalations and
+        appeals, takes and releases, decisions. One that is down hears of them when it is back; one
+        that the reply was addressed to already (a decision made in that channel) is not told twice."""
+        fed: dict[tuple, list[Reply]] = {}
         for reply in replies:
-            key = (reply.data.get("case_id"), reply.data.get("reason"))
-            if reply.type != ReplyKind.ESCALATED or key in seen:
-                continue
-            seen.add(key)
+            if reply.type in FEED_KINDS and reply.data.get("case_id"):
+                key = (reply.type, reply.data.get("case_id"), reply.data.get("reason") or reply.text)
+                fed.setdefault(key, []).append(reply)
+        for copies in fed.values():
+            reply = copies[0]
             for platform in self.feed_platforms():
+                section = getattr(self.engine.settings, platform, None)
+                channel = Address(platform, str(getattr(section, "mod_channel_id", "") or ""))
+                if reply.type in POSTED_KINDS and any(c.to == channel for c in copies):
+                    continue
                 feed = getattr(self.adapters.get(platform), "moderator_feed", None)
                 try:
                     if feed is None:
                         raise ConnectionError(f"no {platform} adapter running")
                     await feed(reply)
                 except Exception as exc:
-                    log.warning("the %s moderators' channel missed an escalation (%s); kept for later", platform, exc)
+                    log.warning(
+                        "the %s moderators' channel missed a %s (%s); kept for later", platform, reply.type, exc
+                    )
                     await self.keep(dataclasses.replace(reply, to=Address(platform, MODERATORS), outbox_id=None), exc)
+
+    async def move_chat(self, platform: str, old: str, new: str) -> list[str]:
+        """A chat that changed its id on its platform (see `Engine.move_chat`)."""
+        return await asyncio.to_thread(self.engine.move_chat, platform, old, new)
 
     async def deliver(self, reply: Reply) -> None:
         """Send a reply now; one that cannot go waits in the outbox (`flush`). A reply that already

@@ -38,6 +38,9 @@ class Incoming:
     message_id: str | None = None
     # set by adapters that know platform roles (e.g. a Discord moderator role), checked server side
     moderator: bool = False
+    # a plain message someone asked to have checked (a Discord message menu): the asker's neutral id.
+    # The message is still its author's (user_id); the check answers even when nothing is flagged.
+    requested_by: str | None = None
 
 
 @dataclass

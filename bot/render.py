@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 
 from .messages import Reply
@@ -25,6 +26,20 @@ def escape(text: str, markup: str) -> str:
     return text
 
 
+def copyable(text: str, values: list[str], markup: str) -> str:
+    """Values a person copies (an invite code, the command that uses it) set as code: one tap copies
+    them on Telegram. `text` is already escaped; so is each value before it is looked for, and each
+    place is wrapped once (the command is not wrapped again around the code inside it)."""
+    values = [v for v in values if v and "`" not in v]
+    if markup not in ("html", "markdown") or not values:
+        return text
+    raw = {escape(v, markup): v for v in values}
+    pattern = re.compile("|".join(re.escape(e) for e in sorted(raw, key=len, reverse=True)))
+    if markup == "html":
+        return pattern.sub(lambda m: f"<code>{m.group(0)}</code>", text)
+    return pattern.sub(lambda m: f"`{raw[m.group(0)]}`", text)
+
+
 def render(reply: Reply, caps: Capabilities) -> str:
     """Title, text and fields; buttons become command hints when the platform has none."""
     m = caps.markup
@@ -33,7 +48,7 @@ def render(reply: Reply, caps: Capabilities) -> str:
         t = escape(reply.title, m)
         parts.append({"html": f"<b>{t}</b>", "markdown": f"**{t}**"}.get(m, t))
     if reply.text:
-        parts.append(escape(reply.text, m))
+        parts.append(copyable(escape(reply.text, m), reply.data.get("copy") or [], m))
     for name, value in reply.fields:
         n, v = escape(name, m), escape(value, m)
         parts.append({"html": f"<b>{n}</b>: {v}", "markdown": f"**{n}**: {v}"}.get(m, f"{n}: {v}"))

@@ -34,8 +34,16 @@ def money_words(money: dict, currency: str) -> str:
     )
 
 
+CHAT_HAS_CASE = "chat_has_case"  # a second case in a chat that holds one: the answer offers the way out
+
+
 def error(code: str, message: str, **extra) -> Reply:
-    return Reply(text=message, data={"type": ReplyKind.ERROR, "code": code, "message": message, **extra})
+    options = []
+    if code == CHAT_HAS_CASE and extra.get("closable"):
+        options.append(Option(f"Close case {extra['case_id']}", f"/case close {extra['case_id']}"))
+    return Reply(
+        text=message, options=options, data={"type": ReplyKind.ERROR, "code": code, "message": message, **extra}
+    )
 
 
 def unknown_command(line: str, registry: Registry) -> Reply:
@@ -110,7 +118,50 @@ def case_created(status: dict, invite_code: str, invite_role: str) -> Reply:
     return Reply(
         text=text,
         title=f"Case {cid}",
-        data={"type": ReplyKind.CASE_CREATED, "case_id": cid, "invite_code": invite_code, "invite_role": invite_role},
+        data={
+            "type": ReplyKind.CASE_CREATED,
+            "case_id": cid,
+            "invite_code": invite_code,
+            "invite_role": invite_role,
+            "copy": [f"/case join {invite_code} role={invite_role}", invite_code],
+        },
+    )
+
+
+DRAFT_QUESTIONS = {
+    "title": "Opening a case step by step (send “cancel” to stop). What is the contract about? Reply with a short title.",
+    "amount": "How much is the contract for? Reply with the amount, e.g. 88, 88.50 or 300 EUR.",
+    "currency": "In which currency? Press one, or reply with its three-letter code.",
+    "role": "Which side of the contract are you?",
+}
+COMMON_CURRENCIES = ("USD", "EUR", "GBP")
+
+
+def draft_question(step: str, answers: dict) -> Reply:
+    """The next question of a case opened step by step; choices are buttons, the rest a reply."""
+    options = []
+    if step == "currency":
+        options = [Option(code, f"/case new currency={code}") for code in COMMON_CURRENCIES]
+    elif step == "role":
+        options = [Option(f"I am the {role}", f"/case new role={role}") for role in ("client", "freelancer")]
+    so_far = ", ".join(f"{k}: {v}" for k, v in answers.items() if v)
+    return Reply(
+        text=DRAFT_QUESTIONS[step] + (f"\n(So far: {so_far}.)" if so_far else ""),
+        title="New case",
+        options=options,
+        data={"type": ReplyKind.CASE_DRAFT, "step": step, "answers": dict(answers), "expects_reply": not options},
+    )
+
+
+def invitation(status: dict, invite_code: str, invite_role: str) -> Reply:
+    """What an invite opens, before anyone joins: the case, the side, and a button to join as it."""
+    cid = status["case_id"]
+    return Reply(
+        text=f"You are invited to case {cid}: {status['title']} ({status['amount']} {status['currency']}), "
+        f"as the {invite_role}. Join to see the brief and take part.",
+        title=f"Invitation to case {cid}",
+        options=[Option(f"Join as the {invite_role}", f"/case join {invite_code} role={invite_role}")],
+        data={"type": ReplyKind.INVITATION, "case_id": cid, "invite_role": invite_role},
     )
 
 

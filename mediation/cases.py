@@ -182,6 +182,56 @@ def require_may_bind(
         )
 
 
+def open_case_here(s: Session, actor: Actor) -> Case | None:
+    """The open case a shared chat holds, if any. One case per place: a group or channel on a chat
+    platform holds one open case at a time (the console is one shared terminal; private chats bind
+    nothing)."""
+    if actor.private or is_local(actor.platform):
+        return None
+    binding = s.get(ChatBinding, (actor.platform, actor.chat_id))
+    bound = s.get(Case, binding.case_id) if binding else None
+    return bound if bound is not None and bound.status not in CLOSED else None
+
+
+def may_withdraw(s: Session, case: Case) -> bool:
+    """Whether a party may still close the case on their own: nothing was agreed or delivered yet."""
+    return case.status not in CLOSED and case.agreed_brief_id is None and not deliveries(s, case)
+
+
+def require_free_chat(s: Session, actor: Actor, target: Case | None = None) -> None:
+    """Refuses a second open case in a shared chat (see `open_case_here`)."""
+    bound = open_case_here(s, actor)
+    if bound is None or (target is not None and bound.id == target.id):
+        return
+    how = (
+        f"close it first (/case close {bound.id}: its brief is not agreed yet)"
+        if may_withdraw(s, bound)
+        else "let it finish first (it ends by agreement or a moderator's decision)"
+    )
+    raise MediationError(
+        "chat_has_case",
+        f"This chat already holds case {bound.id} ({bound.title}, {bound.status}), and a chat holds one open "
+        f"case at a time. Either {how}, or continue in a private chat with me.",
+        case_id=bound.id,
+        closable=may_withdraw(s, bound),
+    )
+
+
+def withdraw(s: Session, actor: Actor, party: Party, case: Case, now: datetime) -> None:
+    """A party closes a case before anything was agreed or delivered (a mistake, a deal that fell through)."""
+    require_party(s, case, party, action="close it")
+    require_open(case)
+    if not may_withdraw(s, case):
+        raise MediationError(
+            "case_under_way",
+            f"Case {case.id} has an agreed brief or a delivery: it ends by agreement (/dispute, /proposals) "
+            "or a moderator's decision, not by closing it.",
+        )
+    advance(case, CaseEvent.WITHDRAWN)
+    s.add(case)
+    audit.record(s, case.id, actor.tag, CaseEvent.WITHDRAWN, {"status": case.status}, now)
+
+
 def user_binding_key(chat_id: str, user_id: str) -> str:
     """The binding row of one person's current case in one chat (kept beside the chat's own row)."""
     return f"{chat_id}#user:{user_id}"
@@ -274,6 +324,7 @@ def create_case(
     moderator: bool = False,
 ) -> Case:
     require_may_bind(s, actor, party, moderator)
+    require_free_chat(s, actor)
     while True:
         case_id = "C" + _code(5)
         if s.get(Case, case_id) is None:
@@ -319,9 +370,8 @@ def refusals_since(s: Session, case_id: str, actor_tag: str, since: datetime) ->
 MAX_BAD_INVITES = 5  # per hour and person: enough for typos, far too few to guess a 50-bit code
 
 
-def join_case(
-    s: Session, actor: Actor, party: Party, code: str, role: str, now: datetime, moderator: bool = False
-) -> Case:
+def invitation(s: Session, actor: Actor, code: str, now: datetime) -> Case:
+    """The case an unused invite code opens, locked; wrong codes count against the person (guessing)."""
     code = (code or "").strip().upper()
     recent = s.exec(
         select(AuditEntry).where(
@@ -336,12 +386,31 @@ def join_case(
         raise MediationError("bad_invite", "That invite code is not valid. Check it with the person who sent it.")
     if case.invite_used_at is not None:
         raise MediationError("invite_used", "That invite code has already been used.")
+    return case
+
+
+def invite_chats(s: Session, code: str, platform: str) -> tuple[str, list[str]] | None:
+    """For an adapter that gives each case a place of its own (a Discord thread): the title of the
+    case an unused invite opens, and the chats on `platform` that hold it. None for any other code
+    (the join itself refuses it, and counts it)."""
+    found = s.exec(select(Case).where(Case.invite_code == (code or "").strip().upper())).first()
+    if found is None or found.invite_used_at is not None or found.status in CLOSED:
+        return None
+    bound = s.exec(select(ChatBinding.chat_id).where(ChatBinding.platform == platform, ChatBinding.case_id == found.id))
+    return found.title, list(bound)
+
+
+def join_case(
+    s: Session, actor: Actor, party: Party, code: str, role: str, now: datetime, moderator: bool = False
+) -> Case:
+    case = invitation(s, actor, code, now)
     if role_of(s, case, party) is not None:
         raise MediationError("already_party", f"You are already a party of case {case.id}.")
     if role != case.invite_role:
         raise MediationError("wrong_role", f"This invitation is for the {case.invite_role} of case {case.id}.")
     require_open(case)
     require_may_bind(s, actor, party, moderator, target=case)
+    require_free_chat(s, actor, target=case)
     case.invite_used_at = now
     advance(case, CaseEvent.JOINED)
     s.add(case)

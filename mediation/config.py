@@ -118,6 +118,12 @@ class DiscordConfig(Section):
     moderator_role_ids: list[int] = Field(default_factory=list)
     mod_channel_id: int = 0
     guild_ids: list[int] = Field(default_factory=list)
+    # the privileged message-content intent (switch it on in the Developer Portal first): plain
+    # messages in case channels are scanned; without it, the "Check against brief" message menu
+    message_content: bool = False
+    # each case in a private thread of its own, opened by /case new (parties and listed moderators
+    # added); false: the channel itself holds the case (one open case per channel)
+    case_threads: bool = True
     # several processes share the gateway: 0 = one connection, no sharding; else the total number
     # of shards, and the shards this process runs (empty: all of them)
     shard_count: int = Field(default=0, ge=0)

@@ -284,3 +284,14 @@ class ModeratorNote(SQLModel, table=True):
     moderator_user_id: str
     text: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = _ts(nullable=False)
+
+
+class CaseDraft(SQLModel, table=True):
+    """A case being opened step by step (`/case new` with nothing after it): what one person has
+    answered so far in one chat. Kept here, not in the process, so a restart loses nothing."""
+
+    platform: str = Field(primary_key=True)
+    chat_id: str = Field(primary_key=True)
+    user_id: str = Field(primary_key=True)
+    answers: dict = _json()  # title, amount, currency, role as far as given
+    updated_at: datetime = _ts(nullable=False)

@@ -48,7 +48,7 @@ class CaseState(StrEnum):
     ESCALATED = "escalated"  # waiting for a moderator (the parties may still settle)
     SETTLED = "settled"  # closed on agreed terms (both accepted, offers met, or review deadline)
     DECIDED = "decided"  # closed by a moderator's decision (may be appealed once)
-    CANCELLED = "cancelled"  # closed because the brief was never agreed in time
+    CANCELLED = "cancelled"  # closed before the brief was agreed: in time (a deadline) or by a party
 
 
 CLOSED: frozenset[CaseState] = frozenset({CaseState.SETTLED, CaseState.DECIDED, CaseState.CANCELLED})
@@ -68,6 +68,7 @@ class CaseEvent(StrEnum):
     SETTLED = "case.settled"  # both accepted a proposal, blind offers met, the review deadline
     DECIDED = "moderation.decided"  # /mod decide
     BRIEF_EXPIRED = "deadline.cancelled"  # the brief was not agreed in time
+    WITHDRAWN = "case.withdrawn"  # /case close by a party before the brief was agreed
 
 
 _S = CaseState
@@ -85,6 +86,7 @@ TRANSITIONS: dict[CaseEvent, dict[CaseState, CaseState]] = {
     CaseEvent.SETTLED: {s: _S.SETTLED for s in OPEN_STATES},
     CaseEvent.DECIDED: {s: _S.DECIDED for s in OPEN_STATES},
     CaseEvent.BRIEF_EXPIRED: {s: _S.CANCELLED for s in OPEN_STATES},
+    CaseEvent.WITHDRAWN: {_S.OPEN: _S.CANCELLED, _S.BRIEFING: _S.CANCELLED},
 }
 
 # States in which the brief is frozen (it is the yardstick of the dispute).
@@ -150,6 +152,15 @@ def outcome_for_refund(refund: Decimal, amount: Decimal) -> Outcome:
     return Outcome.PARTIAL_REFUND
 
 
+class DraftStep(StrEnum):
+    """What a case opened step by step asks for, in order."""
+
+    TITLE = "title"
+    AMOUNT = "amount"
+    CURRENCY = "currency"
+    ROLE = "role"
+
+
 class TimerKind(StrEnum):
     BRIEF_AGREEMENT = "brief_agreement"
     REVIEW = "review"
@@ -203,6 +214,8 @@ class ReplyKind(StrEnum):
     PROGRESS = "progress"
     NOTICE = "notice"
     CASE_CREATED = "case_created"
+    INVITATION = "invitation"
+    CASE_DRAFT = "case_draft"
     CASE_STATUS = "case_status"
     CASE_FILE = "case_file"
     BRIEF = "brief"

@@ -115,9 +115,29 @@ async def test_a_stranger_cannot_rebind_a_case_chat(chat):
     # the parties' plain messages are still evidence of their case
     await chat.say("clara", "just checking in")
     assert any(a.action == "message" for a in rows(chat, AuditEntry, AuditEntry.chain == cid))
-    # a party (or a moderator) may move the chat to a new case
+    # one case per place: not even a party opens a second case while the first is open; an agreed
+    # case cannot just be closed
+    [refusal] = await chat.say("maya", "/case new Next job amount=50 currency=USD role=freelancer")
+    assert refusal.data["code"] == "chat_has_case" and refusal.data["case_id"] == cid and not refusal.options
+    assert err(await chat.say("maya", "/case close"))["code"] == "case_under_way"
+
+
+async def test_a_chat_holds_one_open_case_and_a_case_not_yet_agreed_can_be_closed(chat):
+    first = (await chat.say("maya", "/case new Draft amount=50 currency=USD role=freelancer")).expect("case_created")
+    [refusal] = await chat.say("maya", "/case new Next job amount=50 currency=USD role=freelancer")
+    assert refusal.data["code"] == "chat_has_case" and "private chat" in refusal.text
+    assert [o.command for o in refusal.options] == [f"/case close {first['case_id']}"]
+    assert err(await chat.say("eve", f"/case close {first['case_id']}"))["code"] == "not_a_party"
+    closed = (await chat.say("maya", refusal.options[0].command)).expect("case_status")
+    assert closed["status"] == "cancelled"
+    actions = [a.action for a in rows(chat, AuditEntry, AuditEntry.chain == first["case_id"])]
+    assert "case.withdrawn" in actions
     moved = (await chat.say("maya", "/case new Next job amount=50 currency=USD role=freelancer")).expect("case_created")
     assert rows(chat, ChatBinding, ChatBinding.chat_id == "chat")[0].case_id == moved["case_id"]
+    # in a private chat nothing is bound, so a person may keep several cases there
+    (await chat.say("maya", "/case new Third amount=5 currency=USD role=freelancer", private=True)).expect(
+        "case_created"
+    )
 
 
 # -- 7: bad input gets a specific error ------------------------------------------------------------

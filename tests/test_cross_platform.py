@@ -180,7 +180,8 @@ async def test_delivery_change_request_and_a_telegram_moderator_deciding(both):
     # the case file goes to the private chat only
     mark_group = len(f.sent(GROUP))
     await w.tg_say(f"/mod case {cid}", dm, "mod")
-    case_file = f.sent(MOD)[-1].text
+    case_file = f.sent(MOD)[-2].text
+    assert f.sent(MOD)[-1].method == "sendDocument"  # and as a Markdown document
     assert "Brief v1 (agreed)" in case_file and "Delivery 1" in case_file and "beach location" in case_file
     assert len(f.sent(GROUP)) == mark_group
 

@@ -66,7 +66,8 @@ async def test_start_up_logs_in_syncs_commands_and_identifies(world):
     assert subs == {"propose", "agree", "show"}
     new = next(o for o in names["case"]["options"] if o["name"] == "new")
     role = next(o for o in new["options"] if o["name"] == "role")
-    assert [c["value"] for c in role["choices"]] == ["client", "freelancer"] and role["required"]
+    assert [c["value"] for c in role["choices"]] == ["client", "freelancer"]
+    assert not role["required"]  # /case new alone opens a form instead
     deliver = {o["name"]: o for o in names["deliver"]["options"]}
     assert deliver["file1"]["type"] == 11 and not deliver["file1"]["required"]  # attachment
     assert all(o["description"] for c in fake.commands for o in c.get("options", []))

@@ -59,7 +59,7 @@ async def test_expect_reads_the_replies_to_the_last_input_unless_told_to_look_ba
         chat.expect("case_created")
     assert chat.expect("case_created", turns=2) == created
     assert chat.expect("case_created", turns=None) == created
-    await chat.say("maya", "/case new Other amount=30 currency=EUR role=freelancer")
+    await chat.say("maya", "/case new Other amount=30 currency=EUR role=freelancer", chat="other")  # one case a chat
     assert chat.expect("case_created", turns=None)["case_id"] != created["case_id"]  # the newest wins
     assert chat.count("case_created") == 2
 

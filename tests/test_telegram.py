@@ -104,7 +104,8 @@ async def test_a_case_in_a_group_from_opening_to_a_moderator_decision(start_rig,
     assert rig.expect("mod_taken")["case_id"] == cid
     assert "A moderator (Mo) is now handling" in f.sent(GROUP)[-1].text  # the parties hear it in their group
     await rig.say("mod", f"/mod case {cid}", chat=mod_chat)
-    assert "Brief v1 (agreed)" in f.sent(MOD)[-1].text
+    text, document = f.sent(MOD)[-2:]  # the case file, then the same as a Markdown document
+    assert "Brief v1 (agreed)" in text.text and document.files["document"].startswith(f"# Case {cid}".encode())
     await rig.say("mod", f"/mod decide {cid} release_full reason=8 of 8 delivered & approved", chat=mod_chat)
     assert rig.expect("decision")["outcome"] == "release_full"
     told = f.sent(GROUP)[-1].text
@@ -132,7 +133,7 @@ async def test_private_reply_to_a_user_who_never_started_the_bot(start_rig, sett
     f.forbidden.clear()
     await rig.say("mod", "/start", chat=f.private(mod))
     await rig.say("mod", f"/mod case {created['case_id']}")
-    assert "Brief v1 (agreed)" in f.sent(MOD)[-1].text
+    assert "Brief v1 (agreed)" in f.sent(MOD)[-2].text and f.sent(MOD)[-1].method == "sendDocument"
     assert rig.adapter.stats["errors"] == 0
 
 

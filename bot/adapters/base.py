@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from ..messages import Address, Reply
 from ..render import Capabilities
@@ -17,3 +17,12 @@ class Adapter(Protocol):
     async def stop(self) -> None: ...
 
     async def send(self, reply: Reply, to: Address) -> None: ...
+
+
+@runtime_checkable
+class ShowsProgress(Protocol):
+    """An adapter that can take a "working on it" note back once the answer is there."""
+
+    async def show_progress(self, reply: Reply, to: Address) -> Any: ...
+
+    async def clear_progress(self, handle: Any) -> None: ...

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from mediation import cases, settlement
+import re
+
+from mediation import cases, drafts, settlement
 from mediation.currency import currency_code, parse_amount
 from mediation.errors import MediationError
+from mediation.vocabulary import DraftStep, ReplyKind
 
 from .. import replies
 from ..commands import Command, command
@@ -24,30 +27,60 @@ def help_(ctx: Ctx, cmd: Command) -> list[Reply]:
     keys=("amount", "currency", "role"),
 )
 def case_new(ctx: Ctx, cmd: Command) -> list[Reply]:
-    title = cmd.text.strip()
-    missing = [k for k in ("amount", "currency", "role") if not cmd.kv.get(k)]
-    if not title:
-        missing.insert(0, "title")
+    given = {"title": cmd.text.strip(), **{k: cmd.kv.get(k, "") for k in ("amount", "currency", "role")}}
+    draft = drafts.current(ctx.s, ctx.actor.platform, ctx.actor.chat_id, ctx.actor.user_id, ctx.now)
+    if draft is None and not any(given.values()):  # nothing typed: ask step by step
+        cases.require_may_bind(ctx.s, ctx.actor, ctx.party, ctx.is_moderator())
+        cases.require_free_chat(ctx.s, ctx.actor)  # no use asking for a case this chat cannot hold
+        drafts.start(ctx.s, ctx.actor.platform, ctx.actor.chat_id, ctx.actor.user_id, ctx.now)
+        return [replies.draft_question(DraftStep.TITLE, {})]
+    if draft is not None:  # a button or a typed answer fills in the draft
+        return advance_draft(ctx, draft, given)
+    missing = [k for k, v in given.items() if not v]
     if missing:
         raise MediationError(
             "missing_argument",
             "Missing " + ", ".join(missing) + ". Usage: /case new <title> "
-            "amount=<n> currency=<code> role=<client|freelancer>",
+            "amount=<n> currency=<code> role=<client|freelancer> (or just /case new, to be asked step by step)",
         )
+    return _open(ctx, **given)
+
+
+def _checked(ctx: Ctx, answers: dict) -> dict:
+    """Each answer given so far, checked and normalised (a bad one is refused; the draft keeps the rest)."""
+    out = dict(answers)
     limit = ctx.settings.limits.max_title_chars
-    if len(title) > limit:
-        raise MediationError("too_long", f"The title is {len(title)} characters; keep it under {limit}.")
-    role = cases.check_role(cmd.kv["role"])
-    currency = currency_code(cmd.kv["currency"])
-    amount = parse_amount(cmd.kv["amount"], currency, max_amount=ctx.settings.limits.max_amount)
+    if out.get("title") and len(out["title"]) > limit:
+        raise MediationError("too_long", f"The title is {len(out['title'])} characters; keep it under {limit}.")
+    if out.get("role"):
+        out["role"] = cases.check_role(out["role"])
+    if out.get("currency"):
+        out["currency"] = currency_code(out["currency"])
+    if out.get("amount"):
+        amount = parse_amount(out["amount"], out.get("currency") or "USD", max_amount=ctx.settings.limits.max_amount)
+        out["amount"] = str(amount) if out.get("currency") else out["amount"]
+    return out
+
+
+def advance_draft(ctx: Ctx, draft, given: dict) -> list[Reply]:
+    """Record the answers; ask the next question, or open the case once all four are in."""
+    checked = _checked(ctx, {**draft.answers, **{k: v for k, v in given.items() if v}})
+    step = drafts.answer(ctx.s, draft, ctx.now, **{k: str(v) for k, v in checked.items() if v})
+    if step is not None:
+        return [replies.draft_question(step, draft.answers)]
+    return _open(ctx, **drafts.finish(ctx.s, draft))
+
+
+def _open(ctx: Ctx, *, title: str, amount: str, currency: str, role: str) -> list[Reply]:
+    checked = _checked(ctx, {"title": title, "amount": amount, "currency": currency, "role": role})
     case = cases.create_case(
         ctx.s,
         ctx.actor,
         ctx.party,
-        title=title,
-        amount=str(amount),
-        currency=currency,
-        role=role,
+        title=checked["title"],
+        amount=checked["amount"],
+        currency=checked["currency"],
+        role=checked["role"],
         now=ctx.now,
         moderator=ctx.is_moderator(),
     )
@@ -55,12 +88,37 @@ def case_new(ctx: Ctx, cmd: Command) -> list[Reply]:
     return [replies.case_created(status, case.invite_code, case.invite_role)]
 
 
+_AMOUNT = re.compile(r"^\s*(?:([A-Za-z]{3})\s*)?([0-9][0-9.,\s]*?)\s*(?:([A-Za-z]{3}))?\s*$")
+
+
+def draft_chat(ctx: Ctx) -> list[Reply]:
+    """A plain message from someone opening a case step by step answers the question asked."""
+    draft = drafts.current(ctx.s, ctx.actor.platform, ctx.actor.chat_id, ctx.actor.user_id, ctx.now)
+    if draft is None:
+        return []
+    text = ctx.incoming.text.strip()
+    if text.lower() in ("cancel", "stop"):
+        drafts.finish(ctx.s, draft)
+        return [replies.notice(ReplyKind.CASE_DRAFT, "Stopped: no case was opened.", step=None)]
+    step = drafts.next_step(draft)
+    given = {str(step): text}
+    if step == DraftStep.AMOUNT and (m := _AMOUNT.match(text)):  # "88", "88.50 USD", "EUR 300"
+        given = {"amount": m.group(2).strip(), "currency": m.group(1) or m.group(3) or ""}
+    try:
+        return advance_draft(ctx, draft, given)
+    except MediationError as exc:  # the question stays open: say what was wrong, ask again
+        return [replies.error(exc.code, exc.message + " Try again, or send “cancel”.", **exc.data)]
+
+
 @command(
     "case join", "/case join <invite-code> role=<client|freelancer>", "join a case with its invite code", keys=("role",)
 )
 def case_join(ctx: Ctx, cmd: Command) -> list[Reply]:
-    if not cmd.args or not cmd.kv.get("role"):
+    if not cmd.args:
         raise MediationError("missing_argument", "Usage: /case join <invite-code> role=<client|freelancer>")
+    if not cmd.kv.get("role"):  # a tapped invite link: say what it is, and join by a button
+        case = cases.invitation(ctx.s, ctx.actor, cmd.args[0], ctx.now)
+        return [replies.invitation(cases.status_data(ctx.s, case), case.invite_code, case.invite_role)]
     role = cases.check_role(cmd.kv["role"])
     case = cases.join_case(ctx.s, ctx.actor, ctx.party, cmd.args[0], role, ctx.now, moderator=ctx.is_moderator())
     status = cases.status_data(ctx.s, case)
@@ -71,6 +129,20 @@ def case_join(ctx: Ctx, cmd: Command) -> list[Reply]:
     out = [replies.case_status(status, headline)]
     out += ctx.notify_others(case, lambda: replies.case_status(status, headline))
     return out
+
+
+@command("case close", "/case close [case]", "close a case before its brief is agreed (either party)", keys=("case",))
+def case_close(ctx: Ctx, cmd: Command) -> list[Reply]:
+    case = cases.resolve_case(ctx.s, ctx.actor, ctx.party, cmd.args[0] if cmd.args else cmd.kv.get("case"))
+    cases.withdraw(ctx.s, ctx.actor, ctx.party, case, ctx.now)
+    status = cases.status_data(ctx.s, case)
+    headline = (
+        f"{ctx.actor.name} closed case {case.id} before its brief was agreed; nothing is owed either way. "
+        "This chat is free for a new case (/case new)."
+    )
+    return [replies.case_status(status, headline)] + ctx.notify_others(
+        case, lambda: replies.case_status(status, headline)
+    )
 
 
 def _not_yours(case_id: str | None) -> MediationError:

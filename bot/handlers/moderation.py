@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from mediation import cases, moderation
+from mediation import cases, export, moderation
 from mediation.currency import format_money, parse_amount
 from mediation.errors import MediationError
 from mediation.vocabulary import EscalationStatus, ReplyKind
@@ -12,7 +12,7 @@ from mediation.vocabulary import EscalationStatus, ReplyKind
 from .. import replies
 from ..commands import Command, command
 from ..engine import Ctx
-from ..messages import Address, Option, Reply
+from ..messages import Address, Option, OutFile, Reply
 
 
 def _require_moderator(ctx: Ctx) -> None:
@@ -98,7 +98,16 @@ def mod_case(ctx: Ctx, cmd: Command) -> list[Reply]:
     if data["offers"] is not None:
         lines += [f"Offer round {o['round']} by the {o['role']}: {o['amount']}" for o in data["offers"]]
     lines.append("Timeline: " + "; ".join(f"{e['action']} by {e['actor']}" for e in data["timeline"]))
-    return [Reply(text="\n".join(lines), title=f"Case file {case.id}: {case.title}", private=True, data=data)]
+    document = export.to_markdown(export.case_document(ctx.s, case, ctx.settings, audience="moderator"))
+    return [
+        Reply(
+            text="\n".join(lines),
+            title=f"Case file {case.id}: {case.title}",
+            attachments=[OutFile(f"case-{case.id}.md", document.encode(), "text/markdown")],
+            private=True,
+            data=data,
+        )
+    ]
 
 
 @command(

@@ -8,7 +8,7 @@ from mediation import audit, cases, settlement
 from mediation.errors import MediationError
 from mediation.feedback import flag_feedback_threat
 from mediation.models import Case
-from mediation.vocabulary import ReplyKind
+from mediation.vocabulary import ReplyKind, Role
 
 from ..commands import Command, command
 from ..engine import Ctx
@@ -101,26 +101,33 @@ def read_signals(ctx: Ctx, text: str, role: str) -> list[tuple[str, object]]:
 
 
 def scan_chat(ctx: Ctx) -> list[Reply]:
-    """A plain message in a case chat: kept on the timeline; a client's ask beyond the brief is flagged."""
+    """A plain message in a case chat: kept on the timeline; a client's ask beyond the brief is flagged.
+    A message someone asked to have checked (`Incoming.requested_by`) is answered either way."""
+    asked = ctx.incoming.requested_by
     binding_case = cases.bound_case(ctx.s, ctx.actor)
     if binding_case is None or binding_case.status in cases.CLOSED:
-        return []
+        return [_checked("This chat has no open case, so there is no brief to check against.")] if asked else []
     role = cases.role_of(ctx.s, binding_case, ctx.party)
     if role is None:
-        return []
+        return (
+            [_checked(f"That message is not by a party of case {binding_case.id}; it was not checked.")]
+            if asked
+            else []
+        )
     text = ctx.incoming.text.strip()
     threat = flag_feedback_threat(text) if ctx.settings.feedback.active().flag_threats else None
     brief = cases.agreed_brief(ctx.s, binding_case)
     scan = (
         not threat
-        and role == "client"
+        and role == Role.CLIENT
         and brief is not None
         and ctx.settings.nlp.scan_chat
         and ctx.services.scope is not None
     )
     data = try_check(ctx, brief.text, text) if scan else {}  # the model runs before anything is written
     said = read_signals(ctx, text, role)
-    audit.record(ctx.s, binding_case.id, ctx.actor.tag, "message", {"role": role, "text": text}, ctx.now)
+    detail = {"role": role, "text": text} | ({"checked_by": asked} if asked else {})
+    audit.record(ctx.s, binding_case.id, ctx.actor.tag, "message", detail, ctx.now)
     for label, offer in said:
         settlement.note_signal(ctx.s, ctx.actor, binding_case, role, label, text, offer, ctx.now)
     if threat:
@@ -135,7 +142,29 @@ def scan_chat(ctx: Ctx) -> list[Reply]:
         )
         return [warn()] + ctx.notify_others(binding_case, warn)
     if not data or not data["out_of_scope"] or data["confidence"] < ctx.settings.nlp.flag_threshold:
-        return []
+        if not asked:
+            return []
+        if role != Role.CLIENT:
+            return [
+                _checked(
+                    "Only the client's messages are checked against the brief; this one is kept on the case file.",
+                    binding_case.id,
+                )
+            ]
+        if brief is None:
+            return [
+                _checked(
+                    f"Case {binding_case.id} has no agreed brief yet; the message is kept on the case file.",
+                    binding_case.id,
+                )
+            ]
+        if not data:
+            return [
+                _checked("The scope model could not check that message; it is kept on the case file.", binding_case.id)
+            ]
+        reply = scope_reply(data, text, binding_case.id)
+        reply.text += "\nNothing to flag; the message is kept on the case file."
+        return [reply]
     req = cases.add_request(ctx.s, ctx.actor, ctx.party, binding_case, text, ctx.now, source="chat", scope=data)
 
     def make() -> Reply:
@@ -148,3 +177,10 @@ def scan_chat(ctx: Ctx) -> list[Reply]:
         return reply
 
     return [make()] + ctx.notify_others(binding_case, make)
+
+
+def _checked(text: str, case_id: str | None = None) -> Reply:
+    """The answer to a message someone asked to have checked, when there is no verdict to show."""
+    return Reply(
+        text=text, title="Scope check", data={"type": ReplyKind.NOTICE, "about": "message_check", "case_id": case_id}
+    )

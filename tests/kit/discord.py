@@ -203,6 +203,7 @@ def discord_settings(settings, fake: FakeDiscord):
     settings.discord.moderator_role_ids = [MOD_ROLE_ID]
     settings.discord.mod_channel_id = MOD_CHANNEL_ID
     settings.discord.guild_ids = [GUILD_ID]
+    settings.discord.case_threads = False  # these conversations keep their case in the channel itself
     return settings
 
 

@@ -28,6 +28,8 @@ MOD_CHANNEL_ID = 920000000000000002  # the moderators' channel
 OTHER_CHANNEL_ID = 920000000000000003
 MOD_ROLE_ID = 930000000000000001
 EPHEMERAL = 1 << 6
+GUILD_MESSAGES_INTENT = 1 << 9
+MESSAGE_CONTENT_INTENT = 1 << 15
 
 
 def user(uid: int, name: str) -> dict:
@@ -77,9 +79,12 @@ class FakeDiscord:
         self.tokens: dict[str, str] = {}  # token -> interaction id
         self.sent_at: dict[str, float] = {}  # interaction id -> when the event left the gateway
         self.commands: list[dict] = []
+        self.threads: dict[str, dict] = {}  # thread id -> channel object
+        self.thread_members: dict[str, set[int]] = {}
         self.files: dict[str, bytes] = {}
         self.gateway_ops: list[int] = []
         self.identifies = 0
+        self.intents = 0  # what the last IDENTIFY asked for
         self.resumes = 0
         self.session_id = "gw-1"
         self.seq = 0
@@ -220,6 +225,7 @@ class FakeDiscord:
             guild = re.search(r"guilds/(\d+)", path)
             self.commands = [
                 {
+                    "description": "",  # Discord answers with an empty one for menu commands
                     **c,
                     "id": str(next(self.ids)),
                     "application_id": str(APP_ID),
@@ -233,6 +239,26 @@ class FakeDiscord:
             return self.callback(hit.group(1), call)
         if hit := m(rf"/webhooks/{APP_ID}/([^/]+)(/messages/(@original|\d+))?", path):
             return self.webhook(method, hit.group(1), hit.group(3), call)
+        if method == "POST" and (hit := m(r"/channels/(\d+)/threads", path)):
+            return _json(self.open_thread(hit.group(1), call.json or {}), 201)
+        if method == "PUT" and (hit := m(r"/channels/(\d+)/thread-members/(\d+)", path)):
+            if hit.group(1) not in self.threads:
+                return _json({"message": "Unknown Channel", "code": 10003}, 404)
+            self.thread_members[hit.group(1)].add(int(hit.group(2)))
+            return web.Response(status=204)
+        if method == "DELETE" and (hit := m(r"/channels/(\d+)", path)):
+            self.threads.pop(hit.group(1), None)
+            return _json({"id": hit.group(1), "type": 12})
+        if method == "PATCH" and (hit := m(r"/channels/(\d+)/messages/(\d+)", path)):
+            msg = self.messages.get(hit.group(2))
+            if msg is None or msg["channel_id"] != hit.group(1):
+                return _json({"message": "Unknown Message", "code": 10008}, 404)
+            body = call.json or {}
+            for k in ("content", "embeds", "components"):
+                if k in body:
+                    msg[k] = body[k]
+            msg["edited_timestamp"] = "2026-03-02T09:01:00+00:00"
+            return _json(msg)
         if method == "POST" and (hit := m(r"/channels/(\d+)/messages", path)):
             return _json(self.store_message(hit.group(1), call.json or {}, call.files))
         if method == "POST" and path == "/users/@me/channels":
@@ -241,6 +267,32 @@ class FakeDiscord:
                 {"id": str(rid + 7), "type": 1, "recipients": [user(rid, f"user{rid}")], "last_message_id": None}
             )
         return _json({"message": f"404: Not Found ({method} {path})", "code": 0}, 404)
+
+    def open_thread(self, parent_id: str, body: dict) -> dict:
+        tid = str(next(self.ids))
+        thread = {
+            "id": tid,
+            "type": body.get("type", 12),
+            "guild_id": str(GUILD_ID),
+            "parent_id": str(parent_id),
+            "owner_id": str(BOT_ID),
+            "name": body.get("name", ""),
+            "last_message_id": None,
+            "message_count": 0,
+            "member_count": 1,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": body.get("auto_archive_duration", 1440),
+                "archive_timestamp": "2026-03-02T09:00:00+00:00",
+                "locked": False,
+                "invitable": body.get("invitable", True),
+            },
+        }
+        self.threads[tid] = thread
+        self.thread_members[tid] = {BOT_ID}
+        return thread
 
     def store_message(
         self, channel_id: str, body: dict, files: list[tuple[str, bytes]], interaction_id: str | None = None
@@ -289,6 +341,8 @@ class FakeDiscord:
             "response_message_ephemeral": bool(data.get("flags", 0) & EPHEMERAL),
         }
         resource: dict = {"type": kind}
+        if kind == 9:  # a modal: the person sees a form
+            inter["_modal"] = data
         if kind in (4, 5):
             msg = self.store_message(inter["channel_id"], data, call.files, interaction_id)
             inter["_original"] = msg["id"]
@@ -343,6 +397,7 @@ class FakeDiscord:
                 await ws.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
             elif op == 2:
                 self.identifies += 1
+                self.intents = int(data["d"].get("intents") or 0)
                 self.session_id = f"gw-{self.identifies}"
                 self.seq = 0
                 self.events = []
@@ -493,7 +548,8 @@ class FakeDiscord:
                 channel_id=str(channel_id),
                 guild_locale="en-US",
                 context=0,
-                channel={
+                channel=self.threads.get(str(channel_id))
+                or {
                     "id": str(channel_id),
                     "type": 0,
                     "guild_id": str(GUILD_ID),
@@ -517,6 +573,78 @@ class FakeDiscord:
         self.interactions[iid] = payload
         self.tokens[token] = iid
         return payload
+
+    def member(self, who: Person) -> dict:
+        return {
+            "user": who.payload(),
+            "roles": [str(r) for r in who.roles],
+            "nick": None,
+            "joined_at": "2026-01-01T00:00:00+00:00",
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "pending": False,
+        }
+
+    async def post(self, who: Person, content: str, channel_id: int = CHANNEL_ID) -> dict:
+        """`who` writes a plain message in a server channel. As on Discord, the bot gets MESSAGE_CREATE
+        only if it asked for the guild-messages intent, and the text only with the message-content intent."""
+        mid = str(next(self.ids))
+        msg = {
+            "id": mid,
+            "channel_id": str(channel_id),
+            "guild_id": str(GUILD_ID),
+            "type": 0,
+            "content": content,
+            "embeds": [],
+            "components": [],
+            "flags": 0,
+            "attachments": [],
+            "timestamp": "2026-03-02T09:00:00+00:00",
+            "edited_timestamp": None,
+            "author": who.payload(),
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "pinned": False,
+        }
+        self.messages[mid] = msg
+        if self.intents & GUILD_MESSAGES_INTENT:
+            seen = msg if self.intents & MESSAGE_CONTENT_INTENT else {**msg, "content": ""}
+            member = {k: v for k, v in self.member(who).items() if k != "user"}
+            await self._event("MESSAGE_CREATE", {**seen, "member": member})
+        return msg
+
+    async def menu(self, who: Person, message_id: str, name: str) -> str:
+        """`who` picks a message menu command (Apps → name) on a message; returns the interaction id."""
+        msg = {k: v for k, v in self.messages[message_id].items() if not k.startswith("_")}
+        data = {
+            "id": self.command_id(name),
+            "name": name,
+            "type": 3,
+            "target_id": message_id,
+            "resolved": {"messages": {message_id: msg}},
+        }
+        payload = self._base(2, who, int(msg["channel_id"]), data)
+        await self._event("INTERACTION_CREATE", payload)
+        return payload["id"]
+
+    async def submit(self, who: Person, opened_by: str, values: dict[str, str]) -> str:
+        """`who` fills in and submits the modal the bot answered interaction `opened_by` with."""
+        modal = self.interactions[opened_by]["_modal"]
+        rows = [
+            {
+                "type": 1,
+                "components": [{"type": 4, "custom_id": c["custom_id"], "value": values.get(c["custom_id"], "")}],
+            }
+            for row in modal["components"]
+            for c in row["components"]
+        ]
+        channel = self.interactions[opened_by]["channel_id"]
+        payload = self._base(5, who, int(channel), {"custom_id": modal["custom_id"], "components": rows})
+        await self._event("INTERACTION_CREATE", payload)
+        return payload["id"]
 
     def command_id(self, name: str) -> str:
         return next((c["id"] for c in self.commands if c["name"] == name), "0")
