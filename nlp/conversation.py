@@ -14,33 +14,15 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from nlp.signals import CLIENT_ONLY, FREELANCER_ONLY, SIGNALS
+
 log = logging.getLogger("mediator.signals")
 
-LABELS = (
-    "admits_incomplete",
-    "admits_not_own",
-    "offer_amount",
-    "wants_to_end",
-    "purpose_lapsed",
-    "plans_changed",
-    "quality_complaint",
-    "authenticity_claim",
-    "off_brief_agreement",
-    "hours_claim",
-    "approval",
-    "request_beyond",
-    "materials_missing",
-)
-# Who can carry a label: an admission is the freelancer's, an approval the client's.
+LABELS = SIGNALS  # the trained head's labels
+# Who can carry a label: an admission is the freelancer's, an approval or a complaint the client's.
 ROLE_ONLY = {
-    "admits_incomplete": "freelancer",
-    "admits_not_own": "freelancer",
-    "materials_missing": "freelancer",
-    "approval": "client",
-    "request_beyond": "client",
-    "authenticity_claim": "client",
-    "plans_changed": "client",
-    "quality_complaint": "client",
+    **{label: "freelancer" for label in FREELANCER_ONLY},
+    **{label: "client" for label in CLIENT_ONLY | {"quality_complaint"}},
 }
 CONFIDENT = 0.97  # the trained head's score above which its label is taken as said
 # Admissions decide a case on their own, and the trained head reads them in plain progress notes
