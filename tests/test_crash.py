@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import random
 import signal
 import subprocess
@@ -42,7 +41,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.kit import SOAP_BRIEF
-from tests.kit.console import MEDIATOR
+from tests.kit.console import MEDIATOR, start_console
 
 SEED = 9173
 KILLS = 12
@@ -131,16 +130,7 @@ class Console:
     """A console process that can be killed: lines written one at a time, replies read to `done`."""
 
     def __init__(self, cwd: Path, db: str):
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(
-            MEDIATOR + ["console", "--json", "--db", db],
-            cwd=cwd,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
+        self.proc = start_console(cwd, db)
         self.n = 0
 
     def send(self, line: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import threading
 import uuid
 from collections import Counter
@@ -17,9 +16,9 @@ from sqlmodel import select
 
 from mediation.db import Store, head_revision
 from mediation.models import AuditEntry, Timer
-from tests.kit.engine import PG_BASE, _pg_up
+from tests.kit.console import MEDIATOR, start_console
+from tests.kit.engine import PG_BASE, require_postgres
 
-MEDIATOR = [sys.executable, "-m", "bot"]
 # the model is never needed here: a missing ONNX export fails fast instead of loading torch
 LIGHT_CONFIG = '[nlp]\nbackend = "onnx"\nonnx_path = "no-such-onnx-export"\n'
 
@@ -34,16 +33,7 @@ class Console:
     """A `mediator console --json` process: write a line, read its JSON replies up to `done`."""
 
     def __init__(self, cwd: Path, db: str, config: str):
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(
-            MEDIATOR + ["console", "--json", "--db", db, "--config", config],
-            cwd=cwd,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
+        self.proc = start_console(cwd, db, "--config", config)
         self.n = 0
 
     def send(self, line: str) -> None:
@@ -159,10 +149,7 @@ def test_two_engines_ticking_together_fire_each_deadline_once(settings, clock, d
 @pytest.fixture
 def scratch_db():
     """A fresh PostgreSQL database of its own (not only a schema): what a new deployment starts from."""
-    if not _pg_up():
-        if os.environ.get("CI") == "true":
-            pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432, and CI requires it")
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    require_postgres()
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 

@@ -13,20 +13,24 @@ from tests.kit.replies import History, Turn
 MEDIATOR = [sys.executable, "-m", "bot"]
 
 
+def start_console(cwd: Path, db: str, *extra: str) -> subprocess.Popen:
+    """A real `mediator console --json` process on `db`, its pipes open as text, unbuffered."""
+    return subprocess.Popen(
+        MEDIATOR + ["console", "--json", "--db", db, *extra],
+        cwd=cwd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
 class ConsoleDriver(History):
     """Writes one line, reads JSON replies until the turn's `done` marker."""
 
     def __init__(self, cwd: Path, db: str, *extra: str):
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(
-            MEDIATOR + ["console", "--json", "--db", db, *extra],
-            cwd=cwd,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
+        self.proc = start_console(cwd, db, *extra)
         self.n = 0
         self._turns: list[Turn] = []
 

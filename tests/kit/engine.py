@@ -45,13 +45,18 @@ def audit_key(monkeypatch):
     return TEST_AUDIT_KEY
 
 
-@pytest.fixture
-def pg_url():
-    """A PostgreSQL schema of its own for one test; skipped (failed under CI=true) without a server."""
+def require_postgres() -> None:
+    """Skips the test without a PostgreSQL server, or fails it under CI=true, where it is required."""
     if not _pg_up():
         if os.environ.get("CI") == "true":
             pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432, and CI requires it")
         pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+
+
+@pytest.fixture
+def pg_url():
+    """A PostgreSQL schema of its own for one test; skipped (failed under CI=true) without a server."""
+    require_postgres()
     from sqlalchemy import create_engine, text
 
     schema = "t_" + uuid.uuid4().hex[:12]
