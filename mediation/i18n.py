@@ -1,0 +1,32 @@
+"""The reader's language and time zone while a reply is being worded.
+
+Set per reader (the person or chat a reply goes to) by the bot layer; read by whatever words a
+message, formats money or shows a time. Defaults are English and UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+DEFAULT_LOCALE = "en"
+DEFAULT_ZONE = "UTC"
+
+current_locale: ContextVar[str] = ContextVar("current_locale", default=DEFAULT_LOCALE)
+current_zone: ContextVar[str] = ContextVar("current_zone", default=DEFAULT_ZONE)
+
+
+@contextmanager
+def reading_as(locale: str | None = None, zone: str | None = None) -> Iterator[None]:
+    """Word everything inside for a reader of this locale and time zone (None keeps the current)."""
+    tokens = []
+    if locale:
+        tokens.append((current_locale, current_locale.set(locale)))
+    if zone:
+        tokens.append((current_zone, current_zone.set(zone)))
+    try:
+        yield
+    finally:
+        for var, token in reversed(tokens):
+            var.reset(token)
