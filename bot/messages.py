@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mediation.i18n import current_locale, render
+
 
 @dataclass(frozen=True)
 class Address:
@@ -41,6 +43,9 @@ class Incoming:
     # a plain message someone asked to have checked (a Discord message menu): the asker's neutral id.
     # The message is still its author's (user_id); the check answers even when nothing is flagged.
     requested_by: str | None = None
+    # the language the platform says the person uses ("es-ES", "ru"; console --lang): a hint that a
+    # choice made with /lang overrides
+    locale: str | None = None
 
 
 @dataclass
@@ -49,6 +54,9 @@ class Option:
 
     label: str
     command: str
+
+    def __post_init__(self) -> None:
+        self.label = render(self.label)  # a Msg is worded for the reader now
 
 
 @dataclass
@@ -69,6 +77,14 @@ class Reply:
     data: dict[str, Any] = field(default_factory=dict)
     to: Address | None = None  # None: the chat the message came from
     outbox_id: int | None = None  # the outbox row this reply is delivered from, when it has one
+    locale: str = field(default_factory=current_locale.get)  # the language it is worded in
+
+    def __post_init__(self) -> None:
+        """Messages (`mediation.i18n.Msg`) given for text, title or field are worded now, for the
+        reader in whose language the reply is being made."""
+        self.text = render(self.text)
+        self.title = None if self.title is None else render(self.title)
+        self.fields = [(render(name), render(value)) for name, value in self.fields]
 
     @property
     def type(self) -> str:
@@ -83,6 +99,7 @@ class Reply:
             "options": [[o.label, o.command] for o in self.options],
             "private": self.private,
             "data": self.data,
+            "locale": self.locale,
         }
 
     @classmethod
@@ -95,6 +112,7 @@ class Reply:
             private=d.get("private", False),
             data=d.get("data", {}),
             to=to,
+            locale=d.get("locale") or "en",
         )
 
 
