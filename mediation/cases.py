@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from . import audit
 from .errors import MediationError
+from .i18n import L_, N_, Msg, Text, en
 from .models import (
     Approval,
     AuditEntry,
@@ -40,6 +41,8 @@ from .vocabulary import (
     Role,
     is_local,
     next_state,
+    role_name,
+    state_name,
 )
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -82,7 +85,7 @@ def other_role(role: str) -> Role:
 def check_role(role: str | None) -> Role:
     role = (role or "").strip().lower()
     if role not in ROLES:
-        raise MediationError("bad_role", "role must be client or freelancer (role=client or role=freelancer)")
+        raise MediationError("bad_role", L_("role must be client or freelancer (role=client or role=freelancer)"))
     return Role(role)
 
 
@@ -131,7 +134,7 @@ def get_case(s: Session, case_id: str) -> Case:
     key = " ".join((case_id or "").split()).upper()
     case = lock_case(s, key) if key and len(key) <= 20 else None
     if case is None:
-        raise MediationError("unknown_case", f"There is no case {(case_id or '')[:20]!r}.")
+        raise MediationError("unknown_case", L_("There is no case {case_id}.", case_id=repr((case_id or "")[:20])))
     return case
 
 
@@ -147,19 +150,27 @@ def role_of(s: Session, case: Case, party: Party) -> str | None:
     return None
 
 
-def require_party(s: Session, case: Case, party: Party, role: str | None = None, action: str = "do that") -> str:
-    """The party's role in the case; refuses strangers and the wrong side."""
+def require_party(s: Session, case: Case, party: Party, role: str | None = None, action: str = N_("do that")) -> str:
+    """The party's role in the case; refuses strangers and the wrong side. `action` is a message id
+    (marked with `N_`), worded for whoever reads the refusal."""
     mine = role_of(s, case, party)
     if mine is None:
-        raise MediationError("not_a_party", f"Only the parties of case {case.id} can {action}.")
+        raise MediationError(
+            "not_a_party", L_("Only the parties of case {case_id} can {action}.", case_id=case.id, action=Msg(action))
+        )
     if role and mine != role:
-        raise MediationError("wrong_role", f"Only the {role} can {action}.")
+        raise MediationError(
+            "wrong_role", L_("Only the {role} can {action}.", role=role_name(role), action=Msg(action))
+        )
     return mine
 
 
 def require_open(case: Case) -> None:
     if case.status in CLOSED:
-        raise MediationError("case_closed", f"Case {case.id} is {case.status}; nothing more can change.")
+        raise MediationError(
+            "case_closed",
+            L_("Case {case_id} is {status}; nothing more can change.", case_id=case.id, status=state_name(case.status)),
+        )
 
 
 def require_may_bind(
@@ -177,8 +188,11 @@ def require_may_bind(
     if bound is not None and role_of(s, bound, party) is None:
         raise MediationError(
             "chat_bound",
-            f"This chat belongs to case {bound.id}; only its parties or a moderator can start or join another "
-            "case here. Use another chat, or a private chat with the bot.",
+            L_(
+                "This chat belongs to case {case_id}; only its parties or a moderator can start or join another "
+                "case here. Use another chat, or a private chat with the bot.",
+                case_id=bound.id,
+            ),
         )
 
 
@@ -204,14 +218,20 @@ def require_free_chat(s: Session, actor: Actor, target: Case | None = None) -> N
     if bound is None or (target is not None and bound.id == target.id):
         return
     how = (
-        f"close it first (/case close {bound.id}: its brief is not agreed yet)"
+        L_("close it first (/case close {case_id}: its brief is not agreed yet)", case_id=bound.id)
         if may_withdraw(s, bound)
-        else "let it finish first (it ends by agreement or a moderator's decision)"
+        else L_("let it finish first (it ends by agreement or a moderator's decision)")
     )
     raise MediationError(
         "chat_has_case",
-        f"This chat already holds case {bound.id} ({bound.title}, {bound.status}), and a chat holds one open "
-        f"case at a time. Either {how}, or continue in a private chat with me.",
+        L_(
+            "This chat already holds case {case_id} ({title}, {status}), and a chat holds one open "
+            "case at a time. Either {how}, or continue in a private chat with me.",
+            case_id=bound.id,
+            title=bound.title,
+            status=state_name(bound.status),
+            how=how,
+        ),
         case_id=bound.id,
         closable=may_withdraw(s, bound),
     )
@@ -219,13 +239,16 @@ def require_free_chat(s: Session, actor: Actor, target: Case | None = None) -> N
 
 def withdraw(s: Session, actor: Actor, party: Party, case: Case, now: datetime) -> None:
     """A party closes a case before anything was agreed or delivered (a mistake, a deal that fell through)."""
-    require_party(s, case, party, action="close it")
+    require_party(s, case, party, action=N_("close it"))
     require_open(case)
     if not may_withdraw(s, case):
         raise MediationError(
             "case_under_way",
-            f"Case {case.id} has an agreed brief or a delivery: it ends by agreement (/dispute, /proposals) "
-            "or a moderator's decision, not by closing it.",
+            L_(
+                "Case {case_id} has an agreed brief or a delivery: it ends by agreement (/dispute, /proposals) "
+                "or a moderator's decision, not by closing it.",
+                case_id=case.id,
+            ),
         )
     advance(case, CaseEvent.WITHDRAWN)
     s.add(case)
@@ -285,16 +308,25 @@ def resolve_case(s: Session, actor: Actor, party: Party, case_id: str | None = N
         case = lock_case(s, open_[0].id)  # the same lock as a bound chat or case= takes, then fresh state
         assert case is not None  # case rows are never deleted
         if case.status in CLOSED:  # closed by the command we waited for
-            raise MediationError("case_closed", f"Case {case.id} is {case.status}; nothing more can change.")
+            raise MediationError(
+                "case_closed",
+                L_(
+                    "Case {case_id} is {status}; nothing more can change.",
+                    case_id=case.id,
+                    status=state_name(case.status),
+                ),
+            )
         return case
     if not open_:
         raise MediationError(
             "no_case",
-            "This chat has no case yet: start one with /case new or join with /case join.",
+            L_("This chat has no case yet: start one with /case new or join with /case join."),
             hint="case_new",
         )
     ids = ", ".join(sorted(c.id for c in open_))
-    raise MediationError("which_case", f"You are in several cases ({ids}); add case=<id>.", hint="case_option")
+    raise MediationError(
+        "which_case", L_("You are in several cases ({ids}); add case=<id>.", ids=ids), hint="case_option"
+    )
 
 
 def _add_member(s: Session, case: Case, party: Party, actor: Actor, role: str, now: datetime) -> None:
@@ -367,6 +399,14 @@ def refusals_since(s: Session, case_id: str, actor_tag: str, since: datetime) ->
     return len(rows.all())
 
 
+def has_entry(s: Session, case_id: str, action: str) -> bool:
+    """Whether the case's audit trail records `action` at all (e.g. a note given once per case)."""
+    return (
+        s.exec(select(AuditEntry.id).where(AuditEntry.chain == case_id, AuditEntry.action == action)).first()
+        is not None
+    )
+
+
 MAX_BAD_INVITES = 5  # per hour and person: enough for typos, far too few to guess a 50-bit code
 
 
@@ -379,13 +419,13 @@ def invitation(s: Session, actor: Actor, code: str, now: datetime) -> Case:
         )
     )
     if sum(1 for e in recent if e.detail.get("code") == "bad_invite") >= MAX_BAD_INVITES:
-        raise MediationError("too_many_attempts", "Too many wrong invite codes; try again in an hour.")
+        raise MediationError("too_many_attempts", L_("Too many wrong invite codes; try again in an hour."))
     found = s.exec(select(Case.id).where(Case.invite_code == code)).first()
     case = lock_case(s, found) if found else None
     if case is None:
-        raise MediationError("bad_invite", "That invite code is not valid. Check it with the person who sent it.")
+        raise MediationError("bad_invite", L_("That invite code is not valid. Check it with the person who sent it."))
     if case.invite_used_at is not None:
-        raise MediationError("invite_used", "That invite code has already been used.")
+        raise MediationError("invite_used", L_("That invite code has already been used."))
     return case
 
 
@@ -405,9 +445,16 @@ def join_case(
 ) -> Case:
     case = invitation(s, actor, code, now)
     if role_of(s, case, party) is not None:
-        raise MediationError("already_party", f"You are already a party of case {case.id}.")
+        raise MediationError("already_party", L_("You are already a party of case {case_id}.", case_id=case.id))
     if role != case.invite_role:
-        raise MediationError("wrong_role", f"This invitation is for the {case.invite_role} of case {case.id}.")
+        raise MediationError(
+            "wrong_role",
+            L_(
+                "This invitation is for the {role} of case {case_id}.",
+                role=role_name(case.invite_role),
+                case_id=case.id,
+            ),
+        )
     require_open(case)
     require_may_bind(s, actor, party, moderator, target=case)
     require_free_chat(s, actor, target=case)
@@ -434,10 +481,10 @@ def agreed_brief(s: Session, case: Case) -> BriefVersion | None:
 
 
 def propose_brief(s: Session, actor: Actor, party: Party, case: Case, text: str, now: datetime) -> BriefVersion:
-    role = require_party(s, case, party, action="propose the brief")
+    role = require_party(s, case, party, action=N_("propose the brief"))
     require_open(case)
     if case.status in BRIEF_FROZEN:
-        raise MediationError("case_disputed", "The brief cannot change while the case is in dispute.")
+        raise MediationError("case_disputed", L_("The brief cannot change while the case is in dispute."))
     last = latest_brief(s, case)
     version = BriefVersion(
         case_id=case.id, version=(last.version + 1) if last else 1, text=text, proposed_by=key(party.id), created_at=now
@@ -455,25 +502,33 @@ def propose_brief(s: Session, actor: Actor, party: Party, case: Case, text: str,
 
 
 def agree_brief(s: Session, actor: Actor, party: Party, case: Case, now: datetime) -> BriefVersion:
-    role = require_party(s, case, party, action="agree the brief")
+    role = require_party(s, case, party, action=N_("agree the brief"))
     require_open(case)
     last = latest_brief(s, case)
     if last is None:
         raise MediationError(
-            "no_brief", "There is no brief to agree yet: propose one with /brief <text>.", hint="brief_propose"
+            "no_brief", L_("There is no brief to agree yet: propose one with /brief <text>."), hint="brief_propose"
         )
     if len(members(s, case)) < 2:
-        raise MediationError("waiting_for_party", "The other party has not joined yet; share the invite code.")
+        raise MediationError("waiting_for_party", L_("The other party has not joined yet; share the invite code."))
     if getattr(last, f"{role}_agreed_at") is not None:
         if last.client_agreed_at and last.freelancer_agreed_at:
             raise MediationError(
                 "already_agreed",
-                f"You already agreed, and so did the other party: version {last.version} is the agreed brief.",
+                L_(
+                    "You already agreed, and so did the other party: version {version} is the agreed brief.",
+                    version=last.version,
+                ),
                 hint="deliver",
             )
         other = other_role(role)
         raise MediationError(
-            "already_agreed", f"You already agreed version {last.version}; waiting for the {other} to agree."
+            "already_agreed",
+            L_(
+                "You already agreed version {version}; waiting for the {other} to agree.",
+                version=last.version,
+                other=role_name(other),
+            ),
         )
     setattr(last, f"{role}_agreed_at", now)
     s.add(last)
@@ -502,12 +557,12 @@ class StoredFile:
 
 def check_delivery(s: Session, case: Case, party: Party, note: str, has_files: bool) -> None:
     """Why this party may not deliver on this case now, as a MediationError; None if it may."""
-    require_party(s, case, party, role=Role.FREELANCER, action="deliver")
+    require_party(s, case, party, role=Role.FREELANCER, action=N_("deliver"))
     require_open(case)
     if not case.agreed_brief_id:
-        raise MediationError("no_agreed_brief", "Agree the brief with /brief agree before delivering.")
+        raise MediationError("no_agreed_brief", L_("Agree the brief with /brief agree before delivering."))
     if not note and not has_files:
-        raise MediationError("empty_delivery", "A delivery needs a note or at least one file.")
+        raise MediationError("empty_delivery", L_("A delivery needs a note or at least one file."))
 
 
 def deliver(
@@ -569,10 +624,10 @@ def deliveries(s: Session, case: Case) -> list[tuple[Delivery, list[DeliveryFile
 
 
 def approve(s: Session, actor: Actor, party: Party, case: Case, what: str, now: datetime) -> Approval:
-    require_party(s, case, party, role=Role.CLIENT, action="approve work")
+    require_party(s, case, party, role=Role.CLIENT, action=N_("approve work"))
     require_open(case)
     if not what:
-        raise MediationError("missing_argument", "Say what you approve, e.g. /approve 2 samples")
+        raise MediationError("missing_argument", L_("Say what you approve, e.g. /approve 2 samples"))
     last = s.exec(select(Delivery).where(Delivery.case_id == case.id).order_by(col(Delivery.id).desc())).first()
     same = s.exec(
         select(Approval).where(
@@ -580,7 +635,9 @@ def approve(s: Session, actor: Actor, party: Party, case: Case, what: str, now: 
         )
     ).first()
     if same is not None:  # a second press of the same button, or the same words again
-        raise MediationError("already_approved", f"“{what}” is already approved on case {case.id}.")
+        raise MediationError(
+            "already_approved", L_("“{what}” is already approved on case {case_id}.", what=what, case_id=case.id)
+        )
     approval = Approval(
         case_id=case.id, party_id=key(party.id), what=what, created_at=now, delivery_id=last.id if last else None
     )
@@ -604,14 +661,19 @@ def add_request(
     source: str = "command",
     scope: dict | None = None,
 ) -> ChangeRequest:
-    require_party(s, case, party, role=Role.CLIENT, action="raise a change request")
+    require_party(s, case, party, role=Role.CLIENT, action=N_("raise a change request"))
     require_open(case)
     latest = s.exec(
         select(ChangeRequest).where(ChangeRequest.case_id == case.id).order_by(col(ChangeRequest.id).desc())
     ).first()
     if latest is not None and latest.text.strip() == text.strip():  # a second press, or the same words again
         raise MediationError(
-            "already_requested", f"That request is already recorded on case {case.id} (change request {latest.id})."
+            "already_requested",
+            L_(
+                "That request is already recorded on case {case_id} (change request {request_id}).",
+                case_id=case.id,
+                request_id=latest.id,
+            ),
         )
     req = ChangeRequest(
         case_id=case.id, party_id=key(party.id), text=text, source=source, scope=scope or {}, created_at=now
@@ -633,16 +695,16 @@ def requests(s: Session, case: Case) -> list[ChangeRequest]:
     return list(s.exec(select(ChangeRequest).where(ChangeRequest.case_id == case.id).order_by(col(ChangeRequest.id))))
 
 
-def escalate(s: Session, actor: Actor, party: Party | None, case: Case, reason: str, now: datetime) -> Escalation:
+def escalate(s: Session, actor: Actor, party: Party | None, case: Case, reason: Text, now: datetime) -> Escalation:
     if party is not None:
-        require_party(s, case, party, action="escalate it")
+        require_party(s, case, party, action=N_("escalate it"))
     require_open(case)
     if not reason:
         raise MediationError(
-            "missing_argument", "Say why, e.g. /escalate the client stopped answering", hint="escalate"
+            "missing_argument", L_("Say why, e.g. /escalate the client stopped answering"), hint="escalate"
         )
     if active_escalation(s, case):
-        raise MediationError("already_escalated", f"Case {case.id} is already with the moderators.")
+        raise MediationError("already_escalated", L_("Case {case_id} is already with the moderators.", case_id=case.id))
     return queue_for_moderators(s, actor, party, case, reason=reason, now=now)
 
 
@@ -652,13 +714,14 @@ def queue_for_moderators(
     party: Party | None,
     case: Case,
     *,
-    reason: str,
+    reason: Text,
     now: datetime,
     appeal_of: int | None = None,
 ) -> Escalation:
     """Put the case in the moderators' queue. Before a brief is agreed there is nothing to judge
     against yet: the moderator is asked to help, and the case stays where it is (the parties can
     still agree the brief, and settle) instead of waiting, frozen, for a decision."""
+    reason = en(reason)  # the record is kept in English; notices word it for each reader
     esc = Escalation(
         case_id=case.id, party_id=party.id if party else None, reason=reason, created_at=now, appeal_of=appeal_of
     )

@@ -32,6 +32,8 @@ from .assessment import (
     parse_deadline_date,
 )
 from .currency import quantize
+from .i18n import L_, N_, Ln_, Msg, Text, en, join, render, said, to_json
+from .vocabulary import role_name
 
 URL = re.compile(r"\bhttps?://[^\s<>\"']+|\bwww\.[^\s<>\"']+", re.I)
 _DRAFT = re.compile(r"\b(drafts?|samples?|previews?|wip|work in progress|rough cut|first cut|mock-?ups?)\b", re.I)
@@ -72,12 +74,15 @@ class Fact:
     chat or deadline."""
 
     key: str
-    text: str
+    text: Text  # worded for each reader
     source: str
     day: float | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", said(self.text))
+
     def __str__(self) -> str:
-        return self.text
+        return render(self.text)
 
 
 @dataclass(frozen=True)
@@ -117,11 +122,15 @@ class SignalFacts:
 class Units:
     """A countable part of the brief: how many were agreed, how many usable arrived, at what price."""
 
-    what: str
+    what: Text
     agreed: int
     delivered: int
     unit_price: Decimal | None
-    evidence: str
+    evidence: Text
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "what", said(self.what))
+        object.__setattr__(self, "evidence", said(self.evidence))
 
     @property
     def share_delivered(self) -> float:
@@ -148,7 +157,7 @@ class Facts:
     scope_requests: int = 0
     hourly: bool = False
     now: datetime | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[Text] = field(default_factory=list)
 
     # -- the questions the decision table asks
 
@@ -256,8 +265,8 @@ class Facts:
     def fact(self, key: str) -> list[Fact]:
         return FACTS.get(key, lambda f: [])(self)
 
-    def summary(self) -> list[str]:
-        out = []
+    def summary(self) -> list[Text]:
+        out: list[Text] = []
         for key in ("deliveries", "units", "approvals", "deadline", "language", "promise", "signals"):
             out += [f.text for f in self.fact(key)]
         return out
@@ -272,11 +281,11 @@ class Facts:
             "units": None
             if u is None
             else {
-                "what": u.what,
+                "what": en(u.what),
                 "agreed": u.agreed,
                 "delivered": u.delivered,
                 "unit_price": None if u.unit_price is None else str(u.unit_price),
-                "evidence": u.evidence,
+                "evidence": en(u.evidence),
             },
             "approvals": [{"text": a.text, "day": a.day, "whole": a.whole} for a in self.approvals],
             "signals": [{"role": x.role, "label": x.label, "quote": x.quote, "day": x.day} for x in self.signals],
@@ -288,12 +297,14 @@ class Facts:
             "target_language": self.target_language,
             "delivered_languages": list(self.delivered_languages),
             "complete": self.complete,
-            "summary": self.summary(),
+            "summary": [en(x) for x in self.summary()],
+            "summary_text": [to_json(x) for x in self.summary()],
         }
 
 
-def _day(day: float | None) -> str:
-    return "" if day is None else f"day {day:g}: "
+def _on(day: float | None, fact: Text) -> Text:
+    """A fact with the day of the contract it happened on ("day 15: ...")."""
+    return fact if day is None else L_("day {day}: {fact}", day=f"{day:g}", fact=fact)
 
 
 def _q(text: str, limit: int = 90) -> str:
@@ -303,21 +314,29 @@ def _q(text: str, limit: int = 90) -> str:
 
 def _deliveries_facts(f: Facts) -> list[Fact]:
     if not f.deliveries:
-        return [Fact("nothing_delivered", "nothing has been delivered on the case", "delivery")]
+        return [Fact("nothing_delivered", L_("nothing has been delivered on the case"), "delivery")]
     out = []
     for d in f.deliveries:
-        what = f"{d.files} file(s)" if d.files else "no files"
-        if d.links:
-            what += f" and {len(d.links)} link(s)"
-        kind = "a draft" if d.draft else "a delivery"
-        out.append(
-            Fact("delivery", f"{_day(d.day)}{kind} with {what}: {_q(d.note or '(no note)', 70)}", "delivery", d.day)
+        files = Ln_("{n} file", "{n} files", d.files) if d.files else L_("no files")
+        what: Text = (
+            L_("{files} and {links}", files=files, links=Ln_("{n} link", "{n} links", len(d.links)))
+            if d.links
+            else files
         )
+        note = _q(d.note, 70) if d.note else _q("(no note)", 70)
+        said = (
+            L_("a draft with {what}: {note}", what=what, note=note)
+            if d.draft
+            else L_("a delivery with {what}: {note}", what=what, note=note)
+        )
+        out.append(Fact("delivery", _on(d.day, said), "delivery", d.day))
     if f.file_less_only:
         out.append(
             Fact(
                 "file_less",
-                "the work was delivered without files (a link, a build, a video or a note), which files cannot show",
+                L_(
+                    "the work was delivered without files (a link, a build, a video or a note), which files cannot show"
+                ),
                 "delivery",
             )
         )
@@ -328,23 +347,46 @@ def _units_facts(f: Facts) -> list[Fact]:
     u = f.units
     if u is None:
         return []
-    price = f" at {u.unit_price} {f.currency} each" if u.unit_price is not None else ""
-    return [Fact("units", f"{u.delivered} of {u.agreed} {u.what} delivered{price} ({u.evidence})", "files")]
+    if u.unit_price is not None:
+        said = L_(
+            "{delivered} of {agreed} {what} delivered at {price} {currency} each ({evidence})",
+            delivered=u.delivered,
+            agreed=u.agreed,
+            what=u.what,
+            price=str(u.unit_price),
+            currency=f.currency,
+            evidence=u.evidence,
+        )
+    else:
+        said = L_(
+            "{delivered} of {agreed} {what} delivered ({evidence})",
+            delivered=u.delivered,
+            agreed=u.agreed,
+            what=u.what,
+            evidence=u.evidence,
+        )
+    return [Fact("units", said, "files")]
 
 
 def _approval_facts(f: Facts) -> list[Fact]:
     return [
-        Fact("approval", f"{_day(a.day)}the client approved {_q(a.text, 60)}", "approval", a.day) for a in f.approvals
+        Fact("approval", _on(a.day, L_("the client approved {what}", what=_q(a.text, 60))), "approval", a.day)
+        for a in f.approvals
     ]
 
 
 def _deadline_facts(f: Facts) -> list[Fact]:
     out = []
     if f.deadline_at is not None:
-        state = "has passed" if f.deadline_passed else "has not passed yet"
-        out.append(Fact("deadline", f"the deadline ({f.deadline_at:%Y-%m-%d}) {state}", "deadline"))
+        date = f"{f.deadline_at:%Y-%m-%d}"
+        said = (
+            L_("the deadline ({date}) has passed", date=date)
+            if f.deadline_passed
+            else L_("the deadline ({date}) has not passed yet", date=date)
+        )
+        out.append(Fact("deadline", said, "deadline"))
     if f.delivered_late:
-        out.append(Fact("late", "the last delivery came after the deadline", "deadline"))
+        out.append(Fact("late", L_("the last delivery came after the deadline"), "deadline"))
     return out
 
 
@@ -356,7 +398,11 @@ def _language_facts(f: Facts) -> list[Fact]:
         return [
             Fact(
                 "wrong_language",
-                f"the brief asks for text in '{f.target_language}' but the delivered text reads as '{got}'",
+                L_(
+                    "the brief asks for text in '{wanted}' but the delivered text reads as '{got}'",
+                    wanted=f.target_language,
+                    got=got,
+                ),
                 "files",
             )
         ]
@@ -366,34 +412,51 @@ def _language_facts(f: Facts) -> list[Fact]:
 def _promise_facts(f: Facts) -> list[Fact]:
     out = []
     if f.money_back_promise:
-        out.append(Fact("money_back", f"the brief promises the money back: {_q(f.money_back_promise)}", "brief"))
+        out.append(
+            Fact(
+                "money_back",
+                L_("the brief promises the money back: {promise}", promise=_q(f.money_back_promise)),
+                "brief",
+            )
+        )
     if f.non_refundable_share is not None:
         out.append(
-            Fact("non_refundable", f"the brief makes {f.non_refundable_share * 100:.0f}% non-refundable", "brief")
+            Fact(
+                "non_refundable",
+                L_("the brief makes {share}% non-refundable", share=f"{f.non_refundable_share * 100:.0f}"),
+                "brief",
+            )
         )
     return out
 
 
+# what a chat message says, by signal: "the {role} {says}: “...”"
 _SAYS = {
-    "admits_incomplete": "admits the work is not finished",
-    "admits_not_own": "admits the work is not their own",
-    "offer_amount": "offers a split",
-    "wants_to_end": "wants to end the contract",
-    "purpose_lapsed": "says the purpose of the work has passed",
-    "plans_changed": "says the client's own plans changed",
-    "quality_complaint": "complains about quality or taste",
-    "authenticity_claim": "claims the work is not the freelancer's own",
-    "off_brief_agreement": "claims an agreement outside the brief",
-    "hours_claim": "disputes the hours or days worked",
-    "approval": "approves the work",
-    "request_beyond": "asks for more than the brief",
-    "materials_missing": "says the client's materials never came",
-    REPORTS_NOTHING: "says nothing arrived",
+    "admits_incomplete": N_("the {role} admits the work is not finished: {quote}"),
+    "admits_not_own": N_("the {role} admits the work is not their own: {quote}"),
+    "offer_amount": N_("the {role} offers a split: {quote}"),
+    "wants_to_end": N_("the {role} wants to end the contract: {quote}"),
+    "purpose_lapsed": N_("the {role} says the purpose of the work has passed: {quote}"),
+    "plans_changed": N_("the {role} says the client's own plans changed: {quote}"),
+    "quality_complaint": N_("the {role} complains about quality or taste: {quote}"),
+    "authenticity_claim": N_("the {role} claims the work is not the freelancer's own: {quote}"),
+    "off_brief_agreement": N_("the {role} claims an agreement outside the brief: {quote}"),
+    "hours_claim": N_("the {role} disputes the hours or days worked: {quote}"),
+    "approval": N_("the {role} approves the work: {quote}"),
+    "request_beyond": N_("the {role} asks for more than the brief: {quote}"),
+    "materials_missing": N_("the {role} says the client's materials never came: {quote}"),
+    REPORTS_NOTHING: N_("the {role} says nothing arrived: {quote}"),
 }
 
 
 def signal_fact(x: SignalFacts) -> Fact:
-    return Fact(x.label, f"{_day(x.day)}the {x.role} {_SAYS.get(x.label, x.label)}: {_q(x.quote)}", "chat", x.day)
+    said = _SAYS.get(x.label)
+    text = (
+        Msg(said, (("role", role_name(x.role)), ("quote", _q(x.quote))))
+        if said
+        else L_("the {role} {label}: {quote}", role=role_name(x.role), label=x.label, quote=_q(x.quote))
+    )
+    return Fact(x.label, _on(x.day, text), "chat", x.day)
 
 
 def _signal_facts(f: Facts) -> list[Fact]:
@@ -499,7 +562,15 @@ def _per_part_units(brief: Brief, amount: Decimal, checks: dict, deliveries: lis
         agreed = sum(r.quantity for r in parts)
         got = sum(c.units[0] for c in found)
         names = ", ".join(f"{r.quantity} {r.item}" for r in parts)
-        out.append(Units(f"units ({names})", agreed, got, _unit_price(brief, agreed, amount), "counted per part"))
+        out.append(
+            Units(
+                L_("units ({names})", names=names),
+                agreed,
+                got,
+                _unit_price(brief, agreed, amount),
+                L_("counted per part"),
+            )
+        )
     return out
 
 
@@ -573,11 +644,12 @@ def count_units(
         noun = _noun(r.item)
         price = _unit_price(brief, r.quantity, amount)
         if _MILESTONE_NOUN.search(r.item or ""):
-            agreed, evidence = r.quantity, ""
+            agreed = r.quantity
+            funded_note: Text = ""
             if price is None:  # only some milestones funded: the amount held is k of them at the brief's price
                 price, funded = _funded_milestones(brief, r.quantity, amount)
                 if price is not None and funded:
-                    agreed, evidence = funded, f"{funded} of {r.quantity} funded; "
+                    agreed, funded_note = funded, L_("{funded} of {agreed} funded", funded=funded, agreed=r.quantity)
             approved = sum(1 for a in approvals if _MILESTONE_NOUN.search(a.text) or re.search(r"\bM\d+\b", a.text))
             done = approved or len([d for d in deliveries if not d.draft])
             candidates.append(
@@ -586,14 +658,24 @@ def count_units(
                     agreed,
                     min(done, agreed),
                     price,
-                    f"{evidence}{approved} approved, {len(deliveries)} delivered",
+                    join(
+                        "; ",
+                        [
+                            *([funded_note] if funded_note else []),
+                            L_(
+                                "{approved} approved, {delivered} delivered",
+                                approved=approved,
+                                delivered=len(deliveries),
+                            ),
+                        ],
+                    ),
                 )
             )
             continue
         said = _said_count(texts, r.quantity, noun)
         counted = checks.get(r.id)
         if said is not None:
-            candidates.append(Units(r.item or noun, r.quantity, said, price, "as the freelancer states it"))
+            candidates.append(Units(r.item or noun, r.quantity, said, price, L_("as the freelancer states it")))
         elif (
             counted is not None
             and counted.units
@@ -601,17 +683,22 @@ def count_units(
             and deliverable_category(r) != "any"
         ):
             got = counted.units[0]
-            evidence = f"{got} counted in the files"
+            counted_note: Text = L_("{count} counted in the files", count=got)
             if usable_cap and usable_cap[1] >= got and usable_cap[0] < got:
-                evidence += f", of which {usable_cap[0]} pass the size and format checks"
+                counted_note = L_(
+                    "{count} counted in the files, of which {usable} pass the size and format checks",
+                    count=got,
+                    usable=usable_cap[0],
+                )
                 got = usable_cap[0]
-            candidates.append(Units(r.item or noun, r.quantity, got, price, evidence))
+            candidates.append(Units(r.item or noun, r.quantity, got, price, counted_note))
     candidates += _per_part_units(brief, amount, checks, deliveries)
     for c in checks.values():
         if c.kind == "length" and c.units and c.units[1] >= 100 and any(d.files for d in deliveries):
             got, agreed = c.units
             price = _unit_price(brief, agreed, amount)
-            candidates.append(Units("words" if "word" in c.text.lower() else "pages", agreed, got, price, c.evidence))
+            unit = L_("words") if "word" in c.text.lower() else L_("pages")
+            candidates.append(Units(unit, agreed, got, price, c.evidence))
     if not candidates:
         return None
     # a part with a unit price measures the money best; then one that arrived in part
@@ -655,7 +742,7 @@ def gather(
     f.signals = list(signals)
     f.assessment = assessment if any(d.files for d in deliveries) else None
     if brief is None:
-        f.notes.append("no agreed brief: nothing can be checked against it")
+        f.notes.append(L_("no agreed brief: nothing can be checked against it"))
         return f
     f.money_back_promise = money_back_promise(brief.text)
     f.non_refundable_share = non_refundable_share(brief.text)

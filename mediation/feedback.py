@@ -23,8 +23,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from mediation.i18n import L_, N_, Msg, Text, join, keep, said
 from mediation.presets import named, with_builtins
-from mediation.vocabulary import OUTCOMES, PAID_IN_FULL, REFUNDED_IN_FULL, ROLES, Outcome, Role
+from mediation.vocabulary import OUTCOMES, PAID_IN_FULL, REFUNDED_IN_FULL, ROLES, Outcome, Role, role_name
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -226,7 +227,7 @@ class FeedbackEffect:
     feedback_public: bool | None
     counts_in_score: bool | None
     double_blind_days: int
-    explanation: str
+    explanation: Text  # worded for each reader (`data["explanation"]` is English)
     loser: str | None = None
 
     def to_data(self) -> dict:
@@ -246,7 +247,7 @@ class FeedbackEffect:
             "counts_in_score": self.counts_in_score,
             "double_blind_days": self.double_blind_days,
             "loser": self.loser,
-            "explanation": self.explanation,
+            **keep({}, "explanation", self.explanation),
         }
 
 
@@ -326,16 +327,18 @@ def _single(
         counted[role] = expected is not None
     refunded = kind in REFUNDED_IN_FULL
     public = any(allowed.values()) and not (refunded and policy.hide_text_on_refund)
-    explanation = _explain(
-        kind,
-        policy,
-        loser,
-        allowed,
-        public,
-        counted[Role.FREELANCER],
-        before[Role.FREELANCER],
-        after[Role.FREELANCER],
-        worst[Role.FREELANCER],
+    explanation = said(
+        _explain(
+            kind,
+            policy,
+            loser,
+            allowed,
+            public,
+            counted[Role.FREELANCER],
+            before[Role.FREELANCER],
+            after[Role.FREELANCER],
+            worst[Role.FREELANCER],
+        )
     )
     return FeedbackEffect(
         policy=policy.name,
@@ -362,43 +365,52 @@ def _span(values) -> tuple[float | None, float | None]:
     return (min(known), max(known)) if known else (None, None)
 
 
-def _between(span: tuple[float | None, float | None]) -> str:
+def _between(span: tuple[float | None, float | None]) -> Msg:
     lo, hi = span
     if lo is None:
-        return "has no score yet"
-    return f"ends at {_fmt(lo)}" if lo == hi else f"ends between {_fmt(lo)} and {_fmt(hi)}"
+        return L_("has no score yet")
+    if lo == hi:
+        return L_("ends at {score}", score=_fmt(lo))
+    return L_("ends between {low} and {high}", low=_fmt(lo), high=_fmt(hi))
 
 
-def _fmt(score: float | None) -> str:
-    return "no score" if score is None else f"{score:g}"
+def _fmt(score: float | None) -> Text:
+    return L_("no score") if score is None else f"{score:g}"
 
 
 _TITLES = {
-    Outcome.RELEASE_FULL: "Release in full",
-    Outcome.PARTIAL_REFUND: "Partial refund",
-    Outcome.FULL_REFUND: "Full refund",
-    Outcome.CHANGE_ORDER: "Release in full with a change order",
-    Outcome.MUTUAL_CANCEL: "Mutual cancellation",
-    Outcome.ESCALATE: "Escalation",
+    Outcome.RELEASE_FULL: N_("Release in full"),
+    Outcome.PARTIAL_REFUND: N_("Partial refund"),
+    Outcome.FULL_REFUND: N_("Full refund"),
+    Outcome.CHANGE_ORDER: N_("Release in full with a change order"),
+    Outcome.MUTUAL_CANCEL: N_("Mutual cancellation"),
+    Outcome.ESCALATE: N_("Escalation"),
 }
 
 
-def _explain(kind, policy, loser, allowed, public, counts, before, after, worst) -> str:
-    parts = [f"{_TITLES[kind]} under '{policy.name}':"]
+def _explain(kind, policy, loser, allowed, public, counts, before, after, worst) -> Text:
+    head = L_("{outcome} under '{policy}':", outcome=Msg(_TITLES[kind]), policy=policy.name)
+    parts: list[Text] = []
     if not counts:
-        parts.append("does not count in the freelancer's success score")
+        parts.append(L_("does not count in the freelancer's success score"))
     elif after is not None and before is not None and after < before:
-        parts.append(f"counts against the freelancer's score ({_fmt(before)} -> {_fmt(after)})")
+        parts.append(
+            L_("counts against the freelancer's score ({before} -> {after})", before=_fmt(before), after=_fmt(after))
+        )
     else:
-        parts.append(f"counts in the freelancer's score ({_fmt(before)} -> {_fmt(after)})")
+        parts.append(
+            L_("counts in the freelancer's score ({before} -> {after})", before=_fmt(before), after=_fmt(after))
+        )
     if kind in REFUNDED_IN_FULL and policy.hide_text_on_refund:
-        parts[-1] += "; the feedback text is hidden"
+        parts.append(L_("the feedback text is hidden"))
     if loser is not None:
-        side = "may still" if allowed[loser] else "cannot"
-        parts[-1] += f"; the {loser}, who loses the dispute, {side} leave feedback"
+        if allowed[loser]:
+            parts.append(L_("the {role}, who loses the dispute, may still leave feedback", role=role_name(loser)))
+        else:
+            parts.append(L_("the {role}, who loses the dispute, cannot leave feedback", role=role_name(loser)))
     if worst is not None and after is not None and worst < after:
-        parts[-1] += f"; negative feedback would take it to {_fmt(worst)}"
-    return " ".join(parts) + "."
+        parts.append(L_("negative feedback would take it to {score}", score=_fmt(worst)))
+    return join("", (head, " ", join("; ", parts), "."))
 
 
 def effect(
@@ -450,10 +462,14 @@ def effect(
         feedback_public=same([e.feedback_public for e in each]),
         counts_in_score=same([e.counts_in_score for e in each]),
         double_blind_days=policy.double_blind_window_days,
-        explanation=(
-            f"Escalation under '{policy.name}': decided by a moderator; the "
-            f"freelancer's score {_between(f_range)} and the client's "
-            f"{_between(c_range)}."
+        explanation=said(
+            L_(
+                "Escalation under '{policy}': decided by a moderator; the freelancer's score {freelancer} and the "
+                "client's {client}.",
+                policy=policy.name,
+                freelancer=_between(f_range),
+                client=_between(c_range),
+            )
         ),
         loser=None,
     )
@@ -473,18 +489,19 @@ _FREE = (
 _THREAT_PATTERNS: list[tuple[re.Pattern, str]] = [
     (
         re.compile(rf"\b(?:or|otherwise|else)\b[^.!?]{{0,40}}{_THREAT}", re.I),
-        "a bad review is threatened as the alternative to a demand",
+        N_("a bad review is threatened as the alternative to a demand"),
     ),
-    (re.compile(rf"\b{_IF_NOT}\b[^.!?]{{0,80}}{_THREAT}", re.I), "a bad review is made conditional on a demand"),
-    (re.compile(rf"{_THREAT}[^.!?]{{0,60}}\b{_IF_NOT}\b", re.I), "a bad review is made conditional on a demand"),
-    (re.compile(rf"\b{_FREE}\b[^.!?]{{0,80}}\b{_REVIEW}\b", re.I), "feedback is tied to a request for free work"),
-    (re.compile(rf"\b{_REVIEW}\b[^.!?]{{0,60}}\b{_FREE}\b", re.I), "feedback is tied to a request for free work"),
+    (re.compile(rf"\b{_IF_NOT}\b[^.!?]{{0,80}}{_THREAT}", re.I), N_("a bad review is made conditional on a demand")),
+    (re.compile(rf"{_THREAT}[^.!?]{{0,60}}\b{_IF_NOT}\b", re.I), N_("a bad review is made conditional on a demand")),
+    (re.compile(rf"\b{_FREE}\b[^.!?]{{0,80}}\b{_REVIEW}\b", re.I), N_("feedback is tied to a request for free work")),
+    (re.compile(rf"\b{_REVIEW}\b[^.!?]{{0,60}}\b{_FREE}\b", re.I), N_("feedback is tied to a request for free work")),
 ]
 
 
 def flag_feedback_threat(text: str) -> str | None:
     """The reason `text` reads as feedback threatened for leverage (e.g. "do it for free or I'll
-    leave a bad review"), or None. A plain complaint or a review already left is not a threat."""
+    leave a bad review"), or None. A plain complaint or a review already left is not a threat. The
+    reason is English (a catalogue id): `_(reason)` words it for a reader."""
     for pattern, reason in _THREAT_PATTERNS:
         if pattern.search(text or ""):
             return reason

@@ -37,6 +37,8 @@ from xml.etree import ElementTree
 
 from PIL import Image, UnidentifiedImageError
 
+from mediation.i18n import S_, Ln_, Said, Text
+
 MB = 1024 * 1024
 _HEAD = 4096
 _MAX_PDF_TEXT_PAGES = 300
@@ -151,6 +153,11 @@ class FileFacts:
         if self.members:
             data["members"] = [m.short() for m in self.members]
         return data
+
+
+def problem_text(problem: str) -> Text:
+    """A file's problem for a reader: problems are English text (`Said`) that words itself."""
+    return problem
 
 
 # Problems that mean "the content could not be read"; a file with one of these proves nothing.
@@ -446,11 +453,16 @@ def inspect_file(path: str | os.PathLike, limits: Limits | None = None, *, name:
             sha256=None,
             type="missing",
             path=str(p),
-            problems=["not found: the file does not exist or cannot be opened"],
+            problems=[S_("not found: the file does not exist or cannot be opened")],
         )
     if not stat.S_ISREG(st.st_mode):
         return FileFacts(
-            name=name, size=0, sha256=None, type="unknown", path=str(p), problems=["unsupported: not a regular file"]
+            name=name,
+            size=0,
+            sha256=None,
+            type="unknown",
+            path=str(p),
+            problems=[S_("unsupported: not a regular file")],
         )
     try:
         with p.open("rb") as fh:
@@ -465,9 +477,12 @@ def inspect_file(path: str | os.PathLike, limits: Limits | None = None, *, name:
                     mime=MIME.get(kind),
                     path=str(p),
                     problems=[
-                        f"too large to check: {_mb(st.st_size)} is over the "
-                        f"{_mb(limits.max_file_bytes)} cap (looks like {label(kind)}); "
-                        f"not hashed or opened"
+                        S_(
+                            "too large to check: {size} is over the {cap} cap (looks like {kind}); not hashed or opened",
+                            size=_mb(st.st_size),
+                            cap=_mb(limits.max_file_bytes),
+                            kind=label(kind),
+                        )
                     ],
                 )
             data = fh.read(st.st_size + 1)  # not max_file_bytes: that would reserve 50 MB
@@ -478,7 +493,7 @@ def inspect_file(path: str | os.PathLike, limits: Limits | None = None, *, name:
             sha256=None,
             type="unknown",
             path=str(p),
-            problems=[f"cannot open the file: {exc.strerror or exc}"],
+            problems=[S_("cannot open the file: {reason}", reason=str(exc.strerror or exc))],
         )
     facts = inspect_bytes(name, data, limits)
     facts.path = str(p)
@@ -491,11 +506,13 @@ def inspect_bytes(name: str, data: bytes, limits: Limits | None = None, *, _dept
     facts = FileFacts(name=name, size=len(data), sha256=hashlib.sha256(data).hexdigest(), type="unknown")
     if len(data) > limits.max_file_bytes:
         facts.type = "too_large"
-        facts.problems.append(f"too large to check: {_mb(len(data))} is over the {_mb(limits.max_file_bytes)} cap")
+        facts.problems.append(
+            S_("too large to check: {size} is over the {cap} cap", size=_mb(len(data)), cap=_mb(limits.max_file_bytes))
+        )
         return facts
     if not data:
         facts.type = "empty"
-        facts.problems.append("empty file: 0 bytes")
+        facts.problems.append(S_("empty file: 0 bytes"))
         return facts
     kind = sniff(data[:_HEAD])
     if kind == "unknown":
@@ -506,7 +523,7 @@ def inspect_bytes(name: str, data: bytes, limits: Limits | None = None, *, _dept
     except MemoryError:  # over the worker's memory limit: the caller says so (see mediation.sandbox)
         raise
     except Exception as exc:  # a parser choking on hostile bytes must not stop the delivery
-        facts.problems.append(f"cannot read this {label(facts.type)} file: {_reason(exc)}")
+        facts.problems.append(S_("cannot read this {kind} file: {reason}", kind=label(facts.type), reason=_reason(exc)))
     facts.mime = MIME.get(facts.type)
     _note_name_mismatch(facts)
     return facts
@@ -543,20 +560,27 @@ def _read_image(facts: FileFacts, data: bytes, limits: Limits, depth: int) -> No
             img = Image.open(io.BytesIO(data))
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             facts.problems.append(
-                f"refused: the image claims more pixels than can be decoded "
-                f"safely (decompression bomb?): {_reason(exc)}"
+                S_(
+                    "refused: the image claims more pixels than can be decoded safely (decompression bomb?): {reason}",
+                    reason=_reason(exc),
+                )
             )
             return
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             if not isinstance(exc, UnidentifiedImageError):
-                facts.problems.append(f"corrupt: not a readable {label(facts.type)} image ({_reason(exc)})")
+                facts.problems.append(
+                    S_("corrupt: not a readable {kind} image ({reason})", kind=label(facts.type), reason=_reason(exc))
+                )
                 return
             if facts.type in ("heic", "avif"):
                 facts.problems.append(
-                    f"{label(facts.type)} image: no decoder installed, so pixel size and content cannot be checked"
+                    S_(
+                        "{kind} image: no decoder installed, so pixel size and content cannot be checked",
+                        kind=label(facts.type),
+                    )
                 )
             else:
-                facts.problems.append(f"corrupt: not a readable {label(facts.type)} image")
+                facts.problems.append(S_("corrupt: not a readable {kind} image", kind=label(facts.type)))
             return
         with img:
             facts.type = _PIL_TYPE.get(img.format or "", facts.type)
@@ -570,8 +594,12 @@ def _read_image(facts: FileFacts, data: bytes, limits: Limits, depth: int) -> No
             if w * h > limits.max_image_pixels:
                 facts.width, facts.height = w, h
                 facts.problems.append(
-                    f"refused: {w}x{h} is {w * h / 1e6:.0f} million pixels, over the "
-                    f"{limits.max_image_pixels / 1e6:.0f} million cap; not decoded"
+                    S_(
+                        "refused: {size} is {pixels} million pixels, over the {cap} million cap; not decoded",
+                        size=f"{w}x{h}",
+                        pixels=f"{w * h / 1e6:.0f}",
+                        cap=f"{limits.max_image_pixels / 1e6:.0f}",
+                    )
                 )
                 return
             if img.format == "JPEG":
@@ -580,13 +608,19 @@ def _read_image(facts: FileFacts, data: bytes, limits: Limits, depth: int) -> No
                 img.load()
             except (OSError, SyntaxError, ValueError, EOFError) as exc:
                 facts.width, facts.height = w, h
-                facts.problems.append(f"corrupt: the image data is damaged or cut short ({_reason(exc)})")
+                facts.problems.append(
+                    S_("corrupt: the image data is damaged or cut short ({reason})", reason=_reason(exc))
+                )
                 return
             orientation = _exif_orientation(img)
         if orientation in (5, 6, 7, 8):
             w, h = h, w
             facts.problems.append(
-                f"stored sideways and shown rotated (EXIF orientation {orientation}): size given as displayed, {w}x{h}"
+                S_(
+                    "stored sideways and shown rotated (EXIF orientation {orientation}): size given as displayed, {size}",
+                    orientation=orientation,
+                    size=f"{w}x{h}",
+                )
             )
         facts.width, facts.height = w, h
 
@@ -610,17 +644,17 @@ def _read_pdf(facts: FileFacts, data: bytes, limits: Limits, depth: int) -> None
             except Exception:
                 ok = False
             if not ok:
-                facts.problems.append("password-protected PDF: pages and text cannot be read")
+                facts.problems.append(S_("password-protected PDF: pages and text cannot be read"))
                 return
         pages = reader.pages
         facts.pages = len(pages)
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
-        facts.problems.append(f"corrupt: not a readable PDF ({_reason(exc)})")
+        facts.problems.append(S_("corrupt: not a readable PDF ({reason})", reason=_reason(exc)))
         return
     words, unread = 0, 0
     for i, page in enumerate(pages):
         if i >= _MAX_PDF_TEXT_PAGES:
-            facts.problems.append(f"words counted on the first {_MAX_PDF_TEXT_PAGES} pages only")
+            facts.problems.append(S_("words counted on the first {pages} pages only", pages=_MAX_PDF_TEXT_PAGES))
             break
         try:
             words += count_words(page.extract_text() or "")
@@ -629,17 +663,19 @@ def _read_pdf(facts: FileFacts, data: bytes, limits: Limits, depth: int) -> None
         except Exception:
             unread += 1
     if unread:
-        facts.problems.append(f"text of {unread} page(s) could not be read")
+        facts.problems.append(
+            Said(Ln_("text of {n} page could not be read", "text of {n} pages could not be read", unread))
+        )
     facts.words = words
     if facts.pages and not words:
-        facts.problems.append("no text layer (scanned or image-only PDF): words cannot be counted")
+        facts.problems.append(S_("no text layer (scanned or image-only PDF): words cannot be counted"))
 
 
 def _read_zip_family(facts: FileFacts, data: bytes, limits: Limits, depth: int) -> None:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        facts.problems.append(f"corrupt: not a readable zip archive ({_reason(exc)})")
+        facts.problems.append(S_("corrupt: not a readable zip archive ({reason})", reason=_reason(exc)))
         return
     with zf:
         names = set(zf.namelist())
@@ -648,7 +684,7 @@ def _read_zip_family(facts: FileFacts, data: bytes, limits: Limits, depth: int) 
             facts.type = office
             problem = _zip_guard(zf, limits)
             if problem:
-                facts.problems.append(f"refused: {problem}")
+                facts.problems.append(S_("refused: {problem}", problem=problem))
                 return
             if office == "docx":
                 _read_docx(facts, data, zf)
@@ -688,7 +724,7 @@ def _read_docx(facts: FileFacts, data: bytes, zf: zipfile.ZipFile) -> None:
     except MemoryError:
         raise
     except Exception as exc:
-        facts.problems.append(f"corrupt: not a readable Word document ({_reason(exc)})")
+        facts.problems.append(S_("corrupt: not a readable Word document ({reason})", reason=_reason(exc)))
         return
     t_tag, p_tag = qn("w:t"), qn("w:p")
     words = 0
@@ -718,23 +754,27 @@ def _docx_pages(zf: zipfile.ZipFile) -> int | None:
     return None
 
 
-def _zip_guard(zf: zipfile.ZipFile, limits: Limits) -> str | None:
+def _zip_guard(zf: zipfile.ZipFile, limits: Limits) -> Said | None:
     """Why an archive must not be opened, or None; uses declared sizes only, reads nothing."""
     infos = zf.infolist()
     if len(infos) > limits.max_zip_members:
-        return f"{len(infos)} files in the archive, over the {limits.max_zip_members} cap"
+        return S_("{count} files in the archive, over the {cap} cap", count=len(infos), cap=limits.max_zip_members)
     total = sum(i.file_size for i in infos)
     if total > limits.max_zip_total_bytes:
-        return f"unpacks to {_mb(total)}, over the {_mb(limits.max_zip_total_bytes)} cap (zip bomb?)"
+        return S_(
+            "unpacks to {size}, over the {cap} cap (zip bomb?)", size=_mb(total), cap=_mb(limits.max_zip_total_bytes)
+        )
     packed = sum(i.compress_size for i in infos)
     for i in infos:
         if i.file_size > 1024 * 1024 and i.file_size > limits.max_zip_ratio * max(i.compress_size, 1):
-            return (
-                f"'{i.filename}' is compressed {i.file_size / max(i.compress_size, 1):.0f} to 1, "
-                f"over the {limits.max_zip_ratio:.0f} to 1 cap (zip bomb?)"
+            return S_(
+                "'{name}' is compressed {ratio} to 1, over the {cap} to 1 cap (zip bomb?)",
+                name=i.filename,
+                ratio=f"{i.file_size / max(i.compress_size, 1):.0f}",
+                cap=f"{limits.max_zip_ratio:.0f}",
             )
     if total > MB and total > limits.max_zip_ratio * max(packed, 1):
-        return f"compressed {total / max(packed, 1):.0f} to 1 overall (zip bomb?)"
+        return S_("compressed {ratio} to 1 overall (zip bomb?)", ratio=f"{total / max(packed, 1):.0f}")
     return None
 
 
@@ -749,10 +789,10 @@ def unsafe_member_name(name: str) -> bool:
 def _read_archive(facts: FileFacts, zf: zipfile.ZipFile, limits: Limits, depth: int) -> None:
     problem = _zip_guard(zf, limits)
     if problem:
-        facts.problems.append(f"refused: {problem}")
+        facts.problems.append(S_("refused: {problem}", problem=problem))
         return
     if depth >= _MAX_ARCHIVE_DEPTH:
-        facts.problems.append("archive inside an archive inside an archive: not opened")
+        facts.problems.append(S_("archive inside an archive inside an archive: not opened"))
         return
     skipped, unsafe = 0, []
     for info in zf.infolist():
@@ -766,7 +806,7 @@ def _read_archive(facts: FileFacts, zf: zipfile.ZipFile, limits: Limits, depth: 
             unsafe.append(info.filename)
             continue
         if stat.S_ISLNK(info.external_attr >> 16):
-            facts.problems.append(f"'{info.filename}' is a symbolic link: not followed")
+            facts.problems.append(S_("'{name}' is a symbolic link: not followed", name=info.filename))
             continue
         if info.flag_bits & 0x1:
             member = FileFacts(
@@ -774,7 +814,7 @@ def _read_archive(facts: FileFacts, zf: zipfile.ZipFile, limits: Limits, depth: 
                 size=info.file_size,
                 sha256=None,
                 type="unknown",
-                problems=["cannot read: the file is password-protected"],
+                problems=[S_("cannot read: the file is password-protected")],
             )
             facts.members.append(member)
             continue
@@ -786,7 +826,11 @@ def _read_archive(facts: FileFacts, zf: zipfile.ZipFile, limits: Limits, depth: 
                     sha256=None,
                     type="too_large",
                     problems=[
-                        f"too large to check: {_mb(info.file_size)} is over the {_mb(limits.max_file_bytes)} cap"
+                        S_(
+                            "too large to check: {size} is over the {cap} cap",
+                            size=_mb(info.file_size),
+                            cap=_mb(limits.max_file_bytes),
+                        )
                     ],
                 )
             )
@@ -803,7 +847,7 @@ def _read_archive(facts: FileFacts, zf: zipfile.ZipFile, limits: Limits, depth: 
                     size=info.file_size,
                     sha256=None,
                     type="unknown",
-                    problems=[f"cannot read from the archive: {_reason(exc)}"],
+                    problems=[S_("cannot read from the archive: {reason}", reason=_reason(exc))],
                 )
             )
             continue
@@ -811,12 +855,27 @@ def _read_archive(facts: FileFacts, zf: zipfile.ZipFile, limits: Limits, depth: 
     if unsafe:
         shown = ", ".join(f"'{n}'" for n in unsafe[:3]) + (" ..." if len(unsafe) > 3 else "")
         facts.problems.append(
-            f"refused {len(unsafe)} file name(s) that point outside the archive (path traversal): {shown}"
+            Said(
+                Ln_(
+                    "refused {n} file name that points outside the archive (path traversal): {names}",
+                    "refused {n} file names that point outside the archive (path traversal): {names}",
+                    len(unsafe),
+                    names=shown,
+                )
+            )
         )
     if skipped:
-        facts.problems.append(f"skipped {skipped} system file(s) (__MACOSX, .DS_Store, ...)")
+        facts.problems.append(
+            Said(
+                Ln_(
+                    "skipped {n} system file (__MACOSX, .DS_Store, ...)",
+                    "skipped {n} system files (__MACOSX, .DS_Store, ...)",
+                    skipped,
+                )
+            )
+        )
     if not facts.members and not unsafe:
-        facts.problems.append("the archive holds no files")
+        facts.problems.append(S_("the archive holds no files"))
 
 
 def _read_audio_video(facts: FileFacts, data: bytes, limits: Limits, depth: int) -> None:
@@ -827,16 +886,21 @@ def _read_audio_video(facts: FileFacts, data: bytes, limits: Limits, depth: int)
     except MemoryError:
         raise
     except Exception as exc:
-        facts.problems.append(f"corrupt: not a readable {label(facts.type)} file ({_reason(exc)})")
+        facts.problems.append(
+            S_("corrupt: not a readable {kind} file ({reason})", kind=label(facts.type), reason=_reason(exc))
+        )
         return
     if media is None or getattr(media, "info", None) is None:
         facts.problems.append(
-            f"duration cannot be checked: {label(facts.type)} is not a format the audio reader understands"
+            S_(
+                "duration cannot be checked: {kind} is not a format the audio reader understands",
+                kind=label(facts.type),
+            )
         )
         return
     length = getattr(media.info, "length", None)
     if length is None or length <= 0:
-        facts.problems.append("duration cannot be checked: the file does not state it")
+        facts.problems.append(S_("duration cannot be checked: the file does not state it"))
         return
     facts.duration_s = round(float(length), 3)
     if facts.type in ("mp4", "mov", "m4a"):
@@ -897,7 +961,9 @@ def _mp4_video_size(data: bytes) -> tuple[int, int] | None:
 
 
 def _read_media_unsupported(facts: FileFacts, data: bytes, limits: Limits, depth: int) -> None:
-    facts.problems.append(f"duration cannot be checked: no reader for {label(facts.type)} files is installed")
+    facts.problems.append(
+        S_("duration cannot be checked: no reader for {kind} files is installed", kind=label(facts.type))
+    )
 
 
 _LANGUAGE_SAMPLE = 3000
@@ -916,14 +982,14 @@ def _read_text(facts: FileFacts, data: bytes, limits: Limits, depth: int) -> Non
     text = _decode(data[:_MAX_TEXT_BYTES])
     if text is None:
         facts.type = "unknown"
-        facts.problems.append("unsupported: binary content of an unknown type")
+        facts.problems.append(S_("unsupported: binary content of an unknown type"))
         return
     if facts.type == "html":
         text = re.sub(r"(?is)<(script|style)\b.*?</\1>|<[^>]+>", " ", text)
     facts.words = count_words(text)
     facts.language = _language(text[:_LANGUAGE_SAMPLE])
     if len(data) > _MAX_TEXT_BYTES:
-        facts.problems.append(f"words counted on the first {_mb(_MAX_TEXT_BYTES)} only")
+        facts.problems.append(S_("words counted on the first {size} only", size=_mb(_MAX_TEXT_BYTES)))
 
 
 def _read_svg(facts: FileFacts, data: bytes, limits: Limits, depth: int) -> None:
@@ -934,23 +1000,25 @@ def _read_svg(facts: FileFacts, data: bytes, limits: Limits, depth: int) -> None
         h = re.search(r'\bheight\s*=\s*["\']\s*([\d.]+)\s*(px)?\s*["\']', m.group(0))
         if w and h:
             facts.width, facts.height = int(float(w.group(1))), int(float(h.group(1)))
-    facts.problems.append("vector image (SVG): it has no fixed pixel size")
+    facts.problems.append(S_("vector image (SVG): it has no fixed pixel size"))
 
 
 def _read_other(facts: FileFacts, data: bytes, limits: Limits, depth: int) -> None:
     if facts.type in ("exe", "elf"):
-        facts.problems.append("unsupported: an executable program, not a deliverable")
+        facts.problems.append(S_("unsupported: an executable program, not a deliverable"))
     elif facts.type in ("rar", "7z", "gz", "tar"):
-        facts.problems.append(f"unsupported: {facts.type} archives are not opened; send a zip")
+        facts.problems.append(S_("unsupported: {kind} archives are not opened; send a zip", kind=facts.type))
     elif facts.type == "eps":
-        facts.problems.append("PostScript/EPS vector file: recognised, size not checked")
+        facts.problems.append(S_("PostScript/EPS vector file: recognised, size not checked"))
     elif facts.type in ("doc", "rtf"):
-        facts.problems.append(f"{label(facts.type)} file: recognised, but words and pages cannot be counted")
+        facts.problems.append(
+            S_("{kind} file: recognised, but words and pages cannot be counted", kind=label(facts.type))
+        )
     elif facts.type in ("xlsx", "ods", "pptx", "odp", "odt", "epub"):
         pass
     else:
         facts.type = "unknown"
-        facts.problems.append("unsupported: the content is not a file type that can be checked")
+        facts.problems.append(S_("unsupported: the content is not a file type that can be checked"))
 
 
 _READERS = {
@@ -1030,9 +1098,16 @@ def _note_name_mismatch(facts: FileFacts) -> None:
     if not claimed or real in ("empty", "too_large") or claimed == real or (claimed, real) in _SAME:
         return
     if real == "unknown":
-        facts.problems.append(f"named .{suffix} but the content is not {label(claimed)}")
+        facts.problems.append(S_("named .{suffix} but the content is not {kind}", suffix=suffix, kind=label(claimed)))
     else:
-        facts.problems.append(f"named .{suffix} but the content is {label(real)}, not {label(claimed)}")
+        facts.problems.append(
+            S_(
+                "named .{suffix} but the content is {real}, not {kind}",
+                suffix=suffix,
+                real=label(real),
+                kind=label(claimed),
+            )
+        )
 
 
 def _mb(n: int | float) -> str:

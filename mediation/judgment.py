@@ -41,8 +41,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from .assessment.results import verdict_name
 from .currency import quantize
 from .facts import Fact, Facts, signal_fact
+from .i18n import L_, N_, Msg, Text, said
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,8 @@ class Judgment:
     rule: str
     kind: str
     client_refund: Decimal | None
-    cites: list[str] = field(default_factory=list)
-    why: str = ""
+    cites: list[Text] = field(default_factory=list)  # the facts it rests on, worded for each reader
+    why: Text = ""
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,18 @@ def _both(*parts: Callable[[Facts], list[Fact]]) -> Callable[[Facts], list[Fact]
 def _checks(f: Facts) -> list[Fact]:
     out = []
     for c in f.checks:
-        out.append(Fact("check", f"{c.label}: {c.verdict.replace('_', ' ')} ({c.evidence})", "files"))
+        out.append(
+            Fact(
+                "check",
+                L_(
+                    "{label}: {verdict} ({evidence})",
+                    label=c.label,
+                    verdict=verdict_name(c.verdict),
+                    evidence=c.evidence,
+                ),
+                "files",
+            )
+        )
     return out[:6]
 
 
@@ -211,7 +224,7 @@ RULES: list[Rule] = [
         "admits_not_own",
         lambda f: bool(f.said("admits_not_own", "freelancer")),
         "full_refund",
-        "the freelancer admits the work is not their own",
+        N_("the freelancer admits the work is not their own"),
         _sig("admits_not_own", role="freelancer"),
         _full,
     ),
@@ -219,7 +232,7 @@ RULES: list[Rule] = [
         "brief_promise",
         lambda f: bool(f.money_back_promise) and _client_unhappy(f),
         "full_refund",
-        "the brief promises the money back when the client is not happy, and the client is not",
+        N_("the brief promises the money back when the client is not happy, and the client is not"),
         _both(_keys("promise"), _sig("quality_complaint", "wants_to_end", "offer_amount", role="client")),
         _full,
     ),
@@ -227,7 +240,7 @@ RULES: list[Rule] = [
         "nothing_delivered",
         _nothing_due,
         "full_refund",
-        "nothing usable was delivered",
+        N_("nothing usable was delivered"),
         _both(_keys("deliveries", "deadline"), _sig("reports_nothing_received", "admits_incomplete")),
         _full,
     ),
@@ -235,7 +248,7 @@ RULES: list[Rule] = [
         "nothing_delivered_both_out",
         lambda f: f.nothing_delivered and _wants_out(f),
         "mutual_cancel",
-        "nothing was delivered, the deadline has not passed and a side wants out",
+        N_("nothing was delivered, the deadline has not passed and a side wants out"),
         _both(_keys("deliveries", "deadline"), _sig("wants_to_end", "purpose_lapsed")),
         _cancel_refund,
     ),
@@ -243,7 +256,7 @@ RULES: list[Rule] = [
         "purpose_lapsed",
         _purpose_lapsed_late,
         "mutual_cancel",
-        "the work came after the client's purpose for it had passed",
+        N_("the work came after the client's purpose for it had passed"),
         _both(_keys("deadline"), _sig("purpose_lapsed")),
         _cancel_refund,
     ),
@@ -251,14 +264,14 @@ RULES: list[Rule] = [
         "hours_disputed",
         _hours_disputed,
         "escalate",
-        "the hours or days worked are disputed",
+        N_("the hours or days worked are disputed"),
         _sig("hours_claim"),
     ),
     Rule(
         "approved_whole",
         lambda f: bool(f.approved_whole),
         "release_full",
-        "the client approved the work in writing",
+        N_("the client approved the work in writing"),
         _both(_keys("approvals"), _sig("plans_changed", "request_beyond", role="client")),
         _zero,
     ),
@@ -266,7 +279,7 @@ RULES: list[Rule] = [
         "countable_share",
         _countable_share,
         "partial_refund",
-        "a countable part of the work was delivered; the undelivered part is refunded",
+        N_("a countable part of the work was delivered; the undelivered part is refunded"),
         _both(_keys("units"), _sig("offer_amount", "admits_incomplete")),
         undelivered_value,
     ),
@@ -274,21 +287,21 @@ RULES: list[Rule] = [
         "authenticity_claim",
         lambda f: bool(f.said("authenticity_claim", "client")),
         "escalate",
-        "the client says the work is not the freelancer's own, which the files cannot show and nobody admitted",
+        N_("the client says the work is not the freelancer's own, which the files cannot show and nobody admitted"),
         _sig("authenticity_claim", role="client"),
     ),
     Rule(
         "off_brief_agreement",
         lambda f: bool(f.said("off_brief_agreement")),
         "escalate",
-        "a side claims an agreement outside the written brief",
+        N_("a side claims an agreement outside the written brief"),
         _sig("off_brief_agreement"),
     ),
     Rule(
         "wrong_language",
         lambda f: f.wrong_language,
         "full_refund",
-        "the delivered text is not in the language the brief asks for",
+        N_("the delivered text is not in the language the brief asks for"),
         _keys("language"),
         _full,
     ),
@@ -296,7 +309,7 @@ RULES: list[Rule] = [
         "all_terms_failed",
         lambda f: f.all_checkable_failed and not f.approvals and not f.said("approval", "client"),
         "full_refund",
-        "the delivery fails every checkable term of the brief",
+        N_("the delivery fails every checkable term of the brief"),
         _checks,
         _full,
     ),
@@ -304,7 +317,7 @@ RULES: list[Rule] = [
         "both_want_out",
         _both_want_out,
         "mutual_cancel",
-        "both sides want to end the contract",
+        N_("both sides want to end the contract"),
         _sig("wants_to_end", "purpose_lapsed", "admits_incomplete"),
         _cancel_refund,
     ),
@@ -312,14 +325,14 @@ RULES: list[Rule] = [
         "quality_judgement",
         lambda f: bool(f.said("quality_complaint", "client")),
         "escalate",
-        "the complaint is about taste or quality the files cannot show",
+        N_("the complaint is about taste or quality the files cannot show"),
         _both(_sig("quality_complaint", role="client"), _checks),
     ),
     Rule(
         "brief_met",
         _met_or_beyond,
         "release_full",
-        "the brief was met; what is asked now goes beyond it or the client's plans changed",
+        N_("the brief was met; what is asked now goes beyond it or the client's plans changed"),
         _both(_checks, _sig("plans_changed", "request_beyond", "approval", role="client")),
         _zero,
     ),
@@ -327,7 +340,7 @@ RULES: list[Rule] = [
         "file_less_confirmed",
         _file_less_confirmed,
         "release_full",
-        "the work was delivered as a link or without files, and the client acknowledged it",
+        N_("the work was delivered as a link or without files, and the client acknowledged it"),
         _both(_keys("deliveries"), _sig("approval", role="client")),
         _zero,
     ),
@@ -335,7 +348,7 @@ RULES: list[Rule] = [
         "admits_unfinished",
         lambda f: bool(f.said("admits_incomplete", "freelancer")) and _offered_split(f) is not None,
         "partial_refund",
-        "the freelancer admits the work is unfinished and offered money back",
+        N_("the freelancer admits the work is unfinished and offered money back"),
         _sig("admits_incomplete", "offer_amount", role="freelancer"),
         lambda f: bounded(f, _offered_split(f) or Decimal(0)),
     ),
@@ -343,14 +356,14 @@ RULES: list[Rule] = [
         "file_less_unconfirmed",
         lambda f: f.file_less_only,
         "escalate",
-        "the work was delivered without files and nothing on the case confirms it arrived complete",
+        N_("the work was delivered without files and nothing on the case confirms it arrived complete"),
         _keys("deliveries"),
     ),
     Rule(
         "unclear",
         lambda f: True,
         "escalate",
-        "the facts do not settle the case; a moderator reads the case file",
+        N_("the facts do not settle the case; a moderator reads the case file"),
         _both(_keys("deliveries", "units", "approvals"), _checks),
     ),
 ]
@@ -368,10 +381,10 @@ def decide(f: Facts) -> Judgment:
         refund = rule.refund(f)
         if rule.kind == "partial_refund" and (refund is None or not 0 < refund < f.amount):
             continue  # no ground for a split here: the next rule decides
-        cites = [x.text for x in rule.cites(f)] or [x for x in f.summary()[:3]]
+        cites: list[Text] = [x.text for x in rule.cites(f)] or [x for x in f.summary()[:3]]
         if not cites:
-            cites = ["the case has no recorded facts beyond its brief"]
-        return Judgment(rule.name, rule.kind, refund, cites, rule.why)
+            cites = [L_("the case has no recorded facts beyond its brief")]
+        return Judgment(rule.name, rule.kind, refund, [said(c) for c in cites], said(Msg(rule.why)))
     raise AssertionError("the last rule always holds")
 
 

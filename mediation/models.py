@@ -295,3 +295,16 @@ class CaseDraft(SQLModel, table=True):
     user_id: str = Field(primary_key=True)
     answers: dict = _json()  # title, amount, currency, role as far as given
     updated_at: datetime = _ts(nullable=False)
+
+
+class UserPref(SQLModel, table=True):
+    """What one person chose for how the bot talks to them, per platform identity: the language
+    (`/lang`), the time zone (`/tz`), and the language their platform last said they use (`hint`,
+    which a choice overrides). Not part of any case, so not in the audit digest."""
+
+    platform: str = Field(primary_key=True)
+    user_id: str = Field(primary_key=True)
+    locale: str | None = None
+    hint: str | None = None
+    zone: str | None = None
+    updated_at: datetime = _ts(nullable=False)

@@ -13,6 +13,7 @@ from .clock import as_utc
 from .currency import quantize
 from .errors import MediationError
 from .feedback import OutcomeFacts, effect
+from .i18n import L_, N_, en, keep, to_json
 from .models import Case, Decision, Escalation, Identity, ModeratorNote, Party, Proposal, get_row, key
 from .vocabulary import (
     DECISIONS,
@@ -55,14 +56,14 @@ def queue(s: Session, now: datetime) -> list[dict]:
 def _escalation(s: Session, case: Case) -> Escalation:
     esc = cases.active_escalation(s, case)
     if esc is None:
-        raise MediationError("not_escalated", f"Case {case.id} is not in the moderators' queue.")
+        raise MediationError("not_escalated", L_("Case {case_id} is not in the moderators' queue.", case_id=case.id))
     return esc
 
 
 def require_not_party(s: Session, case: Case, mod: Actor, now: datetime) -> None:
     party = cases.party_for(s, mod, now)
     if cases.role_of(s, case, party) is not None:
-        raise MediationError("conflict_of_interest", "A party of the case cannot moderate it.")
+        raise MediationError("conflict_of_interest", L_("A party of the case cannot moderate it."))
 
 
 def _decided_by(s: Session, escalation_id: int | None) -> tuple[str, str] | None:
@@ -78,10 +79,12 @@ def take(s: Session, mod: Actor, case: Case, now: datetime) -> Escalation:
     require_not_party(s, case, mod, now)
     if esc.status == EscalationStatus.TAKEN:
         if (esc.moderator_platform, esc.moderator_user_id) != (mod.platform, mod.user_id):
-            raise MediationError("taken_by_other", f"Case {case.id} is already taken by another moderator.")
+            raise MediationError(
+                "taken_by_other", L_("Case {case_id} is already taken by another moderator.", case_id=case.id)
+            )
         return esc  # taking it again changes nothing (nor its deadline)
     if _decided_by(s, esc.appeal_of) == (mod.platform, mod.user_id):
-        raise MediationError("own_decision", "An appeal goes to a different moderator than the one who decided.")
+        raise MediationError("own_decision", L_("An appeal goes to a different moderator than the one who decided."))
     esc.status = EscalationStatus.TAKEN
     esc.moderator_platform, esc.moderator_user_id = mod.platform, mod.user_id
     esc.taken_at = now
@@ -98,7 +101,10 @@ def release(s: Session, mod: Actor, case: Case, now: datetime, to: tuple[str, st
         mod.platform,
         mod.user_id,
     ):
-        raise MediationError("not_assigned", f"Only the moderator handling case {case.id} can release or transfer it.")
+        raise MediationError(
+            "not_assigned",
+            L_("Only the moderator handling case {case_id} can release or transfer it.", case_id=case.id),
+        )
     if to is None:
         esc.status, esc.moderator_platform, esc.moderator_user_id, esc.taken_at = (
             EscalationStatus.QUEUED,
@@ -109,10 +115,12 @@ def release(s: Session, mod: Actor, case: Case, now: datetime, to: tuple[str, st
         audit.record(s, case.id, mod.tag, "moderation.released", {"escalation": esc.id}, now)
     else:
         if _decided_by(s, esc.appeal_of) == to:
-            raise MediationError("own_decision", "An appeal goes to a different moderator than the one who decided.")
+            raise MediationError(
+                "own_decision", L_("An appeal goes to a different moderator than the one who decided.")
+            )
         target = s.exec(select(Identity).where(Identity.platform == to[0], Identity.user_id == to[1])).first()
         if target is not None and cases.role_of(s, case, get_row(s, Party, target.party_id)) is not None:
-            raise MediationError("conflict_of_interest", "A party of the case cannot moderate it.")
+            raise MediationError("conflict_of_interest", L_("A party of the case cannot moderate it."))
         esc.moderator_platform, esc.moderator_user_id, esc.taken_at = to[0], to[1], now
         audit.record(
             s, case.id, mod.tag, "moderation.transferred", {"escalation": esc.id, "to": f"{to[0]}:{to[1]}"}, now
@@ -124,7 +132,7 @@ def release(s: Session, mod: Actor, case: Case, now: datetime, to: tuple[str, st
 def add_note(s: Session, mod: Actor, case: Case, text: str, now: datetime) -> ModeratorNote:
     require_not_party(s, case, mod, now)
     if not text.strip():
-        raise MediationError("missing_argument", "Usage: /mod note <case> <text>")
+        raise MediationError("missing_argument", L_("Usage: /mod note <case> <text>"))
     note = ModeratorNote(
         case_id=case.id, moderator_platform=mod.platform, moderator_user_id=mod.user_id, text=text, created_at=now
     )
@@ -143,21 +151,25 @@ def appeal(
     s: Session, actor: Actor, party: Party, case: Case, *, reason: str, appeal_days: float, now: datetime
 ) -> Escalation:
     """One appeal per case, by a party, within the window, to a different moderator."""
-    cases.require_party(s, case, party, action="appeal its decision")
+    cases.require_party(s, case, party, action=N_("appeal its decision"))
     decision = s.exec(select(Decision).where(Decision.case_id == case.id).order_by(col(Decision.id).desc())).first()
     if decision is None or case.status != CaseState.DECIDED:
-        raise MediationError("nothing_to_appeal", f"Case {case.id} has no moderator decision to appeal.")
+        raise MediationError(
+            "nothing_to_appeal", L_("Case {case_id} has no moderator decision to appeal.", case_id=case.id)
+        )
     if s.exec(select(Escalation).where(Escalation.case_id == case.id, Escalation.appeal_of != None)).first():  # noqa: E711
-        raise MediationError("already_appealed", f"The decision on case {case.id} was already appealed once.")
+        raise MediationError(
+            "already_appealed", L_("The decision on case {case_id} was already appealed once.", case_id=case.id)
+        )
     if now - as_utc(decision.created_at) > timedelta(days=appeal_days):
         raise MediationError(
             "appeal_window_closed",
-            f"Appeals are possible for {appeal_days:g} days after a decision; that time has passed.",
+            L_("Appeals are possible for {days} days after a decision; that time has passed.", days=f"{appeal_days:g}"),
         )
     if not reason.strip():
-        raise MediationError("missing_argument", "Say why you appeal: /appeal <reason>", hint="appeal")
+        raise MediationError("missing_argument", L_("Say why you appeal: /appeal <reason>"), hint="appeal")
     return cases.queue_for_moderators(
-        s, actor, party, case, reason=f"appeal: {reason}", now=now, appeal_of=decision.escalation_id
+        s, actor, party, case, reason=L_("appeal: {reason}", reason=reason), now=now, appeal_of=decision.escalation_id
     )
 
 
@@ -210,7 +222,13 @@ def _facts(s: Session, case: Case, settings, now=None) -> dict | None:
     except Exception as exc:  # the case file is still shown
         return {"error": str(exc)}
     data = facts.to_data()
-    data["judgment"] = {"rule": j.rule, "kind": j.kind, "why": j.why, "cites": list(j.cites)}
+    data["judgment"] = {
+        "rule": j.rule,
+        "kind": j.kind,
+        **keep({}, "why", j.why),
+        "cites": [en(c) for c in j.cites],
+        "cites_text": [to_json(c) for c in j.cites],
+    }
     return data
 
 
@@ -264,7 +282,14 @@ def case_file(s: Session, case: Case, settings=None, now=None) -> dict:
             for e in audit.entries(s, case.id)
         ],
         "proposals": [
-            {"id": p.label, "round": p.round, "kind": p.kind, "superseded": p.superseded, "title": p.data.get("title")}
+            {
+                "id": p.label,
+                "round": p.round,
+                "kind": p.kind,
+                "superseded": p.superseded,
+                "title": p.data.get("title"),
+                **({"title_text": p.data["title_text"]} if "title_text" in p.data else {}),
+            }
             for p in s.exec(select(Proposal).where(Proposal.case_id == case.id).order_by(col(Proposal.id)))
         ],
         "votes": votes_of(s, case),
@@ -304,20 +329,34 @@ def decide(
         mod.user_id,
     ):
         raise MediationError(
-            "not_assigned", f"Take case {case.id} first (/mod take {case.id}); only the moderator who took it decides."
+            "not_assigned",
+            L_(
+                "Take case {case_id} first (/mod take {case_id}); only the moderator who took it decides.",
+                case_id=case.id,
+            ),
         )
     if outcome not in DECISIONS:
-        raise MediationError("bad_outcome", f"Outcome must be one of: {', '.join(DECISIONS)}.")
+        raise MediationError("bad_outcome", L_("Outcome must be one of: {outcomes}.", outcomes=", ".join(DECISIONS)))
     if not reason.strip():
-        raise MediationError("missing_reason", "A decision needs written reasons: reason=<text>.")
+        raise MediationError("missing_reason", L_("A decision needs written reasons: reason=<text>."))
     total = Decimal(case.amount)
     if amount is not None and outcome != Outcome.PARTIAL_REFUND:
-        raise MediationError("bad_amount", f"Only a partial refund takes an amount; {outcome} fixes the money itself.")
+        raise MediationError(
+            "bad_amount",
+            L_("Only a partial refund takes an amount; {outcome} fixes the money itself.", outcome=outcome),
+        )
     if outcome == Outcome.PARTIAL_REFUND:
         if amount is None:
-            raise MediationError("missing_amount", "A partial refund needs the amount refunded to the client.")
+            raise MediationError("missing_amount", L_("A partial refund needs the amount refunded to the client."))
         if not (Decimal(0) < amount < total):
-            raise MediationError("bad_amount", f"A partial refund must be between 0 and {case.amount} {case.currency}.")
+            raise MediationError(
+                "bad_amount",
+                L_(
+                    "A partial refund must be between 0 and {amount} {currency}.",
+                    amount=case.amount,
+                    currency=case.currency,
+                ),
+            )
     implied = refund_for(outcome, total, given=amount)
     assert implied is not None  # a partial refund without an amount was refused above
     refund = quantize(implied, case.currency)

@@ -20,6 +20,7 @@ from .currency import parse_amount, quantize
 from .errors import MediationError
 from .feedback import OutcomeFacts, effect
 from .fees import split
+from .i18n import L_, N_, Text, join, keep, stored
 from .models import Agreement, Case, Offer, Party, Proposal, ProposalVote, key
 from .proposals import fees_under
 from .vocabulary import ROLES, CaseEvent, CaseState, EscalationStatus, Outcome, Role, outcome_for_refund
@@ -33,7 +34,15 @@ def current_proposal(s: Session, case: Case, label: str, verb: str = "accept") -
     if not label:
         first = s.exec(select(Proposal).where(Proposal.case_id == case.id, col(Proposal.superseded).is_(False))).first()
         example = first.label if first else "P1"
-        raise MediationError("missing_argument", f"Say which proposal to {verb}, e.g. /{verb} {example}", hint=verb)
+        raise MediationError(
+            "missing_argument",
+            L_("Say which proposal to accept, e.g. /accept {example}", example=example)
+            if verb == "accept"
+            else L_("Say which proposal to reject, e.g. /reject {example}", example=example)
+            if verb == "reject"
+            else L_("Say which proposal you mean, e.g. /{verb} {example}", verb=verb, example=example),
+            hint=verb,
+        )
     rows = list(
         s.exec(
             select(Proposal)
@@ -42,11 +51,14 @@ def current_proposal(s: Session, case: Case, label: str, verb: str = "accept") -
         )
     )
     if not rows:
-        raise MediationError("unknown_proposal", f"There is no proposal {label} on case {case.id}; see /proposals.")
+        raise MediationError(
+            "unknown_proposal",
+            L_("There is no proposal {label} on case {case_id}; see /proposals.", label=label, case_id=case.id),
+        )
     if rows[0].superseded:
         raise MediationError(
             "superseded",
-            f"Proposal {label} was withdrawn: the facts no longer support it; see /proposals.",
+            L_("Proposal {label} was withdrawn: the facts no longer support it; see /proposals.", label=label),
             hint="proposals",
         )
     return rows[0]
@@ -75,7 +87,12 @@ def terms(
     allowed = dict(eff["feedback_allowed"])
     if clause == "waive":
         allowed = dict.fromkeys(ROLES, False)
-    return {
+    lead = (
+        L_("Both parties waive feedback on this contract; ")
+        if clause == "waive"
+        else L_("Feedback may reflect the agreed outcome; ")
+    )
+    out = {
         "kind": kind,
         "client_refund": str(client_refund),
         "freelancer_net": str(money.freelancer_net),
@@ -84,13 +101,8 @@ def terms(
         "feedback_allowed": allowed,
         "counts_in_score": eff["counts_in_score"],
         "policy": eff["policy"],
-        "feedback_explanation": (
-            "Both parties waive feedback on this contract; "
-            if clause == "waive"
-            else "Feedback may reflect the agreed outcome; "
-        )
-        + eff["explanation"],
     }
+    return keep(out, "feedback_explanation", join("", (lead, stored(eff, "explanation"))))
 
 
 def settle(
@@ -100,7 +112,7 @@ def settle(
     *,
     kind: str,
     client_refund: Decimal,
-    how: str,
+    how: Text,
     settings: Settings,
     now: datetime,
     proposal: Proposal | None = None,
@@ -119,7 +131,7 @@ def settle(
         shown=shown,
         disputed=disputed,
     )
-    agreed["how"] = how
+    keep(agreed, "how", how)
     agreement = Agreement(
         case_id=case.id, proposal_id=proposal.id if proposal else None, kind=kind, terms=agreed, created_at=now
     )
@@ -146,15 +158,18 @@ class VoteResult:
 def accept(
     s: Session, actor: Actor, party: Party, case: Case, *, label: str, clause: str, settings: Settings, now: datetime
 ) -> VoteResult:
-    role = cases.require_party(s, case, party, action="accept a proposal")
+    role = cases.require_party(s, case, party, action=N_("accept a proposal"))
     cases.require_open(case)
     clause = (clause or "reflect").lower()
     if clause not in CLAUSES:
-        raise MediationError("bad_argument", "feedback= must be reflect or waive")
+        raise MediationError("bad_argument", L_("feedback= must be reflect or waive"))
     proposal = current_proposal(s, case, label)
     votes = _votes(s, proposal)
     if role in votes and votes[role].accepted:
-        raise MediationError("already_accepted", f"You already accepted {proposal.label}; waiting for the other party.")
+        raise MediationError(
+            "already_accepted",
+            L_("You already accepted {label}; waiting for the other party.", label=proposal.label),
+        )
     for other_vote in s.exec(
         select(ProposalVote)
         .join(Proposal, col(Proposal.id) == ProposalVote.proposal_id)
@@ -185,7 +200,7 @@ def accept(
         case,
         kind=proposal.kind,
         client_refund=refund,
-        how=f"both accepted {proposal.label}",
+        how=L_("both accepted {label}", label=proposal.label),
         settings=settings,
         now=now,
         proposal=proposal,
@@ -195,7 +210,7 @@ def accept(
 
 
 def reject(s: Session, actor: Actor, party: Party, case: Case, label: str, reason: str, now: datetime) -> Proposal:
-    role = cases.require_party(s, case, party, action="reject a proposal")
+    role = cases.require_party(s, case, party, action=N_("reject a proposal"))
     cases.require_open(case)
     proposal = current_proposal(s, case, label, verb="reject")
     votes = _votes(s, proposal)
@@ -247,27 +262,37 @@ def current_round(s: Session, case: Case) -> int:
 def offer(
     s: Session, actor: Actor, party: Party, case: Case, *, amount_text: str, settings: Settings, now: datetime
 ) -> OfferResult:
-    role = cases.require_party(s, case, party, action="make an offer")
+    role = cases.require_party(s, case, party, action=N_("make an offer"))
     cases.require_open(case)
     if case.status == CaseState.ESCALATED:
-        raise MediationError("case_escalated", "The case is with a moderator; offers are closed.")
+        raise MediationError("case_escalated", L_("The case is with a moderator; offers are closed."))
     if not amount_text:
         raise MediationError(
             "missing_argument",
-            "Usage: /offer <refund amount> — the client: the refund you "
-            "would accept; the freelancer: the refund you would give.",
+            L_(
+                "Usage: /offer <refund amount> — the client: the refund you "
+                "would accept; the freelancer: the refund you would give."
+            ),
         )
     amount = parse_amount(amount_text, case.currency, allow_zero=True, max_amount=None)
     if amount > Decimal(case.amount):
         raise MediationError(
-            "bad_amount", f"An offer is a refund between 0 and the contract amount ({case.amount} {case.currency})."
+            "bad_amount",
+            L_(
+                "An offer is a refund between 0 and the contract amount ({amount} {currency}).",
+                amount=case.amount,
+                currency=case.currency,
+            ),
         )
     rounds = settings.negotiation.offer_rounds
     rnd = current_round(s, case)
     if rnd > rounds:
         raise MediationError(
             "offers_exhausted",
-            f"The {rounds} rounds of offers are used up; the case can go to a moderator with /escalate.",
+            L_(
+                "The {rounds} rounds of offers are used up; the case can go to a moderator with /escalate.",
+                rounds=rounds,
+            ),
             hint="escalate",
         )
     mine = s.exec(select(Offer).where(Offer.case_id == case.id, Offer.round == rnd, Offer.role == role)).first()
@@ -295,7 +320,7 @@ def offer(
             case,
             kind=kind,
             client_refund=refund,
-            how=f"blind offers met in round {rnd}",
+            how=L_("blind offers met in round {round}", round=rnd),
             settings=settings,
             now=now,
         )

@@ -28,7 +28,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from mediation.currency import MoneyError, currency_code, format_money, parse_amount, quantize
+from mediation.currency import MoneyError, currency_code, parse_amount, quantize
 from mediation.errors import MediationError
 from mediation.feedback import (
     EPOCH,
@@ -41,7 +41,8 @@ from mediation.feedback import (
     settled_kind,
 )
 from mediation.fees import FeeSchedule, Split, split
-from mediation.vocabulary import OUTCOMES, ROLES, Outcome, ReplyKind, Role, fixed_refund, refund_for
+from mediation.i18n import L_, Money, Msg, Text, and_join, en, join, keep, said, to_json
+from mediation.vocabulary import OUTCOMES, ROLES, Outcome, ReplyKind, Role, fixed_refund, refund_for, role_name
 
 SILENCE_DAYS = 14
 COMPROMISE_SHARE = Decimal("0.5")
@@ -54,7 +55,7 @@ _KIND_ORDER: dict[str, int] = {k: i for i, k in enumerate(OUTCOMES)}  # the enum
 class Verdict(NamedTuple):
     """One brief requirement and how the delivery met it (`met`, `partly`, `unmet`, `unknown`)."""
 
-    requirement: str
+    requirement: Text
     kind: str
     verdict: str
 
@@ -98,23 +99,27 @@ class CaseFacts:
     now: datetime | None = None
     window_days: int = 730
     judgment: Any = None  # mediation.judgment.Judgment: which outcome the facts put first
-    evidence: list[str] = field(default_factory=list)  # the case's facts, as sentences
+    evidence: list[Text] = field(default_factory=list)  # the case's facts, as sentences
 
     def __post_init__(self):
         code = currency_code(self.currency)
         amount = Decimal(self.amount)
         if not amount.is_finite() or amount <= 0:
-            raise MoneyError("bad_amount", f"contract amount must be more than zero, got {amount}")
+            raise MoneyError(
+                "bad_amount", L_("contract amount must be more than zero, got {amount}", amount=str(amount))
+            )
         object.__setattr__(self, "currency", code)
         object.__setattr__(self, "amount", quantize(amount, code))
         if self.coverage is not None and not 0 <= self.coverage <= 1:
-            raise MediationError("bad_facts", f"coverage must be 0..1, got {self.coverage}")
+            raise MediationError("bad_facts", L_("coverage must be 0..1, got {coverage}", coverage=self.coverage))
         for name in ("silent_party", "disputing_party"):
             value = getattr(self, name)
             if value is not None and value not in ROLES:
-                raise MediationError("bad_facts", f"{name} must be client or freelancer, got {value!r}")
+                raise MediationError(
+                    "bad_facts", L_("{name} must be client or freelancer, got {value}", name=name, value=repr(value))
+                )
         if self.silent_days < 0 or self.revisions_used < 0:
-            raise MediationError("bad_facts", "days and revision counts cannot be negative")
+            raise MediationError("bad_facts", L_("days and revision counts cannot be negative"))
         object.__setattr__(self, "verdicts", [Verdict(*v) for v in self.verdicts])
 
 
@@ -145,19 +150,19 @@ class ChangeOrder:
 class Proposal:
     id: str
     kind: str
-    title: str
+    title: Text  # worded per reader; `to_data` keeps it in English and how to word it again
     client_refund: Decimal | None
     money: Split | None
     feedback: FeedbackEffect
     comparison: FeedbackEffect | None
     comparison_money: Split | None
-    rationale: str
+    rationale: Text
     score: float
     fee_schedule: str
     fees_paid_by: str
     change_order: ChangeOrder | None = None
     money_range: dict[str, tuple[Decimal, Decimal]] | None = None
-    cites: tuple[str, ...] = ()
+    cites: tuple[Text, ...] = ()
     rule: str | None = None
 
     @property
@@ -187,17 +192,18 @@ class Proposal:
         data = {
             "id": self.id,
             "kind": self.kind,
-            "title": self.title,
+            **keep({}, "title", self.title),
             "score": self.score,
             "client_refund": None if self.client_refund is None else str(self.client_refund),
             "freelancer_net": None if m is None else str(m.freelancer_net),
             "fees": fees,
             "feedback": self.feedback.to_data(),
             "comparison_policy": comparison,
-            "rationale": self.rationale,
+            **keep({}, "rationale", self.rationale),
             "money": None if m is None else m.to_data(),
             "change_order": None if self.change_order is None else self.change_order.to_data(),
-            "cites": list(self.cites),
+            "cites": [en(c) for c in self.cites],
+            "cites_text": [to_json(c) for c in self.cites],
             "rule": self.rule,
         }
         if self.money_range is not None:
@@ -257,47 +263,72 @@ def merit(facts: CaseFacts) -> float:
     return min(1.0, max(0.0, m))
 
 
-def _quote(text: str, limit: int = 80) -> str:
+def _quote(text: Text, limit: int = 80) -> Text:
+    """A piece of the case quoted: shortened when it is someone's words (a requirement's label is
+    quoted whole, worded for each reader)."""
+    if not isinstance(text, str):
+        return join("", ("'", text, "'"))
     text = " ".join(str(text).split())
     return f"'{text if len(text) <= limit else text[: limit - 1] + '…'}'"
 
 
-def _facts_summary(facts: CaseFacts) -> list[str]:
-    parts = []
+def _facts_summary(facts: CaseFacts) -> list[Text]:
+    parts: list[Text] = []
     scored = [(v, _verdict_score(v)) for v in facts.verdicts]
     met = [v for v, s in scored if s == 1.0]
     judged = [v for v, s in scored if s is not None]
     cov = coverage_of(facts)
     if judged:
-        parts.append(
-            f"{len(met)} of {len(judged)} brief requirements met"
-            + (f" ({round(cov * 100)}% coverage)" if cov is not None else "")
-        )
+        if cov is not None:
+            parts.append(
+                L_(
+                    "{met} of {judged} brief requirements met ({coverage}% coverage)",
+                    met=len(met),
+                    judged=len(judged),
+                    coverage=round(cov * 100),
+                )
+            )
+        else:
+            parts.append(L_("{met} of {judged} brief requirements met", met=len(met), judged=len(judged)))
     elif cov is not None:
-        parts.append(f"{round(cov * 100)}% of the brief covered")
+        parts.append(L_("{coverage}% of the brief covered", coverage=round(cov * 100)))
     else:
-        parts.append("the delivery has not been assessed against the brief")
+        parts.append(L_("the delivery has not been assessed against the brief"))
     if facts.approvals:
-        shown = ", ".join(_quote(a, 40) for a in facts.approvals[:3])
-        more = f" and {len(facts.approvals) - 3} more" if len(facts.approvals) > 3 else ""
-        parts.append(f"the client approved {shown}{more}")
+        shown = ", ".join(str(_quote(a, 40)) for a in facts.approvals[:3])
+        if len(facts.approvals) > 3:
+            parts.append(L_("the client approved {items} and {more} more", items=shown, more=len(facts.approvals) - 3))
+        else:
+            parts.append(L_("the client approved {items}", items=shown))
     if facts.on_time is True:
-        parts.append("delivered on time")
+        parts.append(L_("delivered on time"))
     elif facts.on_time is False:
-        parts.append("delivered late")
+        parts.append(L_("delivered late"))
     if facts.revisions_allowed is not None:
-        parts.append(f"{facts.revisions_used} of {facts.revisions_allowed} revisions used")
+        parts.append(
+            L_("{used} of {allowed} revisions used", used=facts.revisions_used, allowed=facts.revisions_allowed)
+        )
     if facts.silent_party and facts.silent_days:
-        parts.append(f"the {facts.silent_party} has been silent for {facts.silent_days} days")
+        parts.append(_silent(facts))
     return parts
 
 
-def _unmet_clauses(facts: CaseFacts) -> list[str]:
+def _silent(facts: CaseFacts) -> Msg:
+    return L_("the {role} has been silent for {days} days", role=role_name(facts.silent_party), days=facts.silent_days)
+
+
+def _unmet_clauses(facts: CaseFacts) -> list[Text]:
     return [_quote(v.requirement, 60) for v in facts.verdicts if (sc := _verdict_score(v)) is not None and sc < 1]
 
 
-def _met_clauses(facts: CaseFacts) -> list[str]:
+def _met_clauses(facts: CaseFacts) -> list[Text]:
     return [_quote(v.requirement, 60) for v in facts.verdicts if _verdict_score(v) == 1.0]
+
+
+def _listed(items: list[Text], most: int = 4) -> Text:
+    """Up to `most` items, and "and more" when there were more."""
+    shown = join(", ", items[:most])
+    return L_("{items} and more", items=shown) if len(items) > most else shown
 
 
 # --- proposals ---------------------------------------------------------------------------
@@ -306,13 +337,13 @@ def _met_clauses(facts: CaseFacts) -> list[str]:
 @dataclass
 class _Draft:
     kind: str
-    title: str
+    title: Text
     client_refund: Decimal | None
-    rationale: str
+    rationale: Text
     score: float
     change_order: ChangeOrder | None = None
     tie: int = 0
-    cites: tuple[str, ...] = ()
+    cites: tuple[Text, ...] = ()
     rule: str | None = None
 
 
@@ -341,48 +372,82 @@ def _change_order(flag: ScopeFlag, facts: CaseFacts) -> ChangeOrder:
 
 def _drafts(facts: CaseFacts, compromise_share: Decimal) -> list[_Draft]:
     code, amount = facts.currency, facts.amount
-    money = lambda v: format_money(v, code)
+    money = lambda v: Money(v, code)
     m = merit(facts)
     cov = coverage_of(facts)
-    summary = "; ".join(_facts_summary(facts))
+    summary = join("; ", _facts_summary(facts))
     met, unmet = _met_clauses(facts), _unmet_clauses(facts)
     drafts: list[_Draft] = []
 
-    basis = f"Facts: {summary}."
+    basis: Text = L_("Facts: {summary}.", summary=summary)
     if met:
-        basis += f" Met: {', '.join(met[:4])}{' and more' if len(met) > 4 else ''}."
+        basis = join(" ", (basis, L_("Met: {items}.", items=_listed(met))))
     drafts.append(
         _Draft(
             Outcome.RELEASE_FULL,
-            "Release the payment in full",
+            L_("Release the payment in full"),
             quantize(fixed_refund(Outcome.RELEASE_FULL, amount), code),
-            f"{basis} The freelancer is paid the whole {money(amount)}; fits when the brief was met.",
+            join(
+                " ",
+                (
+                    basis,
+                    L_("The freelancer is paid the whole {amount}; fits when the brief was met.", amount=money(amount)),
+                ),
+            ),
             m,
         )
     )
 
     for i, flag in enumerate(facts.scope_flags):
         order = _change_order(flag, facts)
+        price: Text
         if order.basis == "per_unit":
-            price = f"priced from the brief at {order.units} x {money(order.unit_price)} = {money(order.price)}"
+            price = L_(
+                "priced from the brief at {units} x {unit_price} = {price}",
+                units=order.units,
+                unit_price=money(order.unit_price),
+                price=money(order.price),
+            )
         elif order.basis == "quote":
-            price = f"quoted by the freelancer at {money(order.price)}"
+            price = L_("quoted by the freelancer at {price}", price=money(order.price))
         else:
-            price = "to be quoted by the freelancer"
+            price = L_("to be quoted by the freelancer")
         clause = (
-            f" Closest brief clause: {_quote(flag.brief_match, 60)}."
+            L_("Closest brief clause: {clause}.", clause=_quote(flag.brief_match, 60))
             if flag.brief_match
-            else " No brief clause covers it."
+            else L_("No brief clause covers it.")
         )
-        why = f" ({flag.kind}: {flag.reason})" if flag.reason else f" ({flag.kind})"
+        goes_beyond = (
+            L_(
+                "The request {request} goes beyond the brief ({kind}: {reason}).",
+                request=_quote(flag.request),
+                kind=flag.kind,
+                reason=flag.reason,
+            )
+            if flag.reason
+            else L_(
+                "The request {request} goes beyond the brief ({kind}).", request=_quote(flag.request), kind=flag.kind
+            )
+        )
         drafts.append(
             _Draft(
                 Outcome.CHANGE_ORDER,
-                f"Release in full, and a change order for {_quote(flag.request, 40)}",
+                L_("Release in full, and a change order for {request}", request=_quote(flag.request, 40)),
                 quantize(fixed_refund(Outcome.CHANGE_ORDER, amount), code),
-                f"The request {_quote(flag.request)} goes beyond the brief{why}.{clause} "
-                f"{basis} The original {money(amount)} is released in full; the new work is a "
-                f"separate, optional order, {price}.",
+                join(
+                    " ",
+                    (
+                        goes_beyond,
+                        clause,
+                        basis,
+                        L_(
+                            "The original {amount} is released in full; the new work is a separate, optional order, "
+                            "{price}.",
+                            amount=money(amount),
+                            price=price,
+                        ),
+                    ),
+                ),
                 m - (0.01 if order.price is not None else 0.02),
                 order,
                 tie=i,
@@ -392,32 +457,51 @@ def _drafts(facts: CaseFacts, compromise_share: Decimal) -> list[_Draft]:
     derived = None if cov is None else quantize((1 - Decimal(str(cov))) * amount, code)
     if cov is not None and derived is not None and 0 < derived < amount:
         pct = round((1 - cov) * 100)
-        unmet_text = f" Not met: {', '.join(unmet[:4])}." if unmet else ""
+        parts: list[Text] = [
+            L_(
+                "About {pct}% of the brief is unmet, so {pct}% of {amount} ({refund}) goes back to the client and "
+                "the rest is paid.",
+                pct=pct,
+                amount=money(amount),
+                refund=money(derived),
+            )
+        ]
+        if unmet:
+            parts.append(L_("Not met: {items}.", items=join(", ", unmet[:4])))
+        parts.append(basis)
         drafts.append(
             _Draft(
                 Outcome.PARTIAL_REFUND,
-                f"Partial refund of {money(derived)}",
+                L_("Partial refund of {refund}", refund=money(derived)),
                 derived,
-                f"About {pct}% of the brief is unmet, so {pct}% of {money(amount)} "
-                f"({money(derived)}) goes back to the client and the rest is paid.{unmet_text} "
-                f"{basis}",
+                join(" ", parts),
                 1 - abs(m - 0.5),
             )
         )
     else:
         refund = quantize(amount * compromise_share, code)
         if derived is None:
-            ground = "the delivery has not been assessed, so there is no unmet share to refund"
+            ground = L_("the delivery has not been assessed, so there is no unmet share to refund")
         elif derived == 0:
-            ground = "the brief was met in full, so no part of it is unmet"
+            ground = L_("the brief was met in full, so no part of it is unmet")
         else:
-            ground = "nothing of the brief was met, so a partial refund has no basis"
+            ground = L_("nothing of the brief was met, so a partial refund has no basis")
         drafts.append(
             _Draft(
                 Outcome.PARTIAL_REFUND,
-                f"Partial refund of {money(refund)} (split the difference)",
+                L_("Partial refund of {refund} (split the difference)", refund=money(refund)),
                 refund,
-                f"A compromise only: {ground}; splitting the difference returns {money(refund)}. {basis}",
+                join(
+                    " ",
+                    (
+                        L_(
+                            "A compromise only: {ground}; splitting the difference returns {refund}.",
+                            ground=ground,
+                            refund=money(refund),
+                        ),
+                        basis,
+                    ),
+                ),
                 0.5 * (1 - abs(m - 0.5)),
             )
         )
@@ -425,19 +509,34 @@ def _drafts(facts: CaseFacts, compromise_share: Decimal) -> list[_Draft]:
     drafts.append(
         _Draft(
             Outcome.FULL_REFUND,
-            f"Full refund of {money(amount)}",
+            L_("Full refund of {amount}", amount=money(amount)),
             fixed_refund(Outcome.FULL_REFUND, amount),
-            f"All {money(amount)} goes back to the client; fits when the brief was not met. {basis}",
+            join(
+                " ",
+                (
+                    L_("All {amount} goes back to the client; fits when the brief was not met.", amount=money(amount)),
+                    basis,
+                ),
+            ),
             1 - m,
         )
     )
     drafts.append(
         _Draft(
             Outcome.MUTUAL_CANCEL,
-            "Cancel by mutual agreement",
+            L_("Cancel by mutual agreement"),
             fixed_refund(Outcome.MUTUAL_CANCEL, amount),
-            f"Both sides close the contract by agreement and the {money(amount)} goes back to the "
-            f"client, with no loser in the dispute. {basis}",
+            join(
+                " ",
+                (
+                    L_(
+                        "Both sides close the contract by agreement and the {amount} goes back to the client, with no "
+                        "loser in the dispute.",
+                        amount=money(amount),
+                    ),
+                    basis,
+                ),
+            ),
             1 - m - 0.05,
         )
     )
@@ -445,22 +544,18 @@ def _drafts(facts: CaseFacts, compromise_share: Decimal) -> list[_Draft]:
     esc = (
         0.30 + (0.30 if cov is None else 0) + (0.10 if facts.silent_party and facts.silent_days >= SILENCE_DAYS else 0)
     )
-    reasons = []
+    reasons: list[Text] = []
     if cov is None:
-        reasons.append("the delivery has not been assessed")
+        reasons.append(L_("the delivery has not been assessed"))
     if facts.silent_party and facts.silent_days >= SILENCE_DAYS:
-        reasons.append(f"the {facts.silent_party} has been silent for {facts.silent_days} days")
-    extra = f" Here {' and '.join(reasons)}." if reasons else ""
-    drafts.append(
-        _Draft(
-            Outcome.ESCALATE,
-            "Escalate to a moderator",
-            None,
-            f"A moderator reads the case file and decides; fits when the facts are unclear or a side "
-            f"will not engage.{extra} {basis}",
-            esc,
-        )
-    )
+        reasons.append(_silent(facts))
+    escalation: list[Text] = [
+        L_("A moderator reads the case file and decides; fits when the facts are unclear or a side will not engage.")
+    ]
+    if reasons:
+        escalation.append(L_("Here {reasons}.", reasons=and_join(reasons)))
+    escalation.append(basis)
+    drafts.append(_Draft(Outcome.ESCALATE, L_("Escalate to a moderator"), None, join(" ", escalation), esc))
     return drafts
 
 
@@ -500,19 +595,19 @@ def propose(
             Proposal(
                 id=f"P{rank}",
                 kind=d.kind,
-                title=d.title,
+                title=said(d.title),
                 client_refund=d.client_refund,
                 money=money,
                 feedback=feedback,
                 comparison=comparison,
                 comparison_money=comparison_money,
-                rationale=f"{d.rationale} {feedback.explanation}".strip(),
+                rationale=said(join(" ", (d.rationale, feedback.explanation))),
                 score=round(d.score, 3),
                 fee_schedule=fees.name,
                 fees_paid_by=active_fees.fees_paid_by,
                 change_order=d.change_order,
                 money_range=money_range,
-                cites=d.cites,
+                cites=tuple(said(c) for c in d.cites),
                 rule=d.rule,
             )
         )
@@ -528,7 +623,7 @@ def order_drafts(drafts: list[_Draft], facts: CaseFacts) -> list[_Draft]:
     if j is None:
         return drafts
     cites = tuple(j.cites) or tuple(facts.evidence[:3])
-    why = f"Why this comes first: {j.why}. Facts: " + "; ".join(cites) + "."
+    why = L_("Why this comes first: {why}. Facts: {facts}.", why=j.why, facts=join("; ", cites))
     code, amount = facts.currency, facts.amount
     first = next((d for d in drafts if d.kind == j.kind), None)
     if first is None:
@@ -541,17 +636,20 @@ def order_drafts(drafts: list[_Draft], facts: CaseFacts) -> list[_Draft]:
         refund = quantize(Decimal(j.client_refund), code)
         first.client_refund = refund
         if j.kind == "partial_refund":
-            first.title = f"Partial refund of {format_money(refund, code)}"
-            first.rationale = (
-                f"{format_money(refund, code)} of {format_money(amount, code)} goes back to the client and the rest "
-                "is paid to the freelancer."
+            first.title = L_("Partial refund of {refund}", refund=Money(refund, code))
+            first.rationale = L_(
+                "{refund} of {amount} goes back to the client and the rest is paid to the freelancer.",
+                refund=Money(refund, code),
+                amount=Money(amount, code),
             )
         else:
-            first.rationale = (
-                f"Both sides close the contract by agreement; {format_money(refund, code)} goes back to the client "
-                f"and {format_money(amount - refund, code)} is paid for what was done, with no loser in the dispute."
+            first.rationale = L_(
+                "Both sides close the contract by agreement; {refund} goes back to the client and {paid} is paid "
+                "for what was done, with no loser in the dispute.",
+                refund=Money(refund, code),
+                paid=Money(amount - refund, code),
             )
-    first.rationale = f"{why} {first.rationale}"
+    first.rationale = join(" ", (why, first.rationale))
     first.cites, first.rule = cites, j.rule
     rest = [d for d in drafts if d is not first]
     head = [first]
@@ -614,27 +712,42 @@ def feedback_preview(
     ad hoc (`outcome=full_refund amount=88 score=92`). A bare score stands for a history of
     `prior_value` (default ten contracts of this amount) that produces it."""
     if outcome not in OUTCOMES:
-        raise MediationError("unknown_outcome", f"unknown outcome {outcome!r} (known: {', '.join(OUTCOMES)})")
+        raise MediationError(
+            "unknown_outcome",
+            L_("unknown outcome {outcome} (known: {known})", outcome=repr(outcome), known=", ".join(OUTCOMES)),
+        )
     code = currency_code(currency)
     kwargs: dict[str, Any] = {} if max_amount is None else {"max_amount": max_amount}
     value = parse_amount(amount if not isinstance(amount, float) else str(amount), code, **kwargs)
-    notes = []
+    notes: list[Text] = []
     refund = refund_for(outcome, value)  # None: the outcome leaves the amount open
     if refund is None and client_refund is not None:
         refund = parse_amount(client_refund, code, allow_zero=True, max_amount=value)
     elif refund is None and outcome == Outcome.PARTIAL_REFUND:
         refund = quantize(value * COMPROMISE_SHARE, code)
-        notes.append(f"no refund amount given: half ({format_money(refund, code)}) assumed")
+        notes.append(L_("no refund amount given: half ({refund}) assumed", refund=Money(refund, code)))
     at = now or EPOCH
     prior = Decimal(prior_value) if prior_value is not None else value * 10
     hist_f = list(history_freelancer or [])
     hist_c = list(history_client or [])
     if freelancer_score is not None and not hist_f:
         hist_f = history_from_score(freelancer_score, Role.FREELANCER, prior, at)
-        notes.append(f"freelancer score {freelancer_score:g} over {format_money(prior, code)} of past contracts")
+        notes.append(
+            L_(
+                "freelancer score {score} over {value} of past contracts",
+                score=f"{freelancer_score:g}",
+                value=Money(prior, code),
+            )
+        )
     if client_score is not None and not hist_c:
         hist_c = history_from_score(client_score, Role.CLIENT, prior, at)
-        notes.append(f"client score {client_score:g} over {format_money(prior, code)} of past contracts")
+        notes.append(
+            L_(
+                "client score {score} over {value} of past contracts",
+                score=f"{client_score:g}",
+                value=Money(prior, code),
+            )
+        )
     facts = OutcomeFacts(value, code, refund, disputed, now, window_days)
     data: dict[str, Any] = {
         "type": ReplyKind.FEEDBACK_PREVIEW,
@@ -665,8 +778,9 @@ def feedback_preview(
             cm = split(value, code, refund, fees_under(fees, comparison))
             comp["freelancer_net"], comp["client_net_cost"] = str(cm.freelancer_net), str(cm.client_net_cost)
         data["comparison_policy"] = comp
-    data["assumptions"] = notes
-    data["explanation"] = eff.explanation
+    data["assumptions"] = [en(n) for n in notes]
+    data["assumptions_text"] = [to_json(n) for n in notes]
+    keep(data, "explanation", eff.explanation)
     return data
 
 

@@ -40,6 +40,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from .i18n import S_, Msg, Said, Text, from_json, known_messages, to_json
 from .inspection import MIME, FileFacts, Limits, inspect_file, label, sniff
 
 MB = 1024 * 1024
@@ -91,7 +92,7 @@ class _Worker:
         self._buf = b""
         if self._read_line(time.monotonic() + _START_SECONDS) != b"ready":  # imports are not a file's cost
             self.kill()
-            raise _Limit("the checking process could not start")
+            raise _Limit(S_("the checking process could not start"))
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -104,22 +105,24 @@ class _Worker:
             stdin.write(json.dumps(request).encode() + b"\n")
             stdin.flush()
         except (BrokenPipeError, OSError):
-            raise _Limit("the checking process stopped before it could start") from None
+            raise _Limit(S_("the checking process stopped before it could start")) from None
         line = self._read_line(time.monotonic() + sandbox.wall_seconds)
         if line is None:
             self.kill()
             if self.proc.returncode in (-signal.SIGPROF, -signal.SIGXCPU):
-                raise _Limit(f"reading it used more than {sandbox.cpu_seconds:g} s of CPU time")
+                raise _Limit(
+                    S_("reading it used more than {seconds} s of CPU time", seconds=f"{sandbox.cpu_seconds:g}")
+                )
             if self._timed_out:
-                raise _Limit(f"reading it took longer than {sandbox.wall_seconds:g} s")
-            raise _Limit(f"the checking process stopped (exit status {self.proc.returncode})")
+                raise _Limit(S_("reading it took longer than {seconds} s", seconds=f"{sandbox.wall_seconds:g}"))
+            raise _Limit(S_("the checking process stopped (exit status {status})", status=self.proc.returncode))
         answer = json.loads(line)
         if answer.get("error") == "memory":
             self.kill()
-            raise _Limit(f"reading it needed more than {sandbox.memory_mb} MB of memory")
+            raise _Limit(S_("reading it needed more than {mb} MB of memory", mb=sandbox.memory_mb))
         if answer.get("error") == "cpu":
             self.kill()
-            raise _Limit(f"reading it used more than {sandbox.cpu_seconds:g} s of CPU time")
+            raise _Limit(S_("reading it used more than {seconds} s of CPU time", seconds=f"{sandbox.cpu_seconds:g}"))
         return answer["facts"]
 
     def _read_line(self, deadline: float) -> bytes | None:
@@ -197,7 +200,7 @@ class InspectorPool:
                     except _Limit as exc:
                         self._forget(worker)
                         worker = self._checkout()
-                        out.append(too_costly(path, shown, str(exc)))
+                        out.append(too_costly(path, shown, exc.args[0] if exc.args else str(exc)))
             except BaseException:
                 self._forget(worker)
                 raise
@@ -254,7 +257,7 @@ def inspect_paths(
     return inspect_files(((p, None) for p in expand_paths(paths)), limits, sandbox)
 
 
-def too_costly(path: str | os.PathLike, name: str, why: str) -> FileFacts:
+def too_costly(path: str | os.PathLike, name: str, why: Text) -> FileFacts:
     """What is known of a file nobody could afford to read: its size, type from its first bytes, hash."""
     p = Path(path)
     size, digest, head = 0, None, b""
@@ -277,13 +280,43 @@ def too_costly(path: str | os.PathLike, name: str, why: str) -> FileFacts:
         type=kind,
         mime=MIME.get(kind),
         path=str(p),
-        problems=[f"{TOO_COSTLY}: {why}; looks like {label(kind)}, a person must open it"],
+        problems=[
+            S_(
+                "could not be checked (too costly): {why}; looks like {kind}, a person must open it",
+                why=why,
+                kind=label(kind),
+            )
+        ],
     )
 
 
 def _facts_from(data: dict) -> FileFacts:
     members = [_facts_from(m) for m in data.pop("members", [])]
+    data["problems"] = [_problem(p) for p in data.get("problems", [])]
     return FileFacts(**data, members=members)
+
+
+def _problem(value: Any) -> str:
+    """A problem as a worker wrote it: the way to word it (a catalogue message with plain
+    parameters; a worker names no other text) or, failing that, its English text."""
+    if isinstance(value, dict) and isinstance(value.get("m"), str) and value["m"] in known_messages():
+        params = value.get("p") or {}
+        if isinstance(params, dict) and all(isinstance(v, (str, int, float, dict)) for v in params.values()):
+            try:
+                msg = from_json(value)
+                if isinstance(msg, Msg):
+                    return Said(msg)
+            except Exception:
+                pass
+    return str(value.get("en", "")) if isinstance(value, dict) else str(value)
+
+
+def _wire(facts: dict) -> dict:
+    """Problems as the way to word them (and their English), so they reach each reader translated."""
+    facts["problems"] = [{**to_json(p), "en": str(p)} if isinstance(p, Said) else p for p in facts["problems"]]
+    for m in facts.get("members", []):
+        _wire(m)
+    return facts
 
 
 # ------------------------------------------------------------------------------ the worker side
@@ -325,7 +358,7 @@ def _serve(memory_mb: int) -> None:
         signal.setitimer(signal.ITIMER_PROF, cpu)
         try:
             facts = inspect_file(req["path"], Limits(**req["limits"]), name=req["name"])
-            answer: dict[str, Any] = {"facts": asdict(facts)}
+            answer: dict[str, Any] = {"facts": _wire(_with_said(asdict(facts), facts))}
         except MemoryError:
             answer = {"error": "memory"}
         finally:
@@ -334,6 +367,14 @@ def _serve(memory_mb: int) -> None:
         out.flush()
         if "error" in answer:
             return
+
+
+def _with_said(data: dict, facts: FileFacts) -> dict:
+    """`asdict` copies a `Said` as a plain string; the originals are put back for `_wire`."""
+    data["problems"] = list(facts.problems)
+    for m_data, m in zip(data.get("members", []), facts.members):
+        _with_said(m_data, m)
+    return data
 
 
 if __name__ == "__main__":

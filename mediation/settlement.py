@@ -20,6 +20,7 @@ from .config import Settings
 from .errors import MediationError
 from .facts import Facts, SignalFacts, approval_facts, delivery_facts, gather
 from .feedback import FeedbackPolicy, OutcomeFacts, OutcomeRecord, outcome_record
+from .i18n import L_, N_, Msg, _, keep, said, stored
 from .inspection import FileFacts, Limits
 from .judgment import Judgment, decide
 from .models import Agreement, Case, CaseMember, Decision, Identity, Party, Proposal, ProposalVote, key
@@ -62,8 +63,12 @@ def require_agreed_brief(s: Session, case: Case, what: str):
     if brief is None:
         raise MediationError(
             "no_agreed_brief",
-            f"Case {case.id} has no agreed brief yet, so there is nothing "
-            f"to {what} against: agree one with /brief and /brief agree.",
+            L_(
+                "Case {case_id} has no agreed brief yet, so there is nothing to {what} against: agree one with "
+                "/brief and /brief agree.",
+                case_id=case.id,
+                what=Msg(what),
+            ),
             hint="brief_propose",
         )
     return brief
@@ -85,25 +90,25 @@ def case_assessment(
     in it raises `FilesToInspect` instead of being read here. Without it the files are read now
     (for callers that hold no transaction open), and `progress` hears "checking N files…" first
     when there are more than a few."""
-    brief = require_agreed_brief(s, case, "assess")
+    brief = require_agreed_brief(s, case, N_("assess"))
     delivered = cases.deliveries(s, case)
     if not delivered:
-        raise MediationError("no_delivery", f"Nothing has been delivered on case {case.id} yet.")
+        raise MediationError("no_delivery", L_("Nothing has been delivered on case {case_id} yet.", case_id=case.id))
     from .facts import is_superseded_draft
 
     finals = [(d, files) for d, files in delivered if files and not is_superseded_draft(d.note)]
     if finals:  # drafts are superseded by the deliveries that are not drafts (words are not summed across them)
         delivered = [(d, files) for d, files in delivered if not (files and is_superseded_draft(d.note))]
-    unique = {f.sha256: f for _, files in delivered for f in files}  # a sample sent again counts once
+    unique = {f.sha256: f for _delivery, files in delivered for f in files}  # a sample sent again counts once
     wanted = [(sha, f.stored_path, f.name) for sha, f in unique.items()]
     if inspected is None:
         if len(unique) > PROGRESS_FILES:
-            progress(f"checking {len(unique)} files…")
+            progress(_("checking {count} files…", count=len(unique)))
         inspected = inspect_stored(wanted, settings)
     missing = [w for w in wanted if w[0] not in inspected]
     if missing:
         raise FilesToInspect(missing)
-    facts = [_named(inspected[sha], name) for sha, _, name in wanted]
+    facts = [_named(inspected[sha], name) for sha, _path, name in wanted]
     agreed_at = max(as_utc(t) for t in (brief.client_agreed_at, brief.freelancer_agreed_at) if t)
     last = delivered[-1][0]
     result = assess(
@@ -126,11 +131,13 @@ def without_files(result: Assessment) -> Assessment:
     for c in result.checks:
         if c.verdict in (NOT_MET, PARTLY) and c.kind != "deadline":
             c.verdict, c.score, c.units = HUMAN, None, None
-            c.evidence = "delivered without files (a link or a note): the client's approval or a person confirms it"
+            c.evidence = L_("delivered without files (a link or a note): the client's approval or a person confirms it")
     counted = [c for c in result.checks if c.counted]
     total = sum(c.weight for c in counted)
     result.coverage = round(sum(c.weight * (c.score or 0.0) for c in counted) / total, 4) if total else None
-    result.notes.append("the delivery has no files: what it holds is for the client or a moderator to confirm")
+    result.notes.append(
+        said(L_("the delivery has no files: what it holds is for the client or a moderator to confirm"))
+    )
     return result
 
 
@@ -495,11 +502,11 @@ def current_proposals(s: Session, case: Case) -> list[Proposal]:
 
 
 def open_dispute(s: Session, actor: cases.Actor, party: Party, case: Case, reason: str, now: datetime) -> str:
-    role = cases.require_party(s, case, party, action="open a dispute")
+    role = cases.require_party(s, case, party, action=N_("open a dispute"))
     cases.require_open(case)
     if not reason.strip():
-        raise MediationError("missing_argument", "Say what the dispute is about: /dispute <reason>", hint="dispute")
-    require_agreed_brief(s, case, "mediate")
+        raise MediationError("missing_argument", L_("Say what the dispute is about: /dispute <reason>"), hint="dispute")
+    require_agreed_brief(s, case, N_("mediate"))
     if cases.advance(case, CaseEvent.DISPUTE_OPENED):  # a case with a moderator stays there
         s.add(case)
     audit.record(s, case.id, actor.tag, "dispute.opened", {"reason": reason, "role": role}, now)
@@ -521,18 +528,22 @@ def quote_change_order(
     from .currency import parse_amount
     from .negotiation import current_proposal
 
-    cases.require_party(s, case, party, role=Role.FREELANCER, action="quote a change order")
+    cases.require_party(s, case, party, role=Role.FREELANCER, action=N_("quote a change order"))
     cases.require_open(case)
     proposal = current_proposal(s, case, label, verb="quote")
     order = proposal.data.get("change_order") if proposal.kind == Outcome.CHANGE_ORDER else None
     if not order:
-        raise MediationError("not_a_change_order", f"{proposal.label} is not a change order; see /proposals.")
+        raise MediationError(
+            "not_a_change_order", L_("{label} is not a change order; see /proposals.", label=proposal.label)
+        )
     if not amount_text:
-        raise MediationError("missing_argument", f"Usage: /quote {proposal.label} <price for the new work>")
+        raise MediationError(
+            "missing_argument", L_("Usage: /quote {label} <price for the new work>", label=proposal.label)
+        )
     price = parse_amount(amount_text, case.currency, max_amount=settings.limits.max_amount)
     request = next((r for r in reversed(cases.requests(s, case)) if r.text == order["request"]), None)
     if request is None:
-        raise MediationError("unknown_request", "The request behind this change order is no longer on the case.")
+        raise MediationError("unknown_request", L_("The request behind this change order is no longer on the case."))
     request.scope = {**(request.scope or {}), "quote": str(price)}
     s.add(request)
     audit.record(
@@ -569,9 +580,10 @@ def closing(s: Session, case: Case, settings: Settings, now: datetime) -> dict |
         final = is_appeal(s, decision)
         until = as_utc(decision.created_at) + timedelta(days=settings.negotiation.appeal_days)
         appealable = not final and settings.negotiation.appeal_days > 0 and now <= until
+        how = L_("decided by a moderator on appeal") if final else L_("decided by a moderator")
         return {
             "outcome": decision.outcome,
-            "how": "decided by a moderator" + (" on appeal" if final else ""),
+            **keep({}, "how", how),
             "reason": decision.reason,
             "money": agreed["money"],
             "feedback_allowed": agreed["feedback_allowed"],
@@ -583,7 +595,7 @@ def closing(s: Session, case: Case, settings: Settings, now: datetime) -> dict |
         t = agreement.terms
         return {
             "outcome": agreement.kind,
-            "how": t.get("how", "settled"),
+            **keep({}, "how", stored(t, "how") or L_("settled")),
             "reason": None,
             "money": t.get("money"),
             "feedback_allowed": t.get("feedback_allowed"),
@@ -592,7 +604,7 @@ def closing(s: Session, case: Case, settings: Settings, now: datetime) -> dict |
         }
     return {
         "outcome": None,
-        "how": "cancelled: the brief was not agreed in time, so no money moved",
+        **keep({}, "how", L_("cancelled: the brief was not agreed in time, so no money moved")),
         "reason": None,
         "money": None,
         "feedback_allowed": None,

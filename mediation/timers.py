@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from . import audit, cases
 from .clock import as_utc
 from .config import Settings
+from .i18n import L_, N_, Ln_, Msg, Text, join, said
 from .models import AuditEntry, Case, Delivery, Offer, Timer, get_row
 from .vocabulary import (
     CLOSED,
@@ -32,11 +33,11 @@ from .vocabulary import (
 
 K = TimerKind
 WHAT: dict[str, str] = {
-    K.BRIEF_AGREEMENT: "agree the brief",
-    K.REVIEW: "review the delivery (approve, ask for changes or dispute)",
-    K.DISPUTE_ANSWER: "answer the dispute (accept or reject a proposal, or make an offer)",
-    K.OFFER_ROUND: "answer the blind offer",
-    K.MODERATOR_DECISION: "a moderator's decision",
+    K.BRIEF_AGREEMENT: N_("agree the brief"),
+    K.REVIEW: N_("review the delivery (approve, ask for changes or dispute)"),
+    K.DISPUTE_ANSWER: N_("answer the dispute (accept or reject a proposal, or make an offer)"),
+    K.OFFER_ROUND: N_("answer the blind offer"),
+    K.MODERATOR_DECISION: N_("a moderator's decision"),
 }
 
 
@@ -137,7 +138,10 @@ class Fired:
     case_id: str
     kind: str
     action: DeadlineAction
-    text: str
+    text: Text  # worded for each chat it is announced in (English as a string)
+
+    def __post_init__(self) -> None:
+        self.text = said(self.text)
 
 
 def fire(s: Session, timer: Timer, settings: Settings, now: datetime) -> Fired:
@@ -148,14 +152,21 @@ def fire(s: Session, timer: Timer, settings: Settings, now: datetime) -> Fired:
         s.add(timer)
         left = as_utc(timer.due_at) - now
         hours = max(1, round(left.total_seconds() / 3600))
-        when = f"{hours} hours" if hours < 48 else f"{round(hours / 24)} days"
+        when: Text = (
+            Ln_("{n} hour", "{n} hours", hours) if hours < 48 else Ln_("{n} day", "{n} days", round(hours / 24))
+        )
         audit.record(s, case.id, actor.tag, "deadline.reminder", {"kind": timer.kind}, now)
         return Fired(
             case.id,
             timer.kind,
             DeadlineAction.REMINDER,
-            f"Reminder on case {case.id}: {WHAT[timer.kind]} within {when} "
-            f"(by {as_utc(timer.due_at):%Y-%m-%d %H:%M} UTC).",
+            L_(
+                "Reminder on case {case_id}: {what} within {when} (by {due} UTC).",
+                case_id=case.id,
+                what=Msg(WHAT[timer.kind]),
+                when=when,
+                due=f"{as_utc(timer.due_at):%Y-%m-%d %H:%M}",
+            ),
         )
     timer.state = TimerState.FIRED
     s.add(timer)
@@ -168,21 +179,32 @@ def fire(s: Session, timer: Timer, settings: Settings, now: datetime) -> Fired:
             case.id,
             timer.kind,
             DeadlineAction.CANCELLED,
-            f"Case {case.id} is closed: the brief was not agreed "
-            f"within {days:g} days. Nothing was agreed, so no money moves.",
+            L_(
+                "Case {case_id} is closed: the brief was not agreed within {days} days. Nothing was agreed, so no "
+                "money moves.",
+                case_id=case.id,
+                days=f"{days:g}",
+            ),
         )
     incomplete = _incomplete_delivery(s, case, settings, now) if timer.kind == K.REVIEW else None
     if timer.kind == K.REVIEW and incomplete:
-        reason = (
-            f"the client did not review the delivery within {days:g} days, but the delivery is not shown complete "
-            f"({incomplete}), so the payment is not released without a person looking"
+        reason = L_(
+            "the client did not review the delivery within {days} days, but the delivery is not shown complete "
+            "({why}), so the payment is not released without a person looking",
+            days=f"{days:g}",
+            why=incomplete,
         )
         cases.escalate(s, actor, None, case, reason, now)
         return Fired(
             case.id,
             timer.kind,
             DeadlineAction.ESCALATED,
-            f"Case {case.id} goes to a moderator: {reason}. Both parties can still settle until the moderator decides.",
+            L_(
+                "Case {case_id} goes to a moderator: {reason}. Both parties can still settle until the moderator "
+                "decides.",
+                case_id=case.id,
+                reason=reason,
+            ),
         )
     if timer.kind == K.REVIEW and not _client_objected(s, case):
         from .negotiation import settle
@@ -193,7 +215,7 @@ def fire(s: Session, timer: Timer, settings: Settings, now: datetime) -> Fired:
             case,
             kind=Outcome.RELEASE_FULL,
             client_refund=Decimal(0),
-            how=f"the client did not review the delivery within {days:g} days",
+            how=L_("the client did not review the delivery within {days} days", days=f"{days:g}"),
             settings=settings,
             now=now,
             disputed=False,
@@ -202,9 +224,12 @@ def fire(s: Session, timer: Timer, settings: Settings, now: datetime) -> Fired:
             case.id,
             timer.kind,
             DeadlineAction.RELEASED,
-            f"The client did not review the delivery on case {case.id} "
-            f"within {days:g} days, so the payment is released to the freelancer, as agreed escrow "
-            "terms do.",
+            L_(
+                "The client did not review the delivery on case {case_id} within {days} days, so the payment is "
+                "released to the freelancer, as agreed escrow terms do.",
+                case_id=case.id,
+                days=f"{days:g}",
+            ),
         )
     if timer.kind == K.MODERATOR_DECISION:
         audit.record(s, case.id, actor.tag, "deadline.moderators_reminded", {"kind": timer.kind}, now)
@@ -212,16 +237,28 @@ def fire(s: Session, timer: Timer, settings: Settings, now: datetime) -> Fired:
             case.id,
             timer.kind,
             DeadlineAction.MODERATORS_REMINDED,
-            f"No moderator decision on case {case.id} after {days:g} days: the moderators have been reminded.",
+            L_(
+                "No moderator decision on case {case_id} after {days} days: the moderators have been reminded.",
+                case_id=case.id,
+                days=f"{days:g}",
+            ),
         )
-    reasons: dict[str, str] = {
-        K.REVIEW: f"the client objected to the delivery and then said nothing for {days:g} days",
-        K.DISPUTE_ANSWER: f"nobody moved the dispute forward (an answer, an offer or a settlement) for {days:g} days",
-        K.OFFER_ROUND: f"a blind offer was not answered within {days:g} days",
+    shown = f"{days:g}"
+    reasons: dict[str, Text] = {
+        K.REVIEW: L_("the client objected to the delivery and then said nothing for {days} days", days=shown),
+        K.DISPUTE_ANSWER: L_(
+            "nobody moved the dispute forward (an answer, an offer or a settlement) for {days} days", days=shown
+        ),
+        K.OFFER_ROUND: L_("a blind offer was not answered within {days} days", days=shown),
     }
-    reason = reasons[timer.kind]
-    cases.escalate(s, actor, None, case, reason, now)
-    return Fired(case.id, timer.kind, DeadlineAction.ESCALATED, f"Case {case.id} goes to a moderator: {reason}.")
+    why = reasons[timer.kind]
+    cases.escalate(s, actor, None, case, why, now)
+    return Fired(
+        case.id,
+        timer.kind,
+        DeadlineAction.ESCALATED,
+        L_("Case {case_id} goes to a moderator: {reason}.", case_id=case.id, reason=why),
+    )
 
 
 def _days(timer: Timer, settings: Settings) -> float:
@@ -236,7 +273,7 @@ def _days(timer: Timer, settings: Settings) -> float:
     return per_kind[timer.kind]
 
 
-def _incomplete_delivery(s: Session, case: Case, settings: Settings, now: datetime) -> str | None:
+def _incomplete_delivery(s: Session, case: Case, settings: Settings, now: datetime) -> Text | None:
     """Why the facts do not show the delivery complete (None when they do): a review deadline
     releases the payment only for a delivery that is complete on the facts."""
     from .facts import DeliveryFacts
@@ -246,22 +283,22 @@ def _incomplete_delivery(s: Session, case: Case, settings: Settings, now: dateti
         assessment = case_assessment(s, case, settings) if cases.deliveries(s, case) else None
         facts = case_facts_of(s, case, settings, now, assessment)
     except Exception as exc:  # facts that cannot be read are for a person, not a release
-        return f"the delivery could not be checked: {exc}"
+        return L_("the delivery could not be checked: {error}", error=str(exc))
     if facts.complete:
         return None
     u = facts.units
     if u is not None and u.delivered < u.agreed:
-        return f"{u.delivered} of {u.agreed} {u.what} delivered"
+        return L_("{delivered} of {agreed} {what} delivered", delivered=u.delivered, agreed=u.agreed, what=u.what)
     if facts.said("admits_incomplete", "freelancer"):
-        return "the freelancer said the work is not finished"
+        return L_("the freelancer said the work is not finished")
     if facts.wrong_language:
-        return "the delivered text is not in the language the brief asks for"
+        return L_("the delivered text is not in the language the brief asks for")
     if facts.file_less_only or not any(isinstance(d, DeliveryFacts) and d.files for d in facts.deliveries):
-        return "it was delivered without files (a link or a note), which cannot be checked against the brief"
+        return L_("it was delivered without files (a link or a note), which cannot be checked against the brief")
     unmet = [c.label for c in facts.unmet_checks]
     if unmet:
-        return "not met: " + "; ".join(unmet[:3])
-    return "the brief's terms could not all be checked from the files"
+        return L_("not met: {labels}", labels=join("; ", unmet[:3]))
+    return L_("the brief's terms could not all be checked from the files")
 
 
 def _client_objected(s: Session, case: Case) -> bool:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from decimal import Decimal
 from enum import StrEnum
 
+from .i18n import N_, Msg
+
 
 class Role(StrEnum):
     CLIENT = "client"
@@ -22,6 +24,15 @@ class Role(StrEnum):
 
 
 ROLES: tuple[Role, Role] = (Role.CLIENT, Role.FREELANCER)
+
+# the sides as a person reads them ("the {role} accepted P1"): a noun, without an article
+ROLE_NAMES: dict[str, str] = {Role.CLIENT: N_("client"), Role.FREELANCER: N_("freelancer")}
+
+
+def role_name(role: str | None) -> Msg | str:
+    """A side's name in the reader's language (worded when shown); an unknown word as it is."""
+    name = ROLE_NAMES.get(role or "")
+    return Msg(name) if name else (role or "")
 
 
 class Platform(StrEnum):
@@ -52,6 +63,25 @@ class CaseState(StrEnum):
 
 
 CLOSED: frozenset[CaseState] = frozenset({CaseState.SETTLED, CaseState.DECIDED, CaseState.CANCELLED})
+
+STATE_NAMES: dict[str, str] = {
+    CaseState.OPEN: N_("open"),
+    CaseState.BRIEFING: N_("briefing"),
+    CaseState.ACTIVE: N_("active"),
+    CaseState.DELIVERED: N_("delivered"),
+    CaseState.DISPUTED: N_("disputed"),
+    CaseState.ESCALATED: N_("escalated"),
+    CaseState.SETTLED: N_("settled"),
+    CaseState.DECIDED: N_("decided"),
+    CaseState.CANCELLED: N_("cancelled"),
+}
+
+
+def state_name(state: str) -> Msg | str:
+    name = STATE_NAMES.get(state)
+    return Msg(name) if name else state
+
+
 OPEN_STATES: frozenset[CaseState] = frozenset(CaseState) - CLOSED
 
 
@@ -120,6 +150,23 @@ class Outcome(StrEnum):
 
 
 OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
+
+# outcomes as people say them
+OUTCOME_NAMES: dict[str, str] = {
+    Outcome.RELEASE_FULL: N_("release in full"),
+    Outcome.CHANGE_ORDER: N_("change order"),
+    Outcome.PARTIAL_REFUND: N_("partial refund"),
+    Outcome.FULL_REFUND: N_("full refund"),
+    Outcome.MUTUAL_CANCEL: N_("mutual cancellation"),
+    Outcome.ESCALATE: N_("a moderator decides"),
+}
+
+
+def outcome_name(outcome: str | None) -> Msg | str:
+    name = OUTCOME_NAMES.get(outcome or "")
+    return Msg(name) if name else (outcome or "")
+
+
 # What a moderator may decide (everything but handing it to a moderator again).
 DECISIONS: tuple[Outcome, ...] = tuple(o for o in Outcome if o is not Outcome.ESCALATE)
 PAID_IN_FULL: frozenset[Outcome] = frozenset({Outcome.RELEASE_FULL, Outcome.CHANGE_ORDER})
@@ -242,3 +289,4 @@ class ReplyKind(StrEnum):
     MOD_NOTE = "mod_note"
     MOD_ESCALATION = "mod_escalation"
     CLOCK = "clock"
+    PREFERENCES = "preferences"  # /lang, /tz

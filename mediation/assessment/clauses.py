@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from mediation.i18n import L_, Ln_, Text, join
 from nlp.brief import Requirement
 
 from .wording import _days_phrase, _size_phrase
@@ -92,32 +93,37 @@ def deliverable_category(r: Requirement) -> str:
     return "any"
 
 
-def requirement_label(r: Requirement) -> str:
-    """A short name for a requirement in a checklist line."""
+def requirement_label(r: Requirement) -> Text:
+    """A short name for a requirement in a checklist line, worded for each reader."""
     k = r.kind
     g = lambda name: getattr(r, name, None)
     if k == "deliverable":
-        return f"{g('quantity') or ''} {g('item') or 'deliverable'}".strip()
+        if g("item"):
+            return f"{g('quantity') or ''} {g('item')}".strip()
+        return L_("{count} deliverable", count=g("quantity")) if g("quantity") else L_("deliverable")
     if k == "format":
-        return "format " + " or ".join(f.upper() for f in (g("formats") or [])) if g("formats") else "format"
+        if g("formats"):
+            return L_("format {formats}", formats=join(L_(" or "), [f.upper() for f in g("formats") or []]))
+        return L_("format")
     if k == "dimensions":
         return _size_phrase(
             g("width"), g("height"), g("long_side"), g("aspect"), g("dpi"), g("max_file_mb"), "exact"
-        ) or (g("resolution") or "size")
+        ) or (g("resolution") or L_("size"))
     if k == "length" and g("length_value"):
-        return f"{g('length_value'):g} {g('length_unit') or ''}".strip() + (" each" if g("length_per_item") else "")
+        length = f"{g('length_value'):g} {g('length_unit') or ''}".strip()
+        return L_("{length} each", length=length) if g("length_per_item") else length
     if k == "deadline":
         if (days := g("deadline_days")) is not None:
-            return f"delivery within {_days_phrase(days, bool(g('working_days')))}"
-        return f"delivery by {g('deadline_date')}"
+            return L_("delivery within {days}", days=_days_phrase(days, bool(g("working_days"))))
+        return L_("delivery by {date}", date=g("deadline_date"))
     if k == "price":
-        return f"price {g('currency') or ''} {g('amount') or ''}".strip()
+        return L_("price {amount}", amount=f"{g('currency') or ''} {g('amount') or ''}".strip())
     if k == "revisions":
-        return f"{g('revisions')} revision round(s)"
+        return Ln_("{n} revision round", "{n} revision rounds", g("revisions") or 0)
     if k == "usage":
-        return "usage: " + ", ".join(g("usage") or []) if g("usage") else "usage"
+        return L_("usage: {what}", what=", ".join(g("usage") or [])) if g("usage") else L_("usage")
     if k == "exclusion":
-        return "excluded: " + ", ".join(g("excluded") or []) if g("excluded") else "exclusion"
+        return L_("excluded: {what}", what=", ".join(g("excluded") or [])) if g("excluded") else L_("exclusion")
     if k == "quality" and (item := g("item")):
         return str(item)
     text = r.text.strip()

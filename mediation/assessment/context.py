@@ -9,7 +9,8 @@ against the delivery).
 
 from __future__ import annotations
 
-from mediation.inspection import FileFacts
+from mediation.i18n import L_, Text
+from mediation.inspection import FileFacts, problem_text
 from nlp.brief import Brief, Requirement
 
 from .clauses import FORMAT_CATEGORY, _is_samples, deliverable_category, requirement_label
@@ -33,10 +34,10 @@ class Context:
         self,
         r: Requirement,
         verdict: str,
-        evidence: str,
+        evidence: Text,
         score: float | None = None,
         weight_key: str | None = None,
-        label_: str | None = None,
+        label_: Text | None = None,
     ) -> Check:
         if score is None:
             score = {MET: 1.0, NOT_MET: 0.0, PARTLY: 0.5}.get(verdict)
@@ -87,15 +88,15 @@ class Context:
     def _clause_formats(self, r: Requirement) -> list[str]:
         return [f for x in self.brief.requirements if x.text == r.text for f in (getattr(x, "formats", []) or [])]
 
-    def notes(self) -> list[str]:
-        out = []
+    def notes(self) -> list[Text]:
+        out: list[Text] = []
         if not self.files:
-            out.append("empty delivery: no files were given")
+            out.append(L_("empty delivery: no files were given"))
         for f in self.files:
             for p in f.problems:
-                out.append(f"{f.name}: {p}")
+                out.append(L_("{name}: {problem}", name=f.name, problem=problem_text(p)))
             for m in f.members:
                 for leaf in m.leaves():
                     for p in leaf.problems:
-                        out.append(f"{f.name} > {leaf.name}: {p}")
+                        out.append(L_("{name}: {problem}", name=f"{f.name} > {leaf.name}", problem=problem_text(p)))
         return out

@@ -13,6 +13,7 @@ import math
 import re
 from datetime import UTC, date, datetime, timedelta
 
+from mediation.i18n import L_, Text
 from nlp.brief import Requirement
 
 from .clauses import SAMPLE_WORDS
@@ -34,57 +35,86 @@ class DeadlineChecks(Context):
         days = getattr(r, "deadline_days", None)
         on_date = getattr(r, "deadline_date", None)
         if SAMPLE_WORDS.search(r.text) and not re.search(r"\b(final|all|rest|remaining)\b", r.text, re.I):
-            return self._make(r, HUMAN, "this deadline is for samples or drafts; only the final delivery time is known")
+            return self._make(
+                r, HUMAN, L_("this deadline is for samples or drafts; only the final delivery time is known")
+            )
         if days is None and not on_date:
-            return self._make(r, HUMAN, "no deadline that can be computed")
+            return self._make(r, HUMAN, L_("no deadline that can be computed"))
         due, how = self._due(days, bool(getattr(r, "working_days", False)), on_date)
         if due is None:
             return self._make(r, HUMAN, how)
         if not self.good:
             return self._make(
-                r, HUMAN, f"due {_when(due)} ({how}); no readable file was delivered, so there is no delivery to time"
+                r,
+                HUMAN,
+                L_(
+                    "due {due} ({how}); no readable file was delivered, so there is no delivery to time",
+                    due=_when(due),
+                    how=how,
+                ),
             )
         if self.delivered_at is None:
-            return self._make(r, HUMAN, f"due {_when(due)} ({how}); the delivery time is not given")
+            return self._make(
+                r, HUMAN, L_("due {due} ({how}); the delivery time is not given", due=_when(due), how=how)
+            )
         late = self.delivered_at - due
         if late <= timedelta(0):
             return self._make(
-                r, MET, f"delivered {_when(self.delivered_at)}, due {_when(due)} ({how}): {_span(-late)} early"
+                r,
+                MET,
+                L_(
+                    "delivered {at}, due {due} ({how}): {span} early",
+                    at=_when(self.delivered_at),
+                    due=_when(due),
+                    how=how,
+                    span=_span(-late),
+                ),
             )
         return self._make(
-            r, NOT_MET, f"delivered {_when(self.delivered_at)}, due {_when(due)} ({how}): {_span(late)} late"
+            r,
+            NOT_MET,
+            L_(
+                "delivered {at}, due {due} ({how}): {span} late",
+                at=_when(self.delivered_at),
+                due=_when(due),
+                how=how,
+                span=_span(late),
+            ),
         )
 
-    def _due(self, days: float | None, working: bool, on_date: str | None) -> tuple[datetime | None, str]:
+    def _due(self, days: float | None, working: bool, on_date: str | None) -> tuple[datetime | None, Text]:
         if days is not None:
             if not math.isfinite(days) or days > MAX_DEADLINE_DAYS:
-                return None, f"a deadline of {days:g} days is not a date that can be checked"
+                return None, L_("a deadline of {days} days is not a date that can be checked", days=f"{days:g}")
             if self.agreed_at is None:
-                return None, (
-                    f"due {_days_phrase(days, working)} after the brief was agreed, but the agreement date is not given"
+                return None, L_(
+                    "due {days} after the brief was agreed, but the agreement date is not given",
+                    days=_days_phrase(days, working),
                 )
             due = add_working_days(self.agreed_at, days) if working else self.agreed_at + timedelta(days=days)
             if float(days).is_integer():  # "within 7 days" means by the end of the 7th day
                 due = due.replace(hour=23, minute=59, second=59, microsecond=0)
-            return due, f"{_days_phrase(days, working)} from {_when(self.agreed_at)}"
+            return due, L_("{days} from {start}", days=_days_phrase(days, working), start=_when(self.agreed_at))
         anchor = self.agreed_at or self.delivered_at
         due_day = parse_deadline_date(on_date or "", anchor)
         if due_day is None:
-            return None, f"the deadline date '{on_date}' cannot be placed in a year"
+            return None, L_("the deadline date '{date}' cannot be placed in a year", date=on_date)
         tz = (anchor.tzinfo if anchor else None) or UTC
         due = datetime(due_day.year, due_day.month, due_day.day, 23, 59, 59, tzinfo=tz)
-        return due, f"by {due_day.isoformat()}, end of day"
+        return due, L_("by {date}, end of day", date=due_day.isoformat())
 
 
 def _when(dt: datetime) -> str:
     return dt.strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
-def _span(delta: timedelta) -> str:
+def _span(delta: timedelta) -> Text:
     hours = delta.total_seconds() / 3600
     if hours < 48:
-        return f"{hours:.0f} h" if hours >= 1 else f"{delta.total_seconds() / 60:.0f} min"
-    return f"{hours / 24:.1f} days".replace(".0 days", " days")
+        if hours >= 1:
+            return L_("{hours} h", hours=f"{hours:.0f}")
+        return L_("{minutes} min", minutes=f"{delta.total_seconds() / 60:.0f}")
+    return L_("{days} days", days=f"{hours / 24:.1f}".replace(".0", ""))
 
 
 def _aware(dt: datetime | None) -> datetime | None:

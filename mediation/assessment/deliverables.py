@@ -8,6 +8,7 @@ Weight 5: a missing deliverable must outweigh a cosmetic miss.
 
 from __future__ import annotations
 
+from mediation.i18n import L_, Ln_, Text, join
 from mediation.inspection import FileFacts
 from nlp.brief import Brief, Requirement
 from nlp.numbers import find_numbers
@@ -15,7 +16,7 @@ from nlp.numbers import find_numbers
 from .clauses import SAMPLE_WORDS, _is_samples, deliverable_category
 from .context import Context
 from .results import HUMAN, MET, NOT_MET, PARTLY, Check
-from .wording import _CATEGORY_NOUN, _approvals_phrase, _breakdown
+from .wording import _approvals_phrase, _breakdown, noun
 
 
 class DeliverableChecks(Context):
@@ -54,42 +55,61 @@ class DeliverableChecks(Context):
         parts = counts_parts(self.brief, r)
         if parts:
             names = ", ".join(f"{p.quantity} {p.item}" for p in parts)
-            return self._make(r, MET, f"counted per part: {names}; not counted", weight_key="price")
+            return self._make(r, MET, L_("counted per part: {names}; not counted", names=names), weight_key="price")
         got, _total, cat = self._shares.get(r.id, (0, 0, "any"))
-        noun = _CATEGORY_NOUN.get(cat, "files")
+        kind = noun(cat)
         q = r.quantity
         score = None
         if q is None or r.quantity_max:
             verdict = MET if got else NOT_MET
-            evidence = f"{got} {noun} delivered" + (f", up to {q} agreed" if q else "")
+            said: Text = (
+                L_("{count} {kind} delivered, up to {most} agreed", count=got, kind=kind, most=q)
+                if q
+                else L_("{count} {kind} delivered", count=got, kind=kind)
+            )
         else:
             verdict = MET if got >= q else PARTLY if got else NOT_MET
             score = min(got / q, 1.0)
-            evidence = f"{min(got, q)} of {q} {noun} delivered"
+            said = L_("{count} of {agreed} {kind} delivered", count=min(got, q), agreed=q, kind=kind)
         breakdown = _breakdown(self._matching(cat))
         if breakdown and got:
-            evidence += f" ({breakdown})"
+            said = join(" ", (said, f"({breakdown})"))
+        notes: list[Text] = [said]
         if q and not r.quantity_max and got > q:
-            evidence += f"; {got - q} more than agreed"
-        evidence += self._unreadable_note(cat) + self._approval_note()
-        check = self._make(r, verdict, evidence, score=score)
+            notes.append(L_("{count} more than agreed", count=got - q))
+        notes += self._unreadable_note(cat) + self._approval_note()
+        check = self._make(r, verdict, join("; ", notes), score=score)
         if q and not r.quantity_max:
             check.units = (min(got, q), q)
         return check
 
-    def _unreadable_note(self, category: str) -> str:
+    def _unreadable_note(self, category: str) -> list[Text]:
         bad = [
             f
             for f in self.bad
             if category == "any" or f.category == category or f.type in ("unknown", "too_large", "empty")
         ]
         if not bad:
-            return ""
+            return []
         names = ", ".join(f.name for f in bad[:3]) + (" ..." if len(bad) > 3 else "")
         costly = sum(1 for f in bad if f.unchecked)
         if costly == len(bad):
-            return f"; {len(bad)} file(s) could not be checked (too costly to read) and are not counted ({names})"
-        return f"; {len(bad)} file(s) could not be read and are not counted ({names})"
+            return [
+                Ln_(
+                    "{n} file could not be checked (too costly to read) and is not counted ({names})",
+                    "{n} files could not be checked (too costly to read) and are not counted ({names})",
+                    len(bad),
+                    names=names,
+                )
+            ]
+        return [
+            Ln_(
+                "{n} file could not be read and is not counted ({names})",
+                "{n} files could not be read and are not counted ({names})",
+                len(bad),
+                names=names,
+            )
+        ]
 
     def _samples(self, r: Requirement) -> Check:
         q = r.quantity or 1
@@ -97,26 +117,36 @@ class DeliverableChecks(Context):
         approved = sum(_approval_count(a) for a in relevant)
         shown = "; ".join(f'"{a}"' for a in relevant)
         if approved >= q:
-            return self._make(r, MET, f"the client approved {q} of {q} samples ({shown})", weight_key="samples")
+            return self._make(
+                r,
+                MET,
+                L_("the client approved {approved} of {agreed} samples ({shown})", approved=q, agreed=q, shown=shown),
+                weight_key="samples",
+            )
         if approved:
             return self._make(
                 r,
                 PARTLY,
-                f"the client approved {approved} of {q} samples ({shown})",
+                L_(
+                    "the client approved {approved} of {agreed} samples ({shown})",
+                    approved=approved,
+                    agreed=q,
+                    shown=shown,
+                ),
                 score=approved / q,
                 weight_key="samples",
             )
         return self._make(
             r,
             HUMAN,
-            "no sample approval is recorded: ask the client whether the samples were sent and approved",
+            L_("no sample approval is recorded: ask the client whether the samples were sent and approved"),
             weight_key="samples",
         )
 
-    def _approval_note(self) -> str:
+    def _approval_note(self) -> list[Text]:
         if not self.approvals:
-            return ""
-        return f"; the client approved {_approvals_phrase(self.approvals)}"
+            return []
+        return [L_("the client approved {what}", what=_approvals_phrase(self.approvals))]
 
 
 def counts_parts(brief: Brief, r: Requirement) -> list[Requirement]:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 
+from mediation.i18n import L_, Ln_, Text, join
 from nlp.brief import Requirement
 
 from .clauses import FORMAT_CATEGORY
 from .context import Context
 from .results import HUMAN, MET, NOT_MET, PARTLY, Check
-from .wording import _CATEGORY_NOUN, _names, _of, _types_phrase
+from .wording import _names, _of, _types_phrase, noun
 
 # Brief formats -> inspected types that satisfy them.
 FORMAT_TYPES = {
@@ -69,44 +70,60 @@ class FormatChecks(Context):
         checkable = [f for f in formats if f in FORMAT_TYPES]
         if not checkable:
             unknown = [f for f in formats if f not in LINK_FORMATS]
-            why = []
+            why: list[Text] = []
             if links:
-                why.append(f"{' / '.join(links)} work is shared as a link, which files cannot show")
+                why.append(L_("{tools} work is shared as a link, which files cannot show", tools=" / ".join(links)))
             if unknown:
                 named = [f for f in self.leaves if f.name.lower().endswith(tuple("." + u for u in unknown))]
                 why.append(
-                    f"the content of {'/'.join(u.upper() for u in unknown)} files cannot "
-                    f"be checked; {len(named)} file(s) are named so"
+                    Ln_(
+                        "the content of {formats} files cannot be checked; {n} file is named so",
+                        "the content of {formats} files cannot be checked; {n} files are named so",
+                        len(named),
+                        formats="/".join(u.upper() for u in unknown),
+                    )
                 )
-            return self._make(r, HUMAN, "; ".join(why) or "no file format to check")
+            return self._make(r, HUMAN, join("; ", why) if why else L_("no file format to check"))
         wanted = set().union(*(FORMAT_TYPES[f] for f in checkable))
         cats = {FORMAT_CATEGORY.get(f, "other") for f in checkable}
         pool = [f for f in self.good if f.category in cats]
-        want_label = " or ".join(f.upper() for f in checkable)
+        want_label = join(L_(" or "), [f.upper() for f in checkable])
         if not pool:
-            noun = " or ".join(_CATEGORY_NOUN.get(c, "files") for c in sorted(cats))
-            return self._make(r, NOT_MET, f"no {noun} delivered to check against {want_label}")
+            kinds = join(L_(" or "), [noun(c) for c in sorted(cats)])
+            return self._make(
+                r, NOT_MET, L_("no {kinds} delivered to check against {formats}", kinds=kinds, formats=want_label)
+            )
         ok = [f for f in pool if f.type in wanted]
         wrong = [f for f in pool if f.type not in wanted]
-        noun = _CATEGORY_NOUN.get(next(iter(cats)), "files") if len(cats) == 1 else "files"
+        kind = next(iter(cats)) if len(cats) == 1 else "files"
         verdict, score = self._settle(len(ok), len(pool), cats)
+        parts: list[Text]
         if not wrong:
-            evidence = f"{_of(len(ok), len(pool), noun)} {_types_phrase(ok)}"
+            parts = [join(" ", (_of(len(ok), len(pool), kind), _types_phrase(ok)))]
         else:
-            evidence = (
-                f"{_of(len(ok), len(pool), noun)} {want_label}; "
-                f"{len(wrong)} {'is' if len(wrong) == 1 else 'are'} "
-                f"{_types_phrase(wrong)} ({_names(wrong)})"
+            others = Ln_(
+                "{n} is {types} ({names})",
+                "{n} are {types} ({names})",
+                len(wrong),
+                types=_types_phrase(wrong),
+                names=_names(wrong),
             )
             if verdict == MET:
-                evidence += ", beyond the number agreed"
+                others = L_("{these}, beyond the number agreed", these=others)
+            parts = [join(" ", (_of(len(ok), len(pool), kind), want_label)), others]
         either = re.search(r"\bor\b|/|\beither\b", r.text, re.I)
         if len(checkable) > 1 and not either:  # "PNG and PDF": each format is owed
             missing = [f.upper() for f in checkable if not any(x.type in FORMAT_TYPES[f] for x in ok)]
             if missing and verdict == MET:
                 verdict, score = PARTLY, 0.5
-                evidence += f"; no {' or '.join(missing)} file although each format was asked"
+                parts.append(L_("no {formats} file although each format was asked", formats=join(L_(" or "), missing)))
         named_wrong = [f for f in self.leaves if any(p.startswith("named .") for p in f.problems)]
         if named_wrong:
-            evidence += f"; {len(named_wrong)} file name(s) do not match the content"
-        return self._make(r, verdict, evidence, score=score)
+            parts.append(
+                Ln_(
+                    "{n} file name does not match the content",
+                    "{n} file names do not match the content",
+                    len(named_wrong),
+                )
+            )
+        return self._make(r, verdict, join("; ", parts), score=score)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from mediation.i18n import L_, Ln_, Text, join
 from nlp.brief import Requirement
 
 from .clauses import _MAX_WORDS, _MIN_WORDS
@@ -25,7 +26,7 @@ class LengthChecks(Context):
     def _length(self, r: Requirement) -> Check:
         value, unit = getattr(r, "length_value", None), (getattr(r, "length_unit", None) or "")
         if not value or not unit:
-            return self._make(r, HUMAN, "no length to measure")
+            return self._make(r, HUMAN, L_("no length to measure"))
         unit = unit.lower()
         per_item = getattr(r, "length_per_item", False)
         total_asked = bool(re.search(r"\b(total|combined|in all|altogether|overall)\b", r.text, re.I))
@@ -37,33 +38,39 @@ class LengthChecks(Context):
             pool = [f for f in self.good if f.category in self._target(r, {"audio", "video"})]
             per_item = per_item or not total_asked  # "a 60-second video" is one file's length
             measure = lambda f: f.duration_s
-            show: Callable[[float], str] = _duration
+            show: Callable[[float], Text] = _duration
             lo = 0.9 * target if not is_max else 0
             hi = 1.1 * target if not is_min else float("inf")
         elif unit in ("words", "pages", "slides"):
             target = value
             pool = [f for f in self.good if f.category in self._target(r, {"document", "presentation", "data"})]
             measure = (lambda f: f.words) if unit == "words" else (lambda f: f.pages)
-            show = lambda n: f"{n:,.0f} {unit}"
+            show = lambda n: _amount_of(n, unit)
             lo = 0.9 * target if not is_max else 0
             hi = 1.1 * target if is_max else float("inf")
         else:
-            return self._make(r, HUMAN, f"length in {unit} cannot be measured in the files")
+            return self._make(r, HUMAN, L_("length in {unit} cannot be measured in the files", unit=unit))
         wanted = set().union(*(FORMAT_TYPES.get(f, set()) for f in self._clause_formats(r)))
         pool = [f for f in pool if f.type in wanted] or pool  # the files in the format asked
         if not pool:
-            kind = "audio or video" if seconds else "documents"
-            return self._make(r, NOT_MET, f"no {kind} delivered to measure")
+            return self._make(
+                r,
+                NOT_MET,
+                L_("no audio or video delivered to measure") if seconds else L_("no documents delivered to measure"),
+            )
         known = [(f, measure(f)) for f in pool if measure(f) is not None]
         unknown = [f for f in pool if measure(f) is None]
         if not known:
-            return self._make(r, HUMAN, f"{unit} cannot be counted in {_names(unknown)}")
+            return self._make(r, HUMAN, L_("{unit} cannot be counted in {names}", unit=unit, names=_names(unknown)))
+        bound: Text
         if is_max:
-            bound, tolerance = f"up to {show(target)}", " (10% leeway)"
+            bound = L_("up to {length} (10% leeway)", length=show(target))
         elif seconds and not is_min:
-            bound, tolerance = f"about {show(target)}", " (within 10%)"
+            bound = L_("about {length} (within 10%)", length=show(target))
+        elif is_min:
+            bound = L_("at least {length}", length=show(target))
         else:
-            bound, tolerance = f"at least {show(target)}", "" if is_min else " (10% leeway)"
+            bound = L_("at least {length} (10% leeway)", length=show(target))
 
         def score_of(v: float) -> float:  # short work earns its share; overlong work none
             return 1.0 if lo <= v <= hi else min(v / target, 0.99) if v < lo else 0.0
@@ -71,21 +78,23 @@ class LengthChecks(Context):
         if len(known) == 1:
             f, v = known[0]
             score = score_of(v)
-            evidence = f"{f.name}: {show(v)}, {bound}{tolerance} agreed"
+            evidence: Text = L_("{name}: {length}, {bound} agreed", name=f.name, length=show(v), bound=bound)
         elif per_item:
             ok = [(f, v) for f, v in known if lo <= v <= hi]
             off = [(f, v) for f, v in known if not lo <= v <= hi]
-            evidence = f"{len(ok)} of {len(known)} files are {bound}{tolerance}"
+            evidence = L_("{ok} of {count} files are {bound}", ok=len(ok), count=len(known), bound=bound)
             if off:
-                evidence += "; " + ", ".join(f"{f.name}: {show(v)}" for f, v in off[:5])
+                evidence = join("; ", (evidence, join(", ", [join(": ", (f.name, show(v))) for f, v in off[:5]])))
             score = sum(score_of(v) for _, v in known) / len(known)
         else:
             total = sum(v for _, v in known)
             score = score_of(total)
-            evidence = f"{show(total)} in {len(known)} files, {bound}{tolerance} agreed"
+            evidence = L_(
+                "{length} in {count} files, {bound} agreed", length=show(total), count=len(known), bound=bound
+            )
             units = (int(min(total, target)), int(target)) if not seconds and not is_max else None
         if unknown:
-            evidence += f"; not countable in {_names(unknown)}"
+            evidence = join("; ", (evidence, L_("not countable in {names}", names=_names(unknown))))
         verdict = MET if score == 1 else PARTLY if score > 0 else NOT_MET
         check = self._make(r, verdict, evidence, score=score)
         if len(known) == 1 and not seconds and not is_max:
@@ -95,9 +104,19 @@ class LengthChecks(Context):
         return check
 
 
-def _duration(seconds: float) -> str:
+def _duration(seconds: float) -> Text:
     seconds = float(seconds)
     if seconds < 90:
-        return f"{seconds:.1f} s".replace(".0 s", " s")
+        return L_("{seconds} s", seconds=f"{seconds:.1f}".replace(".0", ""))
     m, s = divmod(round(seconds), 60)
-    return f"{m}:{s:02d} min"
+    return L_("{minutes} min", minutes=f"{m}:{s:02d}")
+
+
+def _amount_of(n: float, unit: str) -> Text:
+    """'1,200 words', '12 pages', '10 slides'."""
+    count, k = f"{n:,.0f}", round(n)
+    if unit == "words":
+        return Ln_("{count} word", "{count} words", k, count=count)
+    if unit == "pages":
+        return Ln_("{count} page", "{count} pages", k, count=count)
+    return Ln_("{count} slide", "{count} slides", k, count=count)

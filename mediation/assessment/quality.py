@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from mediation.i18n import L_, N_, Ln_, Msg, Text, join
 from nlp.brief import Requirement
 
 from .context import Context
@@ -18,8 +19,15 @@ from .wording import _approvals_phrase, _count_phrase, _names
 _COLOUR = [
     ("CMYK", re.compile(r"\bcmyk\b", re.I), lambda f: f.mode == "CMYK"),
     ("RGB", re.compile(r"\bs?rgb\b", re.I), lambda f: f.mode in ("RGB", "RGBA")),
-    ("a transparent background", re.compile(r"\btranspar\w*", re.I), lambda f: bool(f.alpha)),
+    (N_("a transparent background"), re.compile(r"\btranspar\w*", re.I), lambda f: bool(f.alpha)),
 ]
+
+
+def _colour(name: str) -> Text:
+    """A colour property as a reader reads it (CMYK and RGB are the same in every language)."""
+    return name if name in ("CMYK", "RGB") else Msg(name)
+
+
 _GREY = re.compile(r"\b(black[- ]and[- ]white|b&w|gr[ae]y ?scale|monochrome)\b", re.I)
 
 
@@ -31,14 +39,19 @@ class QualityChecks(Context):
         for name, pattern, test in _COLOUR:
             if pattern.search(phrase):
                 return self._colour_check(r, name, test)
-        accepted = ""
+        judged: Text = L_('a person must judge "{phrase}" from the work itself; files cannot show it', phrase=phrase)
         if self.approvals:
-            accepted = (
-                f"; the client approved {_approvals_phrase(self.approvals)}, evidence of the look that was accepted"
+            judged = join(
+                "; ",
+                (
+                    judged,
+                    L_(
+                        "the client approved {what}, evidence of the look that was accepted",
+                        what=_approvals_phrase(self.approvals),
+                    ),
+                ),
             )
-        return self._make(
-            r, HUMAN, f'a person must judge "{phrase}" from the work itself; files cannot show it{accepted}'
-        )
+        return self._make(r, HUMAN, judged)
 
     # -- colour mode, from clauses that mention it
 
@@ -68,18 +81,25 @@ class QualityChecks(Context):
             return self._make(
                 r,
                 HUMAN,
-                f"no image whose colour mode can be read, so {name} cannot be checked",
+                L_("no image whose colour mode can be read, so {name} cannot be checked", name=_colour(name)),
                 weight_key="colour",
-                label_=f"{name}",
+                label_=_colour(name),
             )
         ok = [f for f in images if test(f)]
         wrong = [f for f in images if not test(f)]
-        evidence = f"{len(ok)} of {len(images)} {'image has' if len(images) == 1 else 'images have'} {name}"
+        evidence: Text = Ln_(
+            "{k} of {n} image has {name}", "{k} of {n} images have {name}", len(images), k=len(ok), name=_colour(name)
+        )
         if wrong:
             modes = _count_phrase(f"mode {f.mode}" for f in wrong)
-            evidence += f"; {'it is' if len(images) == 1 else 'the others are'} {modes} ({_names(wrong)})"
+            others = (
+                L_("it is {modes} ({names})", modes=modes, names=_names(wrong))
+                if len(images) == 1
+                else L_("the others are {modes} ({names})", modes=modes, names=_names(wrong))
+            )
+            evidence = join("; ", (evidence, others))
         verdict, score = self._settle(len(ok), len(images), {"image"})
-        return self._make(r, verdict, evidence, score=score, weight_key="colour", label_=name)
+        return self._make(r, verdict, evidence, score=score, weight_key="colour", label_=_colour(name))
 
     def _grey_check(self, r: Requirement) -> Check:
         images = [f for f in self.good if f.category == "image" and f.mode]
@@ -88,16 +108,19 @@ class QualityChecks(Context):
             return self._make(
                 r,
                 MET,
-                f"{len(grey)} of {len(images)} images are stored in greyscale",
+                L_("{k} of {n} images are stored in greyscale", k=len(grey), n=len(images)),
                 weight_key="colour",
-                label_="black and white",
+                label_=L_("black and white"),
             )
         return self._make(
             r,
             HUMAN,
-            f"{len(grey)} of {len(images)} images are stored in "
-            f"greyscale; colour files may still look black and white, "
-            f"a person must look",
+            L_(
+                "{k} of {n} images are stored in greyscale; colour files may still look black and white, "
+                "a person must look",
+                k=len(grey),
+                n=len(images),
+            ),
             weight_key="colour",
-            label_="black and white",
+            label_=L_("black and white"),
         )

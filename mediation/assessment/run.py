@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from mediation.i18n import L_, Ln_, join, n_
 from mediation.inspection import FileFacts, Limits, expand_paths
 from mediation.sandbox import SandboxLimits, inspect_files
 from nlp.brief import Brief, Requirement, parse_brief
@@ -59,9 +60,9 @@ def assess(
     on_time = all(c.verdict == MET for c in deadlines) if deadlines else None
     notes = ctx.notes()
     if not total:
-        notes.append("nothing in the brief can be checked from the files, so there is no coverage score")
+        notes.append(L_("nothing in the brief can be checked from the files, so there is no coverage score"))
     if note and note.strip():
-        notes.append(f"delivery note: {note.strip()}")
+        notes.append(L_("delivery note: {note}", note=note.strip()))
     return Assessment(
         checks=checks, coverage=coverage, on_time=on_time, files=list(files), notes=notes, approvals=approvals
     )
@@ -102,7 +103,7 @@ async def assess_async(
 
     files = await asyncio.to_thread(expand)
     task = asyncio.ensure_future(asyncio.to_thread(work, files))
-    message = f"checking {len(files)} files…" if len(files) != 1 else "checking 1 file…"
+    message = n_("checking {count} file…", "checking {count} files…", len(files), count=len(files))
     if progress is not None:
         if len(files) > PROGRESS_FILES:
             await _call(progress, message)
@@ -147,9 +148,17 @@ class _Assessor(
         if not unchecked:
             return check
         check.verdict, check.score = HUMAN, None
-        check.evidence += (
-            f"; {len(unchecked)} file(s) could not be checked (too costly to read): {_names(unchecked)}, "
-            "so a person must look"
+        check.evidence = join(
+            "; ",
+            (
+                check.evidence,
+                Ln_(
+                    "{n} file could not be checked (too costly to read): {names}, so a person must look",
+                    "{n} files could not be checked (too costly to read): {names}, so a person must look",
+                    len(unchecked),
+                    names=_names(unchecked),
+                ),
+            ),
         )
         return check
 
@@ -163,5 +172,9 @@ class _Assessor(
             return self._deadline(Requirement(id=r.id, kind="deadline", text=r.text, deadline_date=m.group(1)))
         plats = getattr(r, "platforms", []) or []
         if plats:
-            return self._make(r, HUMAN, f"for {', '.join(plats)}: a person must judge whether the work suits it")
-        return self._make(r, HUMAN, "no machine check for this clause: read it against the work")
+            return self._make(
+                r,
+                HUMAN,
+                L_("for {platforms}: a person must judge whether the work suits it", platforms=", ".join(plats)),
+            )
+        return self._make(r, HUMAN, L_("no machine check for this clause: read it against the work"))

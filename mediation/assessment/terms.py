@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from mediation.i18n import L_
 from nlp.brief import Requirement
 
 from .context import Context
@@ -26,24 +27,28 @@ class TermChecks(Context):
     def _price(self, r: Requirement) -> Check:
         amount = " ".join(x for x in (getattr(r, "currency", None), getattr(r, "amount", None)) if x)
         per = getattr(r, "per", None)
-        what = f"{amount} per {per}" if amount and per else "the agreed price"
-        return self._make(
-            r,
-            MET,
-            f"a payment term{' (' + what + ')' if per else ''}: nothing "
-            f"delivered can break it; not checkable from files",
-        )
+        if per:
+            what = L_("{amount} per {per}", amount=amount, per=per) if amount else L_("the agreed price")
+            said = L_("a payment term ({what}): nothing delivered can break it; not checkable from files", what=what)
+        else:
+            said = L_("a payment term: nothing delivered can break it; not checkable from files")
+        return self._make(r, MET, said)
 
     def _usage(self, r: Requirement) -> Check:
-        return self._make(r, MET, "usage rights govern what the client may do with the work: not checkable from files")
+        return self._make(
+            r, MET, L_("usage rights govern what the client may do with the work: not checkable from files")
+        )
 
     def _revisions(self, r: Requirement) -> Check:
-        return self._make(r, MET, "a promise about later changes: not checkable from files")
+        return self._make(r, MET, L_("a promise about later changes: not checkable from files"))
 
     def _exclusion(self, r: Requirement) -> Check:
         items = ", ".join(getattr(r, "excluded", []) or []) or r.text
         if _SCOPE_EXCLUSION.search(r.text):
-            return self._make(r, MET, "outside the agreed work, so nothing is owed there: not checkable from files")
+            return self._make(r, MET, L_("outside the agreed work, so nothing is owed there: not checkable from files"))
         return self._make(
-            r, HUMAN, f"a person must look at the files to confirm there is no {items}", weight_key="quality"
+            r,
+            HUMAN,
+            L_("a person must look at the files to confirm there is no {items}", items=items),
+            weight_key="quality",
         )
