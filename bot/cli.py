@@ -8,6 +8,7 @@ import sys
 import typer
 
 from mediation.config import ConfigError, Settings, load_settings
+from mediation.i18n import SUPPORTED, _, choose, normalize, reading_as
 from mediation.vocabulary import Platform
 
 app = typer.Typer(
@@ -62,6 +63,9 @@ def console(
     user: str | None = typer.Option(
         None, "--user", help="Who speaks by default (else default_user from the console table of the config)."
     ),
+    lang: str | None = typer.Option(
+        None, "--lang", help="The language the bot answers in: en, es or ru (each person may still choose with /lang)."
+    ),
     config: str | None = ConfigOpt,
     db: str | None = DbOpt,
 ) -> None:
@@ -75,11 +79,21 @@ def console(
     engine = _engine(settings)
     engine.services.scope.preload()  # the model loads while the first lines are typed
     hub = Hub(engine)
+    if lang is not None and normalize(lang) is None:
+        typer.echo(f"--lang {lang}: not a language Mediator speaks ({', '.join(SUPPORTED)})", err=True)
+        raise typer.Exit(2)
     adapter = ConsoleAdapter(
-        hub, user=user or settings.console.default_user, chat_id=settings.console.chat_id, json_mode=json_mode
+        hub,
+        user=user or settings.console.default_user,
+        chat_id=settings.console.chat_id,
+        json_mode=json_mode,
+        lang=lang,
     )
     if sys.stdin.isatty() and not json_mode:
-        typer.echo("Mediator console. Type /help; start a line with @name to speak as someone else. Ctrl-D quits.")
+        with reading_as(choose(lang)):
+            typer.echo(
+                _("Mediator console. Type /help; start a line with @name to speak as someone else. Ctrl-D quits.")
+            )
     from .runner import run_console
 
     asyncio.run(run_console(hub, adapter))

@@ -22,12 +22,13 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
-from mediation import audit, cases, chats, claims, settlement, timers
+from mediation import audit, cases, chats, claims, prefs, settlement, timers
 from mediation.cases import Actor
 from mediation.clock import Clock
 from mediation.config import Settings
 from mediation.db import Store
 from mediation.errors import MediationError
+from mediation.i18n import L_, _, choose, current_locale, current_zone, en, reading_as
 from mediation.models import Case, Party, SeenEvent
 from mediation.unit import UnitOfWork
 from mediation.vocabulary import DeadlineAction, ReplyKind, is_local
@@ -41,7 +42,7 @@ from .sanitize import clean, clean_name, input_problem
 log = logging.getLogger("mediator.engine")
 ATTEMPTS = 5
 HOUR = timedelta(hours=1)
-SERVER_PATH_REFUSED = (
+SERVER_PATH_REFUSED = L_(
     "Attach the files to your message instead: file=PATH names a file on the bot's own server, which "
     "only the operator's console may do. Nothing was delivered."
 )
@@ -100,15 +101,32 @@ class Ctx:
         return self.incoming.moderator or self.actor.user_id in self.settings.moderators.get(self.actor.platform, [])
 
     def notify_others(self, case: Case, reply_factory: Callable[[], Reply]) -> list[Reply]:
-        """Copies of a reply for parties who are reachable somewhere other than this chat."""
+        """Copies of a reply for parties who are reachable somewhere other than this chat, each
+        worded for whoever reads that chat (see `mediation.prefs.chat_reader`)."""
         here = Address(self.actor.platform, self.actor.chat_id)
         out = []
         for to in party_chats(self.s, case):
             if to != here:
-                r = reply_factory()
+                r = self.worded_for(case, to, reply_factory)
                 r.to = to
                 out.append(r)
         return out
+
+    def worded_for(self, case: Case | None, to: Address, reply_factory: Callable[[], Reply]) -> Reply:
+        """The reply made for the reader(s) of `to`: one person in their language and time zone, a
+        chat both parties share in the case's language."""
+        reader = prefs.chat_reader(self.s, case, to.platform, to.chat_id, to.user_id)
+        with reading_as(reader.locale, reader.zone or "UTC"):
+            return reply_factory()
+
+    def to_parties(self, case: Case, reply_factory: Callable[[], Reply]) -> list[Reply]:
+        """A case message: the one for this chat, then copies for the parties' other chats. In a
+        chat both parties read it is in the case's language, elsewhere in each reader's own."""
+        if prefs.shared(self.s, case, self.actor.platform, self.actor.chat_id):
+            here = self.worded_for(case, Address(self.actor.platform, self.actor.chat_id), reply_factory)
+        else:
+            here = reply_factory()
+        return [here] + self.notify_others(case, reply_factory)
 
 
 def stamp_seals(heads: dict, notices: list[tuple[str, Reply]]) -> None:
@@ -117,8 +135,17 @@ def stamp_seals(heads: dict, notices: list[tuple[str, Reply]]) -> None:
         head = heads.get(case_id)
         if head is None:
             continue
-        reply.text = f"{reply.text}\nAudit seal: {audit.seal_text(head)} (keep it; `mediator audit verify` checks it)."
+        with reading_as(reply.locale):
+            seal = _("Audit seal: {seal} (keep it; `mediator audit verify` checks it).", seal=audit.seal_text(head))
+        reply.text = f"{reply.text}\n{seal}"
         reply.data["audit_seal"] = {"seq": head.seq, "hash": head.hash[: audit.SHORT]}
+
+
+def reader_id(incoming: Incoming) -> str:
+    """Who reads the answer: the sender, or whoever asked to have someone's message checked."""
+    if incoming.requested_by:
+        return incoming.requested_by.rpartition(":")[2]
+    return str(incoming.user_id)
 
 
 def party_chats(s: Session, case: Case) -> list[Address]:
@@ -143,14 +170,43 @@ class Engine:
         return await asyncio.to_thread(self.handle_sync, incoming, progress)
 
     def handle_sync(self, incoming: Incoming, progress: Callable[[str], None] | None = None) -> list[Reply]:
+        """Everything is worded for the sender (their language and time zone, see `mediation.prefs`),
+        and each copy for another chat for its own reader."""
+        with reading_as(choose(incoming.locale), "UTC"):
+            return self._handle(incoming, progress)
+
+    def reader(self, platform: str, user_id: str, hint: str | None = None) -> prefs.Reader:
+        """The language and time zone one person reads in (their choice, else their platform's hint)."""
+        with self.store.transaction() as s:
+            return prefs.reader(s, platform, str(user_id), hint)
+
+    def _word_for_sender(self, incoming: Incoming) -> None:
+        """Before a command's transaction (an early refusal): the sender's stored choice applies too."""
+        try:
+            r = self.reader(incoming.platform, reader_id(incoming), incoming.locale)
+        except Exception:
+            log.exception("could not read the sender's language")
+            return
+        current_locale.set(r.locale)
+        current_zone.set(r.zone or "UTC")
+
+    def _early(self, incoming: Incoming, code: str, message, **extra) -> list[Reply]:
+        self._word_for_sender(incoming)
+        return [replies.error(code, message, **extra)]
+
+    def _handle(self, incoming: Incoming, progress: Callable[[str], None] | None = None) -> list[Reply]:
         text = incoming.text or ""
         limit = self.settings.limits.max_message_chars
         typed = len(re.sub(r"(?:^|\s)file=\S+", "", text).strip())  # console attachments are files, not typed text
         if typed > limit:
-            return [replies.error("too_long", f"That message is {typed} characters; the limit is {limit}.")]
+            return self._early(
+                incoming,
+                "too_long",
+                L_("That message is {typed} characters; the limit is {limit}.", typed=typed, limit=limit),
+            )
         problem = input_problem(text)
         if problem is not None:
-            return [replies.error(problem.code, problem.message)]
+            return self._early(incoming, problem.code, problem.msg)
         text = clean(text).strip()
         incoming = dataclasses.replace(
             incoming,
@@ -163,13 +219,14 @@ class Engine:
         spec, rest = self.registry.lookup(text)
         local = is_local(incoming.platform)  # the operator's own terminal
         if spec is None or (spec.console_only and not local):
+            self._word_for_sender(incoming)
             return [replies.unknown_command(text, self.registry)]
         if spec.files and not local and names_a_file(rest):
-            return [replies.error("server_path_refused", SERVER_PATH_REFUSED)]
+            return self._early(incoming, "server_path_refused", SERVER_PATH_REFUSED)
         try:
             cmd = parse(spec, rest, local_files=local)
         except MediationError as exc:
-            return [replies.error(exc.code, exc.message)]
+            return self._early(incoming, exc.code, exc.msg)
         actor = self._actor(incoming)
         try:
             out = self._apply(incoming, actor, lambda ctx: spec.fn(ctx, cmd), progress)
@@ -177,11 +234,13 @@ class Engine:
             log.info("refused %s from %s: %s", spec.word, actor.tag, exc.code)
             named = cmd.kv.get("case") or (cmd.args[0] if spec.moderator and cmd.args else None)
             exc = self._record_refusal(actor, spec.word, exc, named)
-            return [replies.error(exc.code, exc.message, **exc.data)]
+            return [replies.error(exc.code, exc.msg, **exc.data)]
         except Exception:
             log.exception("command %s failed", spec.word)
             return [
-                replies.error("internal", "Something went wrong on our side; nothing was changed. Please try again.")
+                replies.error(
+                    "internal", L_("Something went wrong on our side; nothing was changed. Please try again.")
+                )
             ]
         if spec.console_only:  # the console moved the clock: what fell due happens now
             out += self.tick()
@@ -205,6 +264,7 @@ class Engine:
                 with self.store.transaction() as s:
                     if self._seen(s, incoming):
                         return []
+                    self._word_for(s, incoming)
                     ctx = self._ctx(s, actor, incoming)
                     ctx.inspected, ctx.staged = inspected, staged
                     if progress is not None:
@@ -233,10 +293,21 @@ class Engine:
                 for leftover in staged:  # the command was refused or failed: its copies go
                     self.services.files.discard(leftover)
 
+    def _word_for(self, s: Session, incoming: Incoming) -> None:
+        """The sender's language and zone for everything this command words for them (set for the
+        rest of `handle_sync`, which `reading_as` there brings back afterwards); the language their
+        platform reports is kept for notices that reach them later."""
+        who = reader_id(incoming)
+        r = prefs.reader(s, incoming.platform, who, incoming.locale)
+        current_locale.set(r.locale)
+        current_zone.set(r.zone or "UTC")
+        if incoming.locale:
+            prefs.note_hint(s, incoming.platform, who, incoming.locale, self.clock.now())
+
     def _inspect(self, files: list, into: dict, progress: Callable[[str], None] | None) -> None:
         """Read delivered files in sandboxed workers; called with no transaction (and no lock) held."""
         if progress is not None and len(files) > settlement.PROGRESS_FILES:
-            progress(f"checking {len(files)} files…")
+            progress(_("checking {count} files…", count=len(files)))
         into.update(settlement.inspect_stored(files, self.settings))
 
     def _chat(self, incoming: Incoming) -> list[Reply]:
@@ -305,19 +376,37 @@ class Engine:
                     case = s.get(Case, fired.case_id)
                     # an escalation by deadline is an escalation like any other (moderators' channels hear it)
                     kind = ReplyKind.ESCALATED if fired.action == DeadlineAction.ESCALATED else ReplyKind.DEADLINE
-                    notice = replies.notice(
-                        kind, fired.text, case_id=fired.case_id, kind=fired.kind, action=fired.action, reason=fired.text
-                    )
-                    self._sync_deadlines(s, now)
-                    if fired.action == "released":  # the case is settled by the deadline: seal the notice
-                        stamp_seals(audit.seal(s), [(case.id, notice)])
-                    notices = [dataclasses.replace(notice, to=to) for to in party_chats(s, case)]
-                    if fired.action == DeadlineAction.MODERATORS_REMINDED:
-                        notices += self._to_moderators(
-                            replies.notice(
-                                ReplyKind.DEADLINE, fired.text, case_id=case.id, kind=fired.kind, action=fired.action
-                            )
+
+                    def make(kind: str = kind, fired=fired) -> Reply:
+                        return replies.notice(
+                            kind,
+                            fired.text,
+                            case_id=fired.case_id,
+                            kind=fired.kind,
+                            action=fired.action,
+                            reason=en(fired.text),
                         )
+
+                    self._sync_deadlines(s, now)
+                    notices = []
+                    for to in party_chats(s, case):  # each chat reads it in its own language
+                        reader = prefs.chat_reader(s, case, to.platform, to.chat_id, to.user_id)
+                        with reading_as(reader.locale, reader.zone or "UTC"):
+                            notices.append(dataclasses.replace(make(), to=to))
+                    if fired.action == "released":  # the case is settled by the deadline: seal the notices
+                        stamp_seals(audit.seal(s), [(case.id, n) for n in notices])
+                    if fired.action == DeadlineAction.MODERATORS_REMINDED:
+                        for to in self._moderator_addresses():
+                            reader = prefs.reader(s, to.platform, to.user_id)
+                            with reading_as(reader.locale, reader.zone or "UTC"):
+                                notice = replies.notice(
+                                    ReplyKind.DEADLINE,
+                                    fired.text,
+                                    case_id=case.id,
+                                    kind=fired.kind,
+                                    action=fired.action,
+                                )
+                            notices.append(dataclasses.replace(notice, to=to, private=True))
                     for n in notices:
                         self.outbox.add(s, n)
                 out += notices
@@ -327,12 +416,8 @@ class Engine:
                 log.exception("a deadline could not be applied")
         return out
 
-    def _to_moderators(self, reply: Reply) -> list[Reply]:
-        return [
-            dataclasses.replace(reply, to=Address(platform, uid, uid), private=True)
-            for platform, ids in self.settings.moderators.items()
-            for uid in ids
-        ]
+    def _moderator_addresses(self) -> list[Address]:
+        return [Address(platform, uid, uid) for platform, ids in self.settings.moderators.items() for uid in ids]
 
     def _seen(self, s: Session, incoming: Incoming) -> bool:
         """Whether this platform event was applied already (a redelivered update, a double press)."""
@@ -381,8 +466,11 @@ class Engine:
                 if case is not None and cases.refusals_since(s, case.id, actor.tag, now - HOUR) >= limit:
                     return MediationError(
                         "too_many_attempts",
-                        f"Too many refused attempts on case {case.id} in the last hour; try again later. "
-                        f"({exc.message})",
+                        L_(
+                            "Too many refused attempts on case {case_id} in the last hour; try again later. ({reason})",
+                            case_id=case.id,
+                            reason=exc.msg,
+                        ),
                     )
                 audit.record(
                     s, case.id if case else None, actor.tag, "refused", {"command": word, "code": exc.code}, now

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from mediation.cases import StoredFile
 from mediation.errors import MediationError
+from mediation.i18n import L_
 
 _BLOCK = 1 << 20
 
@@ -41,15 +42,23 @@ class FileStore:
         shown = name or src.name
         if len(shown) > self.max_name_chars:
             raise MediationError(
-                "too_long", f"A file name is {len(shown)} characters; keep names under {self.max_name_chars}."
+                "too_long",
+                L_(
+                    "A file name is {count} characters; keep names under {limit}.",
+                    count=len(shown),
+                    limit=self.max_name_chars,
+                ),
             )
         try:
             found = src.is_file()
             size = src.stat().st_size if found else 0
         except (OSError, ValueError) as exc:
-            raise MediationError("bad_file", f"Cannot read {shown}: {getattr(exc, 'strerror', None) or exc}") from None
+            raise MediationError(
+                "bad_file",
+                L_("Cannot read {name}: {error}", name=shown, error=str(getattr(exc, "strerror", None) or exc)),
+            ) from None
         if not found:
-            raise MediationError("bad_file", f"File not found: {shown}")
+            raise MediationError("bad_file", L_("File not found: {name}", name=shown))
         if size > self.max_bytes:
             raise MediationError(
                 "file_too_large", f"{shown} is {size / 1e6:.1f} MB; the limit is {self.max_bytes / 1e6:.1f} MB."
@@ -75,7 +84,9 @@ class FileStore:
                     digest.update(block)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
-            raise MediationError("bad_file", f"Cannot read {shown}: {exc.strerror or exc}") from None
+            raise MediationError(
+                "bad_file", L_("Cannot read {name}: {error}", name=shown, error=str(exc.strerror or exc))
+            ) from None
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise

@@ -12,6 +12,7 @@ import logging
 import time
 from typing import Any
 
+from mediation.i18n import N_, _, choose, reading_as
 from mediation.vocabulary import ReplyKind
 
 from .adapters.base import Adapter, ShowsProgress
@@ -23,7 +24,7 @@ log = logging.getLogger("mediator.hub")
 # what the moderators' channels hear of, from any platform
 FEED_KINDS = frozenset({ReplyKind.ESCALATED, ReplyKind.MOD_TAKEN, ReplyKind.MOD_RELEASED, ReplyKind.DECISION})
 POSTED_KINDS = frozenset({ReplyKind.ESCALATED, ReplyKind.DECISION})  # new posts (takes edit the escalation's)
-STOPPING = "Mediator is restarting; nothing was changed. Please send that again in a minute."
+STOPPING = N_("Mediator is restarting; nothing was changed. Please send that again in a minute.")
 
 
 class Hub:
@@ -60,7 +61,8 @@ class Hub:
         While the process is stopping, new messages are turned away (nothing is applied, so a
         platform that redelivers them reaches a process that is running)."""
         if not self.accepting:
-            return [Reply(text=STOPPING, data={"type": "error", "code": "stopping", "message": STOPPING})]
+            with reading_as(choose(incoming.locale)):
+                return [Reply(text=_(STOPPING), data={"type": "error", "code": "stopping", "message": STOPPING})]
         self._inflight += 1
         self._idle.clear()
         started = time.perf_counter()
@@ -246,7 +248,7 @@ class Hub:
             asyncio.run_coroutine_threadsafe(self._send(adapter, reply), loop).result()
 
         sent = 0
-        for _ in range(limit):
+        for _attempt in range(limit):
             result = await asyncio.to_thread(self.engine.outbox.deliver_one, platform, send, row_id)
             if result is None:
                 break

@@ -23,10 +23,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
-from mediation import audit, cases
+from mediation import audit, cases, prefs
 from mediation.clock import Clock, as_utc
 from mediation.config import Settings
 from mediation.db import Store
+from mediation.i18n import L_, reading_as, render
 from mediation.models import Case, OutboxMessage
 from mediation.vocabulary import OUTBOX_OPEN, CaseState, OutboxState, ReplyKind
 
@@ -206,11 +207,24 @@ class Outbox:
         if data.get("about") == UNDELIVERABLE:  # never a notice about a notice about a notice
             return
         failed = Address(row.platform, row.chat_id, row.user_id)
-        whom = "a party" if row.user_id else "a chat of this case"
         text = (
-            f"Mediator could not deliver a {kind.replace('_', ' ')} notice about case {case.id} to {whom} "
-            f"on {row.platform.capitalize()} ({reason.replace('_', ' ')}): they may not know of it. "
-            "If it matters, tell them, or ask a moderator."
+            L_(
+                "Mediator could not deliver a {kind} notice about case {case_id} to a party on {platform} ({reason}): "
+                "they may not know of it. If it matters, tell them, or ask a moderator.",
+                kind=kind.replace("_", " "),
+                case_id=case.id,
+                platform=row.platform.capitalize(),
+                reason=reason.replace("_", " "),
+            )
+            if row.user_id
+            else L_(
+                "Mediator could not deliver a {kind} notice about case {case_id} to a chat of this case on {platform} "
+                "({reason}): they may not know of it. If it matters, tell them, or ask a moderator.",
+                kind=kind.replace("_", " "),
+                case_id=case.id,
+                platform=row.platform.capitalize(),
+                reason=reason.replace("_", " "),
+            )
         )
         targets = [
             Address(m.platform, m.chat_id)
@@ -225,12 +239,14 @@ class Outbox:
                 if Address(platform, uid, uid) != failed
             ]
         for to in dict.fromkeys(targets):
-            notice = Reply(
-                text=text,
-                private=bool(to.user_id),
-                data={"type": "notice", "about": UNDELIVERABLE, "case_id": case.id, "reason": reason},
-                to=to,
-            )
+            reader = prefs.chat_reader(s, case, to.platform, to.chat_id, to.user_id)
+            with reading_as(reader.locale, reader.zone or "UTC"):
+                notice = Reply(
+                    text=render(text),
+                    private=bool(to.user_id),
+                    data={"type": "notice", "about": UNDELIVERABLE, "case_id": case.id, "reason": reason},
+                    to=to,
+                )
             self.add(s, notice)
 
     # --- people who start the bot, counts ----------------------------------------------------

@@ -6,6 +6,8 @@ import html
 import re
 from dataclasses import dataclass
 
+from mediation.i18n import _, reading_as
+
 from .messages import Reply
 
 
@@ -53,7 +55,9 @@ def render(reply: Reply, caps: Capabilities) -> str:
         n, v = escape(name, m), escape(value, m)
         parts.append({"html": f"<b>{n}</b>: {v}", "markdown": f"**{n}**: {v}"}.get(m, f"{n}: {v}"))
     if reply.options and not caps.buttons:
-        parts.append("Options: " + " | ".join(escape(f"{o.label} ({o.command})", m) for o in reply.options))
+        listing = " | ".join(escape(f"{o.label} ({o.command})", m) for o in reply.options)
+        with reading_as(reply.locale):
+            parts.append(_("Options: {options}", options=listing))
     return "\n".join(parts)
 
 

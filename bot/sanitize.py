@@ -7,6 +7,7 @@ import re
 import unicodedata
 
 from mediation.errors import MediationError
+from mediation.i18n import L_
 
 # bidi embeddings, overrides and isolates, and the invisible direction marks: they make text read
 # differently from what it says ("Logo\u202egnp.exe" shows as "Logoexe.png")
@@ -17,11 +18,11 @@ _LINES = re.compile("[\r\u2028\u2029\x85]\n?")
 def input_problem(text: str) -> MediationError | None:
     """A NUL byte or text that is not valid Unicode: refused, not cleaned (the sender should know)."""
     if "\x00" in text:
-        return MediationError("bad_input", "That message contains a NUL character; send plain text.")
+        return MediationError("bad_input", L_("That message contains a NUL character; send plain text."))
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return MediationError("bad_encoding", "That message is not valid UTF-8 text; send it again as plain text.")
+        return MediationError("bad_encoding", L_("That message is not valid UTF-8 text; send it again as plain text."))
     return None
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from mediation.i18n import _
 from mediation.vocabulary import Platform
 
 from .messages import Reply
@@ -113,7 +114,7 @@ def discord_text(text: str) -> str:
     if not text or ("/" not in text and "case=" not in text):
         return text
     text = _MENTION.sub(_discord_mention, text)
-    return _CASE_OPTION.sub(lambda m: f"the case option (case:{m.group('v')})", text)
+    return _CASE_OPTION.sub(lambda m: _("the case option ({option})", option=f"case:{m.group('v')}"), text)
 
 
 def for_platform(reply: Reply, platform: str) -> Reply:

@@ -1,6 +1,7 @@
 """The console adapter: lines from stdin, replies to stdout; the embedded default.
 
 `@name ` at the start of a line speaks as that user; `/as name` switches for the lines after it.
+`--lang es` says which language the people at this console read (like a chat app's language).
 With `json_mode` each reply is one JSON line and `{"done": n}` closes the turn of input line n, so
 another program can drive a conversation line by line.
 """
@@ -38,6 +39,7 @@ class ConsoleAdapter:
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
         out_dir: str = "var/out",
+        lang: str | None = None,
     ):
         self.hub = hub
         self.user = user
@@ -46,6 +48,7 @@ class ConsoleAdapter:
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.out_dir = Path(out_dir)
+        self.lang = lang  # --lang: the language every console speaker reads (a hint /lang overrides)
         self._saved = 0
         hub.attach(self)
 
@@ -65,7 +68,9 @@ class ConsoleAdapter:
         elif text.strip().startswith("/as "):
             self.user = text.strip()[4:].strip() or self.user
             return None
-        return Incoming(platform=self.platform, chat_id=self.chat_id, user_id=user, user_name=user, text=text)
+        return Incoming(
+            platform=self.platform, chat_id=self.chat_id, user_id=user, user_name=user, text=text, locale=self.lang
+        )
 
     async def send(self, reply: Reply, to: Address) -> None:
         """Notices from other platforms' conversations about a console party."""

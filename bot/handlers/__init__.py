@@ -4,6 +4,6 @@ from ..commands import Registry
 
 
 def build_registry() -> Registry:
-    from . import brief, case, console, moderation, negotiation, scope, settlement, work
+    from . import brief, case, console, moderation, negotiation, prefs, scope, settlement, work
 
-    return Registry.from_modules(case, brief, work, scope, settlement, negotiation, moderation, console)
+    return Registry.from_modules(case, brief, work, scope, settlement, negotiation, moderation, prefs, console)

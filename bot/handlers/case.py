@@ -7,7 +7,8 @@ import re
 from mediation import cases, drafts, settlement
 from mediation.currency import currency_code, parse_amount
 from mediation.errors import MediationError
-from mediation.vocabulary import DraftStep, ReplyKind
+from mediation.i18n import L_, N_, _
+from mediation.vocabulary import DraftStep, ReplyKind, role_name
 
 from .. import replies
 from ..commands import Command, command
@@ -15,15 +16,15 @@ from ..engine import Ctx
 from ..messages import Reply
 
 
-@command("help", "/help", "what Mediator can do here")
+@command("help", N_("/help"), N_("what Mediator can do here"))
 def help_(ctx: Ctx, cmd: Command) -> list[Reply]:
     return [replies.help_reply(ctx.registry, ctx.actor.platform, ctx.is_moderator())]
 
 
 @command(
     "case new",
-    "/case new <title> amount=<n> currency=<code> role=<client|freelancer>",
-    "open a case; you get its id and an invite code for the other party",
+    N_("/case new <title> amount=<n> currency=<code> role=<client|freelancer>"),
+    N_("open a case; you get its id and an invite code for the other party"),
     keys=("amount", "currency", "role"),
 )
 def case_new(ctx: Ctx, cmd: Command) -> list[Reply]:
@@ -40,8 +41,11 @@ def case_new(ctx: Ctx, cmd: Command) -> list[Reply]:
     if missing:
         raise MediationError(
             "missing_argument",
-            "Missing " + ", ".join(missing) + ". Usage: /case new <title> "
-            "amount=<n> currency=<code> role=<client|freelancer> (or just /case new, to be asked step by step)",
+            L_(
+                "Missing {names}. Usage: /case new <title> amount=<n> currency=<code> role=<client|freelancer> "
+                "(or just /case new, to be asked step by step)",
+                names=", ".join(missing),
+            ),
         )
     return _open(ctx, **given)
 
@@ -51,7 +55,10 @@ def _checked(ctx: Ctx, answers: dict) -> dict:
     out = dict(answers)
     limit = ctx.settings.limits.max_title_chars
     if out.get("title") and len(out["title"]) > limit:
-        raise MediationError("too_long", f"The title is {len(out['title'])} characters; keep it under {limit}.")
+        raise MediationError(
+            "too_long",
+            L_("The title is {count} characters; keep it under {limit}.", count=len(out["title"]), limit=limit),
+        )
     if out.get("role"):
         out["role"] = cases.check_role(out["role"])
     if out.get("currency"):
@@ -97,9 +104,9 @@ def draft_chat(ctx: Ctx) -> list[Reply]:
     if draft is None:
         return []
     text = ctx.incoming.text.strip()
-    if text.lower() in ("cancel", "stop"):
+    if text.lower() in replies.CANCEL_WORDS:
         drafts.finish(ctx.s, draft)
-        return [replies.notice(ReplyKind.CASE_DRAFT, "Stopped: no case was opened.", step=None)]
+        return [replies.notice(ReplyKind.CASE_DRAFT, _("Stopped: no case was opened."), step=None)]
     step = drafts.next_step(draft)
     given = {str(step): text}
     if step == DraftStep.AMOUNT and (m := _AMOUNT.match(text)):  # "88", "88.50 USD", "EUR 300"
@@ -107,50 +114,58 @@ def draft_chat(ctx: Ctx) -> list[Reply]:
     try:
         return advance_draft(ctx, draft, given)
     except MediationError as exc:  # the question stays open: say what was wrong, ask again
-        return [replies.error(exc.code, exc.message + " Try again, or send “cancel”.", **exc.data)]
+        return [replies.error(exc.code, L_("{problem} Try again, or send “cancel”.", problem=exc.msg), **exc.data)]
 
 
 @command(
-    "case join", "/case join <invite-code> role=<client|freelancer>", "join a case with its invite code", keys=("role",)
+    "case join",
+    N_("/case join <invite-code> role=<client|freelancer>"),
+    N_("join a case with its invite code"),
+    keys=("role",),
 )
 def case_join(ctx: Ctx, cmd: Command) -> list[Reply]:
     if not cmd.args:
-        raise MediationError("missing_argument", "Usage: /case join <invite-code> role=<client|freelancer>")
+        raise MediationError("missing_argument", L_("Usage: /case join <invite-code> role=<client|freelancer>"))
     if not cmd.kv.get("role"):  # a tapped invite link: say what it is, and join by a button
         case = cases.invitation(ctx.s, ctx.actor, cmd.args[0], ctx.now)
         return [replies.invitation(cases.status_data(ctx.s, case), case.invite_code, case.invite_role)]
     role = cases.check_role(cmd.kv["role"])
     case = cases.join_case(ctx.s, ctx.actor, ctx.party, cmd.args[0], role, ctx.now, moderator=ctx.is_moderator())
     status = cases.status_data(ctx.s, case)
-    headline = (
-        f"{ctx.actor.name} joined case {case.id} as the {role}. "
-        f"Next: agree the brief (/brief <text> to propose, /brief agree to accept)."
+    headline = L_(
+        "{name} joined case {case_id} as the {role}. "
+        "Next: agree the brief (/brief <text> to propose, /brief agree to accept).",
+        name=ctx.actor.name,
+        case_id=case.id,
+        role=role_name(role),
     )
-    out = [replies.case_status(status, headline)]
-    out += ctx.notify_others(case, lambda: replies.case_status(status, headline))
-    return out
+    return ctx.to_parties(case, lambda: replies.case_status(status, headline))
 
 
-@command("case close", "/case close [case]", "close a case before its brief is agreed (either party)", keys=("case",))
+@command(
+    "case close", N_("/case close [case]"), N_("close a case before its brief is agreed (either party)"), keys=("case",)
+)
 def case_close(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = cases.resolve_case(ctx.s, ctx.actor, ctx.party, cmd.args[0] if cmd.args else cmd.kv.get("case"))
     cases.withdraw(ctx.s, ctx.actor, ctx.party, case, ctx.now)
     status = cases.status_data(ctx.s, case)
-    headline = (
-        f"{ctx.actor.name} closed case {case.id} before its brief was agreed; nothing is owed either way. "
-        "This chat is free for a new case (/case new)."
+    headline = L_(
+        "{name} closed case {case_id} before its brief was agreed; nothing is owed either way. "
+        "This chat is free for a new case (/case new).",
+        name=ctx.actor.name,
+        case_id=case.id,
     )
-    return [replies.case_status(status, headline)] + ctx.notify_others(
-        case, lambda: replies.case_status(status, headline)
-    )
+    return ctx.to_parties(case, lambda: replies.case_status(status, headline))
 
 
 def _not_yours(case_id: str | None) -> MediationError:
     shown = " ".join((case_id or "").split())[:20]
-    return MediationError("unknown_case", f"No case {shown!r} that you can see (not found, or not yours).")
+    return MediationError(
+        "unknown_case", L_("No case {case_id} that you can see (not found, or not yours).", case_id=repr(shown))
+    )
 
 
-@command("case status", "/case status [case]", "where a case stands", keys=("case",))
+@command("case status", N_("/case status [case]"), N_("where a case stands"), keys=("case",))
 def case_status(ctx: Ctx, cmd: Command) -> list[Reply]:
     case_id = cmd.args[0] if cmd.args else cmd.kv.get("case")
     moderator = ctx.is_moderator()

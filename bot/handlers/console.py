@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from mediation.clock import parse_duration, utcnow
 from mediation.errors import MediationError
+from mediation.i18n import L_, N_, _
 from mediation.vocabulary import ReplyKind
 
 from .. import replies
@@ -21,42 +22,53 @@ def _move(ctx: Ctx, target: datetime) -> datetime:
     """Forward only, and no further than ten years past today's real date."""
     now = ctx.clock.now()
     if target < now:
-        raise MediationError("bad_date", f"The clock only moves forward; it reads {now.isoformat(timespec='minutes')}.")
+        raise MediationError(
+            "bad_date",
+            L_("The clock only moves forward; it reads {now}.", now=now.isoformat(timespec="minutes")),
+        )
     if target > utcnow() + MAX_AHEAD:
-        raise MediationError("bad_date", "That is more than ten years ahead; the clock stays within that window.")
+        raise MediationError("bad_date", L_("That is more than ten years ahead; the clock stays within that window."))
     return ctx.clock.set(target)
 
 
-@command("clock advance", "/clock advance <n>d|<n>h", "move the clock forward (console only)", console_only=True)
+@command(
+    "clock advance", N_("/clock advance <n>d|<n>h"), N_("move the clock forward (console only)"), console_only=True
+)
 def clock_advance(ctx: Ctx, cmd: Command) -> list[Reply]:
     try:
         target = ctx.clock.now() + parse_duration(cmd.text)
-    except (ValueError, OverflowError) as exc:
-        raise MediationError("bad_duration", str(exc) if isinstance(exc, ValueError) else "That is too far.") from None
+    except ValueError:
+        raise MediationError(
+            "bad_duration",
+            L_("not a duration: {text} (use e.g. 3d, 12h or 30m)", text=repr(cmd.text[:40])),
+        ) from None
+    except OverflowError:
+        raise MediationError("bad_duration", L_("That is too far.")) from None
     try:
         now = _move(ctx, target)
     except MediationError as exc:
-        raise MediationError("bad_duration", exc.message) from None
+        raise MediationError("bad_duration", exc.msg) from None
     return [
         replies.notice(
-            ReplyKind.CLOCK, f"The clock now reads {now.isoformat(timespec='minutes')}.", now=now.isoformat()
+            ReplyKind.CLOCK, _("The clock now reads {now}.", now=now.isoformat(timespec="minutes")), now=now.isoformat()
         )
     ]
 
 
-@command("clock set", "/clock set <ISO date>", "set the clock (console only)", console_only=True)
+@command("clock set", N_("/clock set <ISO date>"), N_("set the clock (console only)"), console_only=True)
 def clock_set(ctx: Ctx, cmd: Command) -> list[Reply]:
     try:
         target = datetime.fromisoformat(cmd.text.strip())
     except ValueError:
         raise MediationError(
-            "bad_date", f"Not an ISO date: {cmd.text[:40]!r} (e.g. 2026-03-01 or 2026-03-01T09:00)"
+            "bad_date",
+            L_("Not an ISO date: {text} (e.g. 2026-03-01 or 2026-03-01T09:00)", text=repr(cmd.text[:40])),
         ) from None
     if target.tzinfo is None:
         target = target.replace(tzinfo=UTC)
     now = _move(ctx, target)
     return [
         replies.notice(
-            ReplyKind.CLOCK, f"The clock now reads {now.isoformat(timespec='minutes')}.", now=now.isoformat()
+            ReplyKind.CLOCK, _("The clock now reads {now}.", now=now.isoformat(timespec="minutes")), now=now.isoformat()
         )
     ]

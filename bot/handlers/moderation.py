@@ -7,7 +7,8 @@ from decimal import Decimal
 from mediation import cases, export, moderation
 from mediation.currency import format_money, parse_amount
 from mediation.errors import MediationError
-from mediation.vocabulary import EscalationStatus, ReplyKind
+from mediation.i18n import L_, N_, _, render, shown, stored
+from mediation.vocabulary import EscalationStatus, Outcome, ReplyKind, role_name, state_name
 
 from .. import replies
 from ..commands import Command, command
@@ -17,33 +18,45 @@ from ..messages import Address, Option, OutFile, Reply
 
 def _require_moderator(ctx: Ctx) -> None:
     if not ctx.is_moderator():
-        raise MediationError("not_moderator", "Only moderators can use /mod commands.")
+        raise MediationError("not_moderator", L_("Only moderators can use /mod commands."))
 
 
 def _case_arg(ctx: Ctx, cmd: Command):
     if not cmd.args:
-        raise MediationError("missing_argument", f"Usage: /{cmd.word} <case>")
+        raise MediationError("missing_argument", L_("Usage: /{command} <case>", command=cmd.word))
     return cases.get_case(ctx.s, cmd.args[0])
 
 
-@command("mod queue", "/mod queue", "escalated cases, oldest first", moderator=True)
+@command("mod queue", N_("/mod queue"), N_("escalated cases, oldest first"), moderator=True)
 def mod_queue(ctx: Ctx, cmd: Command) -> list[Reply]:
     _require_moderator(ctx)
     items = moderation.queue(ctx.s, ctx.now)
     lines = [
-        f"{i['case_id']}  {i['age_days']}d  {i['amount']} {i['currency']}  {i['status']}"
-        f"{' by ' + i['moderator'] if i['moderator'] else ''}  {i['title']}: {i['reason']}"
+        _(
+            "{case_id}  {days}d  {amount} {currency}  {status}  {title}: {reason}",
+            case_id=i["case_id"],
+            days=i["age_days"],
+            amount=i["amount"],
+            currency=i["currency"],
+            status=_(
+                "{status} by {moderator}", status=_(STATUS.get(i["status"], i["status"])), moderator=i["moderator"]
+            )
+            if i["moderator"]
+            else _(STATUS.get(i["status"], i["status"])),
+            title=i["title"],
+            reason=i["reason"],
+        )
         for i in items
     ]
     options = [
-        Option(f"Take {i['case_id']}", f"/mod take {i['case_id']}")
+        Option(_("Take {case_id}", case_id=i["case_id"]), f"/mod take {i['case_id']}")
         for i in items
         if i["status"] == EscalationStatus.QUEUED
     ]
     return [
         Reply(
-            text="\n".join(lines) or "The queue is empty.",
-            title="Moderation queue",
+            text="\n".join(lines) or _("The queue is empty."),
+            title=_("Moderation queue"),
             options=options[:5],
             private=True,
             data={"type": ReplyKind.MOD_QUEUE, "items": items},
@@ -51,14 +64,16 @@ def mod_queue(ctx: Ctx, cmd: Command) -> list[Reply]:
     ]
 
 
-@command("mod take", "/mod take <case>", "take an escalated case", moderator=True)
+@command("mod take", N_("/mod take <case>"), N_("take an escalated case"), moderator=True)
 def mod_take(ctx: Ctx, cmd: Command) -> list[Reply]:
     _require_moderator(ctx)
     case = _case_arg(ctx, cmd)
     moderation.take(ctx.s, ctx.actor, case, ctx.now)
-    text = f"A moderator ({ctx.actor.name}) is now handling case {case.id}."
+    text = L_("A moderator ({name}) is now handling case {case_id}.", name=ctx.actor.name, case_id=case.id)
     out = [
-        replies.notice(ReplyKind.MOD_TAKEN, text, [Option("Open case file", f"/mod case {case.id}")], case_id=case.id)
+        replies.notice(
+            ReplyKind.MOD_TAKEN, text, [Option(_("Open case file"), f"/mod case {case.id}")], case_id=case.id
+        )
     ]
 
     def make() -> Reply:
@@ -67,42 +82,103 @@ def mod_take(ctx: Ctx, cmd: Command) -> list[Reply]:
     return out + ctx.notify_others(case, make)
 
 
-@command("mod case", "/mod case <case>", "read the case file", moderator=True)
+STATUS = {EscalationStatus.QUEUED: N_("queued"), EscalationStatus.TAKEN: N_("taken")}
+# a moderator's decision as it is announced ("Moderator decision on case X: release full")
+DECIDED_AS = {
+    Outcome.RELEASE_FULL: N_("release full"),
+    Outcome.CHANGE_ORDER: N_("change order"),
+    Outcome.PARTIAL_REFUND: N_("partial refund"),
+    Outcome.FULL_REFUND: N_("full refund"),
+    Outcome.MUTUAL_CANCEL: N_("mutual cancel"),
+}
+
+
+@command("mod case", N_("/mod case <case>"), N_("read the case file"), moderator=True)
 def mod_case(ctx: Ctx, cmd: Command) -> list[Reply]:
     _require_moderator(ctx)
     case = _case_arg(ctx, cmd)
     moderation.require_not_party(ctx.s, case, ctx.actor, ctx.now)
     data = moderation.case_file(ctx.s, case, ctx.settings, ctx.now)
-    lines = [f"Status: {case.status}; {case.amount} {case.currency}"]
+    lines = [
+        _(
+            "Status: {status}; {amount} {currency}",
+            status=render(state_name(case.status)),
+            amount=case.amount,
+            currency=case.currency,
+        )
+    ]
     for b in data["briefs"]:
-        lines.append(f"Brief v{b['version']}{' (agreed)' if b['agreed'] else ''}: {b['text']}")
+        if b["agreed"]:
+            lines.append(_("Brief v{version} (agreed): {text}", version=b["version"], text=b["text"]))
+        else:
+            lines.append(_("Brief v{version}: {text}", version=b["version"], text=b["text"]))
     for d in data["deliveries"]:
-        lines.append(f"Delivery {d['id']} at {d['at']}: {d['note']} ({len(d['files'])} files)")
-    lines += [f"Approved: {a['what']}" for a in data["approvals"]]
+        lines.append(
+            _(
+                "Delivery {id} at {at}: {note} ({count} files)",
+                id=d["id"],
+                at=d["at"],
+                note=d["note"],
+                count=len(d["files"]),
+            )
+        )
+    lines += [_("Approved: {what}", what=a["what"]) for a in data["approvals"]]
     facts = data.get("facts") or {}
-    lines += [f"Fact: {line}" for line in facts.get("summary", [])]
+    lines += [_("Fact: {fact}", fact=render(line)) for line in stored(facts, "summary") or []]
     if facts.get("judgment"):
         j = facts["judgment"]
-        lines.append(f"The facts put first: {j['kind']} ({j['why']})")
-    lines += [f"Request: {r['text']}" for r in data["requests"]]
-    lines += [
-        f"Proposal {p['id']} (round {p['round']}{', superseded' if p['superseded'] else ''}): {p['title']}"
-        for p in data["proposals"]
-    ]
-    lines += [
-        f"{v['role']} {'accepted' if v['accepted'] else 'rejected'} {v['proposal']}"
-        f"{': ' + v['reason'] if v['reason'] and not v['accepted'] else ''}"
-        for v in data["votes"]
-    ]
-    lines += [f"Note by {n['by']}: {n['text']}" for n in data["notes"]]
+        lines.append(
+            _(
+                "The facts put first: {outcome} ({why})",
+                outcome=replies.outcome_name(j["kind"], j["kind"]),
+                why=shown(j, "why"),
+            )
+        )
+    lines += [_("Request: {text}", text=r["text"]) for r in data["requests"]]
+    for p in data["proposals"]:
+        title = shown(p, "title")
+        if p["superseded"]:
+            lines.append(
+                _("Proposal {id} (round {round}, superseded): {title}", id=p["id"], round=p["round"], title=title)
+            )
+        else:
+            lines.append(_("Proposal {id} (round {round}): {title}", id=p["id"], round=p["round"], title=title))
+    for v in data["votes"]:
+        if v["accepted"]:
+            lines.append(_("The {role} accepted {proposal}", role=role_name(v["role"]), proposal=v["proposal"]))
+        elif v["reason"]:
+            lines.append(
+                _(
+                    "The {role} rejected {proposal}: {reason}",
+                    role=role_name(v["role"]),
+                    proposal=v["proposal"],
+                    reason=v["reason"],
+                )
+            )
+        else:
+            lines.append(_("The {role} rejected {proposal}", role=role_name(v["role"]), proposal=v["proposal"]))
+    lines += [_("Note by {by}: {text}", by=n["by"], text=n["text"]) for n in data["notes"]]
     if data["offers"] is not None:
-        lines += [f"Offer round {o['round']} by the {o['role']}: {o['amount']}" for o in data["offers"]]
-    lines.append("Timeline: " + "; ".join(f"{e['action']} by {e['actor']}" for e in data["timeline"]))
+        lines += [
+            _(
+                "Offer round {round} by the {role}: {amount}",
+                round=o["round"],
+                role=role_name(o["role"]),
+                amount=o["amount"],
+            )
+            for o in data["offers"]
+        ]
+    lines.append(
+        _(
+            "Timeline: {events}",
+            events="; ".join(_("{action} by {actor}", action=e["action"], actor=e["actor"]) for e in data["timeline"]),
+        )
+    )
     document = export.to_markdown(export.case_document(ctx.s, case, ctx.settings, audience="moderator"))
     return [
         Reply(
             text="\n".join(lines),
-            title=f"Case file {case.id}: {case.title}",
+            title=_("Case file {case_id}: {title}", case_id=case.id, title=case.title),
             attachments=[OutFile(f"case-{case.id}.md", document.encode(), "text/markdown")],
             private=True,
             data=data,
@@ -112,46 +188,62 @@ def mod_case(ctx: Ctx, cmd: Command) -> list[Reply]:
 
 @command(
     "mod decide",
-    "/mod decide <case> <outcome> [amount] reason=<text>",
-    "decide an escalated case you took",
+    N_("/mod decide <case> <outcome> [amount] reason=<text>"),
+    N_("decide an escalated case you took"),
     keys=("reason",),
     moderator=True,
 )
 def mod_decide(ctx: Ctx, cmd: Command) -> list[Reply]:
     _require_moderator(ctx)
     if len(cmd.args) < 2:
-        raise MediationError("missing_argument", "Usage: /mod decide <case> <outcome> [amount] reason=<text>")
+        raise MediationError("missing_argument", L_("Usage: /mod decide <case> <outcome> [amount] reason=<text>"))
     case = cases.get_case(ctx.s, cmd.args[0])
     outcome = cmd.args[1].lower()
     amount = parse_amount(cmd.args[2], case.currency, max_amount=None) if len(cmd.args) > 2 else None
     decision = moderation.decide(
         ctx.s, ctx.actor, case, outcome=outcome, amount=amount, reason=cmd.kv.get("reason", ""), now=ctx.now
     )
-    refund = format_money(Decimal(decision.amount), case.currency)
     effects = moderation.decision_effects(case, decision, ctx.settings)
-    lines = [
-        f"Moderator decision on case {case.id}: {outcome.replace('_', ' ')}; refund to the client {refund}.",
-        f"Reasons: {decision.reason}",
-    ]
-    for e in effects:
-        allowed = e["feedback_allowed"]
-        lines.append(
-            f"Under the {e['policy']} policy: the client {'may' if allowed['client'] else 'may not'} and "
-            f"the freelancer {'may' if allowed['freelancer'] else 'may not'} leave feedback on this contract."
-        )
     days = ctx.settings.negotiation.appeal_days
-    if moderation.is_appeal(ctx.s, decision):
-        lines.append("This decision was made on appeal; it is final.")
-    elif days:
-        lines.append(f"Either party may appeal once within {days:g} days: /appeal <reason>.")
-    text = "\n".join(lines)
+    appealed = moderation.is_appeal(ctx.s, decision)
+
+    def words() -> str:
+        """The decision, worded for one reader."""
+        refund = format_money(Decimal(decision.amount), case.currency)
+        lines = [
+            _(
+                "Moderator decision on case {case_id}: {outcome}; refund to the client {refund}.",
+                case_id=case.id,
+                outcome=_(DECIDED_AS[outcome]) if outcome in DECIDED_AS else outcome.replace("_", " "),
+                refund=refund,
+            ),
+            _("Reasons: {reason}", reason=decision.reason),
+        ]
+        for e in effects:
+            allowed = e["feedback_allowed"]
+            client = _("may") if allowed["client"] else _("may not")
+            freelancer = _("may") if allowed["freelancer"] else _("may not")
+            lines.append(
+                _(
+                    "Under the {policy} policy: the client {client} and the freelancer {freelancer} leave feedback "
+                    "on this contract.",
+                    policy=e["policy"],
+                    client=client,
+                    freelancer=freelancer,
+                )
+            )
+        if appealed:
+            lines.append(_("This decision was made on appeal; it is final."))
+        elif days:
+            lines.append(_("Either party may appeal once within {days} days: /appeal <reason>.", days=f"{days:g}"))
+        return "\n".join(lines)
 
     def make() -> Reply:
         return ctx.sealed(
             case,
             replies.notice(
                 ReplyKind.DECISION,
-                text,
+                words(),
                 case_id=case.id,
                 outcome=outcome,
                 client_refund=decision.amount,
@@ -160,55 +252,75 @@ def mod_decide(ctx: Ctx, cmd: Command) -> list[Reply]:
             ),
         )
 
-    return [make()] + ctx.notify_others(case, make)
+    return ctx.to_parties(case, make)
 
 
-@command("mod release", "/mod release <case>", "give a case you took back to the queue", moderator=True)
+@command("mod release", N_("/mod release <case>"), N_("give a case you took back to the queue"), moderator=True)
 def mod_release(ctx: Ctx, cmd: Command) -> list[Reply]:
     _require_moderator(ctx)
     case = _case_arg(ctx, cmd)
     moderation.release(ctx.s, ctx.actor, case, ctx.now)
-    return [replies.notice(ReplyKind.MOD_RELEASED, f"Case {case.id} is back in the queue.", case_id=case.id)]
+    return [
+        replies.notice(
+            ReplyKind.MOD_RELEASED, _("Case {case_id} is back in the queue.", case_id=case.id), case_id=case.id
+        )
+    ]
 
 
 @command(
-    "mod transfer", "/mod transfer <case> <moderator id>", "hand a case you took to another moderator", moderator=True
+    "mod transfer",
+    N_("/mod transfer <case> <moderator id>"),
+    N_("hand a case you took to another moderator"),
+    moderator=True,
 )
 def mod_transfer(ctx: Ctx, cmd: Command) -> list[Reply]:
     _require_moderator(ctx)
     case = _case_arg(ctx, cmd)
     if len(cmd.args) < 2:
-        raise MediationError("missing_argument", "Usage: /mod transfer <case> <moderator id>")
+        raise MediationError("missing_argument", L_("Usage: /mod transfer <case> <moderator id>"))
     target = cmd.args[1]
-    platform, _, uid = target.rpartition(":")
+    platform, _sep, uid = target.rpartition(":")
     platform = platform or ctx.actor.platform
     if uid not in ctx.settings.moderators.get(platform, []) and not moderation.has_moderated(ctx.s, platform, uid):
         raise MediationError(
             "not_moderator",
-            f"{target} is not a moderator on {platform} (listed in the config, or one who has taken cases before).",
+            L_(
+                "{target} is not a moderator on {platform} (listed in the config, or one who has taken cases before).",
+                target=target,
+                platform=platform,
+            ),
         )
     moderation.release(ctx.s, ctx.actor, case, ctx.now, to=(platform, uid))
     return [
         replies.notice(
             ReplyKind.MOD_TRANSFERRED,
-            f"Case {case.id} is now with moderator {uid} ({platform}).",
+            _(
+                "Case {case_id} is now with moderator {moderator} ({platform}).",
+                case_id=case.id,
+                moderator=uid,
+                platform=platform,
+            ),
             case_id=case.id,
             to=f"{platform}:{uid}",
         )
     ]
 
 
-@command("mod note", "/mod note <case> <text>", "a private note on the case file", moderator=True)
+@command("mod note", N_("/mod note <case> <text>"), N_("a private note on the case file"), moderator=True)
 def mod_note(ctx: Ctx, cmd: Command) -> list[Reply]:
     _require_moderator(ctx)
     case = _case_arg(ctx, cmd)
     moderation.add_note(ctx.s, ctx.actor, case, " ".join(cmd.args[1:]), ctx.now)
-    reply = replies.notice(ReplyKind.MOD_NOTE, f"Note kept on case {case.id} (moderators only).", case_id=case.id)
+    reply = replies.notice(
+        ReplyKind.MOD_NOTE, _("Note kept on case {case_id} (moderators only).", case_id=case.id), case_id=case.id
+    )
     reply.private = True
     return [reply]
 
 
-@command("appeal", "/appeal <reason>", "appeal a moderator's decision once, to a different moderator", keys=("case",))
+@command(
+    "appeal", N_("/appeal <reason>"), N_("appeal a moderator's decision once, to a different moderator"), keys=("case",)
+)
 def appeal(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = ctx.case(cmd)
     esc = moderation.appeal(
@@ -221,10 +333,15 @@ def appeal(ctx: Ctx, cmd: Command) -> list[Reply]:
         now=ctx.now,
     )
     reviewers = moderation.appeal_moderators(ctx.s, case, ctx.settings.moderators)
-    text = f"The decision on case {case.id} is appealed; a different moderator will decide. {esc.reason}"
+    text = L_(
+        "The decision on case {case_id} is appealed; a different moderator will decide. {reason}",
+        case_id=case.id,
+        reason=esc.reason,
+    )
     if not reviewers:
-        text += (
-            "\nNo other moderator is available yet: the appeal waits in the queue, and the moderators are told "
+        text += "\n"
+        text += L_(
+            "No other moderator is available yet: the appeal waits in the queue, and the moderators are told "
             "that another moderator is needed. You will both be told here when it is decided."
         )
 
@@ -233,16 +350,22 @@ def appeal(ctx: Ctx, cmd: Command) -> list[Reply]:
             ReplyKind.ESCALATED, text, case_id=case.id, reason=esc.reason, appeal=True, reviewers=len(reviewers)
         )
 
-    out = [make()] + ctx.notify_others(case, make)
+    out = ctx.to_parties(case, make)
     if not reviewers:  # the moderators hear it even where no moderators' channel is set up
-        note = (
-            f"Case {case.id} was appealed, and only the moderator who decided it is known: an appeal needs a "
+        note = L_(
+            "Case {case_id} was appealed, and only the moderator who decided it is known: an appeal needs a "
             "different moderator. Add one under [moderators] in config.toml (or give someone the moderator role); "
-            "the appeal waits in /mod queue."
+            "the appeal waits in /mod queue.",
+            case_id=case.id,
         )
         for platform, ids in ctx.settings.moderators.items():
             for uid in ids:
-                r = replies.notice(ReplyKind.NOTICE, note, case_id=case.id, appeal=True, needs_moderator=True)
-                r.to, r.private = Address(platform, uid, uid), True
+                to = Address(platform, uid, uid)
+                r = ctx.worded_for(
+                    case,
+                    to,
+                    lambda: replies.notice(ReplyKind.NOTICE, note, case_id=case.id, appeal=True, needs_moderator=True),
+                )
+                r.to, r.private = to, True
                 out.append(r)
     return out

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from mediation import cases
 from mediation.errors import MediationError
+from mediation.i18n import L_, N_, _, render
 from mediation.vocabulary import ReplyKind, Role
 
 from .. import replies
 from ..commands import Command, command
 from ..engine import Ctx
 from ..messages import Option, Reply
-from .scope import scope_reply, try_check
+from .scope import ENGLISH_ONLY, not_english, scope_reply, try_check
 
 
 @command(
-    "deliver", "/deliver <note> [attachments]", "hand in work (the freelancer), with files", keys=("case",), files=True
+    "deliver",
+    N_("/deliver <note> [attachments]"),
+    N_("hand in work (the freelancer), with files"),
+    keys=("case",),
+    files=True,
 )
 def deliver(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = ctx.case(cmd)
@@ -24,21 +29,34 @@ def deliver(ctx: Ctx, cmd: Command) -> list[Reply]:
     stored = [ctx.store_file(p, n) for p, n in zip(paths, names)]  # kept only if the delivery commits
     delivery = cases.deliver(ctx.s, ctx.actor, ctx.party, case, cmd.text, stored, ctx.now)
     files = [{"name": f.name, "size": f.size, "mime": f.mime, "sha256": f.sha256} for f in stored]
-    listing = "".join(f"\n- {f['name']} ({f['size']} bytes, sha256 {f['sha256'][:12]}…)" for f in files)
     links = cases.links_in(cmd.text)
-    listing += "".join(f"\n- link: {u}" for u in links)
-    text = f"Delivery {delivery.id} received for case {case.id}: {cmd.text or '(no note)'}{listing}"
-    if not files:
-        text += (
-            "\nNo files came with it: what a link or a note holds cannot be checked against the brief from files, "
-            "so the client's approval (or a person) confirms it."
+
+    def words() -> str:
+        """The delivery as one reader reads it."""
+        listing = "".join(
+            "\n- " + _("{name} ({size} bytes, sha256 {sha}…)", name=f["name"], size=f["size"], sha=f["sha256"][:12])
+            for f in files
         )
+        listing += "".join("\n- " + _("link: {url}", url=u) for u in links)
+        text = _(
+            "Delivery {delivery_id} received for case {case_id}: {note}",
+            delivery_id=delivery.id,
+            case_id=case.id,
+            note=cmd.text or _("(no note)"),
+        )
+        text += listing
+        if not files:
+            text += "\n" + _(
+                "No files came with it: what a link or a note holds cannot be checked against the brief from files, "
+                "so the client's approval (or a person) confirms it."
+            )
+        return text
 
     def make() -> Reply:
         return replies.notice(
             ReplyKind.DELIVERY,
-            text,
-            [Option("Approve", "/approve delivery"), Option("Assess", "/assess")],
+            words(),
+            [Option(_("Approve"), "/approve delivery"), Option(_("Assess"), "/assess")],
             case_id=case.id,
             delivery_id=delivery.id,
             note=cmd.text,
@@ -46,60 +64,79 @@ def deliver(ctx: Ctx, cmd: Command) -> list[Reply]:
             links=links,
         )
 
-    return [make()] + ctx.notify_others(case, make)
+    return ctx.to_parties(case, make)
 
 
-@command("approve", "/approve <what>", "approve a sample or milestone (the client); kept as evidence", keys=("case",))
+@command(
+    "approve", N_("/approve <what>"), N_("approve a sample or milestone (the client); kept as evidence"), keys=("case",)
+)
 def approve(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = ctx.case(cmd)
     approval = cases.approve(ctx.s, ctx.actor, ctx.party, case, cmd.text, ctx.now)
-    text = f"The client approved: {approval.what}. This is kept as evidence on case {case.id}."
+    text = L_(
+        "The client approved: {what}. This is kept as evidence on case {case_id}.", what=approval.what, case_id=case.id
+    )
 
     def make() -> Reply:
         return replies.notice(ReplyKind.APPROVAL, text, case_id=case.id, what=approval.what, approval_id=approval.id)
 
-    return [make()] + ctx.notify_others(case, make)
+    return ctx.to_parties(case, make)
 
 
-@command("request", "/request <text>", "ask for a change (the client)", keys=("case",))
+@command("request", N_("/request <text>"), N_("ask for a change (the client)"), keys=("case",))
 def request(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = ctx.case(cmd)
     if not cmd.text:
-        raise MediationError("missing_argument", "Say what you would like changed: /request <text>")
-    cases.require_party(ctx.s, case, ctx.party, role=Role.CLIENT, action="raise a change request")
+        raise MediationError("missing_argument", L_("Say what you would like changed: /request <text>"))
+    cases.require_party(ctx.s, case, ctx.party, role=Role.CLIENT, action=N_("raise a change request"))
     brief = cases.agreed_brief(ctx.s, case)
+    foreign = brief is not None and ctx.services.scope is not None and not_english(brief.text, cmd.text)
     scope = try_check(ctx, brief.text, cmd.text) if brief and ctx.services.scope is not None else {}
     req = cases.add_request(ctx.s, ctx.actor, ctx.party, case, cmd.text, ctx.now, scope=scope)
-    text = f"Change request {req.id} recorded on case {case.id}: {req.text}"
-    if scope:
-        text += "\n" + scope_reply(scope, req.text, case.id).text
+
+    def words() -> str:
+        text = _(
+            "Change request {request_id} recorded on case {case_id}: {text}",
+            request_id=req.id,
+            case_id=case.id,
+            text=req.text,
+        )
+        if scope:
+            text += "\n" + scope_reply(scope, req.text, case.id).text
+        elif foreign:
+            text += "\n" + render(ENGLISH_ONLY)
+        return text
 
     def make() -> Reply:
         return replies.notice(
-            ReplyKind.REQUEST, text, case_id=case.id, request_id=req.id, text=req.text, scope=scope or None
+            ReplyKind.REQUEST, words(), case_id=case.id, request_id=req.id, text=req.text, scope=scope or None
         )
 
-    return [make()] + ctx.notify_others(case, make)
+    return ctx.to_parties(case, make)
 
 
-@command("escalate", "/escalate <reason>", "send the case to a human moderator", keys=("case",))
+@command("escalate", N_("/escalate <reason>"), N_("send the case to a human moderator"), keys=("case",))
 def escalate(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = ctx.case(cmd)
     early = cases.is_early_escalation(case)
     esc = cases.escalate(ctx.s, ctx.actor, ctx.party, case, cmd.text, ctx.now)
     if early:
-        text = (
-            f"Case {case.id} is in the moderators' queue: a moderator is asked to help. Reason: {esc.reason}\n"
+        text = L_(
+            "Case {case_id} is in the moderators' queue: a moderator is asked to help. Reason: {reason}\n"
             "No brief is agreed yet, so the case stays open meanwhile: you can still propose and agree the "
-            "brief (/brief <text>, /brief agree) or settle; both parties will be told here."
+            "brief (/brief <text>, /brief agree) or settle; both parties will be told here.",
+            case_id=case.id,
+            reason=esc.reason,
         )
     else:
-        text = (
-            f"Case {case.id} is now in the moderators' queue. Reason: {esc.reason}\n"
-            "A moderator will read the case file and decide; both parties will be told here."
+        text = L_(
+            "Case {case_id} is now in the moderators' queue. Reason: {reason}\n"
+            "A moderator will read the case file and decide; both parties will be told here.",
+            case_id=case.id,
+            reason=esc.reason,
         )
 
     def make() -> Reply:
         return replies.notice(ReplyKind.ESCALATED, text, case_id=case.id, reason=esc.reason, early=early)
 
-    return [make()] + ctx.notify_others(case, make)
+    return ctx.to_parties(case, make)

@@ -29,6 +29,7 @@ from discord import app_commands
 
 from mediation import cases
 from mediation.config import Settings
+from mediation.i18n import _, choose, reading_as
 from mediation.vocabulary import ReplyKind
 
 from ...hub import Hub
@@ -40,6 +41,7 @@ from .commands import (
     OUTCOMES,
     AppCommand,
     CaseForm,
+    CatalogueTranslator,
     _case_choices,
     _form_values,
     _queue_choices,
@@ -99,6 +101,17 @@ def _invite_chats(store, code: list[str], platform: str) -> tuple[str, list[str]
         return cases.invite_chats(s, code[0], platform)
 
 
+def _locale_code(locale: object) -> str | None:
+    """A discord.Locale (or its value) as a plain code, e.g. "es-ES"."""
+    if locale is None:
+        return None
+    return str(getattr(locale, "value", locale))
+
+
+def _escalation_title(case_id: str, appeal: bool) -> str:
+    return _("Appeal: case {case_id}", case_id=case_id) if appeal else _("Escalation: case {case_id}", case_id=case_id)
+
+
 class _Refused(Exception):
     """Input the adapter itself turns away (before the engine), with the message to show."""
 
@@ -121,6 +134,7 @@ class _Handlers:
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(CommandButton)
+        await self.tree.set_translator(CatalogueTranslator())
         for cmd in self.adapter.commands():
             self.tree.add_command(cmd)
         await self.adapter.sync(self.tree)
@@ -190,7 +204,7 @@ class DiscordAdapter:
             self.client = _Client(self, **options)
         self._task = asyncio.create_task(self.client.start(self.token), name="discord-client")
         waiter = asyncio.create_task(self.ready.wait())
-        done, _ = await asyncio.wait(
+        done, _pending = await asyncio.wait(
             {self._task, waiter}, timeout=self.ready_timeout, return_when=asyncio.FIRST_COMPLETED
         )
         if waiter not in done:
@@ -275,17 +289,40 @@ class DiscordAdapter:
             private=interaction.guild_id is None,
             message_id=str(interaction.id),
             moderator=self.is_moderator(user),
+            locale=_locale_code(interaction.locale),
         )
+
+    async def _locale(self, interaction: discord.Interaction) -> str:
+        """The language to answer an interaction in: the person's choice (/lang), else their client's."""
+        hint = _locale_code(interaction.locale)
+        try:
+            reader = await asyncio.to_thread(self.hub.engine.reader, self.platform, str(interaction.user.id), hint)
+            return reader.locale
+        except Exception:
+            log.exception("could not read the language of %s", interaction.user.id)
+            return choose(hint)
 
     async def open_case_form(self, interaction: discord.Interaction) -> None:
         """`/case new` with no options: a form (a modal) asks for the title, amount, currency and side."""
         if not self._claim(interaction.id):
             return
-        await interaction.response.send_modal(CaseForm())
+        with reading_as(await self._locale(interaction)):
+            form = CaseForm()
+        await interaction.response.send_modal(form)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Buttons this version does not know (an old message, a stale id) get a clear answer; a case
         form is read from the submission itself, so one opened before a restart still works."""
+        if interaction.type is discord.InteractionType.component:
+            custom_id = (interaction.data or {}).get("custom_id", "")
+            if CommandButton.__discord_ui_compiled_template__.fullmatch(custom_id):
+                return
+        elif interaction.type is not discord.InteractionType.modal_submit:
+            return
+        with reading_as(await self._locale(interaction)):
+            await self._on_interaction(interaction)
+
+    async def _on_interaction(self, interaction: discord.Interaction) -> None:
         if interaction.type is discord.InteractionType.modal_submit:
             data = interaction.data or {}
             if data.get("custom_id") == CASE_FORM_ID:
@@ -309,17 +346,18 @@ class DiscordAdapter:
         if not self._claim(interaction.id):
             return
         await self._refuse(
-            interaction, "This button no longer works. Type the command instead (/help lists them).", deferred=False
+            interaction, _("This button no longer works. Type the command instead (/help lists them)."), deferred=False
         )
 
     async def on_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         log.warning("slash command failed: %s", error)
-        text = "That command could not be read; check its options and try again."
-        if isinstance(error, app_commands.CommandNotFound):
-            text = "That command is not available any more; /help lists the current ones."
-        elif isinstance(error, app_commands.NoPrivateMessage):
-            text = "That command works in a server channel, not in direct messages."
-        await self._refuse(interaction, text, deferred=interaction.response.is_done())
+        with reading_as(await self._locale(interaction)):
+            text = _("That command could not be read; check its options and try again.")
+            if isinstance(error, app_commands.CommandNotFound):
+                text = _("That command is not available any more; /help lists the current ones.")
+            elif isinstance(error, app_commands.NoPrivateMessage):
+                text = _("That command works in a server channel, not in direct messages.")
+            await self._refuse(interaction, text, deferred=interaction.response.is_done())
 
     async def run(
         self, interaction: discord.Interaction, text: str, files: list[discord.Attachment] | None = None
@@ -327,19 +365,30 @@ class DiscordAdapter:
         """One interaction: the engine answers (deferring when it is slow), replies go out."""
         if not self._claim(interaction.id):
             return
+        with reading_as(await self._locale(interaction)):
+            await self._run(interaction, text, files)
+
+    async def _run(
+        self, interaction: discord.Interaction, text: str, files: list[discord.Attachment] | None = None
+    ) -> None:
         started = time.perf_counter()
         word = text[1:].split(" ", 1)[0].lower()
         deferred = applied = False
         tmp: str | None = None
         try:
             if word in GUILD_WORDS and interaction.guild_id is None:
-                raise _Refused("Moderation works in a server channel, where moderator roles are known.")
+                raise _Refused(_("Moderation works in a server channel, where moderator roles are known."))
             files = [f for f in files or [] if f is not None]
             too_big = [f for f in files if f.size > self.max_file_bytes]
             if too_big:
                 f = too_big[0]
                 raise _Refused(
-                    f"{f.filename} is {f.size / 1e6:.1f} MB; the limit is {self.max_file_bytes / 1e6:.1f} MB."
+                    _(
+                        "{name} is {size} MB; the limit is {limit} MB.",
+                        name=f.filename,
+                        size=f"{f.size / 1e6:.1f}",
+                        limit=f"{self.max_file_bytes / 1e6:.1f}",
+                    )
                 )
             if files or word in SLOW_WORDS:
                 deferred = await self._defer(interaction)
@@ -351,7 +400,7 @@ class DiscordAdapter:
             incoming = self.incoming(interaction, text, attachments, place.id if place else None)
             task = asyncio.create_task(self.hub.dispatch(incoming))
             if not deferred:
-                done, _ = await asyncio.wait({task}, timeout=self.defer_after)
+                done, _pending = await asyncio.wait({task}, timeout=self.defer_after)
                 if not done:
                     deferred = await self._defer(interaction)
             replies = await task
@@ -371,9 +420,9 @@ class DiscordAdapter:
         except Exception:
             log.exception("interaction %s (%s) failed", interaction.id, word)
             text = (
-                "Your command was applied, but showing the answer failed; /case status shows where things stand."
+                _("Your command was applied, but showing the answer failed; /case status shows where things stand.")
                 if applied
-                else "Something went wrong on our side; nothing was changed. Please try again."
+                else _("Something went wrong on our side; nothing was changed. Please try again.")
             )
             await self._refuse(interaction, text, deferred)
         finally:
@@ -409,7 +458,9 @@ class DiscordAdapter:
             title = " ".join(w for w in words[2:] if "=" not in w)
         try:
             thread = await channel.create_thread(
-                name=f"Case: {title}"[:100] or "Case", type=discord.ChannelType.private_thread, invitable=False
+                name=_("Case: {title}", title=title)[:100] or _("Case"),
+                type=discord.ChannelType.private_thread,
+                invitable=False,
             )
         except discord.HTTPException as exc:
             log.warning("could not open a private thread in %s (%s); the case stays in the channel", channel.id, exc)
@@ -438,9 +489,11 @@ class DiscordAdapter:
                 await self.client.http.add_user_to_thread(int(place.id), int(uid))
             except discord.HTTPException as exc:
                 log.warning("could not add %s to the case thread %s: %s", uid, place.id, exc)
-        return f"The case has its own private thread: <#{place.id}>"
+        return _("The case has its own private thread: {thread}", thread=f"<#{place.id}>")
 
-    def message_incoming(self, message: discord.Message, requested_by: str | None = None) -> Incoming:
+    def message_incoming(
+        self, message: discord.Message, requested_by: str | None = None, locale: str | None = None
+    ) -> Incoming:
         """A plain message as its author's words; one id per message, so it is scanned once however it
         arrives (the gateway, or someone's "Check against brief")."""
         author = message.author
@@ -454,20 +507,22 @@ class DiscordAdapter:
             message_id=f"msg:{message.id}",
             moderator=self.is_moderator(author),
             requested_by=requested_by,
+            # a channel message carries no language of its own: the server's (an asker's client, for a check)
+            locale=locale or _locale_code(getattr(message.guild, "preferred_locale", None)),
         )
 
     @staticmethod
     def _scannable(message: discord.Message) -> str | None:
         """Why a message is not read as a party's words, or None when it is."""
         if message.author.bot or message.webhook_id is not None:
-            return "That message is by a bot; only the parties' messages are checked."
+            return _("That message is by a bot; only the parties' messages are checked.")
         if message.guild is None:
-            return "Messages are checked in a case's channel or thread, not in direct messages."
+            return _("Messages are checked in a case's channel or thread, not in direct messages.")
         text = (message.content or "").strip()
         if not text:
-            return "That message has no text to check."
+            return _("That message has no text to check.")
         if text.startswith("/"):  # never run someone's words as their command
-            return "That message reads as a command, so it is not checked."
+            return _("That message reads as a command, so it is not checked.")
         return None
 
     async def on_message(self, message: discord.Message) -> None:
@@ -493,6 +548,10 @@ class DiscordAdapter:
         asker gets the verdict privately."""
         if not self._claim(interaction.id):
             return
+        with reading_as(await self._locale(interaction)):
+            await self._check_message(interaction, message)
+
+    async def _check_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
         why_not = self._scannable(message)
         if why_not is not None:
             await self._refuse(interaction, why_not, deferred=False)
@@ -500,7 +559,9 @@ class DiscordAdapter:
         try:
             await interaction.response.defer(ephemeral=True, thinking=True)
             asked = f"{self.platform}:{interaction.user.id}"
-            replies = await self.hub.dispatch(self.message_incoming(message, requested_by=asked))
+            replies = await self.hub.dispatch(
+                self.message_incoming(message, requested_by=asked, locale=_locale_code(interaction.locale))
+            )
             answer: list[Reply] = []
             for r in replies:
                 flagged = r.type == ReplyKind.FEEDBACK_THREAT or "request_id" in r.data
@@ -509,12 +570,12 @@ class DiscordAdapter:
                 if not flagged or not answer:
                     answer.append(r)
             if not replies:
-                answer = [Reply(text="That message was checked already; its verdict is on the case file.")]
+                answer = [Reply(text=_("That message was checked already; its verdict is on the case file."))]
             payloads = [p for r in answer[:1] for p in message_payloads(r, self.max_file_bytes)]
             await interaction.edit_original_response(allowed_mentions=NO_MENTIONS, **payloads[0])
         except Exception:
             log.exception("checking message %s failed", message.id)
-            await self._refuse(interaction, "Something went wrong on our side; the message was not checked.", True)
+            await self._refuse(interaction, _("Something went wrong on our side; the message was not checked."), True)
 
     async def _defer(self, interaction: discord.Interaction) -> bool:
         try:
@@ -534,7 +595,7 @@ class DiscordAdapter:
             try:
                 await f.save(path)
             except (discord.HTTPException, OSError) as exc:
-                raise _Refused(f"Could not download {f.filename}: {exc}") from None
+                raise _Refused(_("Could not download {name}: {error}", name=f.filename, error=str(exc))) from None
             out.append(Attachment(name=f.filename, path=str(path), size=path.stat().st_size, mime=f.content_type or ""))
         return out
 
@@ -565,7 +626,7 @@ class DiscordAdapter:
         if note:  # where the conversation went: only the person who asked sees it
             items = [(True, {"content": note, "embeds": []}, Reply(text=note))] + items
         if not items:
-            items = [(True, p, Reply(text="")) for p in message_payloads(Reply(text="That was already done."))]
+            items = [(True, p, Reply(text="")) for p in message_payloads(Reply(text=_("That was already done.")))]
         await self._deliver(interaction, items, deferred)
 
     async def _deliver(
@@ -576,7 +637,7 @@ class DiscordAdapter:
         items = list(items)
         try:
             if not deferred:
-                ephemeral, payload, _ = items[0]
+                ephemeral, payload, _reply = items[0]
                 await interaction.response.send_message(ephemeral=ephemeral, allowed_mentions=NO_MENTIONS, **payload)
                 items.pop(0)
             elif interaction.type is not discord.InteractionType.component:
@@ -590,7 +651,7 @@ class DiscordAdapter:
                     await interaction.edit_original_response(allowed_mentions=NO_MENTIONS, **edit)
                     items.pop(public)
             while items:
-                ephemeral, payload, _ = items[0]
+                ephemeral, payload, _reply = items[0]
                 await interaction.followup.send(ephemeral=ephemeral, allowed_mentions=NO_MENTIONS, wait=True, **payload)
                 items.pop(0)
         except discord.HTTPException as exc:
@@ -682,12 +743,23 @@ class DiscordAdapter:
         case_id = reply.data.get("case_id")
         if not case_id or not self.config.mod_channel_id:
             return
+        with reading_as(self._feed_locale()):
+            await self._moderator_feed(reply, case_id)
+
+    def _feed_locale(self) -> str:
+        """The moderators' channel reads its server's language (English when it is not known)."""
+        channel = self.client.get_channel(int(self.config.mod_channel_id)) if self.client else None
+        return choose(_locale_code(getattr(getattr(channel, "guild", None), "preferred_locale", None)))
+
+    async def _moderator_feed(self, reply: Reply, case_id: str) -> None:
         if reply.type in (ReplyKind.MOD_TAKEN, ReplyKind.MOD_RELEASED):
             await self._refresh_escalation(case_id, reply)
             return
         if reply.type == ReplyKind.DECISION:
             key: tuple = (reply.type, case_id, reply.data.get("reason"))
-            post = Reply(text=reply.text, title=f"Decided: case {case_id}", data={"type": ReplyKind.DECISION})
+            post = Reply(
+                text=reply.text, title=_("Decided: case {case_id}", case_id=case_id), data={"type": ReplyKind.DECISION}
+            )
         elif reply.type == ReplyKind.ESCALATED:
             key = (reply.type, case_id, reply.data.get("reason"))
             post = self._escalation_post(case_id, reply.text, appeal=bool(reply.data.get("appeal")))
@@ -707,27 +779,35 @@ class DiscordAdapter:
 
     @staticmethod
     def _escalation_post(case_id: str, text: str, appeal: bool = False, taken: str | None = None) -> Reply:
-        options = [Option("Open case file", f"/mod case {case_id}")]
+        options = [Option(_("Open case file"), f"/mod case {case_id}")]
         if not taken:
-            options.insert(0, Option("Take", f"/mod take {case_id}"))
+            options.insert(0, Option(_("Take"), f"/mod take {case_id}"))
+        title = _escalation_title(case_id, appeal)
         return Reply(
             text=text + (f"\n\n{taken}" if taken else ""),
-            title=f"{'Appeal' if appeal else 'Escalation'}: case {case_id}" + (" · taken" if taken else ""),
+            title=_("{title} · taken", title=title) if taken else title,
             options=options,
             data={"type": ReplyKind.MOD_ESCALATION, "case_id": case_id},
         )
 
     async def _refresh_escalation(self, case_id: str, reply: Reply, pressed: discord.Message | None = None) -> None:
         """Edit the escalation post: taken (Take shown disabled, and who took it) or back in the queue."""
+        with reading_as(self._feed_locale()):
+            await self._refresh(case_id, reply, pressed)
+
+    async def _refresh(self, case_id: str, reply: Reply, pressed: discord.Message | None) -> None:
+        appeal_title = _escalation_title(case_id, True)
         known = self._feed_posts.get(case_id)
         targets: list[tuple[discord.Message | discord.PartialMessage, str, bool]] = []
         if pressed is not None:
             embed = pressed.embeds[0] if pressed.embeds else None
             base = (embed.description or "") if embed else ""
-            targets.append((pressed, base.split("\n\n")[0], "Appeal" in ((embed.title or "") if embed else "")))
+            targets.append(
+                (pressed, base.split("\n\n")[0], ((embed.title or "") if embed else "").startswith(appeal_title))
+            )
         if known is not None and (pressed is None or known[0].id != pressed.id):
             original = known[1]
-            targets.append((known[0], original.text.split("\n\n")[0], (original.title or "").startswith("Appeal")))
+            targets.append((known[0], original.text.split("\n\n")[0], (original.title or "").startswith(appeal_title)))
         taken = reply.text if reply.type == ReplyKind.MOD_TAKEN else None
         for message, text, appeal in targets:
             post = self._escalation_post(case_id, text, appeal, taken)
@@ -736,7 +816,7 @@ class DiscordAdapter:
             if taken:  # Take stays in place, greyed out: the post shows the case was taken
                 view.add_item(
                     discord.ui.Button(
-                        label="Take", custom_id=BUTTON_PREFIX + f"/mod take {case_id}", disabled=True, row=0
+                        label=_("Take"), custom_id=BUTTON_PREFIX + f"/mod take {case_id}", disabled=True, row=0
                     )
                 )
             try:

@@ -10,13 +10,14 @@ import discord
 from discord import app_commands
 
 from mediation import cases, moderation
+from mediation.i18n import N_, SUPPORTED, Msg, _, in_locale, normalize
 from mediation.vocabulary import DECISIONS
 
 if TYPE_CHECKING:
     from .adapter import DiscordAdapter
 
 AppCommand = app_commands.Command | app_commands.Group | app_commands.ContextMenu
-CHECK_MENU = "Check against brief"  # the message menu (Apps → …) that checks one chosen message
+CHECK_MENU = N_("Check against brief")  # the message menu (Apps → …) that checks one chosen message
 CHOICES_MAX = 25
 OUTCOMES = DECISIONS  # what a moderator may decide
 GUILDS = app_commands.AppCommandContext(guild=True, dm_channel=False, private_channel=False)
@@ -27,6 +28,31 @@ LongText = app_commands.Range[str, 1, 4000]
 Short = app_commands.Range[str, 1, 40]
 Currency = app_commands.Range[str, 3, 3]
 Score = app_commands.Range[float, 0, 100]
+Language = Literal["en", "es", "ru", "auto"]
+
+
+class CatalogueTranslator(app_commands.Translator):
+    """Descriptions, option descriptions and the message menu's name in each language the bot
+    speaks (Discord shows them in the member's client language); command names stay as they are,
+    the same words on every platform."""
+
+    async def translate(
+        self, string: app_commands.locale_str, locale: discord.Locale, context: app_commands.TranslationContext
+    ) -> str | None:
+        lang = normalize(locale.value)
+        if lang is None or lang == SUPPORTED[0]:
+            return None
+        where = app_commands.TranslationContextLocation
+        described = context.location in (
+            where.command_description,
+            where.group_description,
+            where.parameter_description,
+        )
+        named = context.location is where.command_name and isinstance(context.data, app_commands.ContextMenu)
+        if not (described or named):
+            return None
+        text = in_locale(lang, Msg(string.message))
+        return text if text != string.message else None
 
 
 def _clean(value: Any) -> str:
@@ -71,16 +97,16 @@ class CaseForm(discord.ui.Modal):
     (`DiscordAdapter.on_interaction`), not by this object, which a restart would lose."""
 
     def __init__(self) -> None:
-        super().__init__(title="Open a case", custom_id=CASE_FORM_ID, timeout=None)
+        super().__init__(title=_("Open a case"), custom_id=CASE_FORM_ID, timeout=None)
         for field_id, label, placeholder, lo, hi in (
-            ("title", "What the contract is about", "8 product photos for Instagram", 1, 120),
-            ("amount", "Contract amount", "88 or 88.50", 1, 20),
-            ("currency", "Currency code", "USD", 3, 3),
-            ("role", "Your side: client or freelancer", "freelancer", 6, 10),
+            ("title", N_("What the contract is about"), N_("8 product photos for Instagram"), 1, 120),
+            ("amount", N_("Contract amount"), "88 or 88.50", 1, 20),
+            ("currency", N_("Currency code"), "USD", 3, 3),
+            ("role", N_("Your side: client or freelancer"), "freelancer", 6, 10),
         ):
             self.add_item(
                 discord.ui.TextInput(
-                    label=label, custom_id=field_id, placeholder=placeholder, min_length=lo, max_length=hi
+                    label=_(label), custom_id=field_id, placeholder=_(placeholder), min_length=lo, max_length=hi
                 )
             )
 
@@ -112,20 +138,20 @@ def slash_commands(adapter: DiscordAdapter) -> list[AppCommand]:
     cases_ac, queue_ac, outcome_ac = adapter.case_choices, adapter.queue_choices, adapter.outcome_choices
     out: list[AppCommand] = []
 
-    @app_commands.command(name="help", description="What Mediator can do here")
+    @app_commands.command(name="help", description=N_("What Mediator can do here"))
     async def help_(i: discord.Interaction) -> None:
         await run(i, "/help")
 
     out.append(help_)
 
-    case = app_commands.Group(name="case", description="Open, join and follow a case")
+    case = app_commands.Group(name="case", description=N_("Open, join and follow a case"))
 
-    @case.command(name="new", description="Open a case; you get its id and an invite code for the other party")
+    @case.command(name="new", description=N_("Open a case; you get its id and an invite code for the other party"))
     @app_commands.describe(
-        title="What the contract is about",
-        amount="Contract amount, e.g. 88 or 88.50",
-        currency="Currency code, e.g. USD or EUR",
-        role="Your side in the contract",
+        title=N_("What the contract is about"),
+        amount=N_("Contract amount, e.g. 88 or 88.50"),
+        currency=N_("Currency code, e.g. USD or EUR"),
+        role=N_("Your side in the contract"),
     )
     async def case_new(
         i: discord.Interaction,
@@ -139,57 +165,57 @@ def slash_commands(adapter: DiscordAdapter) -> list[AppCommand]:
             return
         await run(i, line("case new", title, amount=amount, currency=currency, role=role))
 
-    @case.command(name="join", description="Join a case with its invite code")
-    @app_commands.describe(code="The invite code, e.g. ABCDE-FGHJK", role="Your side in the contract")
+    @case.command(name="join", description=N_("Join a case with its invite code"))
+    @app_commands.describe(code=N_("The invite code, e.g. ABCDE-FGHJK"), role=N_("Your side in the contract"))
     async def case_join(i: discord.Interaction, code: Short, role: Role) -> None:
         await run(i, line("case join", code, role=role))
 
-    @case.command(name="status", description="Where a case stands")
-    @app_commands.describe(case="The case id (default: this channel's case)")
+    @case.command(name="status", description=N_("Where a case stands"))
+    @app_commands.describe(case=N_("The case id (default: this channel's case)"))
     @app_commands.autocomplete(case=cases_ac)
     async def case_status(i: discord.Interaction, case: str | None = None) -> None:
         await run(i, line("case status", case))
 
-    @case.command(name="close", description="Close a case before its brief is agreed (either party)")
-    @app_commands.describe(case="The case id (default: this channel's case)")
+    @case.command(name="close", description=N_("Close a case before its brief is agreed (either party)"))
+    @app_commands.describe(case=N_("The case id (default: this channel's case)"))
     @app_commands.autocomplete(case=cases_ac)
     async def case_close(i: discord.Interaction, case: str | None = None) -> None:
         await run(i, line("case close", case))
 
     out.append(case)
 
-    brief = app_commands.Group(name="brief", description="The agreed brief of a case")
+    brief = app_commands.Group(name="brief", description=N_("The agreed brief of a case"))
 
-    @brief.command(name="propose", description="Propose or amend the brief")
+    @brief.command(name="propose", description=N_("Propose or amend the brief"))
     @app_commands.describe(
-        text="The brief: what is delivered, in what form, by when, for how much",
-        case="The case id (default: this channel's case)",
+        text=N_("The brief: what is delivered, in what form, by when, for how much"),
+        case=N_("The case id (default: this channel's case)"),
     )
     @app_commands.autocomplete(case=cases_ac)
     async def brief_propose(i: discord.Interaction, text: LongText, case: str | None = None) -> None:
         await run(i, line("brief", text, case=case))
 
-    @brief.command(name="agree", description="Accept the brief as it stands (both parties must)")
-    @app_commands.describe(case="The case id (default: this channel's case)")
+    @brief.command(name="agree", description=N_("Accept the brief as it stands (both parties must)"))
+    @app_commands.describe(case=N_("The case id (default: this channel's case)"))
     @app_commands.autocomplete(case=cases_ac)
     async def brief_agree(i: discord.Interaction, case: str | None = None) -> None:
         await run(i, line("brief agree", case=case))
 
-    @brief.command(name="show", description="Show the current brief")
-    @app_commands.describe(case="The case id (default: this channel's case)")
+    @brief.command(name="show", description=N_("Show the current brief"))
+    @app_commands.describe(case=N_("The case id (default: this channel's case)"))
     @app_commands.autocomplete(case=cases_ac)
     async def brief_show(i: discord.Interaction, case: str | None = None) -> None:
         await run(i, line("brief", case=case))
 
     out.append(brief)
 
-    @app_commands.command(name="deliver", description="Hand in work (the freelancer), with files")
+    @app_commands.command(name="deliver", description=N_("Hand in work (the freelancer), with files"))
     @app_commands.describe(
-        note="What you deliver",
-        file1="A delivered file",
-        file2="Another file",
-        file3="Another file",
-        case="The case id (default: this channel's case)",
+        note=N_("What you deliver"),
+        file1=N_("A delivered file"),
+        file2=N_("Another file"),
+        file3=N_("Another file"),
+        case=N_("The case id (default: this channel's case)"),
     )
     @app_commands.autocomplete(case=cases_ac)
     async def deliver(
@@ -213,7 +239,7 @@ def slash_commands(adapter: DiscordAdapter) -> list[AppCommand]:
         handler.__annotations__["text"] = "Short" if short else "Text"
         handler = app_commands.autocomplete(case=cases_ac)(handler)
         handler = app_commands.rename(text=arg)(handler)
-        handler = app_commands.describe(text=arg_description, case="The case id (default: this channel's case)")(
+        handler = app_commands.describe(text=arg_description, case=N_("The case id (default: this channel's case)"))(
             handler
         )
         return app_commands.command(name=word, description=description)(handler)
@@ -221,35 +247,35 @@ def slash_commands(adapter: DiscordAdapter) -> list[AppCommand]:
     out += [
         simple(
             "approve",
-            "Approve a sample or milestone (the client); kept as evidence",
+            N_("Approve a sample or milestone (the client); kept as evidence"),
             "what",
-            "What you approve, e.g. 2 samples",
+            N_("What you approve, e.g. 2 samples"),
         ),
-        simple("request", "Ask for a change (the client)", "text", "The change you would like"),
-        simple("dispute", "Open mediation: assessment and ranked proposals", "reason", "Why you dispute"),
-        simple("escalate", "Send the case to a human moderator", "reason", "Why a moderator is needed"),
-        simple("accept", "Accept a proposal", "proposal", "The proposal id", short=True),
-        simple("reject", "Reject a proposal", "proposal", "The proposal id", short=True),
+        simple("request", N_("Ask for a change (the client)"), "text", N_("The change you would like")),
+        simple("dispute", N_("Open mediation: assessment and ranked proposals"), "reason", N_("Why you dispute")),
+        simple("escalate", N_("Send the case to a human moderator"), "reason", N_("Why a moderator is needed")),
+        simple("accept", N_("Accept a proposal"), "proposal", N_("The proposal id"), short=True),
+        simple("reject", N_("Reject a proposal"), "proposal", N_("The proposal id"), short=True),
         simple(
             "offer",
-            "A blind offer, sent privately; revealed only when the offers cross",
+            N_("A blind offer, sent privately; revealed only when the offers cross"),
             "amount",
-            "The amount you offer",
+            N_("The amount you offer"),
             short=True,
         ),
         simple(
             "appeal",
-            "Appeal a moderator's decision once, to a different moderator",
+            N_("Appeal a moderator's decision once, to a different moderator"),
             "reason",
-            "Why the decision should be looked at again",
+            N_("Why the decision should be looked at again"),
         ),
     ]
 
-    @app_commands.command(name="quote", description="Price a change order for new work (the freelancer)")
+    @app_commands.command(name="quote", description=N_("Price a change order for new work (the freelancer)"))
     @app_commands.describe(
-        proposal="The change order's proposal id",
-        price="Your price for the new work",
-        case="The case id (default: this channel's case)",
+        proposal=N_("The change order's proposal id"),
+        price=N_("Your price for the new work"),
+        case=N_("The case id (default: this channel's case)"),
     )
     @app_commands.autocomplete(case=cases_ac)
     async def quote(i: discord.Interaction, proposal: Short, price: Short, case: str | None = None) -> None:
@@ -259,7 +285,7 @@ def slash_commands(adapter: DiscordAdapter) -> list[AppCommand]:
 
     def case_only(word: str, description: str):
         @app_commands.command(name=word, description=description)
-        @app_commands.describe(case="The case id (default: this channel's case)")
+        @app_commands.describe(case=N_("The case id (default: this channel's case)"))
         @app_commands.autocomplete(case=cases_ac)
         async def handler(i: discord.Interaction, case: str | None = None) -> None:
             await run(i, line(word, case=case))
@@ -267,13 +293,13 @@ def slash_commands(adapter: DiscordAdapter) -> list[AppCommand]:
         return handler
 
     out += [
-        case_only("assess", "Deliveries against the brief, requirement by requirement"),
+        case_only("assess", N_("Deliveries against the brief, requirement by requirement")),
     ]
 
-    @app_commands.command(name="proposals", description="The current proposals; with an id, why that one fits")
+    @app_commands.command(name="proposals", description=N_("The current proposals; with an id, why that one fits"))
     @app_commands.describe(
-        proposal="A proposal id, e.g. P2, for its full reasoning",
-        case="The case id (default: this channel's case)",
+        proposal=N_("A proposal id, e.g. P2, for its full reasoning"),
+        case=N_("The case id (default: this channel's case)"),
     )
     @app_commands.autocomplete(case=cases_ac)
     async def proposals(i: discord.Interaction, proposal: Short | None = None, case: str | None = None) -> None:
@@ -281,12 +307,12 @@ def slash_commands(adapter: DiscordAdapter) -> list[AppCommand]:
 
     out.append(proposals)
 
-    @app_commands.command(name="scope", description="Is a request inside the brief? In a case, or ad hoc")
+    @app_commands.command(name="scope", description=N_("Is a request inside the brief? In a case, or ad hoc"))
     @app_commands.describe(
-        text="The request, checked against this case's brief",
-        brief="Ad hoc: the brief as agreed",
-        request="Ad hoc: what is being asked now",
-        case="The case id (default: this channel's case)",
+        text=N_("The request, checked against this case's brief"),
+        brief=N_("Ad hoc: the brief as agreed"),
+        request=N_("Ad hoc: what is being asked now"),
+        case=N_("The case id (default: this channel's case)"),
     )
     @app_commands.autocomplete(case=cases_ac)
     async def scope(
@@ -303,16 +329,16 @@ def slash_commands(adapter: DiscordAdapter) -> list[AppCommand]:
 
     out.append(scope)
 
-    feedback = app_commands.Group(name="feedback", description="Feedback and reputation")
+    feedback = app_commands.Group(name="feedback", description=N_("Feedback and reputation"))
 
-    @feedback.command(name="preview", description="What an outcome does to money and scores")
+    @feedback.command(name="preview", description=N_("What an outcome does to money and scores"))
     @app_commands.describe(
-        outcome="The outcome",
-        amount="Ad hoc: the contract amount (no case needed)",
-        currency="Ad hoc: currency code (default USD)",
-        refund="Refund for a partial refund",
-        score="Ad hoc: the freelancer's score now, 0-100",
-        case="The case id (default: this channel's case)",
+        outcome=N_("The outcome"),
+        amount=N_("Ad hoc: the contract amount (no case needed)"),
+        currency=N_("Ad hoc: currency code (default USD)"),
+        refund=N_("Refund for a partial refund"),
+        score=N_("Ad hoc: the freelancer's score now, 0-100"),
+        case=N_("The case id (default: this channel's case)"),
     )
     @app_commands.autocomplete(outcome=outcome_ac, case=cases_ac)
     async def feedback_preview(
@@ -343,33 +369,33 @@ def slash_commands(adapter: DiscordAdapter) -> list[AppCommand]:
     # Integrations); the engine still checks the moderator role on every command
     mod = app_commands.Group(
         name="mod",
-        description="Moderators: escalated cases",
+        description=N_("Moderators: escalated cases"),
         guild_only=True,
         default_permissions=discord.Permissions(manage_messages=True),
     )
 
-    @mod.command(name="queue", description="Escalated cases, oldest first")
+    @mod.command(name="queue", description=N_("Escalated cases, oldest first"))
     async def mod_queue(i: discord.Interaction) -> None:
         await run(i, "/mod queue")
 
-    @mod.command(name="take", description="Take an escalated case")
-    @app_commands.describe(case="The case id")
+    @mod.command(name="take", description=N_("Take an escalated case"))
+    @app_commands.describe(case=N_("The case id"))
     @app_commands.autocomplete(case=queue_ac)
     async def mod_take(i: discord.Interaction, case: Short) -> None:
         await run(i, line("mod take", case))
 
-    @mod.command(name="case", description="Read the case file")
-    @app_commands.describe(case="The case id")
+    @mod.command(name="case", description=N_("Read the case file"))
+    @app_commands.describe(case=N_("The case id"))
     @app_commands.autocomplete(case=queue_ac)
     async def mod_case(i: discord.Interaction, case: Short) -> None:
         await run(i, line("mod case", case))
 
-    @mod.command(name="decide", description="Decide an escalated case you took")
+    @mod.command(name="decide", description=N_("Decide an escalated case you took"))
     @app_commands.describe(
-        case="The case id",
-        outcome="The decision",
-        reason="Why; both parties read it",
-        amount="Refund to the client, for a partial refund",
+        case=N_("The case id"),
+        outcome=N_("The decision"),
+        reason=N_("Why; both parties read it"),
+        amount=N_("Refund to the client, for a partial refund"),
     )
     @app_commands.autocomplete(case=queue_ac, outcome=outcome_ac)
     async def mod_decide(
@@ -377,25 +403,39 @@ def slash_commands(adapter: DiscordAdapter) -> list[AppCommand]:
     ) -> None:
         await run(i, line("mod decide", case, outcome, amount, reason=reason))
 
-    @mod.command(name="release", description="Give a case you took back to the queue")
-    @app_commands.describe(case="The case id")
+    @mod.command(name="release", description=N_("Give a case you took back to the queue"))
+    @app_commands.describe(case=N_("The case id"))
     @app_commands.autocomplete(case=queue_ac)
     async def mod_release(i: discord.Interaction, case: Short) -> None:
         await run(i, line("mod release", case))
 
-    @mod.command(name="transfer", description="Hand a case you took to another moderator")
-    @app_commands.describe(case="The case id", moderator="The other moderator")
+    @mod.command(name="transfer", description=N_("Hand a case you took to another moderator"))
+    @app_commands.describe(case=N_("The case id"), moderator=N_("The other moderator"))
     @app_commands.autocomplete(case=queue_ac)
     async def mod_transfer(i: discord.Interaction, case: Short, moderator: discord.Member) -> None:
         await run(i, line("mod transfer", case, str(moderator.id)))
 
-    @mod.command(name="note", description="A private note on the case file")
-    @app_commands.describe(case="The case id", text="The note (moderators only)")
+    @mod.command(name="note", description=N_("A private note on the case file"))
+    @app_commands.describe(case=N_("The case id"), text=N_("The note (moderators only)"))
     @app_commands.autocomplete(case=queue_ac)
     async def mod_note(i: discord.Interaction, case: Short, text: Text) -> None:
         await run(i, line("mod note", case, text))
 
     out.append(mod)
+
+    @app_commands.command(
+        name="lang", description=N_("Your language: en, es or ru (with no code: yours and the choices)")
+    )
+    @app_commands.describe(code=N_("The language code"))
+    async def lang(i: discord.Interaction, code: Language | None = None) -> None:
+        await run(i, line("lang", code))
+
+    @app_commands.command(name="tz", description=N_("Your time zone for dates and deadlines, e.g. Europe/Madrid"))
+    @app_commands.describe(zone=N_("Area/City, e.g. Europe/Madrid or America/Bogota"))
+    async def tz(i: discord.Interaction, zone: Short | None = None) -> None:
+        await run(i, line("tz", zone))
+
+    out += [lang, tz]
 
     async def check_against_brief(i: discord.Interaction, message: discord.Message) -> None:
         await adapter.check_message(i, message)

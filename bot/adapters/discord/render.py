@@ -10,6 +10,7 @@ from typing import Any
 
 import discord
 
+from mediation.i18n import _, reading_as
 from mediation.vocabulary import Platform, ReplyKind
 
 from ...messages import Option, Reply
@@ -92,6 +93,12 @@ def _buttons(options: list[Option]) -> tuple[list[Option], list[Option]]:
 
 
 def message_payloads(reply: Reply, max_file_bytes: int = 25 * 1024 * 1024) -> list[dict[str, Any]]:
+    """`_payloads` in the reply's own language (what the adapter adds: "More options", notes)."""
+    with reading_as(reply.locale):
+        return _payloads(reply, max_file_bytes)
+
+
+def _payloads(reply: Reply, max_file_bytes: int) -> list[dict[str, Any]]:
     """One reply as Discord messages: embeds within every limit, files, and a view of buttons.
 
     Each payload is keyword arguments for `send` (`embeds`, and `files`/`view` when present). Text is
@@ -105,11 +112,11 @@ def message_payloads(reply: Reply, max_file_bytes: int = 25 * 1024 * 1024) -> li
     for name, value in reply.fields:
         n = escape(name or "", "markdown")[:FIELD_NAME_MAX] or "\u200b"
         for i, v in enumerate(_escaped_chunks(value or "", FIELD_VALUE_MAX) or ["\u200b"]):
-            parts.append(("f", n if i == 0 else f"{n} (continued)"[:FIELD_NAME_MAX], v))
+            parts.append(("f", n if i == 0 else _("{name} (continued)", name=n)[:FIELD_NAME_MAX], v))
     fit, rest = _buttons(reply.options)
     if rest:
         listing = "\n".join(f"{o.label}: {o.command}" for o in rest)
-        parts += [("f", "More options", c) for c in _escaped_chunks(listing, FIELD_VALUE_MAX)]
+        parts += [("f", _("More options"), c) for c in _escaped_chunks(listing, FIELD_VALUE_MAX)]
 
     embeds: list[discord.Embed] = []
 
@@ -145,7 +152,7 @@ def message_payloads(reply: Reply, max_file_bytes: int = 25 * 1024 * 1024) -> li
         if image is None and (f.mime or "").startswith("image/"):
             image = name
     if skipped:
-        note = ("Not attached (too large): " + ", ".join(skipped))[:2048]
+        note = _("Not attached (too large): {names}", names=", ".join(skipped))[:2048]
         if current is None or len(current) + len(note) > EMBED_TOTAL_MAX:  # the footer counts towards 6,000
             current = fresh()
         current.set_footer(text=note)

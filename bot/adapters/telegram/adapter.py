@@ -47,6 +47,7 @@ from telegram.error import (
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from mediation.config import ENV_TELEGRAM_SECRET, Settings
+from mediation.i18n import SUPPORTED, _, reading_as
 
 from ...hub import Hub
 from ...render import Capabilities
@@ -63,20 +64,20 @@ def command_menu(registry) -> list[BotCommand]:
     for spec in registry.specs.values():
         if spec.console_only:
             continue
-        head, _, sub = spec.word.partition(" ")
+        head, _sep, sub = spec.word.partition(" ")
         groups.setdefault(head, []).append((sub, spec))
     menu = []
     for head, items in groups.items():
         if not _COMMAND_NAME.match(head):
             continue
         alone = next((s for sub, s in items if not sub), None)
-        subs = [f"/{head} {sub}" for sub, _ in items if sub]
-        parts = [alone.summary] if alone else []
+        subs = ", ".join(f"/{head} {sub}" for sub, _spec in items if sub)
+        parts = [_(alone.summary)] if alone else []
         if subs:
-            parts.append(("also " if alone else "") + ", ".join(subs))
+            parts.append(_("also {commands}", commands=subs) if alone else subs)
         desc = "; ".join(parts)
-        if any(s.moderator for _, s in items):
-            desc += " (moderators)"
+        if any(s.moderator for _sub, s in items):
+            desc = _("{description} (moderators)", description=desc)
         menu.append(BotCommand(head, desc[:256]))
     return menu
 
@@ -153,6 +154,10 @@ class TelegramAdapter(Inbound, Outbound):
         bot = self.app.bot
         with contextlib.suppress(TelegramError):
             await self._call(bot.set_my_commands, commands=command_menu(self.hub.engine.registry))
+            for lang in SUPPORTED[1:]:  # the menu in each language the bot speaks, by the client's language
+                with reading_as(lang):
+                    menu = command_menu(self.hub.engine.registry)
+                await self._call(bot.set_my_commands, commands=menu, language_code=lang)
         if bot.can_read_all_group_messages:
             log.info("@%s sees all group messages: plain messages are scanned for scope creep", bot.username)
         else:
@@ -171,7 +176,7 @@ class TelegramAdapter(Inbound, Outbound):
                     f"{ENV_TELEGRAM_SECRET} must be set (1-256 of A-Z, a-z, 0-9, _ and -) "
                     "for webhook mode: Telegram sends it with every update."
                 )
-            host, _, port = cfg.listen.rpartition(":")
+            host, _sep, port = cfg.listen.rpartition(":")
             if not port.isdigit():
                 await self._abort()
                 raise RuntimeError(f"[telegram] listen must be host:port, not {cfg.listen!r}")
@@ -231,11 +236,13 @@ class TelegramAdapter(Inbound, Outbound):
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None or isinstance(err, Forbidden):
             return
-        with contextlib.suppress(TelegramError):
+        user = update.effective_user if isinstance(update, Update) else None
+        with contextlib.suppress(TelegramError), reading_as(await self._locale(user)):
             await self.app.bot.send_message(
                 chat_id=chat.id,
-                text="Sorry, I could not finish answering that. "
-                "Send /case status to see where things stand, then try again.",
+                text=_(
+                    "Sorry, I could not finish answering that. Send /case status to see where things stand, then try again."
+                ),
             )
 
 

@@ -20,6 +20,7 @@ from telegram.error import (
 )
 from telegram.ext import BaseUpdateProcessor, ContextTypes
 
+from mediation.i18n import L_, _, choose, reading_as
 from mediation.vocabulary import ReplyKind
 
 from ... import replies
@@ -120,7 +121,7 @@ class Inbound:
         """The text for the engine, or None when a command is meant for another bot."""
         if not text.startswith("/"):
             return text
-        word, _, addressed = text.split(maxsplit=1)[0].partition("@")
+        word, _sep, addressed = text.split(maxsplit=1)[0].partition("@")
         me = (self.app.bot.username or "").lower()
         if addressed and addressed.lower() != me:
             return None
@@ -164,8 +165,10 @@ class Inbound:
                     msg.chat.id,
                     replies.error(
                         "anonymous",
-                        "I cannot tell who sent that: commands sent anonymously or on behalf of a "
-                        "channel are not accepted. Turn off 'Remain anonymous' and send it again.",
+                        L_(
+                            "I cannot tell who sent that: commands sent anonymously or on behalf of a "
+                            "channel are not accepted. Turn off 'Remain anonymous' and send it again."
+                        ),
                     ),
                 )
             return
@@ -226,7 +229,9 @@ class Inbound:
                     for m in msgs:
                         attachments += await self._download(m, folder)
                 except TooLarge as exc:
-                    await self._send(chat.id, replies.error("file_too_large", f"{exc} Nothing was delivered."))
+                    with reading_as(await self._locale(user)):
+                        problem = L_("{problem} Nothing was delivered.", problem=exc.args[0])
+                        await self._send(chat.id, replies.error("file_too_large", problem))
                     return
             incoming = Incoming(
                 platform=self.platform,
@@ -237,6 +242,7 @@ class Inbound:
                 attachments=attachments,
                 private=chat.type == ChatType.PRIVATE,
                 message_id=event_id,
+                locale=user.language_code,
             )
             out = await self._dispatch(incoming)
             if any(r.type == "error" and r.data.get("delete_message") for r in out):
@@ -261,7 +267,8 @@ class Inbound:
         data = query.data or ""
         command = self._keys.get(data[2:]) if data.startswith("k:") else data
         if not command or not command.startswith("/"):
-            await self._answer(query, "This button has expired; please type the command instead.")
+            with reading_as(await self._locale(query.from_user)):
+                await self._answer(query, _("This button has expired; please type the command instead."))
             return
         user = query.from_user
         msg = query.message
@@ -275,6 +282,7 @@ class Inbound:
             text=command,
             private=private,
             message_id=f"cq:{query.id}",
+            locale=user.language_code,
         )
         out = await self.hub.dispatch(incoming)
         error = next((r for r in out if r.type == "error"), None)
@@ -306,10 +314,29 @@ class Inbound:
         limit = self.max_file_bytes / 1e6
         if size > DOWNLOAD_LIMIT and self.max_file_bytes == DOWNLOAD_LIMIT:
             return TooLarge(
-                f"{name} is {size / 1e6:.1f} MB; Telegram lets bots download files up to "
-                f"{limit:.0f} MB. Share a link to it in /deliver instead."
+                L_(
+                    "{name} is {size} MB; Telegram lets bots download files up to {limit} MB. Share a link to it "
+                    "in /deliver instead.",
+                    name=name,
+                    size=f"{size / 1e6:.1f}",
+                    limit=f"{limit:.0f}",
+                )
             )
-        return TooLarge(f"{name} is {size / 1e6:.1f} MB; the limit is {limit:g} MB.")
+        return TooLarge(
+            L_("{name} is {size} MB; the limit is {limit} MB.", name=name, size=f"{size / 1e6:.1f}", limit=f"{limit:g}")
+        )
+
+    async def _locale(self, user) -> str:
+        """The language to answer someone in outside the engine: their /lang choice, else Telegram's."""
+        hint = getattr(user, "language_code", None)
+        if user is None:
+            return choose(hint)
+        try:
+            reader = await asyncio.to_thread(self.hub.engine.reader, self.platform, str(user.id), hint)
+            return reader.locale
+        except Exception:
+            log.exception("could not read the language of %s", user.id)
+            return choose(hint)
 
     async def _download(self, msg: Message, folder: Path) -> list[Attachment]:
         found = self._file_of(msg)
@@ -346,13 +373,14 @@ class Inbound:
                 if r.type != "error"
             )
         ):
-            out.append(
-                Reply(
-                    text=PRIVACY_NOTE,
-                    data={"type": ReplyKind.NOTICE, "about": "privacy_mode"},
-                    to=Address(self.platform, incoming.chat_id),
+            with reading_as(next((r.locale for r in out), None)):
+                out.append(
+                    Reply(
+                        text=_(PRIVACY_NOTE),
+                        data={"type": ReplyKind.NOTICE, "about": "privacy_mode"},
+                        to=Address(self.platform, incoming.chat_id),
+                    )
                 )
-            )
         await self._deliver_all(out, incoming)
         return out
 

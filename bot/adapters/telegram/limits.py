@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from mediation.i18n import N_
+
 MESSAGE_LIMIT = 4096  # characters in one text message
 CAPTION_LIMIT = 1024  # characters in a photo caption
 CALLBACK_DATA_LIMIT = 64  # bytes of callback data
@@ -17,7 +19,7 @@ _TAG = re.compile(r"<[^>]+>")
 _INVITE = re.compile(r"[A-Z0-9]{5}-[A-Z0-9]{5}")  # an invite code as a deep link's start payload
 
 START_NEW = "new"  # /start payload: open a case here, in the private chat
-PRIVACY_NOTE = (
+PRIVACY_NOTE = N_(
     "Note: in this group I only see commands, so the client's plain messages are not checked "
     "against the brief. To have them checked, either make me an admin here, or turn off privacy mode "
     "for me (BotFather → /setprivacy → Disable) and then remove me from this group and add me again: "

@@ -24,6 +24,7 @@ from telegram.error import (
     TimedOut,
 )
 
+from mediation.i18n import _, choose, reading_as
 from mediation.vocabulary import ReplyKind
 
 from ... import replies
@@ -116,11 +117,14 @@ class Outbound:
         """The private content stays private: the group only learns how to open the private chat."""
         bot = self.app.bot.username
         name = html.escape(incoming.user_name, quote=False)
-        text = (
-            f"{name}, I have a private message for you, but Telegram does not let me write to you first. "
-            f"Open a private chat with @{bot}, press Start, then send the command again."
-        )
-        start = InlineKeyboardButton("Start a private chat", url=f"https://t.me/{bot}?start=hello")
+        with reading_as(await self._locale_of(incoming)):
+            text = _(
+                "{name}, I have a private message for you, but Telegram does not let me write to you first. "
+                "Open a private chat with {bot}, press Start, then send the command again.",
+                name=name,
+                bot=f"@{bot}",
+            )
+            start = InlineKeyboardButton(_("Start a private chat"), url=f"https://t.me/{bot}?start=hello")
         markup = InlineKeyboardMarkup([[start]])
         await self._call(
             self.app.bot.send_message,
@@ -130,6 +134,14 @@ class Outbound:
             reply_markup=markup,
         )
 
+    async def _locale_of(self, incoming: Incoming) -> str:
+        try:
+            reader = await asyncio.to_thread(self.hub.engine.reader, self.platform, incoming.user_id, incoming.locale)
+            return reader.locale
+        except Exception:
+            log.exception("could not read the language of %s", incoming.user_id)
+            return choose(incoming.locale)
+
     def deep_link(self, payload: str) -> str:
         """A link that opens the private chat with the bot and sends `/start <payload>` on Start."""
         return f"https://t.me/{self.app.bot.username}?start={payload}"
@@ -137,7 +149,8 @@ class Outbound:
     def _links(self, reply: Reply) -> list[InlineKeyboardButton]:
         """Buttons that open a link rather than send a command."""
         if reply.data.get("code") == replies.CHAT_HAS_CASE:  # the way out of a busy group: a private chat
-            return [InlineKeyboardButton("Continue in private chat", url=self.deep_link(START_NEW))]
+            with reading_as(reply.locale):
+                return [InlineKeyboardButton(_("Continue in private chat"), url=self.deep_link(START_NEW))]
         return []
 
     def _keyboard(self, reply: Reply) -> InlineKeyboardMarkup | ForceReply | None:
@@ -145,7 +158,10 @@ class Outbound:
         if not reply.options and not links:
             # a question answered in words: the answer comes as a reply, which the bot sees in a
             # group even with privacy mode on
-            return ForceReply(input_field_placeholder="Your answer") if reply.data.get("expects_reply") else None
+            if not reply.data.get("expects_reply"):
+                return None
+            with reading_as(reply.locale):
+                return ForceReply(input_field_placeholder=_("Your answer"))
         buttons = []
         for option in reply.options:
             data = option.command
