@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mediation.errors import MediationError
+from mediation.i18n import L_
 
 
 @dataclass
@@ -108,7 +109,7 @@ def parse(spec: Spec, rest: str, local_files: bool = False) -> Command:
             end = marks[i + 1].start() if i + 1 < len(marks) else len(rest)
             key = m.group(1).lower()
             if key in kv:
-                raise MediationError("repeated_key", f"{key}= is given more than once; give it once.")
+                raise MediationError("repeated_key", L_("{key}= is given more than once; give it once.", key=key))
             kv[key] = rest[m.end() : end].strip()
     else:
         free = rest

@@ -61,7 +61,13 @@ class FileStore:
             raise MediationError("bad_file", L_("File not found: {name}", name=shown))
         if size > self.max_bytes:
             raise MediationError(
-                "file_too_large", f"{shown} is {size / 1e6:.1f} MB; the limit is {self.max_bytes / 1e6:.1f} MB."
+                "file_too_large",
+                L_(
+                    "{name} is {size} MB; the limit is {limit} MB.",
+                    name=shown,
+                    size=f"{size / 1e6:.1f}",
+                    limit=f"{self.max_bytes / 1e6:.1f}",
+                ),
             )
         staging = self.root / ".staging"
         staging.mkdir(parents=True, exist_ok=True)
@@ -75,7 +81,9 @@ class FileStore:
                     if size > self.max_bytes:  # checked while copying: a growing file cannot slip past
                         raise MediationError(
                             "file_too_large",
-                            f"{shown} is over {self.max_bytes / 1e6:.1f} MB, the limit.",
+                            L_(
+                                "{name} is over {limit} MB, the limit.", name=shown, limit=f"{self.max_bytes / 1e6:.1f}"
+                            ),
                         )
                     out.write(block)
             digest = hashlib.sha256()

@@ -80,7 +80,7 @@ class Hub:
         """One log line and the metrics for a handled message; never its text."""
         text = (incoming.text or "").strip()
         if text.startswith("/"):
-            spec, _ = self.engine.registry.lookup(text)
+            spec, _rest = self.engine.registry.lookup(text)
             command = spec.word if spec is not None else "unknown"
         else:
             command = "chat" if text else "empty"

@@ -9,16 +9,17 @@ from decimal import Decimal
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from mediation.i18n import N_, _
 from mediation.proposals import Proposal
 from mediation.vocabulary import Outcome
 
 _SHORT: dict[str, str] = {
-    Outcome.RELEASE_FULL: "Release in full",
-    Outcome.CHANGE_ORDER: "Change order",
-    Outcome.PARTIAL_REFUND: "Partial refund",
-    Outcome.FULL_REFUND: "Full refund",
-    Outcome.MUTUAL_CANCEL: "Mutual cancel",
-    Outcome.ESCALATE: "Moderator",
+    Outcome.RELEASE_FULL: N_("Release in full"),
+    Outcome.CHANGE_ORDER: N_("Change order"),
+    Outcome.PARTIAL_REFUND: N_("Partial refund"),
+    Outcome.FULL_REFUND: N_("Full refund"),
+    Outcome.MUTUAL_CANCEL: N_("Mutual cancel"),
+    Outcome.ESCALATE: N_("Moderator"),
 }
 _CLIENT, _FREELANCER, _PLATFORM = "#4C78A8", "#F58518", "#BAB0AC"
 _ACTIVE, _COMPARED = "#54A24B", "#E45756"
@@ -31,13 +32,14 @@ def _delta(before, after) -> float | None:
 
 
 def proposals_chart(proposals: list[Proposal], *, width_px: int = 800, height_px: int = 450) -> bytes:
-    """PNG bytes: money to each side (left) and change in the freelancer's score (right)."""
+    """PNG bytes: money to each side (left) and change in the freelancer's score (right), labelled
+    in the current reader's language."""
     dpi = 100
     fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
     FigureCanvasAgg(fig)
     money_ax, score_ax = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [3, 2]})
     items = list(proposals)
-    labels = [f"{p.id} {_SHORT.get(p.kind, p.kind)}" for p in items]
+    labels = [f"{p.id} {_(_SHORT[p.kind]) if p.kind in _SHORT else p.kind}" for p in items]
     ys = list(range(len(items)))[::-1]
     currency = next((p.money.currency for p in items if p.money is not None), "")
 
@@ -50,7 +52,7 @@ def proposals_chart(proposals: list[Proposal], *, width_px: int = 800, height_px
             money_ax.text(
                 float(hi) / 2 if hi else 0,
                 y,
-                "decided by moderator",
+                _("decided by moderator"),
                 va="center",
                 ha="center" if hi else "left",
                 fontsize=7,
@@ -74,11 +76,11 @@ def proposals_chart(proposals: list[Proposal], *, width_px: int = 800, height_px
             )
     money_ax.set_yticks(ys, labels, fontsize=8)
     money_ax.set_xlim(0, float(top) * 1.05 if top > 0 else 1)
-    money_ax.set_xlabel(f"money ({currency})", fontsize=8)
+    money_ax.set_xlabel(_("money ({currency})", currency=currency), fontsize=8)
     money_ax.tick_params(axis="x", labelsize=7)
-    money_ax.set_title("Who gets the money", fontsize=9)
+    money_ax.set_title(_("Who gets the money"), fontsize=9)
     handles = [money_ax.bar(0, 0, color=c)[0] for c in (_CLIENT, _FREELANCER, _PLATFORM)]
-    legend_labels = ["client (back)", "freelancer (net)", "fees"]
+    legend_labels = [_("client (back)"), _("freelancer (net)"), _("fees")]
 
     has_comparison = any(p.comparison is not None for p in items)
     h = 0.35 if has_comparison else 0.6
@@ -97,16 +99,16 @@ def proposals_chart(proposals: list[Proposal], *, width_px: int = 800, height_px
                 # The whisker spans what feedback (or the moderator) could still do.
                 score_ax.plot([low - before, high - before], [y + off, y + off], color="black", linewidth=1)
     score_ax.axvline(0, color="black", linewidth=0.8)
-    score_ax.set_xlabel("change in points (line: worst case)", fontsize=8)
+    score_ax.set_xlabel(_("change in points (line: worst case)"), fontsize=8)
     score_ax.tick_params(axis="x", labelsize=7)
-    score_ax.set_title("Freelancer's success score", fontsize=9)
+    score_ax.set_title(_("Freelancer's success score"), fontsize=9)
     first = items[0] if items else None
     if first is not None:
         names = [(_ACTIVE, first.feedback.policy)]
         if first.comparison is not None:
             names.append((_COMPARED, first.comparison.policy))
         handles += [score_ax.bar(0, 0, color=c)[0] for c, _ in names]
-        legend_labels += [f"score, policy '{n}'" for _, n in names]
+        legend_labels += [_("score, policy '{policy}'", policy=n) for _kind, n in names]
     fig.legend(handles, legend_labels, fontsize=7, loc="lower center", ncol=len(handles), frameon=False)
     lo_x, hi_x = score_ax.get_xlim()
     score_ax.set_xlim(min(lo_x, -5), max(hi_x, 5))

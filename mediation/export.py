@@ -9,7 +9,9 @@ from sqlmodel import Session
 
 from . import audit, moderation
 from .config import Settings
+from .i18n import _, render, shown
 from .models import Case
+from .vocabulary import role_name, state_name
 
 AUDIENCES = ("party", "moderator")
 
@@ -34,51 +36,106 @@ def case_document(s: Session, case: Case, settings: Settings, audience: str = "p
 
 
 def to_markdown(doc: dict) -> str:
+    """The case file to read, in the current reader's language (the JSON stays as it is)."""
     st = doc["status"]
     out = [
-        f"# Case {doc['case_id']}: {st['title']}",
+        _("# Case {case_id}: {title}", case_id=doc["case_id"], title=st["title"]),
         "",
-        f"- Status: {st['status']}",
-        f"- Amount: {st['amount']} {st['currency']}",
+        _("- Status: {status}", status=render(state_name(st["status"]))),
+        _("- Amount: {amount} {currency}", amount=st["amount"], currency=st["currency"]),
     ]
     for role, p in st["parties"].items():
-        out.append(f"- {role.capitalize()}: {p['name']} ({p['platform']})" if p else f"- {role.capitalize()}: —")
-    out += ["", "## Brief"]
+        side = _cap(render(role_name(role)))
+        out.append(f"- {side}: {p['name']} ({p['platform']})" if p else f"- {side}: —")
+    out += ["", _("## Brief")]
     for b in doc["briefs"]:
-        out += [f"### Version {b['version']}{' (agreed)' if b['agreed'] else ''}", "", b["text"], ""]
-    out.append("## Deliveries")
+        heading = (
+            _("### Version {version} (agreed)", version=b["version"])
+            if b["agreed"]
+            else _("### Version {version}", version=b["version"])
+        )
+        out += [heading, "", b["text"], ""]
+    out.append(_("## Deliveries"))
     for d in doc["deliveries"]:
-        out.append(f"- {d['at']}: {d['note'] or '(no note)'}")
-        out += [f"  - {f['name']} ({f['size']} bytes, sha256 `{f['sha256']}`)" for f in d["files"]]
-    out += ["", "## Approvals"] + [f"- {a['at']}: {a['what']}" for a in doc["approvals"]]
-    out += ["", "## Requests"]
+        out.append(f"- {d['at']}: {d['note'] or _('(no note)')}")
+        out += [
+            "  - " + _("{name} ({size} bytes, sha256 {sha})", name=f["name"], size=f["size"], sha=f"`{f['sha256']}`")
+            for f in d["files"]
+        ]
+    out += ["", _("## Approvals")] + [f"- {a['at']}: {a['what']}" for a in doc["approvals"]]
+    out += ["", _("## Requests")]
     for r in doc["requests"]:
         sc = r.get("scope") or {}
-        flag = f" — {'beyond' if sc.get('out_of_scope') else 'within'} the brief ({sc.get('kind')})" if sc else ""
-        out.append(f"- {r['at']}: {r['text']}{flag}")
-    out += ["", "## Proposals"] + [f"- {p['id']} (round {p['round']}): {p['title']}" for p in doc["proposals"]]
-    out += [f"- the {v['role']} {'accepted' if v['accepted'] else 'rejected'} {v['proposal']}" for v in doc["votes"]]
+        if sc:
+            flag = (
+                _("beyond the brief ({kind})", kind=sc.get("kind"))
+                if sc.get("out_of_scope")
+                else _("within the brief ({kind})", kind=sc.get("kind"))
+            )
+            out.append(f"- {r['at']}: {r['text']} — {flag}")
+        else:
+            out.append(f"- {r['at']}: {r['text']}")
+    out += ["", _("## Proposals")] + [
+        "- " + _("{id} (round {round}): {title}", id=p["id"], round=p["round"], title=shown(p, "title"))
+        for p in doc["proposals"]
+    ]
+    out += [
+        "- "
+        + (
+            _("the {role} accepted {proposal}", role=role_name(v["role"]), proposal=v["proposal"])
+            if v["accepted"]
+            else _("the {role} rejected {proposal}", role=role_name(v["role"]), proposal=v["proposal"])
+        )
+        for v in doc["votes"]
+    ]
     if doc.get("audience") == "moderator":
-        out += ["", "## Moderators' notes (private)"]
-        out += [f"- {n['at']} by {n['by']}: {n['text']}" for n in doc.get("notes") or []] or ["- none"]
-        out += ["", "## Blind offers (private)"]
+        out += ["", _("## Moderators' notes (private)")]
+        out += [
+            "- " + _("{at} by {by}: {text}", at=n["at"], by=n["by"], text=n["text"]) for n in doc.get("notes") or []
+        ] or ["- " + _("none")]
+        out += ["", _("## Blind offers (private)")]
         offers = doc.get("offers")
         if offers is None:
-            out.append("- shown to moderators only after the decision (the configuration says so)")
+            out.append("- " + _("shown to moderators only after the decision (the configuration says so)"))
         else:
-            out += [f"- round {o['round']}: the {o['role']} offered a refund of {o['amount']}" for o in offers] or [
-                "- none"
-            ]
-    out += ["", "## Decisions"] + [
-        f"- {d['at']}: {d['outcome']} (client refund {d['client_refund']}) by {d['by']}: {d['reason']}"
+            out += [
+                "- "
+                + _(
+                    "round {round}: the {role} offered a refund of {amount}",
+                    round=o["round"],
+                    role=role_name(o["role"]),
+                    amount=o["amount"],
+                )
+                for o in offers
+            ] or ["- " + _("none")]
+    out += ["", _("## Decisions")] + [
+        "- "
+        + _(
+            "{at}: {outcome} (client refund {refund}) by {by}: {reason}",
+            at=d["at"],
+            outcome=d["outcome"],
+            refund=d["client_refund"],
+            by=d["by"],
+            reason=d["reason"],
+        )
         for d in doc["decisions"]
     ]
-    out += ["", "## Timeline", ""] + [f"{e['seq']}. {e['at']} {e['action']} by {e['actor']}" for e in doc["timeline"]]
-    out += ["", f"Audit trail: {'intact' if doc['audit_intact'] else 'ALTERED — see mediator audit verify'}."]
+    out += ["", _("## Timeline"), ""] + [
+        _("{seq}. {at} {action} by {actor}", seq=e["seq"], at=e["at"], action=e["action"], actor=e["actor"])
+        for e in doc["timeline"]
+    ]
+    out += [
+        "",
+        _("Audit trail: intact.") if doc["audit_intact"] else _("Audit trail: ALTERED — see mediator audit verify."),
+    ]
     if doc.get("audit_seal"):
         seal = doc["audit_seal"]
-        out.append(f"Audit seal: entry {seal['seq']}, {seal['hash']}.")
+        out.append(_("Audit seal: entry {seq}, {hash}.", seq=seal["seq"], hash=seal["hash"]))
     return "\n".join(out) + "\n"
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def write(doc: dict, folder: Path) -> tuple[Path, Path]:

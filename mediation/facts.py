@@ -323,7 +323,7 @@ def _deliveries_facts(f: Facts) -> list[Fact]:
             if d.links
             else files
         )
-        note = _q(d.note, 70) if d.note else _q("(no note)", 70)
+        note: Text = _q(d.note, 70) if d.note else L_("(no note)")
         said = (
             L_("a draft with {what}: {note}", what=what, note=note)
             if d.draft

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mediation.currency import MoneyError, currency_code, quantize
 from mediation.errors import MediationError
+from mediation.i18n import L_
 from mediation.presets import named, with_builtins
 
 Payer = Literal["freelancer", "client", "split"]
@@ -101,7 +102,9 @@ class FeesConfig(BaseModel):
         key = self.preset if name is None else name
         if key not in self.presets:
             known = ", ".join(sorted(self.presets))
-            raise MediationError("unknown_preset", f"unknown fee preset {key!r} (known: {known})")
+            raise MediationError(
+                "unknown_preset", L_("unknown fee preset {preset} (known: {known})", preset=repr(key), known=known)
+            )
         return self.presets[key]
 
 
@@ -162,13 +165,16 @@ def split(
     amount = Decimal(amount)
     refund = Decimal(client_refund)
     if not amount.is_finite() or amount <= 0:
-        raise MoneyError("bad_amount", f"contract amount must be more than zero, got {amount}")
+        raise MoneyError("bad_amount", L_("contract amount must be more than zero, got {amount}", amount=str(amount)))
     if not refund.is_finite() or refund < 0:
-        raise MoneyError("bad_amount", f"refund cannot be negative, got {refund}")
+        raise MoneyError("bad_amount", L_("refund cannot be negative, got {refund}", refund=str(refund)))
     if refund > amount:
-        raise MoneyError("bad_amount", f"refund {refund} is more than the contract amount {amount}")
+        raise MoneyError(
+            "bad_amount",
+            L_("refund {refund} is more than the contract amount {amount}", refund=str(refund), amount=str(amount)),
+        )
     if client_share is not None and not (0 <= Decimal(client_share) <= 1):
-        raise MoneyError("bad_amount", f"client share of fees must be 0..1, got {client_share}")
+        raise MoneyError("bad_amount", L_("client share of fees must be 0..1, got {share}", share=str(client_share)))
     amount, refund = quantize(amount, code), quantize(refund, code)
     gross = amount - refund
 

@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 from typing import TextIO
 
+from mediation.i18n import _, reading_as
 from mediation.vocabulary import Platform
 
 from ..hub import Hub
@@ -92,14 +93,16 @@ class ConsoleAdapter:
         text = render(reply, self.caps)
         files = self._save_files(reply)
         if files:
-            text += "\n" + "\n".join(f"(saved {p})" for p in files)
+            with reading_as(reply.locale):
+                text += "\n" + "\n".join(_("(saved {path})", path=p) for p in files)
         if self.json_mode:
             line = {"to": target, "private": reply.private, "text": text, "data": reply.data}
             if files:
                 line["files"] = files
             self.stdout.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
         else:
-            prefix = f"[to {target}, private] " if reply.private else ""
+            with reading_as(reply.locale):
+                prefix = _("[to {who}, private]", who=target) + " " if reply.private else ""
             self.stdout.write(prefix + text + "\n\n")
         self.stdout.flush()
 

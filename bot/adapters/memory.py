@@ -34,6 +34,7 @@ class MemoryAdapter:
         files: list[str] | None = None,
         event_id: str | None = None,
         moderator: bool = False,
+        locale: str | None = None,
     ) -> list[Reply]:
         """`user` speaks in `chat`; returns the replies for this platform (also kept in `sent`)."""
         attachments = [Attachment(name=p.rsplit("/", 1)[-1], path=p) for p in files or []]
@@ -47,6 +48,7 @@ class MemoryAdapter:
             private=private,
             message_id=event_id,
             moderator=moderator,
+            locale=locale,
         )
         replies = await self.hub.dispatch(incoming)
         for r in replies:

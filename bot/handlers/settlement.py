@@ -8,7 +8,7 @@ from mediation import cases, settlement
 from mediation.chart import proposals_chart
 from mediation.currency import format_money
 from mediation.errors import MediationError
-from mediation.i18n import L_, N_, Text, _, render, shown, stored
+from mediation.i18n import L_, N_, Text, _, current_locale, render, shown, stored
 from mediation.proposals import feedback_preview
 from mediation.vocabulary import Outcome, ProposalChangeKind, ReplyKind, Role, role_name
 
@@ -312,11 +312,18 @@ def proposals_round(ctx: Ctx, case, headline: Text, disputing: str | None, asses
         text = render(headline)
         return f"{text}\n{said}" if text and said else text or said
 
-    chart = proposals_chart(ranked)
+    charts: dict[str, bytes] = {}  # drawn once per language its readers read
+
+    def chart() -> bytes:
+        lang = current_locale.get()
+        if lang not in charts:
+            charts[lang] = proposals_chart(ranked)
+        return charts[lang]
+
     out = []
     if assessment is not None:
         out += ctx.to_parties(case, lambda: assessment_reply(case.id, assessment))
-    out += ctx.to_parties(case, lambda: proposals_reply(case, items, heading(), chart))
+    out += ctx.to_parties(case, lambda: proposals_reply(case, items, heading(), chart()))
     return out
 
 

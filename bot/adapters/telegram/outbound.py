@@ -180,7 +180,8 @@ class Outbound:
         if not code or not _INVITE.fullmatch(code):
             return ""
         link = html.escape(self.deep_link(code))
-        return f"\nOr send them this link; tapping it joins privately: {link}"
+        with reading_as(reply.locale):
+            return "\n" + _("Or send them this link; tapping it joins privately: {link}", link=link)
 
     async def _send(self, chat_id: int | str, reply: Reply) -> None:
         """Text in chunks on line boundaries, images as photos, other files as documents; the
