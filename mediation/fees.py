@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mediation.currency import MoneyError, currency_code, quantize
 from mediation.errors import MediationError
-from mediation.i18n import L_
+from mediation.i18n import L_, S_
 from mediation.presets import named, with_builtins
 
 Payer = Literal["freelancer", "client", "split"]
@@ -165,16 +165,16 @@ def split(
     amount = Decimal(amount)
     refund = Decimal(client_refund)
     if not amount.is_finite() or amount <= 0:
-        raise MoneyError("bad_amount", L_("contract amount must be more than zero, got {amount}", amount=str(amount)))
+        raise MoneyError("bad_amount", S_("contract amount must be more than zero, got {amount}", amount=str(amount)))
     if not refund.is_finite() or refund < 0:
-        raise MoneyError("bad_amount", L_("refund cannot be negative, got {refund}", refund=str(refund)))
+        raise MoneyError("bad_amount", S_("refund cannot be negative, got {refund}", refund=str(refund)))
     if refund > amount:
         raise MoneyError(
             "bad_amount",
-            L_("refund {refund} is more than the contract amount {amount}", refund=str(refund), amount=str(amount)),
+            S_("refund {refund} is more than the contract amount {amount}", refund=str(refund), amount=str(amount)),
         )
     if client_share is not None and not (0 <= Decimal(client_share) <= 1):
-        raise MoneyError("bad_amount", L_("client share of fees must be 0..1, got {share}", share=str(client_share)))
+        raise MoneyError("bad_amount", S_("client share of fees must be 0..1, got {share}", share=str(client_share)))
     amount, refund = quantize(amount, code), quantize(refund, code)
     gross = amount - refund
 

@@ -41,7 +41,7 @@ from mediation.feedback import (
     settled_kind,
 )
 from mediation.fees import FeeSchedule, Split, split
-from mediation.i18n import L_, Money, Msg, Text, and_join, en, join, keep, said, to_json
+from mediation.i18n import L_, S_, Money, Msg, Text, and_join, en, join, keep, said, to_json
 from mediation.vocabulary import OUTCOMES, ROLES, Outcome, ReplyKind, Role, fixed_refund, refund_for, role_name
 
 SILENCE_DAYS = 14
@@ -106,7 +106,7 @@ class CaseFacts:
         amount = Decimal(self.amount)
         if not amount.is_finite() or amount <= 0:
             raise MoneyError(
-                "bad_amount", L_("contract amount must be more than zero, got {amount}", amount=str(amount))
+                "bad_amount", S_("contract amount must be more than zero, got {amount}", amount=str(amount))
             )
         object.__setattr__(self, "currency", code)
         object.__setattr__(self, "amount", quantize(amount, code))
