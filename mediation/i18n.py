@@ -159,8 +159,9 @@ def _(msgid: str, /, **params: Any) -> str:
 
 def n_(singular: str, plural: str, n: int, /, **params: Any) -> str:
     """The plural form for `n` in the reader's language; `{n}` is filled in with the rest."""
-    text = translations().ngettext(singular, plural, n)
-    return _fill(text, singular if n == 1 else plural, {"n": n, **params})
+    k = n if isinstance(n, int) else int(n) if float(n).is_integer() else 2  # 1.5 days reads as 2 do
+    text = translations().ngettext(singular, plural, k)
+    return _fill(text, singular if k == 1 else plural, {"n": n, **params})
 
 
 def N_(msgid: str, /) -> str:

@@ -41,7 +41,7 @@ from mediation.feedback import (
     settled_kind,
 )
 from mediation.fees import FeeSchedule, Split, split
-from mediation.i18n import L_, S_, Money, Msg, Text, and_join, en, join, keep, said, to_json
+from mediation.i18n import L_, S_, Money, Msg, Said, Text, and_join, en, join, keep, said, to_json
 from mediation.vocabulary import OUTCOMES, ROLES, Outcome, ReplyKind, Role, fixed_refund, refund_for, role_name
 
 SILENCE_DAYS = 14
@@ -266,7 +266,7 @@ def merit(facts: CaseFacts) -> float:
 def _quote(text: Text, limit: int = 80) -> Text:
     """A piece of the case quoted: shortened when it is someone's words (a requirement's label is
     quoted whole, worded for each reader)."""
-    if not isinstance(text, str):
+    if not isinstance(text, str) or isinstance(text, Said):  # a label: worded for each reader
         return join("", ("'", text, "'"))
     text = " ".join(str(text).split())
     return f"'{text if len(text) <= limit else text[: limit - 1] + '…'}'"

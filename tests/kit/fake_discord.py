@@ -79,6 +79,7 @@ class FakeDiscord:
         self.tokens: dict[str, str] = {}  # token -> interaction id
         self.sent_at: dict[str, float] = {}  # interaction id -> when the event left the gateway
         self.commands: list[dict] = []
+        self.locales: dict[int, str] = {}  # a person's client language (interaction locale), by user id
         self.threads: dict[str, dict] = {}  # thread id -> channel object
         self.thread_members: dict[str, set[int]] = {}
         self.files: dict[str, bytes] = {}
@@ -533,7 +534,7 @@ class FakeDiscord:
             "data": data,
             "token": token,
             "version": 1,
-            "locale": "en-US",
+            "locale": self.locales.get(who.id, "en-US"),
             "attachment_size_limit": 25 * 1024 * 1024,
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(GUILD_ID)},

@@ -346,10 +346,12 @@ class FakeTelegram:
         return [c for c in self.calls if c.method == name]
 
     # --- building updates -----------------------------------------------------------------------
-    def user(self, uid: int, first_name: str, username: str | None = None) -> dict:
+    def user(self, uid: int, first_name: str, username: str | None = None, language_code: str | None = None) -> dict:
         u = {"id": uid, "is_bot": False, "first_name": first_name}
         if username:
             u["username"] = username
+        if language_code:  # the language of the person's Telegram app
+            u["language_code"] = language_code
         return u
 
     def group(self, gid: int, title: str = "Project") -> dict:
