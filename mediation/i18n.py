@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
 
 DEFAULT_LOCALE = "en"
 DEFAULT_ZONE = "UTC"
@@ -30,3 +33,17 @@ def reading_as(locale: str | None = None, zone: str | None = None) -> Iterator[N
     finally:
         for var, token in reversed(tokens):
             var.reset(token)
+
+
+def babel_locale(locale: str | None = None) -> Locale:
+    """The Babel locale for `locale` (default: the reader's); English when Babel does not know it.
+    Takes "es", "pt_BR" and "pt-BR" alike."""
+    return _babel_locale((locale or current_locale.get() or DEFAULT_LOCALE).strip().replace("-", "_"))
+
+
+@lru_cache(maxsize=64)
+def _babel_locale(name: str) -> Locale:
+    try:
+        return Locale.parse(name)
+    except (ValueError, TypeError, UnknownLocaleError):
+        return Locale.parse(DEFAULT_LOCALE)
