@@ -348,7 +348,7 @@ def feedback_preview_(ctx: Ctx, cmd: Command) -> list[Reply]:
         other = settlement.histories(ctx.s, case, ctx.settings, comparison) if comparison else {}
         data = feedback_preview(
             outcome,
-            case.amount,
+            Decimal(case.amount),  # stored exact: not read again as typed text
             case.currency,
             history_client=hist.get("client", []),
             history_freelancer=hist.get("freelancer", []),
