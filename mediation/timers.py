@@ -18,6 +18,7 @@ from . import audit, cases
 from .clock import as_utc
 from .config import Settings
 from .models import AuditEntry, Case, Delivery, Offer, Timer, get_row
+from .timefmt import format_when
 from .vocabulary import (
     CLOSED,
     CaseEvent,
@@ -154,8 +155,7 @@ def fire(s: Session, timer: Timer, settings: Settings, now: datetime) -> Fired:
             case.id,
             timer.kind,
             DeadlineAction.REMINDER,
-            f"Reminder on case {case.id}: {WHAT[timer.kind]} within {when} "
-            f"(by {as_utc(timer.due_at):%Y-%m-%d %H:%M} UTC).",
+            f"Reminder on case {case.id}: {WHAT[timer.kind]} within {when} (by {format_when(as_utc(timer.due_at))}).",
         )
     timer.state = TimerState.FIRED
     s.add(timer)

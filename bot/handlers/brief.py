@@ -8,6 +8,7 @@ from decimal import Decimal
 from mediation import cases
 from mediation.currency import format_money
 from mediation.models import BriefVersion, Case
+from mediation.timefmt import format_day
 from mediation.vocabulary import ROLES, ReplyKind
 from nlp.brief import parse_brief
 
@@ -54,7 +55,7 @@ def requirement_read(r: dict) -> tuple[str, str]:
         return "length", f"{_num(r['length_value'])} {r.get('length_unit') or ''}{each}".replace("  ", " ")
     if kind == "deadline":
         if r.get("deadline_date"):
-            return "deadline", f"by {r['deadline_date']}"
+            return "deadline", f"by {format_day(r['deadline_date'])}"
         if r.get("deadline_days") is not None:
             unit = "working days" if r.get("working_days") else "days"
             return "deadline", f"within {_num(r['deadline_days'])} {unit}"

@@ -13,6 +13,7 @@ import math
 import re
 from datetime import UTC, date, datetime, timedelta
 
+from mediation.timefmt import format_day, format_when
 from nlp.brief import Requirement
 
 from .clauses import SAMPLE_WORDS
@@ -42,17 +43,17 @@ class DeadlineChecks(Context):
             return self._make(r, HUMAN, how)
         if not self.good:
             return self._make(
-                r, HUMAN, f"due {_when(due)} ({how}); no readable file was delivered, so there is no delivery to time"
+                r, HUMAN, f"due {_when(due)}, {how}; no readable file was delivered, so there is no delivery to time"
             )
         if self.delivered_at is None:
-            return self._make(r, HUMAN, f"due {_when(due)} ({how}); the delivery time is not given")
+            return self._make(r, HUMAN, f"due {_when(due)}, {how}; the delivery time is not given")
         late = self.delivered_at - due
         if late <= timedelta(0):
             return self._make(
-                r, MET, f"delivered {_when(self.delivered_at)}, due {_when(due)} ({how}): {_span(-late)} early"
+                r, MET, f"delivered {_when(self.delivered_at)}, {_span(-late)} early; due {_when(due)}, {how}"
             )
         return self._make(
-            r, NOT_MET, f"delivered {_when(self.delivered_at)}, due {_when(due)} ({how}): {_span(late)} late"
+            r, NOT_MET, f"delivered {_when(self.delivered_at)}, {_span(late)} late; due {_when(due)}, {how}"
         )
 
     def _due(self, days: float | None, working: bool, on_date: str | None) -> tuple[datetime | None, str]:
@@ -73,11 +74,12 @@ class DeadlineChecks(Context):
             return None, f"the deadline date '{on_date}' cannot be placed in a year"
         tz = (anchor.tzinfo if anchor else None) or UTC
         due = datetime(due_day.year, due_day.month, due_day.day, 23, 59, 59, tzinfo=tz)
-        return due, f"by {due_day.isoformat()}, end of day"
+        return due, f"by the end of {format_day(due_day)}"
 
 
 def _when(dt: datetime) -> str:
-    return dt.strftime("%Y-%m-%d %H:%M %Z").strip()
+    """In the reader's time zone and locale (the deadline itself is computed in the agreement's zone)."""
+    return format_when(dt)
 
 
 def _span(delta: timedelta) -> str:
