@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from mediation.currency import format_money
+from mediation.timefmt import format_when
 from mediation.vocabulary import Outcome, ReplyKind, is_local
 
 from .commands import Registry
@@ -107,10 +108,15 @@ def help_reply(registry: Registry, platform: str, is_moderator: bool) -> Reply:
     )
 
 
+def case_amount(status: dict) -> str:
+    """The case's amount (stored as exact text) in the reader's locale: "$88.00", "300,50 €"."""
+    return format_money(Decimal(status["amount"]), status["currency"])
+
+
 def case_created(status: dict, invite_code: str, invite_role: str) -> Reply:
     cid = status["case_id"]
     text = (
-        f"Case {cid} opened: {status['title']} ({status['amount']} {status['currency']}).\n"
+        f"Case {cid} opened: {status['title']} ({case_amount(status)}).\n"
         f"Invite the {invite_role} with this code: {invite_code}\n"
         f"They join with: /case join {invite_code} role={invite_role}\n"
         f"Next: propose the brief with /brief <text>."
@@ -157,7 +163,7 @@ def invitation(status: dict, invite_code: str, invite_role: str) -> Reply:
     """What an invite opens, before anyone joins: the case, the side, and a button to join as it."""
     cid = status["case_id"]
     return Reply(
-        text=f"You are invited to case {cid}: {status['title']} ({status['amount']} {status['currency']}), "
+        text=f"You are invited to case {cid}: {status['title']} ({case_amount(status)}), "
         f"as the {invite_role}. Join to see the brief and take part.",
         title=f"Invitation to case {cid}",
         options=[Option(f"Join as the {invite_role}", f"/case join {invite_code} role={invite_role}")],
@@ -177,7 +183,7 @@ def case_status(status: dict, headline: str | None = None) -> Reply:
     )
     fields = [
         ("Status", status["status"]),
-        ("Amount", f"{status['amount']} {status['currency']}"),
+        ("Amount", case_amount(status)),
         ("Parties", who),
         ("Brief", brief),
         ("Deliveries", str(status["deliveries"])),
@@ -209,7 +215,7 @@ def closing_fields(closing: dict | None, currency: str) -> list[tuple[str, str]]
         out.append(
             (
                 "Appeal",
-                f"either party may appeal once, until {closing['appeal_until'][:16].replace('T', ' ')} UTC: /appeal <reason>",
+                f"either party may appeal once, until {format_when(closing['appeal_until'])}: /appeal <reason>",
             )
         )
     return out

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from . import audit, cases
 from .cases import Actor
 from .clock import as_utc
-from .currency import quantize
+from .currency import format_money, quantize
 from .errors import MediationError
 from .feedback import OutcomeFacts, effect
 from .models import Case, Decision, Escalation, Identity, ModeratorNote, Party, Proposal, get_row, key
@@ -317,7 +317,9 @@ def decide(
         if amount is None:
             raise MediationError("missing_amount", "A partial refund needs the amount refunded to the client.")
         if not (Decimal(0) < amount < total):
-            raise MediationError("bad_amount", f"A partial refund must be between 0 and {case.amount} {case.currency}.")
+            raise MediationError(
+                "bad_amount", f"A partial refund must be between 0 and {format_money(total, case.currency)}."
+            )
     implied = refund_for(outcome, total, given=amount)
     assert implied is not None  # a partial refund without an amount was refused above
     refund = quantize(implied, case.currency)

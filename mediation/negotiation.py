@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from . import audit, cases
 from .cases import Actor
 from .config import Settings
-from .currency import parse_amount, quantize
+from .currency import format_money, parse_amount, quantize
 from .errors import MediationError
 from .feedback import OutcomeFacts, effect
 from .fees import split
@@ -260,7 +260,8 @@ def offer(
     amount = parse_amount(amount_text, case.currency, allow_zero=True, max_amount=None)
     if amount > Decimal(case.amount):
         raise MediationError(
-            "bad_amount", f"An offer is a refund between 0 and the contract amount ({case.amount} {case.currency})."
+            "bad_amount",
+            f"An offer is a refund between 0 and the contract amount ({format_money(Decimal(case.amount), case.currency)}).",
         )
     rounds = settings.negotiation.offer_rounds
     rnd = current_round(s, case)

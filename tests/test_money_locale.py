@@ -153,3 +153,48 @@ def test_what_a_locale_shows_it_reads_back(locale, code, minor):
     value = minor * unit(code)
     with reading_as(locale):
         assert parse_amount(format_money(value, code), code, max_amount=None) == value
+
+
+# -- in a conversation ---------------------------------------------------------------------------
+
+
+async def test_a_case_opens_with_a_decimal_comma_and_a_euro_sign(settings, clock):
+    from tests.kit.engine import make_chat
+
+    chat = make_chat(settings, clock)  # no model: opening a case does not classify anything
+    try:
+        created = (await chat.say("maya", "/case new Logo amount=300,50 currency=EUR role=freelancer")).expect(
+            "case_created"
+        )
+        assert "Logo (€300.50)" in chat.turns[-1][0].text
+        status = (await chat.say("maya", f"/case status {created['case_id']}")).expect("case_status")
+        assert (status["amount"], status["currency"]) == ("300.50", "EUR")  # stored exact, as before
+
+        wrong = (await chat.say("cole", "/case new Logo amount=$300 currency=EUR role=client", chat="c2")).expect(
+            "error"
+        )
+        assert wrong["code"] == "bad_amount" and "in USD, not EUR" in chat.turns[-1][0].text
+
+        # step by step: an amount with a symbol answers the currency question too
+        await chat.say("ana", "/case new", chat="c3")
+        await chat.say("ana", "Logo", chat="c3")
+        asked = (await chat.say("ana", "1.000,00 €", chat="c3")).expect("case_draft")
+        assert asked["step"] == "role" and asked["answers"]["currency"] == "EUR"
+        done = (await chat.say("ana", "/case new role=client", chat="c3")).expect("case_created")
+        status = (await chat.say("ana", f"/case status {done['case_id']}", chat="c3")).expect("case_status")
+        assert (status["amount"], status["currency"]) == ("1000.00", "EUR")
+    finally:
+        chat.close()
+
+
+@pytest.mark.model  # the process loads the model at start-up
+def test_the_console_takes_a_decimal_comma(tmp_path):
+    from tests.kit.console import ConsoleDriver
+
+    c = ConsoleDriver(tmp_path, f"sqlite:///{tmp_path}/m.db")
+    created = c.line("@maya /case new Logo amount=300,50 currency=EUR role=freelancer").expect("case_created")
+    status = c.line(f"@maya /case status {created['case_id']}").expect("case_status")
+    assert (status["amount"], status["currency"]) == ("300.50", "EUR")
+    refused = c.line("@maya /case new Logo amount=1.000,00₽ currency=EUR role=freelancer").expect("error")
+    assert refused["code"] == "bad_amount"
+    assert c.close() == ""

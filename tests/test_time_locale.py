@@ -89,3 +89,40 @@ def test_the_assessment_says_when_a_delivery_was_due_in_the_readers_zone():
     assert f"due Dec 7, 2026, 11:59{NNBSP}PM (UTC)" in evidence()
     with reading_as("en_GB", "Europe/Madrid"):
         assert "due 8 Dec 2026, 00:59 (Europe/Madrid), by the end of 7 Dec 2026" in evidence()
+
+
+def test_the_appeal_deadline_in_the_readers_zone():
+    from bot.replies import closing_fields
+
+    closing = {"outcome": "full_refund", "how": "decided", "appeal_until": DEADLINE.isoformat()}
+    with reading_as("es", "Europe/Madrid"):
+        appeal = dict(closing_fields(closing, "EUR"))["Appeal"]
+    assert "until 8 dic 2026, 0:59 (Europe/Madrid)" in appeal
+
+
+def test_the_case_file_shows_the_readers_zone_with_utc_beside():
+    from mediation.export import to_markdown
+
+    doc = {
+        "case_id": "CABCDE",
+        "status": {"title": "Logo", "status": "decided", "amount": "300.50", "currency": "EUR", "parties": {}},
+        "facts": {"deadline": DEADLINE.isoformat()},
+        "briefs": [],
+        "deliveries": [{"at": "2026-12-05T16:00:00+00:00", "note": "three concepts", "files": []}],
+        "approvals": [],
+        "requests": [],
+        "proposals": [],
+        "votes": [],
+        "decisions": [],
+        "timeline": [{"seq": 1, "at": "2026-12-01T10:00:00+00:00", "action": "case.created", "actor": "maya"}],
+        "audit_intact": True,
+        "audience": "party",
+    }
+    with reading_as("es", "Europe/Madrid"):
+        md = to_markdown(doc)
+    assert "- Amount: 300,50\u00a0€" in md
+    assert "- Deadline: 8 dic 2026, 0:59 (Europe/Madrid; UTC: 2026-12-07 23:59)" in md
+    assert "- 5 dic 2026, 17:00 (Europe/Madrid; UTC: 2026-12-05 16:00): three concepts" in md
+    assert "1. 1 dic 2026, 11:00 (Europe/Madrid; UTC: 2026-12-01 10:00) case.created by maya" in md
+    plain = to_markdown(doc)  # English and UTC: one time, no UTC twice
+    assert f"- Deadline: Dec 7, 2026, 11:59{NNBSP}PM (UTC)\n" in plain and "- Amount: €300.50" in plain

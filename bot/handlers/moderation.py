@@ -7,6 +7,7 @@ from decimal import Decimal
 from mediation import cases, export, moderation
 from mediation.currency import format_money, parse_amount
 from mediation.errors import MediationError
+from mediation.timefmt import format_when
 from mediation.vocabulary import EscalationStatus, ReplyKind
 
 from .. import replies
@@ -31,7 +32,7 @@ def mod_queue(ctx: Ctx, cmd: Command) -> list[Reply]:
     _require_moderator(ctx)
     items = moderation.queue(ctx.s, ctx.now)
     lines = [
-        f"{i['case_id']}  {i['age_days']}d  {i['amount']} {i['currency']}  {i['status']}"
+        f"{i['case_id']}  {i['age_days']}d  {format_money(Decimal(i['amount']), i['currency'])}  {i['status']}"
         f"{' by ' + i['moderator'] if i['moderator'] else ''}  {i['title']}: {i['reason']}"
         for i in items
     ]
@@ -73,11 +74,11 @@ def mod_case(ctx: Ctx, cmd: Command) -> list[Reply]:
     case = _case_arg(ctx, cmd)
     moderation.require_not_party(ctx.s, case, ctx.actor, ctx.now)
     data = moderation.case_file(ctx.s, case, ctx.settings, ctx.now)
-    lines = [f"Status: {case.status}; {case.amount} {case.currency}"]
+    lines = [f"Status: {case.status}; {format_money(Decimal(case.amount), case.currency)}"]
     for b in data["briefs"]:
         lines.append(f"Brief v{b['version']}{' (agreed)' if b['agreed'] else ''}: {b['text']}")
     for d in data["deliveries"]:
-        lines.append(f"Delivery {d['id']} at {d['at']}: {d['note']} ({len(d['files'])} files)")
+        lines.append(f"Delivery {d['id']} at {format_when(d['at'])}: {d['note']} ({len(d['files'])} files)")
     lines += [f"Approved: {a['what']}" for a in data["approvals"]]
     facts = data.get("facts") or {}
     lines += [f"Fact: {line}" for line in facts.get("summary", [])]
@@ -96,7 +97,10 @@ def mod_case(ctx: Ctx, cmd: Command) -> list[Reply]:
     ]
     lines += [f"Note by {n['by']}: {n['text']}" for n in data["notes"]]
     if data["offers"] is not None:
-        lines += [f"Offer round {o['round']} by the {o['role']}: {o['amount']}" for o in data["offers"]]
+        lines += [
+            f"Offer round {o['round']} by the {o['role']}: {format_money(Decimal(o['amount']), case.currency)}"
+            for o in data["offers"]
+        ]
     lines.append("Timeline: " + "; ".join(f"{e['action']} by {e['actor']}" for e in data["timeline"]))
     document = export.to_markdown(export.case_document(ctx.s, case, ctx.settings, audience="moderator"))
     return [
