@@ -31,7 +31,8 @@ from .assessment import (
     deliverable_category,
     parse_deadline_date,
 )
-from .currency import quantize
+from .currency import format_money, quantize
+from .timefmt import format_day
 
 URL = re.compile(r"\bhttps?://[^\s<>\"']+|\bwww\.[^\s<>\"']+", re.I)
 _DRAFT = re.compile(r"\b(drafts?|samples?|previews?|wip|work in progress|rough cut|first cut|mock-?ups?)\b", re.I)
@@ -328,7 +329,7 @@ def _units_facts(f: Facts) -> list[Fact]:
     u = f.units
     if u is None:
         return []
-    price = f" at {u.unit_price} {f.currency} each" if u.unit_price is not None else ""
+    price = f" at {format_money(u.unit_price, f.currency)} each" if u.unit_price is not None else ""
     return [Fact("units", f"{u.delivered} of {u.agreed} {u.what} delivered{price} ({u.evidence})", "files")]
 
 
@@ -342,7 +343,7 @@ def _deadline_facts(f: Facts) -> list[Fact]:
     out = []
     if f.deadline_at is not None:
         state = "has passed" if f.deadline_passed else "has not passed yet"
-        out.append(Fact("deadline", f"the deadline ({f.deadline_at:%Y-%m-%d}) {state}", "deadline"))
+        out.append(Fact("deadline", f"the deadline ({format_day(f.deadline_at.date())}) {state}", "deadline"))
     if f.delivered_late:
         out.append(Fact("late", "the last delivery came after the deadline", "deadline"))
     return out
