@@ -183,6 +183,12 @@ async def test_a_case_opens_with_a_decimal_comma_and_a_euro_sign(settings, clock
         done = (await chat.say("ana", "/case new role=client", chat="c3")).expect("case_created")
         status = (await chat.say("ana", f"/case status {done['case_id']}", chat="c3")).expect("case_status")
         assert (status["amount"], status["currency"]) == ("1000.00", "EUR")
+
+        # ad hoc, no case: the amount's symbol gives the currency
+        preview = (await chat.say("ana", "/feedback preview outcome=full_refund amount=88,50€", chat="c4")).expect(
+            "feedback_preview"
+        )
+        assert (preview["amount"], preview["currency"]) == ("88.50", "EUR")
     finally:
         chat.close()
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from mediation import cases, settlement
 from mediation.chart import proposals_chart
-from mediation.currency import format_money
+from mediation.currency import format_money, named_currency
 from mediation.errors import MediationError
 from mediation.proposals import feedback_preview
 from mediation.vocabulary import Outcome, ProposalChangeKind, ReplyKind, Role
@@ -334,7 +334,7 @@ def feedback_preview_(ctx: Ctx, cmd: Command) -> list[Reply]:
         data = feedback_preview(
             outcome,
             kv["amount"],
-            kv.get("currency") or "USD",
+            kv.get("currency") or named_currency(kv["amount"]) or "USD",
             freelancer_score=_float(kv.get("score"), "score"),
             client_score=_float(kv.get("client_score"), "client_score"),
             **common,
