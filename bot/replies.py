@@ -7,6 +7,7 @@ from decimal import Decimal
 from mediation import vocabulary
 from mediation.currency import format_money
 from mediation.i18n import L_, N_, Text, _, en, render, shown
+from mediation.timefmt import format_when
 from mediation.vocabulary import Outcome, ReplyKind, is_local
 
 from .commands import Registry
@@ -141,17 +142,21 @@ def help_reply(registry: Registry, platform: str, is_moderator: bool) -> Reply:
     )
 
 
+def case_amount(status: dict) -> str:
+    """The case's amount (stored as exact text) in the reader's locale: "$88.00", "300,50 €"."""
+    return format_money(Decimal(status["amount"]), status["currency"])
+
+
 def case_created(status: dict, invite_code: str, invite_role: str) -> Reply:
     cid = status["case_id"]
     text = _(
-        "Case {case_id} opened: {title} ({amount} {currency}).\n"
+        "Case {case_id} opened: {title} ({amount}).\n"
         "Invite the {role} with this code: {code}\n"
         "They join with: /case join {code} role={role_word}\n"
         "Next: propose the brief with /brief <text>.",
         case_id=cid,
         title=status["title"],
-        amount=status["amount"],
-        currency=status["currency"],
+        amount=case_amount(status),
         role=role_name(invite_role),
         role_word=invite_role,
         code=invite_code,
@@ -211,12 +216,11 @@ def invitation(status: dict, invite_code: str, invite_role: str) -> Reply:
     cid = status["case_id"]
     return Reply(
         text=_(
-            "You are invited to case {case_id}: {title} ({amount} {currency}), as the {role}. "
+            "You are invited to case {case_id}: {title} ({amount}), as the {role}. "
             "Join to see the brief and take part.",
             case_id=cid,
             title=status["title"],
-            amount=status["amount"],
-            currency=status["currency"],
+            amount=case_amount(status),
             role=role_name(invite_role),
         ),
         title=_("Invitation to case {case_id}", case_id=cid),
@@ -243,7 +247,7 @@ def case_status(status: dict, headline: Text | None = None) -> Reply:
         brief = _("not agreed")
     fields = [
         (_("Status"), render(vocabulary.state_name(status["status"]))),
-        (_("Amount"), f"{status['amount']} {status['currency']}"),
+        (_("Amount"), case_amount(status)),
         (_("Parties"), who),
         (_("Brief"), brief),
         (_("Deliveries"), str(status["deliveries"])),
@@ -290,8 +294,8 @@ def closing_fields(closing: dict | None, currency: str) -> list[tuple[str, str]]
             (
                 _("Appeal"),
                 _(
-                    "either party may appeal once, until {until} UTC: /appeal <reason>",
-                    until=closing["appeal_until"][:16].replace("T", " "),
+                    "either party may appeal once, until {until}: /appeal <reason>",
+                    until=format_when(closing["appeal_until"]),
                 ),
             )
         )

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 from sqlmodel import Session
 
 from . import audit, moderation
 from .config import Settings
+from .currency import format_money
 from .i18n import _, render, shown
 from .models import Case
+from .timefmt import format_when
 from .vocabulary import role_name, state_name
 
 AUDIENCES = ("party", "moderator")
@@ -36,14 +39,20 @@ def case_document(s: Session, case: Case, settings: Settings, audience: str = "p
 
 
 def to_markdown(doc: dict) -> str:
-    """The case file to read, in the current reader's language (the JSON stays as it is)."""
+    """The case file to read, in the current reader's language, locale and time zone, with UTC beside
+    every time (the JSON stays as it is: ISO times in UTC, amounts as exact text)."""
     st = doc["status"]
+    cur = st["currency"]
+    money = lambda v: format_money(Decimal(v), cur) if v not in (None, "") else "—"
     out = [
         _("# Case {case_id}: {title}", case_id=doc["case_id"], title=st["title"]),
         "",
         _("- Status: {status}", status=render(state_name(st["status"]))),
-        _("- Amount: {amount} {currency}", amount=st["amount"], currency=st["currency"]),
+        _("- Amount: {amount}", amount=money(st["amount"])),
     ]
+    deadline = (doc.get("facts") or {}).get("deadline")
+    if deadline:
+        out.append(_("- Deadline: {at}", at=_at(deadline)))
     for role, p in st["parties"].items():
         side = _cap(render(role_name(role)))
         out.append(f"- {side}: {p['name']} ({p['platform']})" if p else f"- {side}: —")
@@ -57,12 +66,12 @@ def to_markdown(doc: dict) -> str:
         out += [heading, "", b["text"], ""]
     out.append(_("## Deliveries"))
     for d in doc["deliveries"]:
-        out.append(f"- {d['at']}: {d['note'] or _('(no note)')}")
+        out.append(f"- {_at(d['at'])}: {d['note'] or _('(no note)')}")
         out += [
             "  - " + _("{name} ({size} bytes, sha256 {sha})", name=f["name"], size=f["size"], sha=f"`{f['sha256']}`")
             for f in d["files"]
         ]
-    out += ["", _("## Approvals")] + [f"- {a['at']}: {a['what']}" for a in doc["approvals"]]
+    out += ["", _("## Approvals")] + [f"- {_at(a['at'])}: {a['what']}" for a in doc["approvals"]]
     out += ["", _("## Requests")]
     for r in doc["requests"]:
         sc = r.get("scope") or {}
@@ -72,9 +81,9 @@ def to_markdown(doc: dict) -> str:
                 if sc.get("out_of_scope")
                 else _("within the brief ({kind})", kind=sc.get("kind"))
             )
-            out.append(f"- {r['at']}: {r['text']} — {flag}")
+            out.append(f"- {_at(r['at'])}: {r['text']} — {flag}")
         else:
-            out.append(f"- {r['at']}: {r['text']}")
+            out.append(f"- {_at(r['at'])}: {r['text']}")
     out += ["", _("## Proposals")] + [
         "- " + _("{id} (round {round}): {title}", id=p["id"], round=p["round"], title=shown(p, "title"))
         for p in doc["proposals"]
@@ -91,7 +100,8 @@ def to_markdown(doc: dict) -> str:
     if doc.get("audience") == "moderator":
         out += ["", _("## Moderators' notes (private)")]
         out += [
-            "- " + _("{at} by {by}: {text}", at=n["at"], by=n["by"], text=n["text"]) for n in doc.get("notes") or []
+            "- " + _("{at} by {by}: {text}", at=_at(n["at"]), by=n["by"], text=n["text"])
+            for n in doc.get("notes") or []
         ] or ["- " + _("none")]
         out += ["", _("## Blind offers (private)")]
         offers = doc.get("offers")
@@ -104,7 +114,7 @@ def to_markdown(doc: dict) -> str:
                     "round {round}: the {role} offered a refund of {amount}",
                     round=o["round"],
                     role=role_name(o["role"]),
-                    amount=o["amount"],
+                    amount=money(o["amount"]),
                 )
                 for o in offers
             ] or ["- " + _("none")]
@@ -112,16 +122,16 @@ def to_markdown(doc: dict) -> str:
         "- "
         + _(
             "{at}: {outcome} (client refund {refund}) by {by}: {reason}",
-            at=d["at"],
+            at=_at(d["at"]),
             outcome=d["outcome"],
-            refund=d["client_refund"],
+            refund=money(d["client_refund"]),
             by=d["by"],
             reason=d["reason"],
         )
         for d in doc["decisions"]
     ]
     out += ["", _("## Timeline"), ""] + [
-        _("{seq}. {at} {action} by {actor}", seq=e["seq"], at=e["at"], action=e["action"], actor=e["actor"])
+        _("{seq}. {at} {action} by {actor}", seq=e["seq"], at=_at(e["at"]), action=e["action"], actor=e["actor"])
         for e in doc["timeline"]
     ]
     out += [
@@ -136,6 +146,11 @@ def to_markdown(doc: dict) -> str:
 
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def _at(when: str) -> str:
+    """A time in the reader's zone, with UTC beside it when that is another zone."""
+    return format_when(when, utc_beside=True)
 
 
 def write(doc: dict, folder: Path) -> tuple[Path, Path]:

@@ -32,7 +32,7 @@ from .assessment import (
     parse_deadline_date,
 )
 from .currency import quantize
-from .i18n import L_, N_, Ln_, Msg, Text, en, join, render, said, to_json
+from .i18n import L_, N_, Day, Ln_, Money, Msg, Text, en, join, render, said, to_json
 from .vocabulary import role_name
 
 URL = re.compile(r"\bhttps?://[^\s<>\"']+|\bwww\.[^\s<>\"']+", re.I)
@@ -349,12 +349,11 @@ def _units_facts(f: Facts) -> list[Fact]:
         return []
     if u.unit_price is not None:
         said = L_(
-            "{delivered} of {agreed} {what} delivered at {price} {currency} each ({evidence})",
+            "{delivered} of {agreed} {what} delivered at {price} each ({evidence})",
             delivered=u.delivered,
             agreed=u.agreed,
             what=u.what,
-            price=str(u.unit_price),
-            currency=f.currency,
+            price=Money(u.unit_price, f.currency),
             evidence=u.evidence,
         )
     else:
@@ -378,7 +377,7 @@ def _approval_facts(f: Facts) -> list[Fact]:
 def _deadline_facts(f: Facts) -> list[Fact]:
     out = []
     if f.deadline_at is not None:
-        date = f"{f.deadline_at:%Y-%m-%d}"
+        date = Day(f.deadline_at.date())
         said = (
             L_("the deadline ({date}) has passed", date=date)
             if f.deadline_passed

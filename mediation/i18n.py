@@ -11,10 +11,12 @@ English text as its message id and named placeholders (`{case_id}`) filled in af
     N_("release in full")                             # marked for the catalogue; worded where shown
     L_("Case {case_id} opened.", case_id=cid)         # worded later, for each reader (a `Msg`)
 
-A `Msg` keeps the message id and its parameters (which may be `Msg`s, `Join`s or `Money`) so the
-same sentence is worded for each reader in turn, and it can be stored as JSON (`to_json`) and
-worded again when it is shown later. `en(x)` words anything in English: the `data` payloads that
-programs read stay English, whoever reads the text.
+A `Msg` keeps the message id and its parameters (which may be `Msg`s, `Join`s, `Money`, or times as
+`When` and `Day`) so the same sentence is worded for each reader in turn, with amounts and times in
+their locale and zone, and it can be stored as JSON (`to_json`) and worded again when it is shown
+later. `en(x)` words anything in English with times in UTC: the `data` payloads that programs read
+stay English, whoever reads the text. `babel_locale()` is the reader's locale as Babel has it, for
+formatting money and times.
 
 The catalogues are compiled from the `.po` sources in memory the first time a language is needed
 (a compiled `.mo` beside a `.po`, when present and newer, is used as it is).
@@ -30,10 +32,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from gettext import NullTranslations
 from pathlib import Path
 from typing import Any
+
+from babel import Locale, UnknownLocaleError
 
 log = logging.getLogger("mediator.i18n")
 
@@ -86,6 +92,20 @@ def choose(*choices: str | None) -> str:
         if lang:
             return lang
     return DEFAULT_LOCALE
+
+
+def babel_locale(locale: str | None = None) -> Locale:
+    """The Babel locale for `locale` (default: the reader's); English when Babel does not know it.
+    Takes "es", "pt_BR" and "pt-BR" alike."""
+    return _babel_locale((locale or current_locale.get() or DEFAULT_LOCALE).strip().replace("-", "_"))
+
+
+@lru_cache(maxsize=64)
+def _babel_locale(name: str) -> Locale:
+    try:
+        return Locale.parse(name)
+    except (ValueError, TypeError, UnknownLocaleError):
+        return Locale.parse(DEFAULT_LOCALE)
 
 
 # --- catalogues ----------------------------------------------------------------------------
@@ -142,7 +162,7 @@ def _fill(text: str, fallback: str, params: Mapping[str, Any]) -> str:
     back to the English text (the catalogue test keeps that from happening)."""
     if not params:
         return text
-    values = {k: render(v) if isinstance(v, (Msg, Join, Money, Said)) else v for k, v in params.items()}
+    values = {k: render(v) if isinstance(v, (Msg, Join, Said, *LATER)) else v for k, v in params.items()}
     try:
         return text.format(**values)
     except (KeyError, IndexError, ValueError):
@@ -184,6 +204,36 @@ class Money:
         from mediation.currency import format_money
 
         return format_money(Decimal(self.amount), self.currency)
+
+
+@dataclass(frozen=True)
+class When:
+    """An instant as a parameter: shown in each reader's time zone and locale
+    (`mediation.timefmt.format_when`); `at` is an aware datetime or an ISO string (naive means UTC)."""
+
+    at: Any
+    utc_beside: bool = False
+
+    def render(self) -> str:
+        from mediation.timefmt import format_when
+
+        return format_when(self.at, utc_beside=self.utc_beside)
+
+
+@dataclass(frozen=True)
+class Day:
+    """A calendar day as a parameter (a deadline date as a brief gives it: no time, no zone), shown
+    in each reader's locale (`mediation.timefmt.format_day`); `day` is a date or an ISO string."""
+
+    day: Any
+
+    def render(self) -> str:
+        from mediation.timefmt import format_day
+
+        return format_day(self.day)
+
+
+LATER = (Money, When, Day)  # parameters worded for each reader as they are shown
 
 
 @dataclass(frozen=True)
@@ -302,14 +352,15 @@ def render(value: Any) -> str:
     """Anything shown to a person, as text for the current reader."""
     if isinstance(value, Said):
         return value.msg.render()
-    if isinstance(value, (Msg, Join, Money)):
+    if isinstance(value, (Msg, Join, *LATER)):
         return value.render()
     return "" if value is None else str(value)
 
 
 def en(value: Any) -> str:
-    """Worded in English, whoever is reading: for `data` payloads and logs."""
-    with reading_as(DEFAULT_LOCALE):
+    """Worded in English with times in UTC, whoever is reading: for `data` payloads, the record
+    and logs."""
+    with reading_as(DEFAULT_LOCALE, DEFAULT_ZONE):
         return render(value)
 
 
@@ -326,6 +377,11 @@ def to_json(value: Any) -> Any:
         return value.to_json()
     if isinstance(value, Money):
         return {"$": "money", "a": str(value.amount), "c": value.currency}
+    if isinstance(value, When):
+        at = value.at.isoformat() if isinstance(value.at, datetime) else str(value.at)
+        return {"$": "when", "t": at, **({"u": True} if value.utc_beside else {})}
+    if isinstance(value, Day):
+        return {"$": "day", "d": value.day.isoformat() if isinstance(value.day, date) else str(value.day)}
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, (list, tuple)):
@@ -334,7 +390,7 @@ def to_json(value: Any) -> Any:
 
 
 def from_json(value: Any) -> Any:
-    """What `to_json` wrote, back as `Msg`, `Join`, `Money` or plain values."""
+    """What `to_json` wrote, back as `Msg`, `Join`, `Money`, `When`, `Day` or plain values."""
     if isinstance(value, dict):
         if "m" in value:
             params = {k: from_json(v) for k, v in (value.get("p") or {}).items()}
@@ -343,6 +399,10 @@ def from_json(value: Any) -> Any:
             return Join(from_json(value["j"]), tuple(from_json(p) for p in value.get("parts", [])))
         if value.get("$") == "money":
             return Money(Decimal(value["a"]), value["c"])
+        if value.get("$") == "when":
+            return When(value["t"], bool(value.get("u")))
+        if value.get("$") == "day":
+            return Day(value["d"])
     if isinstance(value, list):
         return [from_json(v) for v in value]
     return value

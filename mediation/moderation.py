@@ -13,7 +13,7 @@ from .clock import as_utc
 from .currency import quantize
 from .errors import MediationError
 from .feedback import OutcomeFacts, effect
-from .i18n import L_, N_, en, keep, to_json
+from .i18n import L_, N_, Money, en, keep, to_json
 from .models import Case, Decision, Escalation, Identity, ModeratorNote, Party, Proposal, get_row, key
 from .vocabulary import (
     DECISIONS,
@@ -351,11 +351,7 @@ def decide(
         if not (Decimal(0) < amount < total):
             raise MediationError(
                 "bad_amount",
-                L_(
-                    "A partial refund must be between 0 and {amount} {currency}.",
-                    amount=case.amount,
-                    currency=case.currency,
-                ),
+                L_("A partial refund must be between 0 and {amount}.", amount=Money(total, case.currency)),
             )
     implied = refund_for(outcome, total, given=amount)
     assert implied is not None  # a partial refund without an amount was refused above

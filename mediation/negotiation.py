@@ -20,7 +20,7 @@ from .currency import parse_amount, quantize
 from .errors import MediationError
 from .feedback import OutcomeFacts, effect
 from .fees import split
-from .i18n import L_, N_, Text, join, keep, stored
+from .i18n import L_, N_, Money, Text, join, keep, stored
 from .models import Agreement, Case, Offer, Party, Proposal, ProposalVote, key
 from .proposals import fees_under
 from .vocabulary import ROLES, CaseEvent, CaseState, EscalationStatus, Outcome, Role, outcome_for_refund
@@ -279,9 +279,8 @@ def offer(
         raise MediationError(
             "bad_amount",
             L_(
-                "An offer is a refund between 0 and the contract amount ({amount} {currency}).",
-                amount=case.amount,
-                currency=case.currency,
+                "An offer is a refund between 0 and the contract amount ({amount}).",
+                amount=Money(Decimal(case.amount), case.currency),
             ),
         )
     rounds = settings.negotiation.offer_rounds

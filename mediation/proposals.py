@@ -718,7 +718,7 @@ def feedback_preview(
         )
     code = currency_code(currency)
     kwargs: dict[str, Any] = {} if max_amount is None else {"max_amount": max_amount}
-    value = parse_amount(amount if not isinstance(amount, float) else str(amount), code, **kwargs)
+    value = parse_amount(Decimal(str(amount)) if isinstance(amount, float) else amount, code, **kwargs)
     notes: list[Text] = []
     refund = refund_for(outcome, value)  # None: the outcome leaves the amount open
     if refund is None and client_refund is not None:

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from . import audit, cases
 from .clock import as_utc
 from .config import Settings
-from .i18n import L_, N_, Ln_, Msg, Text, join, said
+from .i18n import L_, N_, Ln_, Msg, Text, When, join, said
 from .models import AuditEntry, Case, Delivery, Offer, Timer, get_row
 from .vocabulary import (
     CLOSED,
@@ -161,11 +161,11 @@ def fire(s: Session, timer: Timer, settings: Settings, now: datetime) -> Fired:
             timer.kind,
             DeadlineAction.REMINDER,
             L_(
-                "Reminder on case {case_id}: {what} within {when} (by {due} UTC).",
+                "Reminder on case {case_id}: {what} within {when} (by {due}).",
                 case_id=case.id,
                 what=Msg(WHAT[timer.kind]),
                 when=when,
-                due=f"{as_utc(timer.due_at):%Y-%m-%d %H:%M}",
+                due=When(as_utc(timer.due_at)),
             ),
         )
     timer.state = TimerState.FIRED

@@ -317,4 +317,4 @@ async def test_case_new_without_options_opens_a_form_that_survives_a_restart(wor
     [(tid, _)] = fake.threads.items()
     assert answer[0].ephemeral and f"<#{tid}>" in answer[0].body["content"]
     [created] = thread_posts(fake, tid)
-    assert "Soap photos (88.00 USD)" in created and "Invite the client" in created
+    assert "Soap photos ($88.00)" in created and "Invite the client" in created

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from mediation.currency import MINOR_UNITS, MoneyError, format_money, is_quantized, parse_amount, quantize, unit
+from mediation.currency import MoneyError, format_money, is_quantized, minor_units, parse_amount, quantize, unit
 from mediation.fees import FeeSchedule, FeesConfig, default_fee_presets, split
 
 D = Decimal
@@ -26,12 +26,13 @@ D = Decimal
         ("88.000", "USD", D("88.00")),
         (88, "USD", D("88.00")),
         (D("0.5"), "GBP", D("0.50")),
+        ("1,23", "USD", D("1.23")),  # a single comma before two digits can only be a decimal comma
     ],
 )
 def test_parse_amount_accepts(text, currency, expected):
     value = parse_amount(text, currency)
     assert value == expected
-    assert value.as_tuple().exponent == -MINOR_UNITS[currency.upper()]
+    assert value.as_tuple().exponent == -minor_units(currency)
 
 
 @pytest.mark.parametrize(
@@ -50,7 +51,7 @@ def test_parse_amount_accepts(text, currency, expected):
         ("88.005", "USD", "at most 2 decimals"),
         ("100.5", "JPY", "no decimals"),
         ("1.2345", "KWD", "at most 3 decimals"),
-        ("1,23", "USD", "not an amount"),
+        ("1,2,3", "USD", "not an amount"),
         (1.5, "USD", "must be a number"),
         (True, "USD", "must be a number"),
     ],
@@ -82,11 +83,12 @@ def test_quantize_and_format():
     assert quantize(D("2.5"), "JPY") == D("3")
     assert quantize(D("0.0005"), "KWD") == D("0.001")
     assert format_money(D("88"), "USD") == "$88.00"
-    assert format_money(D("88"), "EUR") == "88.00 EUR"
+    # English as CLDR writes it (mediation/currency.py): the symbol before, a code spaced from the digits
+    assert format_money(D("88"), "EUR") == "€88.00"
     assert format_money(D("1234.5"), "GBP") == "£1,234.50"
-    assert format_money(D("1200"), "JPY") == "1,200 JPY"
+    assert format_money(D("1200"), "JPY") == "¥1,200"
     assert format_money(D("-4.4"), "USD") == "-$4.40"
-    assert format_money(D("1.5"), "KWD") == "1.500 KWD"
+    assert format_money(D("1.5"), "KWD") == "KWD\u00a01.500"
 
 
 # --- fee splits ------------------------------------------------------------------------------
@@ -254,6 +256,6 @@ def test_parse_format_roundtrip(code, minor, extra_places):
     assert parse_amount(str(value), code, max_amount=None) == value
     text = format_money(value, code)
     assert parse_amount(text, code, max_amount=None) == value
-    too_precise = value + D(1).scaleb(-(MINOR_UNITS[code] + 1 + extra_places))
+    too_precise = value + D(1).scaleb(-(minor_units(code) + 1 + extra_places))
     with pytest.raises(MoneyError, match="decimals"):
         parse_amount(str(too_precise), code, max_amount=None)

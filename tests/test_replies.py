@@ -184,7 +184,7 @@ def test_the_moderators_markdown_export_has_notes_and_offers_and_the_partys_has_
         "offers": [{"round": 1, "role": "client", "amount": "60.00"}],
     }
     moderator = to_markdown({**doc, "audience": "moderator"})
-    assert "asked for the raw files" in moderator and "offered a refund of 60.00" in moderator
+    assert "asked for the raw files" in moderator and "offered a refund of $60.00" in moderator
     party = to_markdown({**doc, "audience": "party"})
     assert "raw files" not in party and "60.00" not in party
     assert moderator != party

@@ -186,7 +186,7 @@ async def test_case_new_alone_asks_step_by_step_and_the_answers_outlive_a_restar
     await rig.send(f.callback(group, maya, "/case new role=freelancer"))
     created = rig.expect("case_created")
     assert created["invite_role"] == "client"
-    assert "Soap photos (88.00 USD)" in f.sent(GROUP)[-2].text or "Soap photos (88.00 USD)" in f.sent(GROUP)[-1].text
+    assert "Soap photos ($88.00)" in f.sent(GROUP)[-2].text or "Soap photos ($88.00)" in f.sent(GROUP)[-1].text
 
     # a plain message afterwards is just a message again
     await rig.send(f.message(group, maya, "thanks"))

@@ -9,6 +9,7 @@ from mediation import cases
 from mediation.currency import format_money
 from mediation.i18n import L_, N_, Text, _, n_, render
 from mediation.models import BriefVersion, Case
+from mediation.timefmt import format_day
 from mediation.vocabulary import ROLES, ReplyKind, role_name
 from nlp.brief import parse_brief
 
@@ -81,7 +82,7 @@ def requirement_read(r: dict) -> tuple[str, str]:
         return "length", _("{value} each", value=value) if r.get("length_per_item") else value
     if kind == "deadline":
         if r.get("deadline_date"):
-            return "deadline", _("by {date}", date=r["deadline_date"])
+            return "deadline", _("by {date}", date=format_day(r["deadline_date"]))
         if r.get("deadline_days") is not None:
             days = r["deadline_days"]
             if r.get("working_days"):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
+from decimal import Decimal
 
 from mediation import cases, drafts, settlement
-from mediation.currency import currency_code, parse_amount
+from mediation.currency import currency_code, named_currency, parse_amount
 from mediation.errors import MediationError
 from mediation.i18n import L_, N_, _
 from mediation.vocabulary import DraftStep, ReplyKind, role_name
@@ -64,9 +64,17 @@ def _checked(ctx: Ctx, answers: dict) -> dict:
     if out.get("currency"):
         out["currency"] = currency_code(out["currency"])
     if out.get("amount"):
-        amount = parse_amount(out["amount"], out.get("currency") or "USD", max_amount=ctx.settings.limits.max_amount)
-        out["amount"] = str(amount) if out.get("currency") else out["amount"]
+        if not out.get("currency") and (named := named_currency(out["amount"])):
+            out["currency"] = named  # "1.000,00 €" answers the currency too
+        _amount(ctx, out)  # refused now if it cannot be read; kept as typed (the draft rereads it)
     return out
+
+
+def _amount(ctx: Ctx, answers: dict) -> Decimal:
+    """The amount as typed, read in the reader's locale, in the currency given (USD until one is).
+    A draft keeps the text as typed, not a decimal string: "1.500" reads as a thousand and a half to a
+    Spanish reader, so a stored decimal read again could change value."""
+    return parse_amount(answers["amount"], answers.get("currency") or "USD", max_amount=ctx.settings.limits.max_amount)
 
 
 def advance_draft(ctx: Ctx, draft, given: dict) -> list[Reply]:
@@ -85,7 +93,7 @@ def _open(ctx: Ctx, *, title: str, amount: str, currency: str, role: str) -> lis
         ctx.actor,
         ctx.party,
         title=checked["title"],
-        amount=checked["amount"],
+        amount=str(_amount(ctx, checked)),
         currency=checked["currency"],
         role=checked["role"],
         now=ctx.now,
@@ -93,9 +101,6 @@ def _open(ctx: Ctx, *, title: str, amount: str, currency: str, role: str) -> lis
     )
     status = cases.status_data(ctx.s, case)
     return [replies.case_created(status, case.invite_code, case.invite_role)]
-
-
-_AMOUNT = re.compile(r"^\s*(?:([A-Za-z]{3})\s*)?([0-9][0-9.,\s]*?)\s*(?:([A-Za-z]{3}))?\s*$")
 
 
 def draft_chat(ctx: Ctx) -> list[Reply]:
@@ -108,9 +113,7 @@ def draft_chat(ctx: Ctx) -> list[Reply]:
         drafts.finish(ctx.s, draft)
         return [replies.notice(ReplyKind.CASE_DRAFT, _("Stopped: no case was opened."), step=None)]
     step = drafts.next_step(draft)
-    given = {str(step): text}
-    if step == DraftStep.AMOUNT and (m := _AMOUNT.match(text)):  # "88", "88.50 USD", "EUR 300"
-        given = {"amount": m.group(2).strip(), "currency": m.group(1) or m.group(3) or ""}
+    given = {str(step): text}  # an amount answers the currency too when it names one: "EUR 300", "1.000,00 €"
     try:
         return advance_draft(ctx, draft, given)
     except MediationError as exc:  # the question stays open: say what was wrong, ask again

@@ -8,6 +8,7 @@ from mediation import cases, export, moderation
 from mediation.currency import format_money, parse_amount
 from mediation.errors import MediationError
 from mediation.i18n import L_, N_, _, render, shown, stored
+from mediation.timefmt import format_when
 from mediation.vocabulary import EscalationStatus, Outcome, ReplyKind, role_name, state_name
 
 from .. import replies
@@ -33,11 +34,10 @@ def mod_queue(ctx: Ctx, cmd: Command) -> list[Reply]:
     items = moderation.queue(ctx.s, ctx.now)
     lines = [
         _(
-            "{case_id}  {days}d  {amount} {currency}  {status}  {title}: {reason}",
+            "{case_id}  {days}d  {amount}  {status}  {title}: {reason}",
             case_id=i["case_id"],
             days=i["age_days"],
-            amount=i["amount"],
-            currency=i["currency"],
+            amount=format_money(Decimal(i["amount"]), i["currency"]),
             status=_(
                 "{status} by {moderator}", status=_(STATUS.get(i["status"], i["status"])), moderator=i["moderator"]
             )
@@ -101,10 +101,9 @@ def mod_case(ctx: Ctx, cmd: Command) -> list[Reply]:
     data = moderation.case_file(ctx.s, case, ctx.settings, ctx.now)
     lines = [
         _(
-            "Status: {status}; {amount} {currency}",
+            "Status: {status}; {amount}",
             status=render(state_name(case.status)),
-            amount=case.amount,
-            currency=case.currency,
+            amount=format_money(Decimal(case.amount), case.currency),
         )
     ]
     for b in data["briefs"]:
@@ -117,7 +116,7 @@ def mod_case(ctx: Ctx, cmd: Command) -> list[Reply]:
             _(
                 "Delivery {id} at {at}: {note} ({count} files)",
                 id=d["id"],
-                at=d["at"],
+                at=format_when(d["at"]),
                 note=d["note"],
                 count=len(d["files"]),
             )
@@ -164,7 +163,7 @@ def mod_case(ctx: Ctx, cmd: Command) -> list[Reply]:
                 "Offer round {round} by the {role}: {amount}",
                 round=o["round"],
                 role=role_name(o["role"]),
-                amount=o["amount"],
+                amount=format_money(Decimal(o["amount"]), case.currency),
             )
             for o in data["offers"]
         ]

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from mediation import cases, settlement
 from mediation.chart import proposals_chart
-from mediation.currency import format_money
+from mediation.currency import format_money, named_currency
 from mediation.errors import MediationError
 from mediation.i18n import L_, N_, Text, _, current_locale, render, shown, stored
 from mediation.proposals import feedback_preview
@@ -433,7 +433,7 @@ def feedback_preview_(ctx: Ctx, cmd: Command) -> list[Reply]:
         data = feedback_preview(
             outcome,
             kv["amount"],
-            kv.get("currency") or "USD",
+            kv.get("currency") or named_currency(kv["amount"]) or "USD",
             freelancer_score=_float(kv.get("score"), "score"),
             client_score=_float(kv.get("client_score"), "client_score"),
             **common,
@@ -447,7 +447,7 @@ def feedback_preview_(ctx: Ctx, cmd: Command) -> list[Reply]:
         other = settlement.histories(ctx.s, case, ctx.settings, comparison) if comparison else {}
         data = feedback_preview(
             outcome,
-            case.amount,
+            Decimal(case.amount),  # stored exact: not read again as typed text
             case.currency,
             history_client=hist.get("client", []),
             history_freelancer=hist.get("freelancer", []),

@@ -13,7 +13,7 @@ import math
 import re
 from datetime import UTC, date, datetime, timedelta
 
-from mediation.i18n import L_, Text
+from mediation.i18n import L_, Day, Text, When
 from nlp.brief import Requirement
 
 from .clauses import SAMPLE_WORDS
@@ -48,22 +48,20 @@ class DeadlineChecks(Context):
                 r,
                 HUMAN,
                 L_(
-                    "due {due} ({how}); no readable file was delivered, so there is no delivery to time",
+                    "due {due}, {how}; no readable file was delivered, so there is no delivery to time",
                     due=_when(due),
                     how=how,
                 ),
             )
         if self.delivered_at is None:
-            return self._make(
-                r, HUMAN, L_("due {due} ({how}); the delivery time is not given", due=_when(due), how=how)
-            )
+            return self._make(r, HUMAN, L_("due {due}, {how}; the delivery time is not given", due=_when(due), how=how))
         late = self.delivered_at - due
         if late <= timedelta(0):
             return self._make(
                 r,
                 MET,
                 L_(
-                    "delivered {at}, due {due} ({how}): {span} early",
+                    "delivered {at}, {span} early; due {due}, {how}",
                     at=_when(self.delivered_at),
                     due=_when(due),
                     how=how,
@@ -74,7 +72,7 @@ class DeadlineChecks(Context):
             r,
             NOT_MET,
             L_(
-                "delivered {at}, due {due} ({how}): {span} late",
+                "delivered {at}, {span} late; due {due}, {how}",
                 at=_when(self.delivered_at),
                 due=_when(due),
                 how=how,
@@ -101,11 +99,12 @@ class DeadlineChecks(Context):
             return None, L_("the deadline date '{date}' cannot be placed in a year", date=on_date)
         tz = (anchor.tzinfo if anchor else None) or UTC
         due = datetime(due_day.year, due_day.month, due_day.day, 23, 59, 59, tzinfo=tz)
-        return due, L_("by {date}, end of day", date=due_day.isoformat())
+        return due, L_("by the end of {date}", date=Day(due_day))
 
 
-def _when(dt: datetime) -> str:
-    return dt.strftime("%Y-%m-%d %H:%M %Z").strip()
+def _when(dt: datetime) -> When:
+    """In each reader's time zone and locale (the deadline itself is computed in the agreement's zone)."""
+    return When(dt)
 
 
 def _span(delta: timedelta) -> Text:
