@@ -26,6 +26,10 @@ tender (`€`, `₽`, `£`, `￥`, `US$`; `$` for CAD in Canada). `$` means US d
 in hand is itself a dollar or peso written `$` where it is used. A code or symbol of another
 currency is refused, naming it.
 
+A refusal is a `MoneyError` with a stable `code` (`bad_amount`, `unknown_currency`) and a message from
+the catalogue (`mediation.i18n.S_`): English text for programs and logs that words itself in each
+reader's language, amounts in it shown in their locale.
+
 `babel.numbers.parse_decimal(strict=True)` is not used on its own: it checks grouping only when the
 locale's grouping mark is present and passes a `.` through as a decimal point in locales that do not
 use it (`1.000` would be 1 for a Russian reader), so the rule above is applied here, with the
@@ -53,7 +57,7 @@ from babel.numbers import (
 )
 
 from mediation.errors import MediationError
-from mediation.i18n import babel_locale
+from mediation.i18n import S_, Ln_, Money, Text, babel_locale, said
 
 DEFAULT_MAX_AMOUNT = Decimal("1000000")
 # beyond any contract, and within what exact decimal arithmetic holds (28 significant digits) with room
@@ -72,10 +76,11 @@ _MINUS = "-\u2212"
 
 class MoneyError(MediationError, ValueError):
     """An amount or currency a person typed that cannot be used; `code` is
-    `bad_amount` or `unknown_currency`."""
+    `bad_amount` or `unknown_currency`. The message is English text that words itself for each
+    reader (`mediation.i18n.S_`): `str()` and pydantic read it in the current reader's language."""
 
-    def __init__(self, code: str, message: str):
-        super().__init__(code, message)
+    def __init__(self, code: str, message: Text):
+        super().__init__(code, said(message))
 
 
 @lru_cache(maxsize=1)
@@ -95,7 +100,10 @@ def currency_code(currency: str) -> str:
     if code not in known_currencies():
         raise MoneyError(
             "unknown_currency",
-            f"unknown currency {currency!r}: use an ISO 4217 code such as USD, EUR, GBP or JPY",
+            S_(
+                "unknown currency {currency}: use an ISO 4217 code such as USD, EUR, GBP or JPY",
+                currency=repr(currency),
+            ),
         )
     return code
 
@@ -238,7 +246,9 @@ def named_currency(text: str) -> str | None:
 
 
 def _bad(shown: str) -> MoneyError:
-    return MoneyError("bad_amount", f"{shown!r} is not an amount: write digits such as 88 or 88.50")
+    return MoneyError(
+        "bad_amount", S_("{amount} is not an amount: write digits such as 88 or 88.50", amount=repr(shown))
+    )
 
 
 def _grouped(part: str, mark: str) -> str | None:
@@ -286,7 +296,13 @@ def _read_number(number: str, shown: str, loc: Locale) -> Decimal:
             plain = (whole + frac).lstrip("0") or "0"
             raise MoneyError(
                 "bad_amount",
-                f"{shown!r} could mean {small_text} or {plain}: write it as {plain} or as {whole}{decimal_mark}{frac}",
+                S_(
+                    "{amount} could mean {small} or {plain}: write it as {plain} or as {decimal}",
+                    amount=repr(shown),
+                    small=small_text,
+                    plain=plain,
+                    decimal=f"{whole}{decimal_mark}{frac}",
+                ),
             )
     else:
         decimal, grouping = None, None
@@ -322,10 +338,18 @@ def _read_text(shown: str, code: str) -> Decimal:
     if None in named:
         raise _bad(shown)
     if not number:
-        raise MoneyError("bad_amount", f"no amount given in {shown!r}")
+        raise MoneyError("bad_amount", S_("no amount given in {text}", text=repr(shown)))
     for other in named:
         if other != code:
-            raise MoneyError("bad_amount", f"{shown!r} is an amount in {other}, not {code}: give the amount in {code}")
+            raise MoneyError(
+                "bad_amount",
+                S_(
+                    "{amount} is an amount in {other}, not {currency}: give the amount in {currency}",
+                    amount=repr(shown),
+                    other=other,
+                    currency=code,
+                ),
+            )
     value = _read_number(number, shown, loc)
     return -value if negative else value
 
@@ -347,7 +371,7 @@ def parse_amount(
     """
     code = currency_code(currency)
     if isinstance(text, bool) or not isinstance(text, (str, int, Decimal)):
-        raise MoneyError("bad_amount", f"amount must be a number, got {text!r}")
+        raise MoneyError("bad_amount", S_("amount must be a number, got {value}", value=repr(text)))
     if isinstance(text, Decimal):
         value = text
         shown = str(text)
@@ -358,20 +382,33 @@ def parse_amount(
         shown = text.strip()
         value = _read_text(shown, code)
     if not value.is_finite():
-        raise MoneyError("bad_amount", f"{shown!r} is not a finite amount")
+        raise MoneyError("bad_amount", S_("{amount} is not a finite amount", amount=repr(shown)))
     if abs(value) >= ABSURD_AMOUNT or len(value.as_tuple().digits) > 24:
-        raise MoneyError("bad_amount", f"{shown[:40]!r} is not a plausible amount")
+        raise MoneyError("bad_amount", S_("{amount} is not a plausible amount", amount=repr(shown[:40])))
     if value < 0:
-        raise MoneyError("bad_amount", f"amount cannot be negative ({shown})")
+        raise MoneyError("bad_amount", S_("amount cannot be negative ({amount})", amount=shown))
     if value == 0 and not allow_zero:
-        raise MoneyError("bad_amount", "amount must be more than zero")
+        raise MoneyError("bad_amount", S_("amount must be more than zero"))
     if max_amount is not None and value > Decimal(max_amount):
         raise MoneyError(
-            "bad_amount", f"amount {shown} is above the limit of {format_money(Decimal(max_amount), code)}"
+            "bad_amount",
+            S_("amount {amount} is above the limit of {limit}", amount=shown, limit=Money(Decimal(max_amount), code)),
         )
     places = minor_units(code)
     exponent = value.normalize().as_tuple().exponent
     if isinstance(exponent, int) and -exponent > places:
-        allowed = "no decimals" if places == 0 else f"at most {places} decimals"
-        raise MoneyError("bad_amount", f"{code} amounts have {allowed}; got {shown}")
+        if places == 0:
+            raise MoneyError(
+                "bad_amount", S_("{currency} amounts have no decimals; got {amount}", currency=code, amount=shown)
+            )
+        raise MoneyError(
+            "bad_amount",
+            Ln_(
+                "{currency} amounts have at most {n} decimal; got {amount}",
+                "{currency} amounts have at most {n} decimals; got {amount}",
+                places,
+                currency=code,
+                amount=shown,
+            ),
+        )
     return quantize(value, code)
