@@ -1,9 +1,11 @@
 """Scope classification: is a client's request inside the agreed brief, and why?
 
-The classifier. Rule signals (nlp.scope_signals) compare the request with the parsed brief; the
-request's asks are matched to the brief's clauses and exclusions by meaning (nlp.matching, the
-encoder's fine-tuned last layer); a small softmax head combines those with the sentence vector,
-checkable facts overrule it, and its probability is calibrated. nlp.explanation words the reason.
+The classifier. The joint reader (nlp.joint) reads brief and request together and gives each kind's
+probability; rule signals (nlp.scope_signals) compare the request with the parsed brief, and a
+checkable fact (more units than counted, an earlier date, a round beyond the allowance, a use beyond
+the licence, an excluded item) overrules the reader; the probability is calibrated. The asks are
+matched to the brief's clauses and exclusions by meaning (nlp.matching) to find the clause the
+reason cites, and nlp.explanation words the reason.
 """
 
 from __future__ import annotations
@@ -22,14 +24,12 @@ from nlp.explanation import reason as explain
 from nlp.matching import EXCLUDED_SIM, ask_texts, excluded_items
 from nlp.numbers import tame_digit_runs
 from nlp.scope_signals import (  # noqa: F401  (re-exported: the rules' public names)
-    FEATURES,
     STRONG,
     Signals,
     brief_counts,
     compute,
     request_counts,
     rule_kind,
-    vector,
 )
 
 OUT_KINDS = (
@@ -44,25 +44,24 @@ OUT_KINDS = (
 IN_KINDS = ("correction", "revision_within_allowance", "in_brief", "clarification", "subset")
 KINDS = OUT_KINDS + IN_KINDS
 MAX_REQUEST_CHARS = 2000
-WEIGHTS = Path(__file__).parent / "weights" / "scope_head.npz"
 
 
 def decide(
     probs: dict[str, float], sig: Signals, calibration: tuple[float, float] = (1.0, 0.0)
 ) -> tuple[bool, str, float]:
-    """Out of scope or not, the kind, and P(out of scope): the head's answer, overruled by a
-    checkable fact when the brief's own numbers or terms settle it, then calibrated (Platt scaling
-    fitted on cross-validated folds, see nlp.train)."""
+    """Out of scope or not, the kind, and P(out of scope): the reader's answer, calibrated (Platt
+    scaling fitted on predictions for cases the reader was not trained on, see nlp.train), then
+    overruled by a checkable fact when the brief's own numbers or terms settle it."""
     p_out = sum(v for k, v in probs.items() if k in OUT_KINDS)
+    a, b = calibration
+    if (a, b) != (1.0, 0.0):
+        z = math.log(min(max(p_out, 1e-4), 1 - 1e-4) / (1 - min(max(p_out, 1e-4), 1 - 1e-4)))
+        p_out = 1 / (1 + math.exp(-(a * z + b)))
     v = sig.values
     forced = rule_kind(sig)
     fix_cues = v.get("num_state") or (v.get("correction") and v.get("delivered"))
     if forced and not fix_cues and not v.get("asks_only"):
         p_out = max(p_out, 0.5 + 0.4 * max(v.get(n, 0) for n in STRONG))
-    a, b = calibration
-    if (a, b) != (1.0, 0.0):
-        z = math.log(min(max(p_out, 1e-4), 1 - 1e-4) / (1 - min(max(p_out, 1e-4), 1 - 1e-4)))
-        p_out = 1 / (1 + math.exp(-(a * z + b)))
     oos = p_out >= 0.5
     side = OUT_KINDS if oos else IN_KINDS
     kind = max(side, key=lambda k: probs.get(k, 0.0))
@@ -142,25 +141,26 @@ def looks_english(brief: str, request: str) -> bool:
 
 
 class ScopeClassifier:
-    """Is a client's request inside the agreed brief? One embedding per request and per brief
-    clause (cached), rule signals from the parsed brief, and a trained softmax head."""
+    """Is a client's request inside the agreed brief? The joint reader (nlp.joint) reads brief and
+    request together for each kind's probability; rule signals from the parsed brief add the
+    checkable facts, and the matcher finds the clause the reason cites."""
 
     def __init__(self, encoder, weights: str | Path | None = None, brief_cache: int = 256):
         import numpy as np
 
+        from nlp.joint import JointReader
+        from nlp.matching import DELTA
+
         self.np = np
         self.encoder = encoder
-        path = Path(weights) if weights else WEIGHTS
-        if not path.exists():
-            raise FileNotFoundError(f"scope head weights not found: {path} (run python -m nlp.train)")
-        data = np.load(path, allow_pickle=False)
-        self.W, self.b = data["W"], data["b"]
-        self.mu, self.sd = data["mu"], data["sd"]
-        self.kinds = [str(k) for k in data["kinds"]]
-        self.features = [str(f) for f in data["features"]]
-        self.use_embedding = bool(data["use_embedding"])
-        a, b = (float(x) for x in data["calibration"]) if "calibration" in data.files else (1.0, 0.0)
-        self.calibration: tuple[float, float] = (a, b)
+        self.joint = JointReader(
+            getattr(encoder, "model", None),
+            getattr(encoder, "tokenizer", None),
+            weights,
+            model_delta=DELTA if getattr(encoder, "tuned", False) else None,
+        )
+        self.kinds = self.joint.kinds
+        self.calibration: tuple[float, float] = self.joint.calibration
         self._briefs: OrderedDict[str, Brief] = OrderedDict()
         self._briefs_lock = threading.Lock()
         self._brief_cache = brief_cache
@@ -187,6 +187,7 @@ class ScopeClassifier:
         with self._briefs_lock:
             self._briefs.clear()
         self.encoder.clear_cache()
+        self.joint.clear_cache()
 
     def prepare(self, pairs):
         """Parse, clean and embed a batch: one encoder call for every new text."""
@@ -213,7 +214,8 @@ class ScopeClassifier:
                 vecs[t] = v
         return items, vecs
 
-    def featurize(self, brief: Brief, core: str, asks, vecs) -> tuple[list[float], Signals, str | None]:
+    def signals(self, brief: Brief, core: str, asks, vecs) -> tuple[Signals, str | None]:
+        """The rule signals and the clause nearest to the asks."""
         np = self.np
         from nlp.matching import match as match_asks
 
@@ -254,21 +256,9 @@ class ScopeClassifier:
                 and not sig.values.get("asks_only")
             ):
                 sig.set("excluded_sem", 1.0, m.excluded_item, m.excluded_clause)
-        if self.use_embedding:
-            emb = list(rv) if rv is not None else [0.0] * 384
-        else:
-            emb = []
-        return emb + vector(sig), sig, match
+        return sig, match
 
     # -- classification ------------------------------------------------------------------------
-    def predict_proba(self, X):
-        np = self.np
-        Z = (np.asarray(X, dtype=np.float32) - self.mu) / self.sd
-        logits = Z @ self.W + self.b
-        logits -= logits.max(axis=1, keepdims=True)
-        P = np.exp(logits)
-        return P / P.sum(axis=1, keepdims=True)
-
     def check(self, brief: str | Brief, request: str) -> ScopeResult:
         return self.check_many([(brief, request)])[0]
 
@@ -276,17 +266,18 @@ class ScopeClassifier:
         pairs = list(pairs)
         if not pairs:
             return []
+        from nlp.joint import extra_of
+
         items, vecs = self.prepare(pairs)
-        rows, sigs, matches = [], [], []
-        for b, _r_text, core, asks, _notes in items:
-            x, sig, match = self.featurize(b, core, asks, vecs)
-            rows.append(x)
-            sigs.append(sig)
-            matches.append(match)
-        P = self.predict_proba(rows)
+        found = [self.signals(b, core, asks, vecs) for b, _, core, asks, _ in items]
+        P = self.joint.probs(
+            [b.text for b, *_ in items],
+            [r_text or "." for _, r_text, *_ in items],
+            self.np.array([extra_of(sig.values) for sig, _ in found]),
+        )
         return [
             self._result(p, b, r_text, core, asks, notes, sig, match)
-            for p, (b, r_text, core, asks, notes), sig, match in zip(P, items, sigs, matches)
+            for p, (b, r_text, core, asks, notes), (sig, match) in zip(P, items, found)
         ]
 
     def _result(
@@ -328,7 +319,7 @@ class ScopeClassifier:
 def load_classifier(
     model_path: str | None = None, weights: str | None = None, backend: str = "torch", onnx_path: str | None = None
 ) -> ScopeClassifier:
-    """Encoder plus head, built once and shared by the caller. backend "onnx" runs the graph
+    """Encoder plus joint reader, built once and shared by the caller. backend "onnx" runs the graph
     exported to onnx_path (see nlp.onnx_export); "torch" is the reference."""
     from nlp.language import preload
     from nlp.model import load_encoder  # it refuses an unknown backend

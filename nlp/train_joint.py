@@ -1,0 +1,124 @@
+"""Training the joint reader (nlp.joint); `python -m nlp.train` runs it.
+
+The lower layers' token states of every text are computed once; each epoch then runs only the top
+layers over brief and request together. Seeds are fixed: the same data gives the same weights.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from nlp.joint import MAX_BRIEF_TOKENS, MAX_REQUEST_TOKENS, SPLIT, build_module, pad
+from nlp.scope import KINDS, MAX_BRIEF_CHARS, MAX_REQUEST_CHARS, OUT_KINDS, clean_text
+
+
+def texts_of(rows: list[dict]) -> tuple[list[str], list[str]]:
+    return (
+        [clean_text(r["brief"], MAX_BRIEF_CHARS)[0] for r in rows],
+        [clean_text(r["request"], MAX_REQUEST_CHARS)[0] or "." for r in rows],
+    )
+
+
+def train(base, states, rows, extra, epochs=5, lr=5e-5, head_lr=1e-3, batch=16, seed=0, split=SPLIT, log=True):
+    import torch
+
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    module = build_module(base, len(KINDS), split)
+    briefs, requests = texts_of(rows)
+    hb_all = states.get(briefs, MAX_BRIEF_TOKENS)
+    hr_all = states.get(requests, MAX_REQUEST_TOKENS)
+    y = torch.tensor([KINDS.index(r["kind"]) for r in rows])
+    x_all = torch.from_numpy(np.asarray(extra, dtype=np.float32))
+    out = np.array([r["kind"] in OUT_KINDS for r in rows])
+    w = np.where(out, 0.5 / max(out.sum(), 1), 0.5 / max((~out).sum(), 1)) * len(rows)
+    w_t = torch.tensor(w, dtype=torch.float32)
+    y_out = torch.from_numpy(out)
+    out_idx = [KINDS.index(k) for k in OUT_KINDS]
+    in_idx = [i for i in range(len(KINDS)) if i not in out_idx]
+    params = [
+        {"params": [p for n, p in module.named_parameters() if not n.startswith("out.")], "lr": lr},
+        {"params": module.out.parameters(), "lr": head_lr},
+    ]
+    opt = torch.optim.AdamW(params, weight_decay=0.01)
+    steps = epochs * ((len(rows) + batch - 1) // batch)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / (0.1 * steps)) * max(0.0, 1 - s / steps)
+    )
+    module.train()
+    for ep in range(epochs):
+        order = rng.permutation(len(rows))
+        total = 0.0
+        for start in range(0, len(order), batch):
+            idx = order[start : start + batch]
+            hr, mr = pad([hr_all[i] for i in idx])
+            hb, mb = pad([hb_all[i] for i in idx])
+            logits = module(hr, mr, hb, mb, x_all[idx])
+            loss = (torch.nn.functional.cross_entropy(logits, y[idx], reduction="none") * w_t[idx]).mean()
+            # the verdict itself: out-of-scope kinds' total probability against the label
+            logp = torch.log_softmax(logits, -1)
+            p_out = torch.logsumexp(logp[:, out_idx], -1)
+            p_in = torch.logsumexp(logp[:, in_idx], -1)
+            loss = loss + (-(torch.where(y_out[idx], p_out, p_in)) * w_t[idx]).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += float(loss.detach()) * len(idx)
+        if log:
+            print(f"  epoch {ep + 1}: loss {total / len(rows):.3f}", flush=True)
+    module.eval()
+    return module
+
+
+def predict(module, states, rows, extra, batch=64) -> np.ndarray:
+    import torch
+
+    briefs, requests = texts_of(rows)
+    hb_all = states.get(briefs, MAX_BRIEF_TOKENS)
+    hr_all = states.get(requests, MAX_REQUEST_TOKENS)
+    P = np.zeros((len(rows), len(KINDS)), dtype=np.float32)
+    with torch.inference_mode():
+        for start in range(0, len(rows), batch):
+            idx = list(range(start, min(start + batch, len(rows))))
+            hr, mr = pad([hr_all[i] for i in idx])
+            hb, mb = pad([hb_all[i] for i in idx])
+            x = torch.from_numpy(np.asarray(extra, dtype=np.float32)[idx])
+            P[idx] = torch.softmax(module(hr, mr, hb, mb, x), -1).numpy()
+    return P
+
+
+def load_base(model_path: str | None = None):
+    from transformers import AutoModel, AutoTokenizer
+
+    from nlp.model import _offline_env, default_model_path
+
+    _offline_env()
+    path = model_path or default_model_path()
+    tok = AutoTokenizer.from_pretrained(path)
+    base = AutoModel.from_pretrained(path, add_pooling_layer=False).eval()
+    for p in base.parameters():
+        p.requires_grad_(False)
+    return base, tok
+
+
+def save(module, base, path: Path, split: int = SPLIT, calibration=(1.0, 0.0)) -> None:
+    """The top layers as deltas from the base weights (fp16) and the output layer."""
+    base_params = dict(base.named_parameters())
+    arrays = {}
+    for name, p in module.layers.named_parameters():
+        i, rest = name.split(".", 1)
+        full = f"encoder.layer.{split + int(i)}.{rest}"
+        arrays[f"delta/{full}"] = (p.detach() - base_params[full].detach()).numpy().astype(np.float16)
+    arrays["out/weight"] = module.out.weight.detach().numpy().astype(np.float32)
+    arrays["out/bias"] = module.out.bias.detach().numpy().astype(np.float32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        path,
+        kinds=np.array(KINDS),
+        split=np.array(split),
+        calibration=np.array(calibration, dtype=np.float64),
+        **arrays,
+    )
