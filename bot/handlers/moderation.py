@@ -44,7 +44,7 @@ def mod_queue(ctx: Ctx, cmd: Command) -> list[Reply]:
             if i["moderator"]
             else _(STATUS.get(i["status"], i["status"])),
             title=i["title"],
-            reason=i["reason"],
+            reason=shown(i, "reason"),
         )
         for i in items
     ]
@@ -134,6 +134,11 @@ def mod_case(ctx: Ctx, cmd: Command) -> list[Reply]:
             )
         )
     lines += [_("Request: {text}", text=r["text"]) for r in data["requests"]]
+    for e in data["escalations"]:
+        if e["appeal"]:
+            lines.append(_("Appealed at {at}: {reason}", at=format_when(e["at"]), reason=shown(e, "reason")))
+        else:
+            lines.append(_("Escalated at {at}: {reason}", at=format_when(e["at"]), reason=shown(e, "reason")))
     for p in data["proposals"]:
         title = shown(p, "title")
         if p["superseded"]:
@@ -151,7 +156,7 @@ def mod_case(ctx: Ctx, cmd: Command) -> list[Reply]:
                     "The {role} rejected {proposal}: {reason}",
                     role=role_name(v["role"]),
                     proposal=v["proposal"],
-                    reason=v["reason"],
+                    reason=shown(v, "reason"),
                 )
             )
         else:
@@ -335,7 +340,7 @@ def appeal(ctx: Ctx, cmd: Command) -> list[Reply]:
     text = L_(
         "The decision on case {case_id} is appealed; a different moderator will decide. {reason}",
         case_id=case.id,
-        reason=esc.reason,
+        reason=cases.escalation_reason(esc),
     )
     if not reviewers:
         text += "\n"
