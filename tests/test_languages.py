@@ -315,3 +315,30 @@ async def test_a_withdrawn_acceptance_reads_in_the_moderators_language(chat, tmp
     vote = next(v for v in file.expect("case_file")["votes"] if v["proposal"] == first)
     assert vote["reason"] == f"withdrawn for {second}" and not vote["accepted"]
     assert f"retirada por {second}" in file[0].text and "withdrawn for" not in file[0].text
+
+
+# --- the moderators' channel reads its own language ---------------------------------------------
+
+
+async def test_discords_moderators_channel_reads_the_servers_language_not_the_partys(world):
+    """Parties in Spanish escalate and a moderator in Russian decides elsewhere: the posts in the
+    moderators' channel (an English-speaking server) are English, body and title alike."""
+    from tests.kit.discord import MOD, ask, channel_posts, message_with_button, unescape
+    from tests.kit.fake_discord import MOD_CHANNEL_ID, OTHER_CHANNEL_ID
+
+    fake = world.fake
+    fake.locales.update({MAYA.id: "es-ES", CLARA.id: "es-ES", MOD.id: "ru"})
+    case = await case_at(world, "agreed")
+    said_there = await ask(fake, CLARA, "escalate", reason="dejó de responder")
+    assert "está ahora en la cola de los moderadores" in said_there[0].text  # the party reads Spanish
+    post = fake.messages[message_with_button(fake, "Take", MOD_CHANNEL_ID)]
+    body = unescape(post["embeds"][0]["description"])
+    assert "is now in the moderators' queue" in body and "dejó de responder" in body
+    await ask(fake, MOD, "mod take", channel_id=OTHER_CHANNEL_ID, case=case.case_id)
+    since = len(fake.calls)
+    await ask(
+        fake, MOD, "mod decide", channel_id=OTHER_CHANNEL_ID, case=case.case_id, outcome="release_full", reason="8 de 8"
+    )
+    [decided] = channel_posts(fake, MOD_CHANNEL_ID, since)
+    text = unescape(str(decided.json))
+    assert f"Decided: case {case.case_id}" in text and f"Moderator decision on case {case.case_id}" in text
