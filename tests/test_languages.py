@@ -15,6 +15,7 @@ from bot.render import Capabilities, render
 from tests.kit import CREEP, case_at, filemakers
 from tests.kit.console import ConsoleDriver
 from tests.kit.discord import CLARA, MAYA
+from tests.kit.texts import SOAP_BRIEF
 
 # a phrase each step's answer has in each language, and the English one it must not have
 STEPS = ("case_created", "joined", "brief", "agreed", "delivery", "dispute", "vote", "settled")
@@ -342,3 +343,19 @@ async def test_discords_moderators_channel_reads_the_servers_language_not_the_pa
     [decided] = channel_posts(fake, MOD_CHANNEL_ID, since)
     text = unescape(str(decided.json))
     assert f"Decided: case {case.case_id}" in text and f"Moderator decision on case {case.case_id}" in text
+
+
+# --- file evidence: the facts stay as they are, the words around them are the reader's -------------
+
+
+async def test_file_kinds_and_colour_modes_in_evidence_are_worded_for_the_reader(chat, tmp_path):
+    """A text file among the pictures and a colour mode the brief did not ask for: the type's name and
+    the mode's word are the reader's ("RGB" stays RGB); the payload keeps English."""
+    files = filemakers.photos(tmp_path / "shoot", 8) + [filemakers.text(tmp_path / "notes.txt")]
+    brief = SOAP_BRIEF + " CMYK colour for print."
+    await case_at(chat, "delivered", brief=brief, files=files, locale="es")
+    assessed = await chat.say("clara", "/assess", locale="es")
+    text = said(assessed)
+    assert "texto plano" in text and "plain text" not in text
+    assert "modo RGB" in text and "mode RGB" not in text
+    assert "mode RGB" in json.dumps(assessed.expect("assessment"))  # programs read English
