@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mediation.i18n import current_locale, render
+from mediation.i18n import Join, Msg, Said, current_locale, from_json, render, to_json
 
 
 @dataclass(frozen=True)
@@ -78,10 +78,15 @@ class Reply:
     to: Address | None = None  # None: the chat the message came from
     outbox_id: int | None = None  # the outbox row this reply is delivered from, when it has one
     locale: str = field(default_factory=current_locale.get)  # the language it is worded in
+    # the text as a message (`Msg`) when it was given as one: worded again for another reader (a
+    # moderators' channel that reads its own language); not part of the payload
+    wording: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         """Messages (`mediation.i18n.Msg`) given for text, title or field are worded now, for the
         reader in whose language the reply is being made."""
+        if self.wording is None and isinstance(self.text, (Msg, Join, Said)):
+            self.wording = self.text
         self.text = render(self.text)
         self.title = None if self.title is None else render(self.title)
         self.fields = [(render(name), render(value)) for name, value in self.fields]
@@ -100,6 +105,7 @@ class Reply:
             "private": self.private,
             "data": self.data,
             "locale": self.locale,
+            **({"wording": to_json(self.wording)} if self.wording is not None else {}),
         }
 
     @classmethod
@@ -113,6 +119,7 @@ class Reply:
             data=d.get("data", {}),
             to=to,
             locale=d.get("locale") or "en",
+            wording=from_json(d["wording"]) if d.get("wording") is not None else None,
         )
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from mediation import vocabulary
 from mediation.currency import format_money
-from mediation.i18n import L_, N_, Text, _, en, render, shown
+from mediation.i18n import L_, N_, Join, Msg, Said, Text, _, en, render, shown
 from mediation.timefmt import format_when
 from mediation.vocabulary import Outcome, ReplyKind, is_local
 
@@ -303,4 +303,6 @@ def closing_fields(closing: dict | None, currency: str) -> list[tuple[str, str]]
 
 
 def notice(kind: str, text: Text, options: list[Option] | None = None, /, **data) -> Reply:
-    return Reply(text=render(text), options=options or [], data={"type": kind, **data})
+    # the message is kept beside its wording: a moderators' channel words it again in its own language
+    wording = text if isinstance(text, (Msg, Join, Said)) else None
+    return Reply(text=render(text), options=options or [], data={"type": kind, **data}, wording=wording)

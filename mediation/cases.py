@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from . import audit
 from .errors import MediationError
-from .i18n import L_, N_, Msg, Text, en
+from .i18n import L_, N_, Msg, Text, en, worded, wording
 from .models import (
     Approval,
     AuditEntry,
@@ -721,9 +721,15 @@ def queue_for_moderators(
     """Put the case in the moderators' queue. Before a brief is agreed there is nothing to judge
     against yet: the moderator is asked to help, and the case stays where it is (the parties can
     still agree the brief, and settle) instead of waiting, frozen, for a decision."""
-    reason = en(reason)  # the record is kept in English; notices word it for each reader
+    how = wording(reason)  # a system-written reason is worded again for each reader who sees it
+    reason = en(reason)  # the record is kept in English
     esc = Escalation(
-        case_id=case.id, party_id=party.id if party else None, reason=reason, created_at=now, appeal_of=appeal_of
+        case_id=case.id,
+        party_id=party.id if party else None,
+        reason=reason,
+        reason_text=how,
+        created_at=now,
+        appeal_of=appeal_of,
     )
     s.add(esc)
     early = appeal_of is None and is_early_escalation(case)
@@ -740,6 +746,12 @@ def queue_for_moderators(
         now,
     )
     return esc
+
+
+def escalation_reason(esc: Escalation) -> Text:
+    """Why a case went to the moderators, to be worded for each reader (a person's own words as
+    they wrote them)."""
+    return worded(esc.reason, esc.reason_text)
 
 
 def is_early_escalation(case: Case) -> bool:

@@ -433,6 +433,17 @@ def shown(data: dict, key: str) -> str:
     return render(stored(data, key))
 
 
+def wording(text: Any) -> Any:
+    """How to word `text` again (JSON) when it is a message; None for plain text (a person's own
+    words, shown as written). For a table column beside the English text, as `keep` does in a dict."""
+    return to_json(text) if isinstance(text, (Msg, Join, Said)) else None
+
+
+def worded(text: str, how: Any) -> Any:
+    """A stored English text as a message again when its `wording` was kept, else the text."""
+    return from_json(how) if how is not None else text
+
+
 def known_messages() -> frozenset[str]:
     """Every message id of the catalogue (read from a complete translation): text from outside
     the process (a file-checking worker) may only name these."""

@@ -322,7 +322,7 @@ LABEL = {
     "svg": "SVG",
     "pdf": "PDF",
     "docx": "Word (.docx)",
-    "txt": "plain text",
+    "txt": S_("plain text"),  # English that words itself where it is shown
     "csv": "CSV",
     "mp3": "MP3",
     "wav": "WAV",

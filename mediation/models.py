@@ -19,6 +19,12 @@ def _json() -> Any:
     return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
+def _wording() -> Any:
+    """How to word a stored text again for each reader (`mediation.i18n.to_json`); None for text a
+    person wrote, which is shown as written."""
+    return Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
 def key(row_id: int | None) -> int:
     """A written row's id. SQLModel types an autoincrement key as optional because it is None until
     the row is flushed; this says the row has been."""
@@ -156,7 +162,8 @@ class ProposalVote(SQLModel, table=True):
     proposal_id: int = Field(foreign_key="proposal.id", index=True)
     role: str  # a Role
     accepted: bool
-    reason: str = ""
+    reason: str = ""  # English, or a code ("feedback=waive")
+    reason_text: dict | None = _wording()  # a system-written reason, to be worded for each reader
     created_at: datetime = _ts(nullable=False)
 
 
@@ -173,7 +180,8 @@ class Escalation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="case.id", index=True)
     party_id: int | None = Field(default=None, foreign_key="party.id")
-    reason: str = Field(sa_column=Column(Text, nullable=False))
+    reason: str = Field(sa_column=Column(Text, nullable=False))  # English, for the record
+    reason_text: dict | None = _wording()  # a system-written reason, to be worded for each reader
     status: str = EscalationStatus.QUEUED  # queued | taken | decided | withdrawn (the parties settled first)
     moderator_platform: str | None = None
     moderator_user_id: str | None = None

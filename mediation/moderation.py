@@ -46,6 +46,7 @@ def queue(s: Session, now: datetime) -> list[dict]:
                 "currency": case.currency,
                 "age_days": round(age.total_seconds() / 86400, 1),
                 "reason": e.reason,
+                **({"reason_text": e.reason_text} if e.reason_text is not None else {}),
                 "status": e.status,
                 "moderator": e.moderator_user_id,
             }
@@ -291,6 +292,16 @@ def case_file(s: Session, case: Case, settings=None, now=None) -> dict:
                 **({"title_text": p.data["title_text"]} if "title_text" in p.data else {}),
             }
             for p in s.exec(select(Proposal).where(Proposal.case_id == case.id).order_by(col(Proposal.id)))
+        ],
+        "escalations": [
+            {
+                "reason": e.reason,
+                **({"reason_text": e.reason_text} if e.reason_text is not None else {}),
+                "appeal": e.appeal_of is not None,
+                "status": e.status,
+                "at": as_utc(e.created_at).isoformat(),
+            }
+            for e in s.exec(select(Escalation).where(Escalation.case_id == case.id).order_by(col(Escalation.id)))
         ],
         "votes": votes_of(s, case),
         "notes": [

@@ -20,7 +20,7 @@ from .currency import parse_amount, quantize
 from .errors import MediationError
 from .feedback import OutcomeFacts, effect
 from .fees import split
-from .i18n import L_, N_, Money, Text, join, keep, stored
+from .i18n import L_, N_, Money, Text, en, join, keep, stored, wording
 from .models import Agreement, Case, Offer, Party, Proposal, ProposalVote, key
 from .proposals import fees_under
 from .vocabulary import ROLES, CaseEvent, CaseState, EscalationStatus, Outcome, Role, outcome_for_refund
@@ -181,10 +181,11 @@ def accept(
             ProposalVote.proposal_id != proposal.id,
         )
     ):
-        other_vote.accepted, other_vote.reason = False, f"withdrawn for {proposal.label}"  # one choice at a time
+        withdrawn = L_("withdrawn for {label}", label=proposal.label)  # one choice at a time
+        other_vote.accepted, other_vote.reason, other_vote.reason_text = False, en(withdrawn), wording(withdrawn)
         s.add(other_vote)
     vote = votes.get(role) or ProposalVote(proposal_id=key(proposal.id), role=role, accepted=True, created_at=now)
-    vote.accepted, vote.reason, vote.created_at = True, f"feedback={clause}", now
+    vote.accepted, vote.reason, vote.reason_text, vote.created_at = True, f"feedback={clause}", None, now
     s.add(vote)
     audit.record(s, case.id, actor.tag, "proposal.accepted", {"proposal": proposal.label, "clause": clause}, now)
     other = votes.get(cases.other_role(role))
@@ -215,7 +216,7 @@ def reject(s: Session, actor: Actor, party: Party, case: Case, label: str, reaso
     proposal = current_proposal(s, case, label, verb="reject")
     votes = _votes(s, proposal)
     vote = votes.get(role) or ProposalVote(proposal_id=key(proposal.id), role=role, accepted=False, created_at=now)
-    vote.accepted, vote.reason, vote.created_at = False, reason, now
+    vote.accepted, vote.reason, vote.reason_text, vote.created_at = False, reason, None, now
     s.add(vote)
     audit.record(s, case.id, actor.tag, "proposal.rejected", {"proposal": proposal.label, "reason": reason}, now)
     return proposal
@@ -234,6 +235,7 @@ def votes_of(s: Session, case: Case) -> list[dict]:
                     "role": v.role,
                     "accepted": v.accepted,
                     "reason": v.reason,
+                    **({"reason_text": v.reason_text} if v.reason_text is not None else {}),
                 }
             )
     return out

@@ -20,7 +20,7 @@ from .config import Settings
 from .errors import MediationError
 from .facts import Facts, SignalFacts, approval_facts, delivery_facts, gather
 from .feedback import FeedbackPolicy, OutcomeFacts, OutcomeRecord, outcome_record
-from .i18n import L_, N_, Msg, _, keep, said, stored
+from .i18n import L_, N_, Msg, _, en, keep, said, stored, wording
 from .inspection import FileFacts, Limits
 from .judgment import Judgment, decide
 from .models import Agreement, Case, CaseMember, Decision, Identity, Party, Proposal, ProposalVote, key
@@ -463,7 +463,8 @@ def make_proposals(
                 cleared = []
                 for vote in s.exec(select(ProposalVote).where(ProposalVote.proposal_id == row.id)):
                     if vote.accepted:  # an acceptance was of the old terms
-                        vote.accepted, vote.reason = False, "cleared: the terms changed"
+                        cleared_by = L_("cleared: the terms changed")
+                        vote.accepted, vote.reason, vote.reason_text = False, en(cleared_by), wording(cleared_by)
                         s.add(vote)
                         cleared.append(vote.role)
                 changes.append(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -14,6 +15,7 @@ from bot.render import Capabilities, render
 from tests.kit import CREEP, case_at, filemakers
 from tests.kit.console import ConsoleDriver
 from tests.kit.discord import CLARA, MAYA
+from tests.kit.texts import SOAP_BRIEF
 
 # a phrase each step's answer has in each language, and the English one it must not have
 STEPS = ("case_created", "joined", "brief", "agreed", "delivery", "dispute", "vote", "settled")
@@ -265,3 +267,95 @@ async def test_the_payloads_are_the_same_in_every_language(new_chat, tmp_path):
         runs[lang] = _normalised(chat.turns, case.created)
         assert_story_in(lang, chat.turns)
     assert runs["es"] == runs["en"] and runs["ru"] == runs["en"]
+
+
+# --- stored system-written text, worded again for whoever reads it later -------------------------
+
+
+async def test_a_deadlines_escalation_reason_is_worded_for_the_moderator_who_reads_it(chat, clock, tmp_path):
+    """The reason a deadline wrote is kept in English for the record and shown to a Spanish (and a
+    Russian) moderator in their language, in the queue and in the case file."""
+    case = await case_at(chat, "delivered", files=filemakers.photos(tmp_path / "shoot", 8))
+    await chat.say("clara", "/request please redo all with a model")
+    clock.advance(timedelta(days=15))
+    assert [r.data["action"] for r in chat.hub.engine.tick() if r.data.get("action") != "reminder"] == ["escalated"]
+
+    english = "the client objected to the delivery and then said nothing for 14 days"
+    queue = await chat.say("mod", "/mod queue", locale="es")
+    [item] = queue.expect("mod_queue")["items"]
+    assert item["reason"] == english  # programs read English
+    assert "el cliente objetó la entrega y después no dijo nada durante 14 días" in queue[0].text
+    assert english not in queue[0].text
+    file = await chat.say("mod", f"/mod case {case.case_id}", locale="ru")
+    assert file.expect("case_file")["escalations"][0]["reason"] == english
+    assert "клиент возразил против сданной работы, а потом молчал 14 дн." in file[0].text
+    assert english not in file[0].text
+
+
+async def test_a_partial_delivery_sent_to_a_moderator_at_review_is_worded_for_them(chat, clock, tmp_path):
+    await case_at(chat, "agreed")
+    await chat.say("maya", "/deliver 6 of them", files=[str(p) for p in filemakers.photos(tmp_path / "s", 6)])
+    clock.advance(timedelta(days=15))
+    fired = [r for r in chat.hub.engine.tick() if r.data.get("action") != "reminder"]
+    assert fired and all(r.data["action"] == "escalated" for r in fired)
+    queue = await chat.say("mod", "/mod queue", locale="es")
+    reason = queue.expect("mod_queue")["items"][0]["reason"]
+    assert reason.startswith("the client did not review the delivery within")
+    assert "el cliente no revisó la entrega" in queue[0].text and "did not review" not in queue[0].text
+
+
+async def test_a_withdrawn_acceptance_reads_in_the_moderators_language(chat, tmp_path):
+    case = await case_at(chat, "delivered", files=filemakers.photos(tmp_path / "shoot", 8))
+    items = (await chat.say("clara", "/dispute I expected something else")).expect("proposals")["items"]
+    first, second = items[0]["id"], items[1]["id"]
+    await chat.say("clara", f"/accept {first}")
+    await chat.say("clara", f"/accept {second}")  # the first is withdrawn
+    await chat.say("maya", "/escalate we cannot agree")
+    await chat.say("mod", f"/mod take {case.case_id}")
+    file = await chat.say("mod", f"/mod case {case.case_id}", locale="es")
+    vote = next(v for v in file.expect("case_file")["votes"] if v["proposal"] == first)
+    assert vote["reason"] == f"withdrawn for {second}" and not vote["accepted"]
+    assert f"retirada por {second}" in file[0].text and "withdrawn for" not in file[0].text
+
+
+# --- the moderators' channel reads its own language ---------------------------------------------
+
+
+async def test_discords_moderators_channel_reads_the_servers_language_not_the_partys(world):
+    """Parties in Spanish escalate and a moderator in Russian decides elsewhere: the posts in the
+    moderators' channel (an English-speaking server) are English, body and title alike."""
+    from tests.kit.discord import MOD, ask, channel_posts, message_with_button, unescape
+    from tests.kit.fake_discord import MOD_CHANNEL_ID, OTHER_CHANNEL_ID
+
+    fake = world.fake
+    fake.locales.update({MAYA.id: "es-ES", CLARA.id: "es-ES", MOD.id: "ru"})
+    case = await case_at(world, "agreed")
+    said_there = await ask(fake, CLARA, "escalate", reason="dejó de responder")
+    assert "está ahora en la cola de los moderadores" in said_there[0].text  # the party reads Spanish
+    post = fake.messages[message_with_button(fake, "Take", MOD_CHANNEL_ID)]
+    body = unescape(post["embeds"][0]["description"])
+    assert "is now in the moderators' queue" in body and "dejó de responder" in body
+    await ask(fake, MOD, "mod take", channel_id=OTHER_CHANNEL_ID, case=case.case_id)
+    since = len(fake.calls)
+    await ask(
+        fake, MOD, "mod decide", channel_id=OTHER_CHANNEL_ID, case=case.case_id, outcome="release_full", reason="8 de 8"
+    )
+    [decided] = channel_posts(fake, MOD_CHANNEL_ID, since)
+    text = unescape(str(decided.json))
+    assert f"Decided: case {case.case_id}" in text and f"Moderator decision on case {case.case_id}" in text
+
+
+# --- file evidence: the facts stay as they are, the words around them are the reader's -------------
+
+
+async def test_file_kinds_and_colour_modes_in_evidence_are_worded_for_the_reader(chat, tmp_path):
+    """A text file among the pictures and a colour mode the brief did not ask for: the type's name and
+    the mode's word are the reader's ("RGB" stays RGB); the payload keeps English."""
+    files = filemakers.photos(tmp_path / "shoot", 8) + [filemakers.text(tmp_path / "notes.txt")]
+    brief = SOAP_BRIEF + " CMYK colour for print."
+    await case_at(chat, "delivered", brief=brief, files=files, locale="es")
+    assessed = await chat.say("clara", "/assess", locale="es")
+    text = said(assessed)
+    assert "texto plano" in text and "plain text" not in text
+    assert "modo RGB" in text and "mode RGB" not in text
+    assert "mode RGB" in json.dumps(assessed.expect("assessment"))  # programs read English

@@ -79,7 +79,7 @@ def test_migrations_create_every_table_and_are_idempotent(db_url):
     with store.transaction() as s:
         assert s.exec(select(Case)).all() == []
         assert s.exec(select(AuditEntry)).all() == []
-        assert s.exec(text("SELECT version_num FROM alembic_version")).one()[0] == head_revision() == "0005"
+        assert s.exec(text("SELECT version_num FROM alembic_version")).one()[0] == head_revision() == "0006"
     store.close()
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from mediation import cases, export, moderation
 from mediation.currency import format_money, parse_amount
 from mediation.errors import MediationError
-from mediation.i18n import L_, N_, _, render, shown, stored
+from mediation.i18n import L_, N_, Join, Money, Text, _, join, render, shown, stored
 from mediation.timefmt import format_when
 from mediation.vocabulary import EscalationStatus, Outcome, ReplyKind, role_name, state_name
 
@@ -44,7 +44,7 @@ def mod_queue(ctx: Ctx, cmd: Command) -> list[Reply]:
             if i["moderator"]
             else _(STATUS.get(i["status"], i["status"])),
             title=i["title"],
-            reason=i["reason"],
+            reason=shown(i, "reason"),
         )
         for i in items
     ]
@@ -134,6 +134,11 @@ def mod_case(ctx: Ctx, cmd: Command) -> list[Reply]:
             )
         )
     lines += [_("Request: {text}", text=r["text"]) for r in data["requests"]]
+    for e in data["escalations"]:
+        if e["appeal"]:
+            lines.append(_("Appealed at {at}: {reason}", at=format_when(e["at"]), reason=shown(e, "reason")))
+        else:
+            lines.append(_("Escalated at {at}: {reason}", at=format_when(e["at"]), reason=shown(e, "reason")))
     for p in data["proposals"]:
         title = shown(p, "title")
         if p["superseded"]:
@@ -151,7 +156,7 @@ def mod_case(ctx: Ctx, cmd: Command) -> list[Reply]:
                     "The {role} rejected {proposal}: {reason}",
                     role=role_name(v["role"]),
                     proposal=v["proposal"],
-                    reason=v["reason"],
+                    reason=shown(v, "reason"),
                 )
             )
         else:
@@ -206,24 +211,23 @@ def mod_decide(ctx: Ctx, cmd: Command) -> list[Reply]:
     days = ctx.settings.negotiation.appeal_days
     appealed = moderation.is_appeal(ctx.s, decision)
 
-    def words() -> str:
-        """The decision, worded for one reader."""
-        refund = format_money(Decimal(decision.amount), case.currency)
-        lines = [
-            _(
+    def words() -> Join:
+        """The decision, as a message worded for each reader (a moderators' channel too)."""
+        lines: list[Text] = [
+            L_(
                 "Moderator decision on case {case_id}: {outcome}; refund to the client {refund}.",
                 case_id=case.id,
-                outcome=_(DECIDED_AS[outcome]) if outcome in DECIDED_AS else outcome.replace("_", " "),
-                refund=refund,
+                outcome=L_(DECIDED_AS[outcome]) if outcome in DECIDED_AS else outcome.replace("_", " "),
+                refund=Money(Decimal(decision.amount), case.currency),
             ),
-            _("Reasons: {reason}", reason=decision.reason),
+            L_("Reasons: {reason}", reason=decision.reason),
         ]
         for e in effects:
             allowed = e["feedback_allowed"]
-            client = _("may") if allowed["client"] else _("may not")
-            freelancer = _("may") if allowed["freelancer"] else _("may not")
+            client = L_("may") if allowed["client"] else L_("may not")
+            freelancer = L_("may") if allowed["freelancer"] else L_("may not")
             lines.append(
-                _(
+                L_(
                     "Under the {policy} policy: the client {client} and the freelancer {freelancer} leave feedback "
                     "on this contract.",
                     policy=e["policy"],
@@ -232,10 +236,10 @@ def mod_decide(ctx: Ctx, cmd: Command) -> list[Reply]:
                 )
             )
         if appealed:
-            lines.append(_("This decision was made on appeal; it is final."))
+            lines.append(L_("This decision was made on appeal; it is final."))
         elif days:
-            lines.append(_("Either party may appeal once within {days} days: /appeal <reason>.", days=f"{days:g}"))
-        return "\n".join(lines)
+            lines.append(L_("Either party may appeal once within {days} days: /appeal <reason>.", days=f"{days:g}"))
+        return join("\n", lines)
 
     def make() -> Reply:
         return ctx.sealed(
@@ -335,7 +339,7 @@ def appeal(ctx: Ctx, cmd: Command) -> list[Reply]:
     text = L_(
         "The decision on case {case_id} is appealed; a different moderator will decide. {reason}",
         case_id=case.id,
-        reason=esc.reason,
+        reason=cases.escalation_reason(esc),
     )
     if not reviewers:
         text += "\n"

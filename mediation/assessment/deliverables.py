@@ -73,7 +73,7 @@ class DeliverableChecks(Context):
             said = L_("{count} of {agreed} {kind} delivered", count=min(got, q), agreed=q, kind=kind)
         breakdown = _breakdown(self._matching(cat))
         if breakdown and got:
-            said = join(" ", (said, f"({breakdown})"))
+            said = join(" ", (said, join("", ("(", breakdown, ")"))))
         notes: list[Text] = [said]
         if q and not r.quantity_max and got > q:
             notes.append(L_("{count} more than agreed", count=got - q))

@@ -91,7 +91,7 @@ class QualityChecks(Context):
             "{k} of {n} image has {name}", "{k} of {n} images have {name}", len(images), k=len(ok), name=_colour(name)
         )
         if wrong:
-            modes = _count_phrase(f"mode {f.mode}" for f in wrong)
+            modes = _count_phrase(L_("mode {mode}", mode=f.mode) for f in wrong)  # "RGB" is a fact, not a word
             others = (
                 L_("it is {modes} ({names})", modes=modes, names=_names(wrong))
                 if len(images) == 1

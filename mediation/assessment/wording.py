@@ -81,23 +81,23 @@ def _of(k: int, n: int, kind: str) -> Msg:
     return Ln_("{k} of {n} file is", "{k} of {n} files are", n, k=k)
 
 
-def _types_phrase(files: list[FileFacts]) -> str:
+def _types_phrase(files: list[FileFacts]) -> Text:
     return _count_phrase(label(f.type) for f in files) if len({f.type for f in files}) > 1 else label(files[0].type)
 
 
-def _count_phrase(items: Iterable[str]) -> str:
-    counts: dict[str, int] = {}
+def _count_phrase(items: Iterable[Text]) -> Text:
+    """'6 JPEG, 2 plain text': each item (a type's name, "mode RGB") worded for the reader."""
+    counts: dict[Text, int] = {}
     for i in items:
         counts[i] = counts.get(i, 0) + 1
-    return ", ".join(f"{n} {k}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    return join(", ", (join(" ", (n, k)) for k, n in sorted(counts.items(), key=lambda kv: -kv[1])))
 
 
-def _breakdown(files: list[FileFacts]) -> str:
+def _breakdown(files: list[FileFacts]) -> Text:
     """'8 JPEG 1080x1080' or '6 JPEG 1080x1080, 2 PNG 800x800'."""
 
-    def key(f: FileFacts) -> str:
-        size = f" {f.width}x{f.height}" if f.width and f.height else ""
-        return f"{label(f.type)}{size}"
+    def key(f: FileFacts) -> Text:
+        return f"{label(f.type)} {f.width}x{f.height}" if f.width and f.height else label(f.type)
 
     return _count_phrase(key(f) for f in files)
 
@@ -106,7 +106,7 @@ def _file_summary(leaves: list[FileFacts]) -> Text:
     if not leaves:
         return L_("none")
     bad = sum(1 for f in leaves if not f.readable)
-    listed = f"{len(leaves)} ({_count_phrase(label(f.type) for f in leaves)})"
+    listed = join("", (len(leaves), " (", _count_phrase(label(f.type) for f in leaves), ")"))
     return L_("{files}, {bad} unreadable", files=listed, bad=bad) if bad else listed
 
 

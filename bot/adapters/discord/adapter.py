@@ -29,7 +29,7 @@ from discord import app_commands
 
 from mediation import cases
 from mediation.config import Settings
-from mediation.i18n import _, choose, reading_as
+from mediation.i18n import _, choose, reading_as, render
 from mediation.vocabulary import ReplyKind
 
 from ...hub import Hub
@@ -755,14 +755,16 @@ class DiscordAdapter:
         if reply.type in (ReplyKind.MOD_TAKEN, ReplyKind.MOD_RELEASED):
             await self._refresh_escalation(case_id, reply)
             return
+        # the notice as the moderators' channel reads it, not as the chat where it happened did
+        text = render(reply.wording) if reply.wording is not None else reply.text
         if reply.type == ReplyKind.DECISION:
             key: tuple = (reply.type, case_id, reply.data.get("reason"))
             post = Reply(
-                text=reply.text, title=_("Decided: case {case_id}", case_id=case_id), data={"type": ReplyKind.DECISION}
+                text=text, title=_("Decided: case {case_id}", case_id=case_id), data={"type": ReplyKind.DECISION}
             )
         elif reply.type == ReplyKind.ESCALATED:
             key = (reply.type, case_id, reply.data.get("reason"))
-            post = self._escalation_post(case_id, reply.text, appeal=bool(reply.data.get("appeal")))
+            post = self._escalation_post(case_id, text, appeal=bool(reply.data.get("appeal")))
         else:
             return
         if key in self._escalations:
@@ -808,7 +810,9 @@ class DiscordAdapter:
         if known is not None and (pressed is None or known[0].id != pressed.id):
             original = known[1]
             targets.append((known[0], original.text.split("\n\n")[0], (original.title or "").startswith(appeal_title)))
-        taken = reply.text if reply.type == ReplyKind.MOD_TAKEN else None
+        taken = None
+        if reply.type == ReplyKind.MOD_TAKEN:  # who took it, in the channel's language
+            taken = render(reply.wording) if reply.wording is not None else reply.text
         for message, text, appeal in targets:
             post = self._escalation_post(case_id, text, appeal, taken)
             payload = message_payloads(post)[0]
