@@ -62,6 +62,14 @@ def decide(
     fix_cues = v.get("num_state") or (v.get("correction") and v.get("delivered"))
     if forced and not fix_cues and not v.get("asks_only"):
         p_out = max(p_out, 0.5 + 0.4 * max(v.get(n, 0) for n in STRONG))
+    elif (
+        p_out >= 0.5
+        and max(OUT_KINDS, key=lambda k: probs.get(k, 0.0)) == "platform_or_format"
+        and v.get("fmt_listed")
+        and not v.get("plat_new")
+        and not v.get("res_up")
+    ):  # the only format asked for is one the brief names: not another format
+        p_out = 1 - p_out
     oos = p_out >= 0.5
     side = OUT_KINDS if oos else IN_KINDS
     kind = max(side, key=lambda k: probs.get(k, 0.0))

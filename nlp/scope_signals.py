@@ -712,6 +712,12 @@ def compute(brief: Brief, request: str, asks=None) -> Signals:
     req_fmts += [f for f in extra if f not in brief_low and f not in req_fmts and f not in negated]
     if req_fmts:
         sig.set("fmt_new", 1.0, req_fmts[0], next((r.text for r in brief.requirements if r.kind == "format"), None))
+    else:  # every format the request names is one the brief's requirements promise
+        listed = [f for f in _norm_formats(request) if f in brief.formats and f not in negated]
+        if listed:
+            sig.set(
+                "fmt_listed", 1.0, listed[0], next((r.text for r in brief.requirements if r.kind == "format"), None)
+            )
     brief_res = [_RES[r.resolution] for r in brief.requirements if r.resolution in _RES]
     for m in re.finditer(r"\b(480p|720p|1080p|1440p|2160p|[248]k)\b", low):
         v = _RES.get(m.group(1))

@@ -400,3 +400,10 @@ def test_the_brief_is_read_once_for_many_messages(clf):
     clf.check_many([(LOGO, "Could you also design business cards?"), (LOGO, "Can the logo be green?")])
     cached = [key for key in clf.joint.states._cache if key[0].startswith("Logo for a bike")]
     assert len(cached) == 1
+
+
+def test_a_format_the_brief_names_is_not_another_format(clf):
+    same = clf.check(SOAP_BRIEF, "Could you send the samples as JPG?")
+    other = clf.check(SOAP_BRIEF, "Can I get them as PNG instead of JPG?")
+    assert not same.out_of_scope and same.kind == "in_brief"
+    assert other.out_of_scope and other.kind == "platform_or_format"
