@@ -41,6 +41,8 @@ OUT_KINDS = (
     "quantity",
     "attribute",
 )
+# signals that something is counted beyond the brief (a number, "more", "another", "also")
+COUNT_CUES = ("qty_more", "len_more", "more", "num_unmatched", "also")
 IN_KINDS = ("correction", "revision_within_allowance", "in_brief", "clarification", "subset")
 KINDS = OUT_KINDS + IN_KINDS
 MAX_REQUEST_CHARS = 2000
@@ -71,7 +73,9 @@ def decide(
     ):  # the only format asked for is one the brief names: not another format
         p_out = 1 - p_out
     oos = p_out >= 0.5
-    side = OUT_KINDS if oos else IN_KINDS
+    side: tuple[str, ...] = OUT_KINDS if oos else IN_KINDS
+    if oos and not any(v.get(n) for n in COUNT_CUES):  # nothing counted more: not a quantity
+        side = tuple(k for k in side if k != "quantity")
     kind = max(side, key=lambda k: probs.get(k, 0.0))
     if oos and forced:
         kind = forced
@@ -293,6 +297,8 @@ class ScopeClassifier:
     ) -> ScopeResult:
         probs = {k: float(v) for k, v in zip(self.kinds, p)}
         oos, kind, p_out = decide(probs, sig, self.calibration)
+        if r_text and not asks:  # thanks and pleasantries: nothing is asked, so nothing goes beyond
+            oos, kind, p_out = False, "clarification", min(p_out, 0.1)
         confidence = p_out if oos else 1 - p_out
         ev_clause = next((c for n, (d, c) in sig.evidence.items() if c and n in KIND_SIGNALS.get(kind, ())), None)
         brief_match = ev_clause or match

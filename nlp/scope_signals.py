@@ -578,8 +578,8 @@ def compute(brief: Brief, request: str, asks=None) -> Signals:
         if not matched and m.head:
             matched = [c for c in counts if any(stem(w) in c.heads for w in m.words[:3])]
         if not matched:
-            if m.head and m.head not in STOP:
-                sig.set("num_unmatched", 1.0, m.text)
+            if m.head and m.head not in STOP and not any(c.value == m.value for c in counts):
+                sig.set("num_unmatched", 1.0, m.text)  # (the brief's own count, "all 8", is no new number)
             continue
         c = matched[0]
         if m.old:
