@@ -24,6 +24,7 @@ WEIGHTS = Path(__file__).parent / "weights" / "joint.npz"
 SPLIT = 4  # layers 0..SPLIT-1 run on each text alone; the rest run on both
 MAX_BRIEF_TOKENS = 192
 MAX_REQUEST_TOKENS = 96
+BATCH = 16
 # the matcher's scores (nlp.matching) beside the pooled states: how near the asks come to a
 # promising clause and to an excluded item, by the sentence vectors tuned for exactly that
 EXTRA = ("sim_in", "sim_in_mean", "sim_out", "sim_gap")
@@ -75,7 +76,7 @@ class LowerStates:
     """Token states after the lower layers, per text, cached (a brief's are reused by every
     message checked against it)."""
 
-    def __init__(self, base, tokenizer, split: int = SPLIT, cache_size: int = 2048):
+    def __init__(self, base, tokenizer, split: int = SPLIT, cache_size: int = 256):
         self.base, self.tokenizer, self.split = base, tokenizer, split
         self._cache: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
         self._cache_size = cache_size
@@ -100,7 +101,11 @@ class LowerStates:
         out = [result[i] for i in range(len(texts))]
         return out
 
-    def get(self, texts: list[str], max_tokens: int) -> list[np.ndarray]:
+    def get(self, texts: list[str], max_tokens: int, keep: bool = True) -> list[np.ndarray]:
+        """States per text; keep=False computes without caching (a message is seen once, its
+        brief many times)."""
+        if not keep:
+            return self.compute(texts, max_tokens)
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if (t, max_tokens) not in self._cache))
             if missing:
@@ -204,12 +209,20 @@ class JointReader:
         import torch
 
         hb = self.states.get(briefs, MAX_BRIEF_TOKENS)
-        hr = self.states.get(requests, MAX_REQUEST_TOKENS)
+        hr = self.states.get(requests, MAX_REQUEST_TOKENS, keep=False)
+        extra = np.asarray(extra, dtype=np.float32).reshape(len(briefs), len(EXTRA))
+        out = np.zeros((len(briefs), len(self.kinds)), dtype=np.float32)
+        # length-sorted batches padded to their longest: attention over one padded batch of
+        # everything costs memory quadratic in the longest pair
+        order = sorted(range(len(briefs)), key=lambda i: len(hb[i]) + len(hr[i]))
         with self._lock, torch.inference_mode():
-            r, mr = pad(hr)
-            b, mb = pad(hb)
-            x = torch.from_numpy(np.asarray(extra, dtype=np.float32).reshape(len(briefs), len(EXTRA)))
-            return torch.softmax(self.module(r, mr, b, mb, x), -1).numpy()
+            for start in range(0, len(order), BATCH):
+                idx = order[start : start + BATCH]
+                r, mr = pad([hr[i] for i in idx])
+                b, mb = pad([hb[i] for i in idx])
+                logits = self.module(r, mr, b, mb, torch.from_numpy(extra[idx]))
+                out[idx] = torch.softmax(logits, -1).numpy()
+        return out
 
     def clear_cache(self) -> None:
         with self.states._lock:
