@@ -170,10 +170,12 @@ class JointReader:
         self.split = int(data["split"])
         if model is None or min(TUNED_LAYERS) < self.split:
             from transformers import AutoModel, AutoTokenizer
+            from transformers.utils import logging as hf_logging
 
             from nlp.model import _offline_env, default_model_path
 
             _offline_env()
+            hf_logging.set_verbosity_error()
             folder = model_path or default_model_path()
             tokenizer = AutoTokenizer.from_pretrained(folder)
             model = AutoModel.from_pretrained(folder, add_pooling_layer=False).eval()
