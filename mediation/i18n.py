@@ -236,8 +236,24 @@ class Day:
 LATER = (Money, When, Day)  # parameters worded for each reader as they are shown
 
 
+class _Shown:
+    """What worded pieces share: shown as their text, and joined to text by `+`."""
+
+    def render(self) -> str:
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def __add__(self, other: object) -> Join:
+        return Join("", (self, other))
+
+    def __radd__(self, other: object) -> Join:
+        return Join("", (other, self))
+
+
 @dataclass(frozen=True)
-class Msg:
+class Msg(_Shown):
     """A message worded when it is shown: for each reader in turn, or later from storage."""
 
     msgid: str
@@ -250,15 +266,6 @@ class Msg:
             return n_(self.msgid, self.plural, int(self.n or 0), **dict(self.params))
         return _(self.msgid, **dict(self.params))
 
-    def __str__(self) -> str:
-        return self.render()
-
-    def __add__(self, other: object) -> Join:
-        return Join("", (self, other))
-
-    def __radd__(self, other: object) -> Join:
-        return Join("", (other, self))
-
     def to_json(self) -> dict:
         out: dict[str, Any] = {"m": self.msgid}
         if self.params:
@@ -269,7 +276,7 @@ class Msg:
 
 
 @dataclass(frozen=True)
-class Join:
+class Join(_Shown):
     """Parts (text, `Msg`s) shown one after another with a separator between them."""
 
     sep: Any  # text, or a Msg (" or ")
@@ -277,15 +284,6 @@ class Join:
 
     def render(self) -> str:
         return render(self.sep).join(render(p) for p in self.parts)
-
-    def __str__(self) -> str:
-        return self.render()
-
-    def __add__(self, other: object) -> Join:
-        return Join("", (self, other))
-
-    def __radd__(self, other: object) -> Join:
-        return Join("", (other, self))
 
     def __bool__(self) -> bool:
         return any(bool(p) for p in self.parts)
