@@ -359,3 +359,13 @@ async def test_file_kinds_and_colour_modes_in_evidence_are_worded_for_the_reader
     assert "texto plano" in text and "plain text" not in text
     assert "modo RGB" in text and "mode RGB" not in text
     assert "mode RGB" in json.dumps(assessed.expect("assessment"))  # programs read English
+
+
+async def test_telegram_publishes_the_command_menu_in_each_language(start_rig):
+    rig = await start_rig()
+    menus = {call.params.get("language_code"): call.params["commands"] for call in rig.fake.methods("setMyCommands")}
+    assert set(menus) == {None, "es", "ru"}
+    describe = {lang: {c["command"]: c["description"] for c in menu} for lang, menu in menus.items()}
+    assert describe["es"]["help"] == "qué puede hacer Mediator aquí"
+    assert describe["ru"]["help"] != describe[None]["help"] != describe["es"]["help"]
+    assert set(describe["es"]) == set(describe["ru"]) == set(describe[None])
