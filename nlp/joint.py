@@ -30,6 +30,23 @@ BATCH = 16
 EXTRA = ("sim_in", "sim_in_mean", "sim_out", "sim_gap")
 
 
+def load_base(model_path: str | None = None):
+    """The base model, frozen, and its tokenizer, from local files only."""
+    from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    from nlp.model import _offline_env, default_model_path
+
+    _offline_env()
+    hf_logging.set_verbosity_error()
+    path = model_path or default_model_path()
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    base = AutoModel.from_pretrained(path, add_pooling_layer=False).eval()
+    for p in base.parameters():
+        p.requires_grad_(False)
+    return base, tokenizer
+
+
 def masked_mean(h, m):
     w = m.unsqueeze(-1).to(h.dtype)
     return (h * w).sum(1) / w.sum(1).clamp(min=1e-9)
@@ -76,16 +93,17 @@ class LowerStates:
     """Token states after the lower layers, per text, cached (a brief's are reused by every
     message checked against it)."""
 
-    def __init__(self, base, tokenizer, split: int = SPLIT, cache_size: int = 256):
+    def __init__(self, base, tokenizer, split: int = SPLIT, cache_size: int = 256, model_lock=None):
         self.base, self.tokenizer, self.split = base, tokenizer, split
         self._cache: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
         self._cache_size = cache_size
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the cache
+        # the model's: one call at a time on two cores (shared with the encoder when the model is)
+        self.model_lock = model_lock or threading.Lock()
 
     def compute(self, texts: list[str], max_tokens: int) -> list[np.ndarray]:
         import torch
 
-        out: list[np.ndarray] = []
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         result: dict[int, np.ndarray] = {}
         for start in range(0, len(order), 32):
@@ -93,13 +111,16 @@ class LowerStates:
             batch = self.tokenizer(
                 [texts[i] for i in idx], padding=True, truncation=True, max_length=max_tokens, return_tensors="pt"
             )
-            with torch.inference_mode():
+            with self.model_lock, torch.inference_mode():
                 hidden = lower_forward(self.base, batch, self.split)
             lengths = batch["attention_mask"].sum(1).tolist()
             for j, i in enumerate(idx):
                 result[i] = hidden[j, : lengths[j]].numpy().astype(np.float32)
-        out = [result[i] for i in range(len(texts))]
-        return out
+        return [result[i] for i in range(len(texts))]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
 
     def get(self, texts: list[str], max_tokens: int, keep: bool = True) -> list[np.ndarray]:
         """States per text; keep=False computes without caching (a message is seen once, its
@@ -158,6 +179,7 @@ class JointReader:
         path: str | Path | None = None,
         model_path: str | None = None,
         model_delta: str | Path | None = None,
+        model_lock=None,
     ):
         import torch
 
@@ -169,16 +191,7 @@ class JointReader:
         data = np.load(path, allow_pickle=False)
         self.split = int(data["split"])
         if model is None or min(TUNED_LAYERS) < self.split:
-            from transformers import AutoModel, AutoTokenizer
-            from transformers.utils import logging as hf_logging
-
-            from nlp.model import _offline_env, default_model_path
-
-            _offline_env()
-            hf_logging.set_verbosity_error()
-            folder = model_path or default_model_path()
-            tokenizer = AutoTokenizer.from_pretrained(folder)
-            model = AutoModel.from_pretrained(folder, add_pooling_layer=False).eval()
+            model, tokenizer = load_base(model_path)
         self.kinds = [str(k) for k in data["kinds"]]
         a, b = (float(x) for x in data["calibration"])
         self.calibration: tuple[float, float] = (a, b)
@@ -202,8 +215,7 @@ class JointReader:
         self.module.eval()
         for p in self.module.parameters():
             p.requires_grad_(False)
-        self.states = LowerStates(model, tokenizer, self.split)
-        self._lock = threading.Lock()
+        self.states = LowerStates(model, tokenizer, self.split, model_lock=model_lock)
 
     def probs(self, briefs: list[str], requests: list[str], extra: np.ndarray) -> np.ndarray:
         """One row of kind probabilities per pair (briefs' token states are cached); `extra` holds
@@ -217,7 +229,7 @@ class JointReader:
         # length-sorted batches padded to their longest: attention over one padded batch of
         # everything costs memory quadratic in the longest pair
         order = sorted(range(len(briefs)), key=lambda i: len(hb[i]) + len(hr[i]))
-        with self._lock, torch.inference_mode():
+        with self.states.model_lock, torch.inference_mode():
             for start in range(0, len(order), BATCH):
                 idx = order[start : start + BATCH]
                 r, mr = pad([hr[i] for i in idx])
@@ -227,5 +239,4 @@ class JointReader:
         return out
 
     def clear_cache(self) -> None:
-        with self.states._lock:
-            self.states._cache.clear()
+        self.states.clear()

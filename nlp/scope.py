@@ -60,6 +60,8 @@ def decide(
         z = math.log(min(max(p_out, 1e-4), 1 - 1e-4) / (1 - min(max(p_out, 1e-4), 1 - 1e-4)))
         p_out = 1 / (1 + math.exp(-(a * z + b)))
     v = sig.values
+    if v.get("no_ask"):  # nothing is asked, so nothing goes beyond the brief
+        return False, "clarification", min(p_out, 0.1)
     forced = rule_kind(sig)
     fix_cues = v.get("num_state") or (v.get("correction") and v.get("delivered"))
     if forced and not fix_cues and not v.get("asks_only"):
@@ -170,6 +172,7 @@ class ScopeClassifier:
             getattr(encoder, "tokenizer", None),
             weights,
             model_delta=DELTA if getattr(encoder, "tuned", False) else None,
+            model_lock=getattr(encoder, "_lock", None),
         )
         self.kinds = self.joint.kinds
         self.calibration: tuple[float, float] = self.joint.calibration
@@ -297,8 +300,6 @@ class ScopeClassifier:
     ) -> ScopeResult:
         probs = {k: float(v) for k, v in zip(self.kinds, p)}
         oos, kind, p_out = decide(probs, sig, self.calibration)
-        if r_text and not asks:  # thanks and pleasantries: nothing is asked, so nothing goes beyond
-            oos, kind, p_out = False, "clarification", min(p_out, 0.1)
         confidence = p_out if oos else 1 - p_out
         ev_clause = next((c for n, (d, c) in sig.evidence.items() if c and n in KIND_SIGNALS.get(kind, ())), None)
         brief_match = ev_clause or match

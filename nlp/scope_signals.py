@@ -562,6 +562,8 @@ def compute(brief: Brief, request: str, asks=None) -> Signals:
         sig.set("correction_n", min(len(corr), 3) / 3)
     if any(RX["clarify"].search(a.text) for a in asks):
         sig.set("clarify")
+    if request.strip() and not asks:  # thanks and pleasantries: nothing is asked
+        sig.set("no_ask")
     if asks and any(a.asks_only for a in asks) and not any(a.wants_work for a in asks):
         sig.set("asks_only")
     if any(a.wants_work for a in asks):

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.joint import WEIGHTS, LowerStates, extra_of
+from nlp.joint import WEIGHTS, LowerStates, extra_of, load_base
 from nlp.scope import KINDS, OUT_KINDS, ScopeClassifier, decide
 
 DATA = Path(__file__).parent / "data"
@@ -269,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     dev_sigs = sigs[len(rows) :]
     extra = np.array([extra_of(g.values) for g in sigs], dtype=np.float32)
     own_x, dev_x = extra[: len(rows)], extra[len(rows) :]
-    base, tok = joint.load_base(args.model_path)
+    base, tok = load_base(args.model_path)
     states = LowerStates(base, tok, cache_size=1_000_000)
     figures: dict = {}
     calibration = (1.0, 0.0)

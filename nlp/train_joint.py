@@ -90,20 +90,6 @@ def predict(module, states, rows, extra, batch=64) -> np.ndarray:
     return P
 
 
-def load_base(model_path: str | None = None):
-    from transformers import AutoModel, AutoTokenizer
-
-    from nlp.model import _offline_env, default_model_path
-
-    _offline_env()
-    path = model_path or default_model_path()
-    tok = AutoTokenizer.from_pretrained(path)
-    base = AutoModel.from_pretrained(path, add_pooling_layer=False).eval()
-    for p in base.parameters():
-        p.requires_grad_(False)
-    return base, tok
-
-
 def save(module, base, path: Path, split: int = SPLIT, calibration=(1.0, 0.0)) -> None:
     """The top layers as deltas from the base weights (fp16) and the output layer."""
     base_params = dict(base.named_parameters())
