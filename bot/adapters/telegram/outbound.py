@@ -216,24 +216,17 @@ class Outbound:
 
     async def _send_file(self, chat_id, f: OutFile, caption: str, markup) -> None:
         upload = InputFile(f.data, filename=f.name)
-        if self._is_photo(f):
-            await self._call(
-                self.app.bot.send_photo,
-                chat_id=chat_id,
-                photo=upload,
-                caption=caption or None,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-            )
-        else:
-            await self._call(
-                self.app.bot.send_document,
-                chat_id=chat_id,
-                document=upload,
-                caption=caption or None,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-            )
+        send, field = (
+            (self.app.bot.send_photo, "photo") if self._is_photo(f) else (self.app.bot.send_document, "document")
+        )
+        await self._call(
+            send,
+            chat_id=chat_id,
+            caption=caption or None,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            **{field: upload},
+        )
 
     async def _call(self, fn: Callable[..., Awaitable[Any]], *args, **kwargs) -> Any:
         """One Bot API call: waits out flood limits (429), retries network failures with backoff,
