@@ -4,9 +4,11 @@ A bi-encoder compares two sentence vectors made apart, so it cannot see that "th
 the very item a clause excludes, or that "ten more" counts against "8 pictures". A cross-encoder
 reads both texts in one pass but must re-read the brief for every message. This sits between the
 two (as in PreTTR, MacAvaney et al., SIGIR 2020): the lower layers of all-MiniLM-L6-v2 run on the
-brief and on the request apart, so the brief's token states are computed once and cached with the
-brief, and the top layers, fine-tuned on labelled cases (`python -m nlp.train_joint`), attend
-across both. A linear layer over the pooled states gives the twelve kinds' probabilities.
+brief and on the request apart, and the top layers, fine-tuned on labelled cases
+(`python -m nlp.train`), let the request's tokens attend to the brief's. The brief's tokens attend
+only to the brief, so everything on its side (each top layer's keys and values, its pooled state)
+is computed once and cached with the brief: a message costs one pass of the encoder over its own
+tokens. A linear layer over the pooled states gives the twelve kinds' probabilities.
 
 What ships is the change to the top layers plus the output layer (fp16, nlp/weights/joint.npz); the
 base weights come from the model package and are never copied.
@@ -16,18 +18,17 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 import numpy as np
 
 WEIGHTS = Path(__file__).parent / "weights" / "joint.npz"
-SPLIT = 4  # layers 0..SPLIT-1 run on each text alone; the rest run on both
+SPLIT = 4  # layers 0..SPLIT-1 run on each text alone; the rest let the request read the brief
 MAX_BRIEF_TOKENS = 192
 MAX_REQUEST_TOKENS = 96
 BATCH = 16
-# the matcher's scores (nlp.matching) beside the pooled states: how near the asks come to a
-# promising clause and to an excluded item, by the sentence vectors tuned for exactly that
-EXTRA = ("sim_in", "sim_in_mean", "sim_out", "sim_gap")
 
 
 def load_base(model_path: str | None = None):
@@ -52,8 +53,40 @@ def masked_mean(h, m):
     return (h * w).sum(1) / w.sum(1).clamp(min=1e-9)
 
 
-def extra_of(values: dict) -> list[float]:
-    return [float(values.get(name, 0.0)) for name in EXTRA]
+def encoder_layer(layer, h, m, kv=None, training: bool = False):
+    """One BERT layer over tokens h (batch, n, d) with mask m (batch, n); with kv = (keys, values,
+    mask) of other tokens, h's tokens attend to those as well as to themselves. Returns the new
+    states and this call's own (keys, values), which is what the other side reads."""
+    import torch
+    import torch.nn.functional as F
+
+    sa = layer.attention.self
+    b, n, _ = h.shape
+    heads, size = sa.num_attention_heads, sa.attention_head_size
+
+    def split(x):
+        return x.view(b, n, heads, size).transpose(1, 2)
+
+    q, k, v = split(sa.query(h)), split(sa.key(h)), split(sa.value(h))
+    keys, values, mask = k, v, m
+    if kv is not None:
+        keys, values, mask = torch.cat([k, kv[0]], 2), torch.cat([v, kv[1]], 2), torch.cat([m, kv[2]], 1)
+    ctx = F.scaled_dot_product_attention(
+        q, keys, values, attn_mask=mask.bool()[:, None, None, :], dropout_p=sa.dropout.p if training else 0.0
+    )
+    ctx = ctx.transpose(1, 2).reshape(b, n, heads * size)
+    out = layer.attention.output
+    a = out.LayerNorm(out.dropout(out.dense(ctx)) + h)
+    ff = layer.output
+    return ff.LayerNorm(ff.dropout(ff.dense(layer.intermediate(a))) + a), (k, v)
+
+
+@dataclass
+class BriefSide:
+    """What the request reads of one brief: each top layer's keys and values, and the pooled state."""
+
+    kv: list  # per top layer: (keys, values), each (1, heads, tokens, head size)
+    pooled: Any  # (1, d)
 
 
 def build_module(base, n_out: int, split: int = SPLIT):
@@ -68,32 +101,34 @@ def build_module(base, n_out: int, split: int = SPLIT):
             self.layers = torch.nn.ModuleList(copy.deepcopy(layer) for layer in base.encoder.layer[split:])
             for p in self.layers.parameters():  # the base is frozen; its copies train
                 p.requires_grad_(True)
-            self.config = base.config
             self.drop = torch.nn.Dropout(0.1)
-            self.out = torch.nn.Linear(4 * base.config.hidden_size + len(EXTRA), n_out)
+            self.out = torch.nn.Linear(4 * base.config.hidden_size, n_out)
 
-        def forward(self, hr, mr, hb, mb, extra):
-            from transformers.masking_utils import create_bidirectional_mask
-
-            h = torch.cat([hr, hb], 1)
-            m = torch.cat([mr, mb], 1)
-            mask = create_bidirectional_mask(config=self.config, inputs_embeds=h, attention_mask=m)
+        def brief_side(self, hb, mb):
+            """The brief through the top layers on its own: keys and values per layer, pooled state."""
+            kv = []
             for layer in self.layers:
-                out = layer(h, attention_mask=mask)
-                h = out[0] if isinstance(out, tuple) else out
-            n = hr.shape[1]
-            r, b = masked_mean(h[:, :n], mr), masked_mean(h[:, n:], mb)
-            x = torch.cat([h[:, 0], r, b, r * b, extra], -1)
-            return self.out(self.drop(x))
+                hb, own = encoder_layer(layer, hb, mb, training=self.training)
+                kv.append(own)
+            return kv, masked_mean(hb, mb)
+
+        def request_side(self, hr, mr, kv, mb, pooled_b):
+            for layer, (k, v) in zip(self.layers, kv):
+                hr, _ = encoder_layer(layer, hr, mr, (k, v, mb), training=self.training)
+            r = masked_mean(hr, mr)
+            return self.out(self.drop(torch.cat([hr[:, 0], r, pooled_b, r * pooled_b], -1)))
+
+        def forward(self, hr, mr, hb, mb):
+            kv, pooled_b = self.brief_side(hb, mb)
+            return self.request_side(hr, mr, kv, mb, pooled_b)
 
     return Joint()
 
 
 class LowerStates:
-    """Token states after the lower layers, per text, cached (a brief's are reused by every
-    message checked against it)."""
+    """Token states after the lower layers, per text."""
 
-    def __init__(self, base, tokenizer, split: int = SPLIT, cache_size: int = 256, model_lock=None):
+    def __init__(self, base, tokenizer, split: int = SPLIT, cache_size: int = 0, model_lock=None):
         self.base, self.tokenizer, self.split = base, tokenizer, split
         self._cache: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
         self._cache_size = cache_size
@@ -118,14 +153,9 @@ class LowerStates:
                 result[i] = hidden[j, : lengths[j]].numpy().astype(np.float32)
         return [result[i] for i in range(len(texts))]
 
-    def clear(self) -> None:
-        with self._lock:
-            self._cache.clear()
-
-    def get(self, texts: list[str], max_tokens: int, keep: bool = True) -> list[np.ndarray]:
-        """States per text; keep=False computes without caching (a message is seen once, its
-        brief many times)."""
-        if not keep:
+    def get(self, texts: list[str], max_tokens: int) -> list[np.ndarray]:
+        """States per text, cached when the cache has room (training reads every text many times)."""
+        if not self._cache_size:
             return self.compute(texts, max_tokens)
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if (t, max_tokens) not in self._cache))
@@ -133,8 +163,6 @@ class LowerStates:
                 for t, h in zip(missing, self.compute(missing, max_tokens)):
                     self._cache[(t, max_tokens)] = h
             found = [self._cache[(t, max_tokens)] for t in texts]
-            for t in texts:
-                self._cache.move_to_end((t, max_tokens))
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return found
@@ -152,6 +180,55 @@ def lower_forward(base, batch, split: int):
     return h
 
 
+@dataclass
+class RequestRead:
+    """One request after the shared pass: its lower token states (what the top layers read) and a
+    vector per ask from the encoder's own top layers (what the matcher compares with clauses)."""
+
+    states: np.ndarray  # (tokens, d)
+    ask_vecs: np.ndarray  # (asks, d), L2-normalised
+
+
+def read_requests(
+    model, tokenizer, texts: list[str], spans: list[list[tuple[int, int]]], split: int = SPLIT, model_lock=None
+) -> list[RequestRead]:
+    """One pass of the encoder over each request: the lower layers' states are kept for the joint
+    reader, and the encoder's top layers (the matcher's) run on from them, each ask's vector being
+    the mean of its tokens' states in the context of the whole message. spans: per text, the
+    (start, end) characters of each ask; an ask past the token limit gets the whole message's mean."""
+    import contextlib
+
+    import torch
+
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    result: dict[int, RequestRead] = {}
+    for start in range(0, len(order), 32):
+        idx = order[start : start + 32]
+        batch = tokenizer(
+            [texts[i] for i in idx],
+            padding=True,
+            truncation=True,
+            max_length=MAX_REQUEST_TOKENS,
+            return_tensors="pt",
+            return_offsets_mapping=True,
+        )
+        offsets = batch.pop("offset_mapping").tolist()
+        with model_lock or contextlib.nullcontext(), torch.inference_mode():
+            lower = lower_forward(model, batch, split)
+            top, mask = lower, batch["attention_mask"]
+            for layer in model.encoder.layer[split:]:
+                top, _ = encoder_layer(layer, top, mask)
+        for j, i in enumerate(idx):
+            n = int(mask[j].sum())
+            tokens = [t for t in range(n) if offsets[j][t][1] > offsets[j][t][0]]  # not [CLS]/[SEP]
+            vecs = []
+            for a, z in spans[i] or [(0, len(texts[i]))]:
+                inside = [t for t in tokens if offsets[j][t][0] < z and offsets[j][t][1] > a] or list(range(n))
+                vecs.append(torch.nn.functional.normalize(top[j, inside].mean(0), dim=-1).numpy())
+            result[i] = RequestRead(lower[j, :n].numpy().astype(np.float32), np.stack(vecs).astype(np.float32))
+    return [result[i] for i in range(len(texts))]
+
+
 def pad(states: list[np.ndarray]):
     """A batch of variable-length token states, zero-padded, with its mask."""
     import torch
@@ -166,11 +243,32 @@ def pad(states: list[np.ndarray]):
     return torch.from_numpy(h), torch.from_numpy(m)
 
 
+def pad_sides(sides: list[BriefSide]):
+    """Several briefs' cached sides as one batch: keys and values zero-padded, with their mask."""
+    import torch
+
+    n = max(s.kv[0][0].shape[2] for s in sides)
+    mb = torch.zeros((len(sides), n), dtype=torch.int64)
+    for i, s in enumerate(sides):
+        mb[i, : s.kv[0][0].shape[2]] = 1
+    kv = []
+    for layer in range(len(sides[0].kv)):
+        pair = []
+        for part in (0, 1):
+            parts = [s.kv[layer][part] for s in sides]
+            x = parts[0].new_zeros((len(sides), parts[0].shape[1], n, parts[0].shape[3]))
+            for i, p in enumerate(parts):
+                x[i, :, : p.shape[2]] = p[0]
+            pair.append(x)
+        kv.append(tuple(pair))
+    return kv, mb, torch.cat([s.pooled for s in sides], 0)
+
+
 class JointReader:
     """The trained joint reader: P(kind) for (brief, request) pairs. It shares the encoder's
-    transformers model when there is one (its lower layers are the base weights; the matcher tunes
-    only the last layer, whose change `model_delta` names) and loads the base model itself
-    otherwise (the ONNX backend)."""
+    transformers model when there is one and loads the model itself otherwise (the ONNX backend).
+    The lower layers are the base weights, so one pass over a request serves both the reader and
+    the matcher, whose change to the last layer (`model_delta`) is undone in the reader's copy."""
 
     def __init__(
         self,
@@ -180,23 +278,28 @@ class JointReader:
         model_path: str | None = None,
         model_delta: str | Path | None = None,
         model_lock=None,
+        brief_cache: int = 128,
     ):
         import torch
-
-        from nlp.matching import TUNED_LAYERS
 
         path = Path(path) if path else WEIGHTS
         if not path.exists():
             raise FileNotFoundError(f"joint reader weights not found: {path} (run python -m nlp.train)")
         data = np.load(path, allow_pickle=False)
         self.split = int(data["split"])
-        if model is None or min(TUNED_LAYERS) < self.split:
+        if model is None:  # the ONNX backend: a model of its own, with the matcher's layer as the encoder has it
+            from nlp.matching import DELTA, apply_delta
+
             model, tokenizer = load_base(model_path)
+            model_delta = DELTA if apply_delta(model) else None
+        self.model = model  # lower layers shared, top layers the matcher's
         self.kinds = [str(k) for k in data["kinds"]]
         a, b = (float(x) for x in data["calibration"])
         self.calibration: tuple[float, float] = (a, b)
         self.module = build_module(model, len(self.kinds), self.split)
         params = dict(self.module.named_parameters())
+        if tuple(data["out/weight"].shape) != tuple(self.module.out.weight.shape):
+            raise ValueError(f"{path} was trained for another reader; retrain it (python -m nlp.train)")
         with torch.no_grad():
             if model_delta:  # the shared model carries the matcher's change to its last layer: undo it here
                 tuned = np.load(model_delta, allow_pickle=False)
@@ -216,27 +319,50 @@ class JointReader:
         for p in self.module.parameters():
             p.requires_grad_(False)
         self.states = LowerStates(model, tokenizer, self.split, model_lock=model_lock)
+        self._sides: OrderedDict[str, BriefSide] = OrderedDict()
+        self._sides_lock = threading.Lock()
+        self._brief_cache = brief_cache
 
-    def probs(self, briefs: list[str], requests: list[str], extra: np.ndarray) -> np.ndarray:
-        """One row of kind probabilities per pair (briefs' token states are cached); `extra` holds
-        each pair's EXTRA scores."""
+    def sides(self, briefs: list[str]) -> list[BriefSide]:
+        """Each brief's side, computed once and cached (a brief is read by every message against it)."""
         import torch
 
-        hb = self.states.get(briefs, MAX_BRIEF_TOKENS)
-        hr = self.states.get(requests, MAX_REQUEST_TOKENS, keep=False)
-        extra = np.asarray(extra, dtype=np.float32).reshape(len(briefs), len(EXTRA))
+        with self._sides_lock:
+            missing = list(dict.fromkeys(b for b in briefs if b not in self._sides))
+            if missing:
+                hb = self.states.compute(missing, MAX_BRIEF_TOKENS)
+                with self.states.model_lock, torch.inference_mode():
+                    for text, h in zip(missing, hb):
+                        t, m = pad([h])
+                        kv, pooled = self.module.brief_side(t, m)
+                        self._sides[text] = BriefSide(list(kv), pooled)
+            found = [self._sides[b] for b in briefs]
+            for b in briefs:
+                self._sides.move_to_end(b)
+            while len(self._sides) > self._brief_cache:
+                self._sides.popitem(last=False)
+        return found
+
+    def read(self, requests: list[str], spans: list[list[tuple[int, int]]]) -> list[RequestRead]:
+        return read_requests(self.model, self.states.tokenizer, requests, spans, self.split, self.states.model_lock)
+
+    def probs(self, briefs: list[str], requests: list[RequestRead]) -> np.ndarray:
+        """One row of kind probabilities per (brief, request read) pair."""
+        import torch
+
+        sides = self.sides(briefs)
+        hr = [r.states for r in requests]
         out = np.zeros((len(briefs), len(self.kinds)), dtype=np.float32)
-        # length-sorted batches padded to their longest: attention over one padded batch of
-        # everything costs memory quadratic in the longest pair
-        order = sorted(range(len(briefs)), key=lambda i: len(hb[i]) + len(hr[i]))
+        order = sorted(range(len(briefs)), key=lambda i: len(hr[i]))
         with self.states.model_lock, torch.inference_mode():
             for start in range(0, len(order), BATCH):
                 idx = order[start : start + BATCH]
                 r, mr = pad([hr[i] for i in idx])
-                b, mb = pad([hb[i] for i in idx])
-                logits = self.module(r, mr, b, mb, torch.from_numpy(extra[idx]))
+                kv, mb, pooled = pad_sides([sides[i] for i in idx])
+                logits = self.module.request_side(r, mr, kv, mb, pooled)
                 out[idx] = torch.softmax(logits, -1).numpy()
         return out
 
     def clear_cache(self) -> None:
-        self.states.clear()
+        with self._sides_lock:
+            self._sides.clear()

@@ -8,7 +8,9 @@ lands on "preview text" and "business cards" stays away from "logo". What ships 
 to that one layer (fp16, nlp/weights/matcher_delta.npz), added to the base package's weights when
 the encoder loads; the base weights are never copied.
 
-The brief's vectors are cached with the brief, so a message costs one encoder call for its asks.
+The brief's vectors are cached with the brief; an ask's vector is the mean of its tokens' states in
+the one pass the joint reader makes over the message (nlp.joint.read_requests), so matching costs a
+message no encoder call of its own.
 """
 
 from __future__ import annotations
@@ -90,9 +92,22 @@ EXCLUDED_SIM = 0.6  # cosine of an ask to an excluded item from which it is take
 
 
 def ask_texts(core: str, asks) -> list[str]:
-    """What is encoded for a message: each ask on its own (the core text when there is none)."""
+    """What is matched for a message: each ask on its own (the core text when there is none)."""
     texts = [a.text for a in asks or [] if a.text]
     return texts or ([core] if core else [])
+
+
+def ask_spans(message: str, core: str, asks) -> list[tuple[int, int]]:
+    """Where each of ask_texts lies in the message, as (start, end) characters: an ask's vector is
+    read from its own tokens in the context of the whole message."""
+    spans, at = [], 0
+    for text in ask_texts(core, asks):
+        i = message.find(text, at)
+        if i < 0:
+            i = message.find(text)
+        spans.append((i, i + len(text)) if i >= 0 else (0, len(message)))
+        at = max(at, spans[-1][1])
+    return spans
 
 
 def excluded_items(brief: Brief) -> list[tuple[str, str]]:

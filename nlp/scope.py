@@ -21,7 +21,7 @@ from nlp.brief import MAX_CHARS as MAX_BRIEF_CHARS
 from nlp.brief import Brief, parse_brief
 from nlp.explanation import KIND_SIGNALS, ask_signals
 from nlp.explanation import reason as explain
-from nlp.matching import EXCLUDED_SIM, ask_texts, excluded_items
+from nlp.matching import EXCLUDED_SIM, ask_spans, excluded_items
 from nlp.numbers import tame_digit_runs
 from nlp.scope_signals import (  # noqa: F401  (re-exported: the rules' public names)
     STRONG,
@@ -205,7 +205,7 @@ class ScopeClassifier:
         self.joint.clear_cache()
 
     def prepare(self, pairs):
-        """Parse, clean and embed a batch: one encoder call for every new text."""
+        """Parse and clean a batch, embed the briefs' clauses (cached) and read every request once."""
         from nlp.asks import core_text, find_asks
 
         items = []
@@ -219,7 +219,6 @@ class ScopeClassifier:
             asks = find_asks(r_text)
             core = core_text(r_text, asks)
             items.append((b, r_text, core, asks, notes))
-            texts.extend(ask_texts(core, asks))
             texts.extend(b.clauses)
             texts.extend(item for item, _ in excluded_items(b))
         vecs = {}
@@ -227,10 +226,14 @@ class ScopeClassifier:
         if unique:
             for t, v in zip(unique, self.encoder.embed(unique)):
                 vecs[t] = v
-        return items, vecs
+        reads = self.read([r_text or "." for _, r_text, *_ in items], [ask_spans(r, c, a) for _, r, c, a, _ in items])
+        return items, vecs, reads
 
-    def signals(self, brief: Brief, core: str, asks, vecs) -> tuple[Signals, str | None]:
-        """The rule signals and the clause nearest to the asks."""
+    def read(self, requests: list[str], spans):
+        return self.joint.read(requests, spans)
+
+    def signals(self, brief: Brief, core: str, asks, vecs, A) -> tuple[Signals, str | None]:
+        """The rule signals and the clause nearest to the asks (A: the asks' vectors)."""
         np = self.np
         from nlp.matching import match as match_asks
 
@@ -238,7 +241,6 @@ class ScopeClassifier:
         match = None
         rv = None
         if core:
-            A = np.stack([vecs[t] for t in ask_texts(core, asks)])
             rv = A.mean(0)
             rv = rv / max(float(np.linalg.norm(rv)), 1e-9)
         if rv is not None and brief.clauses:
@@ -281,15 +283,9 @@ class ScopeClassifier:
         pairs = list(pairs)
         if not pairs:
             return []
-        from nlp.joint import extra_of
-
-        items, vecs = self.prepare(pairs)
-        found = [self.signals(b, core, asks, vecs) for b, _, core, asks, _ in items]
-        P = self.joint.probs(
-            [b.text for b, *_ in items],
-            [r_text or "." for _, r_text, *_ in items],
-            self.np.array([extra_of(sig.values) for sig, _ in found]),
-        )
+        items, vecs, reads = self.prepare(pairs)
+        found = [self.signals(b, core, asks, vecs, rd.ask_vecs) for (b, _, core, asks, _), rd in zip(items, reads)]
+        P = self.joint.probs([b.text for b, *_ in items], reads)
         return [
             self._result(p, b, r_text, core, asks, notes, sig, match)
             for p, (b, r_text, core, asks, notes), (sig, match) in zip(P, items, found)

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.joint import WEIGHTS, LowerStates, extra_of, load_base
+from nlp.joint import WEIGHTS, LowerStates, load_base, read_requests
 from nlp.scope import KINDS, OUT_KINDS, ScopeClassifier, decide
 
 DATA = Path(__file__).parent / "data"
@@ -83,12 +83,15 @@ class _SignalsOnly(ScopeClassifier):
         self._briefs_lock = threading.Lock()
         self._brief_cache = 4096
 
+    def read(self, requests, spans):
+        return read_requests(self.encoder.model, self.encoder.tokenizer, requests, spans)
+
 
 def signals_of(encoder, rows: list[dict]) -> list:
     """The rule signals of each case (the decision step reads them beside the probabilities)."""
     shell = _SignalsOnly(encoder)
-    items, vecs = shell.prepare([(r["brief"], r["request"]) for r in rows])
-    return [shell.signals(b, core, asks, vecs)[0] for b, _, core, asks, _ in items]
+    items, vecs, reads = shell.prepare([(r["brief"], r["request"]) for r in rows])
+    return [shell.signals(b, core, asks, vecs, rd.ask_vecs)[0] for (b, _, core, asks, _), rd in zip(items, reads)]
 
 
 def decisions(
@@ -267,8 +270,6 @@ def main(argv: list[str] | None = None) -> int:
     sigs = signals_of(encoder, rows + dev)
     save_vectors(encoder)
     dev_sigs = sigs[len(rows) :]
-    extra = np.array([extra_of(g.values) for g in sigs], dtype=np.float32)
-    own_x, dev_x = extra[: len(rows)], extra[len(rows) :]
     base, tok = load_base(args.model_path)
     states = LowerStates(base, tok, cache_size=1_000_000)
     figures: dict = {}
@@ -285,8 +286,8 @@ def main(argv: list[str] | None = None) -> int:
     if dev:
         # a. trained without the dev sets, measured on them; the calibration comes from these
         print(f"joint reader on nlp/data alone ({len(rows)} cases)", flush=True)
-        module = joint.train(base, states, rows, own_x, args.epochs, args.lr)
-        P = joint.predict(module, states, dev, dev_x)
+        module = joint.train(base, states, rows, args.epochs, args.lr)
+        P = joint.predict(module, states, dev)
         y = np.array([bool(r["out_of_scope"]) for r in dev])
         calibration = fit_platt(P[:, [KINDS.index(k) for k in OUT_KINDS]].sum(1), y)
         measure("trained without the dev sets", P, calibration)
@@ -297,15 +298,12 @@ def main(argv: list[str] | None = None) -> int:
             for f in range(fold.max() + 1):
                 test = fold == f
                 print(f"fold {f + 1}: training on {len(rows) + int((~test).sum())} cases", flush=True)
-                fit_x = np.concatenate([own_x, dev_x[~test]])
-                m = joint.train(
-                    base, states, rows + [r for r, t in zip(dev, test) if not t], fit_x, args.epochs, args.lr
-                )
-                Pcv[test] = joint.predict(m, states, [r for r, t in zip(dev, test) if t], dev_x[test])
+                m = joint.train(base, states, rows + [r for r, t in zip(dev, test) if not t], args.epochs, args.lr)
+                Pcv[test] = joint.predict(m, states, [r for r, t in zip(dev, test) if t])
             measure("grouped CV over the dev sets", Pcv, calibration)
     fit_rows = rows if args.no_dev else rows + dev
     print(f"joint reader on {len(fit_rows)} cases", flush=True)
-    module = joint.train(base, states, fit_rows, own_x if args.no_dev else extra, args.epochs, args.lr)
+    module = joint.train(base, states, fit_rows, args.epochs, args.lr)
     joint.save(module, base, Path(args.out), calibration=calibration)
     print(f"wrote {args.out}")
     if args.report:

@@ -1,7 +1,7 @@
 """Training the joint reader (nlp.joint); `python -m nlp.train` runs it.
 
 The lower layers' token states of every text are computed once; each epoch then runs only the top
-layers over brief and request together. Seeds are fixed: the same data gives the same weights.
+layers, the brief's on its own and the request's reading the brief. Seeds are fixed: the same data gives the same weights.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def texts_of(rows: list[dict]) -> tuple[list[str], list[str]]:
     )
 
 
-def train(base, states, rows, extra, epochs=5, lr=5e-5, head_lr=1e-3, batch=16, seed=0, split=SPLIT, log=True):
+def train(base, states, rows, epochs=5, lr=5e-5, head_lr=1e-3, batch=16, seed=0, split=SPLIT, log=True):
     import torch
 
     torch.manual_seed(seed)
@@ -31,7 +31,6 @@ def train(base, states, rows, extra, epochs=5, lr=5e-5, head_lr=1e-3, batch=16, 
     hb_all = states.get(briefs, MAX_BRIEF_TOKENS)
     hr_all = states.get(requests, MAX_REQUEST_TOKENS)
     y = torch.tensor([KINDS.index(r["kind"]) for r in rows])
-    x_all = torch.from_numpy(np.asarray(extra, dtype=np.float32))
     out = np.array([r["kind"] in OUT_KINDS for r in rows])
     w = np.where(out, 0.5 / max(out.sum(), 1), 0.5 / max((~out).sum(), 1)) * len(rows)
     w_t = torch.tensor(w, dtype=torch.float32)
@@ -55,7 +54,7 @@ def train(base, states, rows, extra, epochs=5, lr=5e-5, head_lr=1e-3, batch=16, 
             idx = order[start : start + batch]
             hr, mr = pad([hr_all[i] for i in idx])
             hb, mb = pad([hb_all[i] for i in idx])
-            logits = module(hr, mr, hb, mb, x_all[idx])
+            logits = module(hr, mr, hb, mb)
             loss = (torch.nn.functional.cross_entropy(logits, y[idx], reduction="none") * w_t[idx]).mean()
             # the verdict itself: out-of-scope kinds' total probability against the label
             logp = torch.log_softmax(logits, -1)
@@ -73,7 +72,7 @@ def train(base, states, rows, extra, epochs=5, lr=5e-5, head_lr=1e-3, batch=16, 
     return module
 
 
-def predict(module, states, rows, extra, batch=64) -> np.ndarray:
+def predict(module, states, rows, batch=64) -> np.ndarray:
     import torch
 
     briefs, requests = texts_of(rows)
@@ -85,8 +84,7 @@ def predict(module, states, rows, extra, batch=64) -> np.ndarray:
             idx = list(range(start, min(start + batch, len(rows))))
             hr, mr = pad([hr_all[i] for i in idx])
             hb, mb = pad([hb_all[i] for i in idx])
-            x = torch.from_numpy(np.asarray(extra, dtype=np.float32)[idx])
-            P[idx] = torch.softmax(module(hr, mr, hb, mb, x), -1).numpy()
+            P[idx] = torch.softmax(module(hr, mr, hb, mb), -1).numpy()
     return P
 
 
