@@ -46,15 +46,19 @@ def train(base, states, rows, epochs=5, lr=5e-5, head_lr=1e-3, batch=16, seed=0,
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / (0.1 * steps)) * max(0.0, 1 - s / steps)
     )
+    # batches hold the cases of two or three briefs: each brief's side is computed once per batch,
+    # and its in-scope and out-of-scope requests are seen side by side
+    brief_ids = {b: i for i, b in enumerate(dict.fromkeys(briefs))}
+    of_brief = np.array([brief_ids[b] for b in briefs])
     module.train()
     for ep in range(epochs):
-        order = rng.permutation(len(rows))
+        order = np.concatenate(
+            [rng.permutation(np.flatnonzero(of_brief == b)) for b in rng.permutation(len(brief_ids))]
+        )
         total = 0.0
         for start in range(0, len(order), batch):
             idx = order[start : start + batch]
-            hr, mr = pad([hr_all[i] for i in idx])
-            hb, mb = pad([hb_all[i] for i in idx])
-            logits = module(hr, mr, hb, mb)
+            logits = _logits(module, hr_all, hb_all, of_brief, idx)
             loss = (torch.nn.functional.cross_entropy(logits, y[idx], reduction="none") * w_t[idx]).mean()
             # the verdict itself: out-of-scope kinds' total probability against the label
             logp = torch.log_softmax(logits, -1)
@@ -70,6 +74,19 @@ def train(base, states, rows, epochs=5, lr=5e-5, head_lr=1e-3, batch=16, seed=0,
             print(f"  epoch {ep + 1}: loss {total / len(rows):.3f}", flush=True)
     module.eval()
     return module
+
+
+def _logits(module, hr_all, hb_all, of_brief, idx):
+    """The top layers over a batch, each distinct brief's side computed once."""
+    import torch
+
+    ub, pos = np.unique(of_brief[idx], return_inverse=True)
+    first = {b: int(np.flatnonzero(of_brief == b)[0]) for b in ub}
+    hb, mb = pad([hb_all[first[b]] for b in ub])
+    kv, pooled = module.brief_side(hb, mb)
+    sel = torch.from_numpy(pos)
+    hr, mr = pad([hr_all[i] for i in idx])
+    return module.request_side(hr, mr, [(k[sel], v[sel]) for k, v in kv], mb[sel], pooled[sel])
 
 
 def predict(module, states, rows, batch=64) -> np.ndarray:
