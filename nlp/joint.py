@@ -19,8 +19,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -220,19 +220,29 @@ def read_requests(
                 top, _ = encoder_layer(layer, top, mask)
         for j, i in enumerate(idx):
             n = int(mask[j].sum())
-            tokens = [t for t in range(n) if offsets[j][t][1] > offsets[j][t][0]]  # not [CLS]/[SEP]
-            vecs = []
-            for a, z in spans[i] or [(0, len(texts[i]))]:
-                inside = [t for t in tokens if offsets[j][t][0] < z and offsets[j][t][1] > a] or list(range(n))
-                vecs.append(torch.nn.functional.normalize(top[j, inside].mean(0), dim=-1).numpy())
-            result[i] = RequestRead(lower[j, :n].numpy().astype(np.float32), np.stack(vecs).astype(np.float32))
+            result[i] = RequestRead(
+                lower[j, :n].numpy().astype(np.float32),
+                ask_vectors(top[j, :n].numpy(), offsets[j][:n], spans[i], len(texts[i])),
+            )
     return [result[i] for i in range(len(texts))]
 
 
-def pad(states: list[np.ndarray]):
-    """A batch of variable-length token states, zero-padded, with its mask."""
-    import torch
+def ask_vectors(top: np.ndarray, offsets, spans: list[tuple[int, int]], length: int) -> np.ndarray:
+    """Each ask's vector from one text's token states (tokens, d) and their character offsets: the
+    mean of the tokens that overlap the ask's span, L2-normalised (the whole text's span without
+    asks; all tokens when none overlaps, as for an ask past the token limit)."""
+    n = len(top)
+    tokens = [t for t in range(n) if offsets[t][1] > offsets[t][0]]  # not [CLS]/[SEP]
+    vecs = []
+    for a, z in spans or [(0, length)]:
+        inside = [t for t in tokens if offsets[t][0] < z and offsets[t][1] > a] or list(range(n))
+        v = top[inside].astype(np.float32).mean(0)
+        vecs.append(v / max(float(np.linalg.norm(v)), 1e-12))
+    return np.stack(vecs).astype(np.float32)
 
+
+def pad_arrays(states: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """A batch of variable-length token states, zero-padded, with its mask (numpy)."""
     n = max(len(s) for s in states)
     d = states[0].shape[1]
     h = np.zeros((len(states), n, d), dtype=np.float32)
@@ -240,6 +250,14 @@ def pad(states: list[np.ndarray]):
     for i, s in enumerate(states):
         h[i, : len(s)] = s
         m[i, : len(s)] = 1
+    return h, m
+
+
+def pad(states: list[np.ndarray]):
+    """A batch of variable-length token states, zero-padded, with its mask (torch)."""
+    import torch
+
+    h, m = pad_arrays(states)
     return torch.from_numpy(h), torch.from_numpy(m)
 
 
@@ -266,7 +284,8 @@ def pad_sides(sides: list[BriefSide]):
 
 class JointReader:
     """The trained joint reader: P(kind) for (brief, request) pairs. It shares the encoder's
-    transformers model when there is one and loads the model itself otherwise (the ONNX backend).
+    transformers model when there is one and loads the model itself otherwise. (The ONNX backend
+    has its own, nlp.onnx_export.OnnxJointReader, on graphs exported from this one.)
     The lower layers are the base weights, so one pass over a request serves both the reader and
     the matcher, whose change to the last layer (`model_delta`) is undone in the reader's copy."""
 
@@ -287,7 +306,7 @@ class JointReader:
             raise FileNotFoundError(f"joint reader weights not found: {path} (run python -m nlp.train)")
         data = np.load(path, allow_pickle=False)
         self.split = int(data["split"])
-        if model is None:  # the ONNX backend: a model of its own, with the matcher's layer as the encoder has it
+        if model is None:  # a model of its own, with the matcher's layer as the encoder has it
             from nlp.matching import DELTA, apply_delta
 
             model, tokenizer = load_base(model_path)

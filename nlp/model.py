@@ -87,6 +87,8 @@ class CachedEncoder:
 class Encoder(CachedEncoder):
     """Mean-pooled, L2-normalised sentence vectors from transformers (the reference backend)."""
 
+    backend = "torch"
+
     def __init__(
         self, path: str | None = None, threads: int = 2, cache_size: int = 4096, tuned: str | Path | bool | None = None
     ):

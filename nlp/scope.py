@@ -16,6 +16,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nlp.brief import MAX_CHARS as MAX_BRIEF_CHARS
 from nlp.brief import Brief, parse_brief
@@ -46,6 +47,10 @@ COUNT_CUES = ("qty_more", "len_more", "more", "num_unmatched", "also")
 IN_KINDS = ("correction", "revision_within_allowance", "in_brief", "clarification", "subset")
 KINDS = OUT_KINDS + IN_KINDS
 MAX_REQUEST_CHARS = 2000
+
+if TYPE_CHECKING:
+    from nlp.joint import JointReader
+    from nlp.onnx_export import OnnxJointReader
 
 
 def decide(
@@ -162,18 +167,24 @@ class ScopeClassifier:
     def __init__(self, encoder, weights: str | Path | None = None, brief_cache: int = 256):
         import numpy as np
 
-        from nlp.joint import JointReader
-        from nlp.matching import DELTA
-
         self.np = np
         self.encoder = encoder
-        self.joint = JointReader(
-            getattr(encoder, "model", None),
-            getattr(encoder, "tokenizer", None),
-            weights,
-            model_delta=DELTA if getattr(encoder, "tuned", False) else None,
-            model_lock=getattr(encoder, "_lock", None),
-        )
+        self.joint: JointReader | OnnxJointReader
+        if getattr(encoder, "backend", "torch") == "onnx":  # the whole reader on ONNX Runtime, no torch
+            from nlp.onnx_export import OnnxJointReader
+
+            self.joint = OnnxJointReader(encoder, weights)
+        else:
+            from nlp.joint import JointReader
+            from nlp.matching import DELTA
+
+            self.joint = JointReader(
+                getattr(encoder, "model", None),
+                getattr(encoder, "tokenizer", None),
+                weights,
+                model_delta=DELTA if getattr(encoder, "tuned", False) else None,
+                model_lock=getattr(encoder, "_lock", None),
+            )
         self.kinds = self.joint.kinds
         self.calibration: tuple[float, float] = self.joint.calibration
         self._briefs: OrderedDict[str, Brief] = OrderedDict()
@@ -330,8 +341,9 @@ class ScopeClassifier:
 def load_classifier(
     model_path: str | None = None, weights: str | None = None, backend: str = "torch", onnx_path: str | None = None
 ) -> ScopeClassifier:
-    """Encoder plus joint reader, built once and shared by the caller. backend "onnx" runs the graph
-    exported to onnx_path (see nlp.onnx_export); "torch" is the reference."""
+    """Encoder plus joint reader, built once and shared by the caller. backend "onnx" runs the graphs
+    exported to onnx_path (see nlp.onnx_export: encoder and joint reader, no torch); "torch" is the
+    reference."""
     from nlp.language import preload
     from nlp.model import load_encoder  # it refuses an unknown backend
 

@@ -155,7 +155,8 @@ def test_config_model_path_missing_is_a_clear_error(tmp_path):
 def test_model_export_onnx_matches_reference(app, tmp_path, clf):
     res = runner().invoke(app, ["model", "export-onnx", "--out", str(tmp_path / "onnx")])
     assert res.exit_code == 0, res.output
-    assert (tmp_path / "onnx" / "model.onnx").exists()
+    for name in ("model.onnx", "joint_brief.onnx", "joint_request.onnx", "export.json"):
+        assert (tmp_path / "onnx" / name).exists()
     from nlp.onnx_export import OnnxEncoder
 
     texts = ["Could you also design our business cards?", "Do you want reference images?"]
