@@ -388,10 +388,13 @@ def test_joint_reader_sharing_the_tuned_encoder_reads_like_one_on_its_own_model(
 
 def test_an_ask_that_is_the_whole_message_gets_the_encoders_own_vector(clf):
     """The asks' vectors come from the pass the reader makes anyway; for a one-sentence message the
-    pooled tokens are the sentence's, so the vector is the one the encoder gives it alone."""
+    pooled tokens are the sentence's, so the vector is the one the encoder gives it alone (less
+    the [CLS] and [SEP] tokens, which belong to no ask)."""
     text = "Could you make the little icon that shows in the browser tab?"
     (read,) = clf.joint.read([text], [[(0, len(text))]])
-    assert np.dot(read.ask_vecs[0], clf.encoder.embed([text])[0]) > 0.9999
+    other = "Could you also design business cards for the shop?"
+    (whole, unrelated) = clf.encoder.embed([text, other])
+    assert np.dot(read.ask_vecs[0], whole) > 0.99 > np.dot(read.ask_vecs[0], unrelated)
 
 
 def test_lower_layers_alone_give_the_full_models_inner_states(clf):
