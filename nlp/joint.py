@@ -170,13 +170,9 @@ class LowerStates:
 
 def lower_forward(base, batch, split: int):
     """Token states after the first `split` layers (the rest of the stack is not run)."""
-    from transformers.masking_utils import create_bidirectional_mask
-
     h = base.embeddings(input_ids=batch["input_ids"], token_type_ids=batch.get("token_type_ids"))
-    mask = create_bidirectional_mask(config=base.config, inputs_embeds=h, attention_mask=batch["attention_mask"])
     for layer in base.encoder.layer[:split]:
-        out = layer(h, attention_mask=mask)
-        h = out[0] if isinstance(out, tuple) else out
+        h, _ = encoder_layer(layer, h, batch["attention_mask"])
     return h
 
 

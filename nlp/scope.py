@@ -214,6 +214,14 @@ class ScopeClassifier:
                 self._briefs.popitem(last=False)
         return hit
 
+    def warm(self, brief: str | Brief) -> Brief:
+        """Everything of a brief that messages against it reuse: parsed, its clauses and excluded
+        items embedded, its side of the joint reader computed."""
+        b = self.brief(brief)
+        self.encoder.embed([t for t in [*b.clauses, *(item for item, _ in excluded_items(b))] if t])
+        self.joint.sides([b.text])
+        return b
+
     def reset_caches(self) -> None:
         """Forget parsed briefs and vectors (benchmarks measure cold work this way)."""
         with self._briefs_lock:
