@@ -20,7 +20,6 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -85,8 +84,8 @@ def encoder_layer(layer, h, m, kv=None, training: bool = False):
 class BriefSide:
     """What the request reads of one brief: each top layer's keys and values, and the pooled state."""
 
-    kv: list  # per top layer: (keys, values), each (1, heads, tokens, head size)
-    pooled: Any  # (1, d)
+    kv: list[tuple[np.ndarray, np.ndarray]]  # per top layer: (keys, values), each (1, heads, tokens, head size)
+    pooled: np.ndarray  # (1, d)
 
 
 def build_module(base, n_out: int, split: int = SPLIT):
@@ -257,25 +256,23 @@ def pad(states: list[np.ndarray]):
     return torch.from_numpy(h), torch.from_numpy(m)
 
 
-def pad_sides(sides: list[BriefSide]):
-    """Several briefs' cached sides as one batch: keys and values zero-padded, with their mask."""
-    import torch
-
+def pad_sides(sides: list[BriefSide]) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """Several briefs' cached sides as one batch: per layer keys and values (flat: k0, v0, k1, ...)
+    zero-padded, the brief tokens' mask, and the pooled states."""
     n = max(s.kv[0][0].shape[2] for s in sides)
-    mb = torch.zeros((len(sides), n), dtype=torch.int64)
+    mb = np.zeros((len(sides), n), dtype=np.int64)
     for i, s in enumerate(sides):
         mb[i, : s.kv[0][0].shape[2]] = 1
-    kv = []
+    flat = []
     for layer in range(len(sides[0].kv)):
-        pair = []
         for part in (0, 1):
-            parts = [s.kv[layer][part] for s in sides]
-            x = parts[0].new_zeros((len(sides), parts[0].shape[1], n, parts[0].shape[3]))
-            for i, p in enumerate(parts):
+            first = sides[0].kv[layer][part]
+            x = np.zeros((len(sides), first.shape[1], n, first.shape[3]), dtype=np.float32)
+            for i, s in enumerate(sides):
+                p = s.kv[layer][part]
                 x[i, :, : p.shape[2]] = p[0]
-            pair.append(x)
-        kv.append(tuple(pair))
-    return kv, mb, torch.cat([s.pooled for s in sides], 0)
+            flat.append(x)
+    return flat, mb, np.concatenate([s.pooled for s in sides], 0)
 
 
 class JointReader:
@@ -350,7 +347,7 @@ class JointReader:
                     for text, h in zip(missing, hb):
                         t, m = pad([h])
                         kv, pooled = self.module.brief_side(t, m)
-                        self._sides[text] = BriefSide(list(kv), pooled)
+                        self._sides[text] = BriefSide([(k.numpy(), v.numpy()) for k, v in kv], pooled.numpy())
             found = [self._sides[b] for b in briefs]
             for b in briefs:
                 self._sides.move_to_end(b)
@@ -373,8 +370,9 @@ class JointReader:
             for start in range(0, len(order), BATCH):
                 idx = order[start : start + BATCH]
                 r, mr = pad([hr[i] for i in idx])
-                kv, mb, pooled = pad_sides([sides[i] for i in idx])
-                logits = self.module.request_side(r, mr, kv, mb, pooled)
+                flat, mb, pooled = pad_sides([sides[i] for i in idx])
+                kv = [(torch.from_numpy(flat[i]), torch.from_numpy(flat[i + 1])) for i in range(0, len(flat), 2)]
+                logits = self.module.request_side(r, mr, kv, torch.from_numpy(mb), torch.from_numpy(pooled))
                 out[idx] = torch.softmax(logits, -1).numpy()
         return out
 

@@ -41,6 +41,7 @@ from nlp.joint import (
     RequestRead,
     ask_vectors,
     pad_arrays,
+    pad_sides,
 )
 from nlp.model import MAX_TOKENS, CachedEncoder, ModelNotFound, _offline_env, default_model_path
 
@@ -363,25 +364,6 @@ def check_export(folder: Path, joint_path: Path) -> dict:
     if manifest["matcher_delta"]["sha256"] != file_digest(DELTA):
         raise StaleExport(f"the ONNX export in {folder} was made from another matcher delta than {DELTA}: {RERUN}")
     return manifest
-
-
-def pad_sides(sides: list[BriefSide]) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
-    """Several briefs' cached sides as one batch: per layer keys and values (flat: k0, v0, k1, ...)
-    zero-padded, the brief tokens' mask, and the pooled states."""
-    n = max(s.kv[0][0].shape[2] for s in sides)
-    mb = np.zeros((len(sides), n), dtype=np.int64)
-    for i, s in enumerate(sides):
-        mb[i, : s.kv[0][0].shape[2]] = 1
-    flat = []
-    for layer in range(len(sides[0].kv)):
-        for part in (0, 1):
-            first = sides[0].kv[layer][part]
-            x = np.zeros((len(sides), first.shape[1], n, first.shape[3]), dtype=np.float32)
-            for i, s in enumerate(sides):
-                p = s.kv[layer][part]
-                x[i, :, : p.shape[2]] = p[0]
-            flat.append(x)
-    return flat, mb, np.concatenate([s.pooled for s in sides], 0)
 
 
 def softmax(x: np.ndarray) -> np.ndarray:
