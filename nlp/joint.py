@@ -275,6 +275,32 @@ def pad_sides(sides: list[BriefSide]) -> tuple[list[np.ndarray], np.ndarray, np.
     return flat, mb, np.concatenate([s.pooled for s in sides], 0)
 
 
+class BriefSides(OrderedDict):
+    """Brief sides by brief text, the least recently used dropped first; `get` computes the missing
+    ones in one call (several threads serve chats)."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+        self.lock = threading.Lock()
+
+    def get_all(self, briefs: list[str], compute) -> list[BriefSide]:
+        with self.lock:
+            missing = list(dict.fromkeys(b for b in briefs if b not in self))
+            if missing:
+                self.update(zip(missing, compute(missing)))
+            found = [self[b] for b in briefs]
+            for b in briefs:
+                self.move_to_end(b)
+            while len(self) > self.size:
+                self.popitem(last=False)
+        return found
+
+    def clear(self) -> None:
+        with self.lock:
+            super().clear()
+
+
 class JointReader:
     """The trained joint reader: P(kind) for (brief, request) pairs. It shares the encoder's
     transformers model when there is one and loads the model itself otherwise. (The ONNX backend
@@ -331,29 +357,22 @@ class JointReader:
         for p in self.module.parameters():
             p.requires_grad_(False)
         self.states = LowerStates(model, tokenizer, self.split, model_lock=model_lock)
-        self._sides: OrderedDict[str, BriefSide] = OrderedDict()
-        self._sides_lock = threading.Lock()
-        self._brief_cache = brief_cache
+        self._sides = BriefSides(brief_cache)
 
     def sides(self, briefs: list[str]) -> list[BriefSide]:
         """Each brief's side, computed once and cached (a brief is read by every message against it)."""
         import torch
 
-        with self._sides_lock:
-            missing = list(dict.fromkeys(b for b in briefs if b not in self._sides))
-            if missing:
-                hb = self.states.compute(missing, MAX_BRIEF_TOKENS)
-                with self.states.model_lock, torch.inference_mode():
-                    for text, h in zip(missing, hb):
-                        t, m = pad([h])
-                        kv, pooled = self.module.brief_side(t, m)
-                        self._sides[text] = BriefSide([(k.numpy(), v.numpy()) for k, v in kv], pooled.numpy())
-            found = [self._sides[b] for b in briefs]
-            for b in briefs:
-                self._sides.move_to_end(b)
-            while len(self._sides) > self._brief_cache:
-                self._sides.popitem(last=False)
-        return found
+        def compute(missing: list[str]) -> list[BriefSide]:
+            found = []
+            hb = self.states.compute(missing, MAX_BRIEF_TOKENS)
+            with self.states.model_lock, torch.inference_mode():
+                for h in hb:
+                    kv, pooled = self.module.brief_side(*pad([h]))
+                    found.append(BriefSide([(k.numpy(), v.numpy()) for k, v in kv], pooled.numpy()))
+            return found
+
+        return self._sides.get_all(briefs, compute)
 
     def read(self, requests: list[str], spans: list[list[tuple[int, int]]]) -> list[RequestRead]:
         return read_requests(self.model, self.states.tokenizer, requests, spans, self.split, self.states.model_lock)
@@ -377,5 +396,4 @@ class JointReader:
         return out
 
     def clear_cache(self) -> None:
-        with self._sides_lock:
-            self._sides.clear()
+        self._sides.clear()

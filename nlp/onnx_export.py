@@ -27,7 +27,6 @@ import shutil
 import sys
 import threading
 import warnings
-from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +37,7 @@ from nlp.joint import (
     MAX_REQUEST_TOKENS,
     WEIGHTS,
     BriefSide,
+    BriefSides,
     RequestRead,
     ask_vectors,
     pad_arrays,
@@ -396,9 +396,7 @@ class OnnxJointReader:
         self.model_lock = encoder._lock  # one call at a time on two cores, shared with the encoder
         self.brief_session = encoder.open(folder / BRIEF_FILE)
         self.request_session = encoder.open(folder / REQUEST_FILE)
-        self._sides: OrderedDict[str, BriefSide] = OrderedDict()
-        self._sides_lock = threading.Lock()
-        self._brief_cache = brief_cache
+        self._sides = BriefSides(brief_cache)
 
     def _batches(self, texts: list[str], max_tokens: int, outputs: list[str]):
         """(indices, tokenized batch, outputs) over length-sorted batches of the encoder's graph."""
@@ -425,8 +423,9 @@ class OnnxJointReader:
 
     def sides(self, briefs: list[str]) -> list[BriefSide]:
         """Each brief's side, computed once and cached (a brief is read by every message against it)."""
-        with self._sides_lock:
-            missing = list(dict.fromkeys(b for b in briefs if b not in self._sides))
+
+        def compute(missing: list[str]) -> list[BriefSide]:
+            found: dict[int, BriefSide] = {}
             for idx, batch, (lower,) in self._batches(missing, MAX_BRIEF_TOKENS, [LOWER]):
                 mb = batch["attention_mask"]
                 with self.model_lock:
@@ -437,13 +436,10 @@ class OnnxJointReader:
                         (kv[2 * k][j : j + 1, :, :n].copy(), kv[2 * k + 1][j : j + 1, :, :n].copy())
                         for k in range(len(kv) // 2)
                     ]
-                    self._sides[missing[i]] = BriefSide(pairs, pooled[j : j + 1].copy())
-            found = [self._sides[b] for b in briefs]
-            for b in briefs:
-                self._sides.move_to_end(b)
-            while len(self._sides) > self._brief_cache:
-                self._sides.popitem(last=False)
-        return found
+                    found[i] = BriefSide(pairs, pooled[j : j + 1].copy())
+            return [found[i] for i in range(len(missing))]
+
+        return self._sides.get_all(briefs, compute)
 
     def probs(self, briefs: list[str], requests: list[RequestRead]) -> np.ndarray:
         """One row of kind probabilities per (brief, request read) pair."""
@@ -463,8 +459,7 @@ class OnnxJointReader:
         return out
 
     def clear_cache(self) -> None:
-        with self._sides_lock:
-            self._sides.clear()
+        self._sides.clear()
 
 
 def main(argv: list[str] | None = None) -> int:
