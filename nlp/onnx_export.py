@@ -81,11 +81,8 @@ def file_digest(path: Path) -> str | None:
     path = Path(path)
     if not path.exists():
         return None
-    h = hashlib.sha256()
     with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def export(

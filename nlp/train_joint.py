@@ -50,6 +50,7 @@ def train(base, states, rows, epochs=5, lr=5e-5, head_lr=1e-3, batch=16, seed=0,
     # and its in-scope and out-of-scope requests are seen side by side
     brief_ids = {b: i for i, b in enumerate(dict.fromkeys(briefs))}
     of_brief = np.array([brief_ids[b] for b in briefs])
+    hb_brief = [hb_all[briefs.index(b)] for b in brief_ids]  # token states per distinct brief
     module.train()
     for ep in range(epochs):
         order = np.concatenate(
@@ -58,7 +59,7 @@ def train(base, states, rows, epochs=5, lr=5e-5, head_lr=1e-3, batch=16, seed=0,
         total = 0.0
         for start in range(0, len(order), batch):
             idx = order[start : start + batch]
-            logits = _logits(module, hr_all, hb_all, of_brief, idx)
+            logits = _logits(module, hr_all, hb_brief, of_brief, idx)
             loss = (torch.nn.functional.cross_entropy(logits, y[idx], reduction="none") * w_t[idx]).mean()
             # the verdict itself: out-of-scope kinds' total probability against the label
             logp = torch.log_softmax(logits, -1)
@@ -76,13 +77,12 @@ def train(base, states, rows, epochs=5, lr=5e-5, head_lr=1e-3, batch=16, seed=0,
     return module
 
 
-def _logits(module, hr_all, hb_all, of_brief, idx):
+def _logits(module, hr_all, hb_brief, of_brief, idx):
     """The top layers over a batch, each distinct brief's side computed once."""
     import torch
 
     ub, pos = np.unique(of_brief[idx], return_inverse=True)
-    first = {b: int(np.flatnonzero(of_brief == b)[0]) for b in ub}
-    hb, mb = pad([hb_all[first[b]] for b in ub])
+    hb, mb = pad([hb_brief[b] for b in ub])
     kv, pooled = module.brief_side(hb, mb)
     sel = torch.from_numpy(pos)
     hr, mr = pad([hr_all[i] for i in idx])
